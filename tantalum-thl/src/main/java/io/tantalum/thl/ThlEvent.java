@@ -1,0 +1,93 @@
+package io.tantalum.thl;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One fragment of one replicated source transaction, as stored in the THL. A transaction with
+ * few rows is a single fragment ({@code fragno == 0 && lastFrag}); a large one is split into
+ * fragments numbered from 0, the last of which has {@code lastFrag}. Immutable.
+ *
+ * @param seqno global, gap-free sequence number of the source transaction (from 0)
+ * @param fragno fragment number inside the transaction
+ * @param lastFrag true on the transaction's last fragment
+ * @param epoch first seqno of the master session that extracted this event
+ * @param eventId source position, e.g. {@code mariadb-bin.000003:0000000000001234;gtid=0-1-57}
+ * @param sourceId the master host that extracted the event
+ * @param sourceTstamp source commit time, epoch milliseconds
+ * @param extractTstamp extraction time, epoch milliseconds
+ * @param shard shard name (default: the schema of the first change)
+ * @param metadata free-form key/value metadata (e.g. {@code heartbeat=NAME})
+ * @param changes the row changes and statements of this fragment, in source order
+ */
+public record ThlEvent(
+        long seqno,
+        int fragno,
+        boolean lastFrag,
+        long epoch,
+        String eventId,
+        String sourceId,
+        long sourceTstamp,
+        long extractTstamp,
+        String shard,
+        Map<String, String> metadata,
+        List<Change> changes) {
+
+    public ThlEvent {
+        metadata = Map.copyOf(metadata);
+        changes = List.copyOf(changes);
+    }
+
+    /** A change carried by an event: a set of row changes on one table, or a statement. */
+    public sealed interface Change permits RowChange, StatementChange {}
+
+    /** The kind of row change. */
+    public enum Action {
+        /** Rows inserted; each row has only an after image. */
+        INSERT,
+        /** Rows updated; each row has a before and an after image. */
+        UPDATE,
+        /** Rows deleted; each row has only a before image. */
+        DELETE
+    }
+
+    /**
+     * A column of a changed table.
+     *
+     * @param name column name
+     * @param type MySQL wire type code of the column's real type (ENUM and SET resolved)
+     * @param unsigned true for an UNSIGNED numeric column
+     * @param key true for a primary key column
+     */
+    public record ColumnSpec(String name, int type, boolean unsigned, boolean key) {}
+
+    /**
+     * Row changes on one table. Values are {@code null}, {@link Long}, {@link java.math.BigInteger}
+     * (BIGINT UNSIGNED above 2^63-1), {@link java.math.BigDecimal}, {@link Float}, {@link Double},
+     * {@code byte[]} (strings, blobs, JSON, in the column's own charset) or {@link String}
+     * (temporal values in MySQL literal form, TIMESTAMP in UTC).
+     *
+     * @param rows one {@code [before, after]} pair per row; an absent image is null
+     */
+    public record RowChange(String schema, String table, Action action, List<ColumnSpec> columns, List<Object[][]> rows)
+            implements Change {
+        public RowChange {
+            columns = List.copyOf(columns);
+            rows = List.copyOf(rows);
+        }
+    }
+
+    /**
+     * A statement (DDL or other non-row change) with the session context it ran in.
+     *
+     * @param schema the default schema when it ran, or empty
+     * @param sql the statement text
+     * @param timestampSeconds the session timestamp at the source
+     */
+    public record StatementChange(String schema, String sql, long timestampSeconds) implements Change {}
+
+    /** True for an event that carries no change, only its metadata (a heartbeat). */
+    public boolean isEmpty() {
+        return changes.isEmpty();
+    }
+}

@@ -1,0 +1,127 @@
+package io.tantalum.thl;
+
+import io.tantalum.common.Threads;
+import java.io.Closeable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The single writer of a {@link ThlLog}, with group commit in the manner of ZooKeeper's
+ * {@code SyncRequestProcessor}: producers {@link #put} records into a bounded queue; the writer
+ * thread appends whatever is queued (up to {@code maxBatch} records), then fsyncs once and
+ * publishes the batch to readers. Nothing is visible downstream before it is durable.
+ *
+ * <p>{@link #close} is a poison pill: records queued before it are written and synced first.
+ * A write failure stops the writer and is reported once to the failure listener. Thread-safe.
+ */
+public final class ThlWriter implements Closeable {
+    private static final Logger LOG = LoggerFactory.getLogger(ThlWriter.class);
+    private static final ThlRecord POISON = new ThlRecord(-1, 0, true, 0, new byte[0]);
+    private static final long SLOW_FSYNC_MS = 1000;
+
+    private final ThlLog log;
+    private final BlockingQueue<ThlRecord> queue;
+    private final int maxBatch;
+    private final Consumer<RuntimeException> onFailure;
+    private final Thread thread;
+    private final AtomicLong fsyncs = new AtomicLong();
+    private final AtomicLong records = new AtomicLong();
+    private volatile RuntimeException failure;
+
+    public ThlWriter(ThlLog log, String name, int queueCapacity, int maxBatch, Consumer<RuntimeException> onFailure) {
+        this.log = log;
+        this.queue = new ArrayBlockingQueue<>(queueCapacity);
+        this.maxBatch = maxBatch;
+        this.onFailure = onFailure;
+        this.thread = Threads.start(name + "-thl-writer", this::run);
+    }
+
+    /** Queues a record for writing, blocking while the queue is full. */
+    public void put(ThlRecord r) throws InterruptedException {
+        RuntimeException f = failure;
+        if (f != null) {
+            throw f;
+        }
+        while (!queue.offer(r, 100, TimeUnit.MILLISECONDS)) {
+            if (failure != null) {
+                throw failure;
+            }
+        }
+    }
+
+    public long fsyncCount() {
+        return fsyncs.get();
+    }
+
+    public long recordCount() {
+        return records.get();
+    }
+
+    private void run() {
+        List<ThlRecord> batch = new ArrayList<>(maxBatch);
+        try {
+            while (true) {
+                ThlRecord first = queue.take();
+                batch.add(first);
+                queue.drainTo(batch, maxBatch - 1);
+                boolean stop = false;
+                for (ThlRecord r : batch) {
+                    if (r == POISON) {
+                        stop = true;
+                        break;
+                    }
+                    log.append(r);
+                }
+                long start = System.nanoTime();
+                log.sync();
+                long ms = (System.nanoTime() - start) / 1_000_000L;
+                if (ms > SLOW_FSYNC_MS) {
+                    LOG.warn("slow THL fsync took {}ms for {} records dir={}", ms, batch.size(), log.directory());
+                }
+                fsyncs.incrementAndGet();
+                records.addAndGet(batch.size());
+                batch.clear();
+                if (stop) {
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            log.sync();
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            failure = e;
+            LOG.error("THL writer stopped dir={}: {}", log.directory(), e.getMessage(), e);
+            onFailure.accept(e);
+        }
+    }
+
+    /** Writes and syncs everything queued so far, then stops the writer thread. */
+    @Override
+    public void close() {
+        if (thread.isAlive() && failure == null) {
+            try {
+                queue.put(POISON);
+                thread.join(30_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (thread.isAlive()) {
+                LOG.warn("THL writer did not stop within 30s dir={}; interrupting it", log.directory());
+                thread.interrupt();
+            }
+        }
+    }
+
+    /** Stops at once, dropping queued records that were never acknowledged (offline -immediate). */
+    public void abort() {
+        queue.clear();
+        close();
+    }
+}
