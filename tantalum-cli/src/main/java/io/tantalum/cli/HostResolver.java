@@ -1,0 +1,47 @@
+package io.tantalum.cli;
+
+import io.tantalum.cli.sandbox.SandboxLayout;
+import io.tantalum.common.ErrorCode;
+import io.tantalum.common.TantalumException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * Resolves {@code -host NAME} for the CLIs: first through the sandbox's host map (names such as
+ * {@code host2}), then DNS. Without {@code -host}, the sandbox's first host, else this machine.
+ */
+public final class HostResolver {
+    /** Where a host's replicator listens and where its files are. */
+    public record Target(String name, String address, int adminPort, Optional<Path> home) {}
+
+    private HostResolver() {}
+
+    public static Optional<SandboxLayout> sandbox() {
+        return SandboxLayout.load(SandboxLayout.defaultDirectory());
+    }
+
+    public static Target resolve(String host, Integer port) {
+        Optional<SandboxLayout> sb = sandbox();
+        if (sb.isPresent()) {
+            SandboxLayout l = sb.get();
+            Optional<SandboxLayout.Host> h = host == null ? Optional.of(l.hosts().get(0)) : l.host(host);
+            if (h.isPresent()) {
+                return new Target(h.get().name(), h.get().address(), port != null ? port : h.get().adminPort(),
+                        Optional.of(h.get().homePath()));
+            }
+        }
+        String name = host == null ? "localhost" : host;
+        try {
+            InetAddress a = InetAddress.getByName(name);
+            return new Target(name, a.getHostAddress(), port != null ? port : 10000, Optional.empty());
+        } catch (UnknownHostException e) {
+            String known = sb.map(l -> " The sandbox in " + l.directory() + " has hosts "
+                    + String.join(", ", l.hosts().stream().map(SandboxLayout.Host::name).toList()) + ".").orElse(
+                    " No sandbox was found in " + SandboxLayout.defaultDirectory() + ".");
+            throw new TantalumException(ErrorCode.INVALID_ARGUMENT, "Unknown host '" + name
+                    + "': it is not a sandbox host and DNS does not know it." + known);
+        }
+    }
+}

@@ -1,0 +1,116 @@
+package io.tantalum.cli;
+
+import io.tantalum.cli.sandbox.Sandbox;
+import io.tantalum.cli.sandbox.SandboxLayout;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code tpm}: installs and runs dataservices; here, the local sandbox. */
+@Command(name = "tpm", mixinStandardHelpOptions = true, version = "tpm 0.1.0",
+        description = "Tantalum package manager.", subcommands = {TpmMain.SandboxCmd.class})
+public final class TpmMain {
+    public static void main(String[] args) {
+        Cli.run(new TpmMain(), args);
+    }
+
+    @Command(name = "sandbox", description = "A whole dataservice on this machine, one loopback address per host.",
+            subcommands = {Deploy.class, Status.class, Start.class, Stop.class, Destroy.class})
+    static final class SandboxCmd {}
+
+    abstract static class DirOption {
+        @Option(names = "--dir", description = "Sandbox directory (default: $TANTALUM_SANDBOX or <tantalum home>/sandbox).")
+        Path dir;
+
+        Path dir() {
+            return (dir != null ? dir : SandboxLayout.defaultDirectory()).toAbsolutePath();
+        }
+    }
+
+    @Command(name = "deploy", description = "Create and start a sandbox dataservice (host1 is the master).")
+    static final class Deploy extends DirOption implements Callable<Integer> {
+        @Option(names = "--hosts", defaultValue = "3", description = "Number of hosts (1-9, default 3).")
+        int hosts;
+
+        @Option(names = "--subnet", defaultValue = Sandbox.DEFAULT_SUBNET,
+                description = "First three bytes of the loopback addresses (default 127.0.1: host k is 127.0.1.k).")
+        String subnet;
+
+        @Option(names = "--service", defaultValue = "alpha", description = "Service name (default alpha).")
+        String service;
+
+        @Override
+        public Integer call() {
+            Sandbox s = Sandbox.deploy(new Sandbox.DeployOptions(dir(), hosts, subnet, service), System.out);
+            SandboxLayout l = s.layout();
+            System.out.println();
+            System.out.println("Sandbox dataservice '" + l.service() + "' is ONLINE in " + l.directory());
+            for (SandboxLayout.Host h : l.hosts()) {
+                System.out.printf("  %-6s %-7s mariadb -h%s -P%d -u%s -p%s   (trepctl -host %s status)%n", h.name(),
+                        h.role(), h.address(), h.dbPort(), l.appUser(), l.appPassword(), h.name());
+            }
+            System.out.println("Write on host1 (the master); host2.. are read-only slaves that apply its changes.");
+            return 0;
+        }
+    }
+
+    @Command(name = "status", description = "Show every sandbox host.")
+    static final class Status extends DirOption implements Callable<Integer> {
+        @Option(names = "--json", description = "Print JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            Sandbox s = Sandbox.open(dir());
+            List<Map<String, Object>> hosts = s.status();
+            if (json) {
+                Map<String, Object> m = new java.util.LinkedHashMap<>();
+                m.put("directory", s.layout().directory());
+                m.put("service", s.layout().service());
+                m.put("complete", s.layout().complete());
+                m.put("hosts", hosts);
+                System.out.println(TrepctlMain.JSON.writeValueAsString(m));
+                return 0;
+            }
+            System.out.printf("%-6s %-11s %-6s %-26s %-8s %s%n", "HOST", "ADDRESS", "ROLE", "STATE", "SEQNO", "DATABASE");
+            for (Map<String, Object> h : hosts) {
+                System.out.printf("%-6s %-11s %-6s %-26s %-8s %s%n", h.get("name"), h.get("address"), h.get("role"),
+                        h.get("state"), h.get("appliedLastSeqno"), Boolean.TRUE.equals(h.get("dbRunning"))
+                                ? "running (" + h.get("address") + ":" + h.get("dbPort") + ")" : "stopped");
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "start", description = "Start a stopped sandbox.")
+    static final class Start extends DirOption implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            Sandbox.open(dir()).start(System.out);
+            System.out.println("sandbox started");
+            return 0;
+        }
+    }
+
+    @Command(name = "stop", description = "Stop every replicator and database of the sandbox (data is kept).")
+    static final class Stop extends DirOption implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            Sandbox.open(dir()).stop(System.out);
+            System.out.println("sandbox stopped");
+            return 0;
+        }
+    }
+
+    @Command(name = "destroy", description = "Stop the sandbox and delete its directory.")
+    static final class Destroy extends DirOption implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            Sandbox.open(dir()).destroy(System.out);
+            return 0;
+        }
+    }
+}

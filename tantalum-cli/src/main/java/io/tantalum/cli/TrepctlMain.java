@@ -1,0 +1,161 @@
+package io.tantalum.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.tantalum.common.ErrorCode;
+import io.tantalum.common.TantalumException;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code trepctl}: controls a replicator through its admin API, with Tungsten's syntax. */
+@Command(name = "trepctl", mixinStandardHelpOptions = true, version = "trepctl 0.1.0",
+        description = "Control a Tantalum replicator.",
+        subcommands = {TrepctlMain.Status.class, TrepctlMain.Online.class, TrepctlMain.Offline.class,
+            TrepctlMain.Services.class, TrepctlMain.Version.class})
+public final class TrepctlMain {
+    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    @Option(names = "-host", description = "Host name (sandbox name such as host2, or DNS name).")
+    String host;
+
+    @Option(names = "-port", description = "Admin port of the replicator (default: 10000 or the sandbox's).")
+    Integer port;
+
+    @Option(names = "-service", description = "Replication service name (default: the replicator's only service).")
+    String service;
+
+    public static void main(String[] args) {
+        Cli.run(new TrepctlMain(), args);
+    }
+
+    AdminClient client() {
+        HostResolver.Target t = HostResolver.resolve(host, port);
+        AdminClient c = new AdminClient(t.name(), t.address(), t.adminPort());
+        if (service != null) {
+            @SuppressWarnings("unchecked")
+            List<Map<String, Object>> services = (List<Map<String, Object>>) c.get("services").get("services");
+            if (services.stream().noneMatch(s -> service.equals(s.get("name")))) {
+                throw new TantalumException(ErrorCode.INVALID_ARGUMENT, "Service '" + service + "' is not running on "
+                        + t.name() + "; it runs: " + String.join(", ", services.stream()
+                                .map(s -> String.valueOf(s.get("name"))).toList()));
+            }
+        }
+        return c;
+    }
+
+    String hostLabel() {
+        return HostResolver.resolve(host, port).name();
+    }
+
+    @Command(name = "status", description = "Show the replicator's status.")
+    static final class Status implements Callable<Integer> {
+        @ParentCommand
+        TrepctlMain parent;
+
+        @Option(names = "-json", description = "Print JSON.")
+        boolean json;
+
+        @Option(names = "-name", description = "Status section (only the default is available).")
+        String name;
+
+        @Override
+        public Integer call() throws Exception {
+            Map<String, Object> st = parent.client().get("status");
+            if (json) {
+                System.out.println(JSON.writeValueAsString(st));
+            } else {
+                System.out.println("Processing status command...");
+                System.out.print(Cli.aligned(new TreeMap<>(st)));
+                System.out.println("Finished status command...");
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "online", description = "Put the replicator online.")
+    static final class Online implements Callable<Integer> {
+        @ParentCommand
+        TrepctlMain parent;
+
+        @Option(names = "-skip-seqno", split = ",", description = "Skip these seqnos once (comma-separated).")
+        List<Long> skip;
+
+        @Override
+        public Integer call() {
+            String q = skip == null || skip.isEmpty() ? "online"
+                    : "online?skipSeqno=" + String.join(",", skip.stream().map(String::valueOf).toList());
+            Map<String, Object> r = parent.client().post(q);
+            System.out.println(parent.hostLabel() + ": " + r.get("state"));
+            return 0;
+        }
+    }
+
+    @Command(name = "offline", description = "Take the replicator offline at the next transaction boundary.")
+    static final class Offline implements Callable<Integer> {
+        @ParentCommand
+        TrepctlMain parent;
+
+        @Option(names = "-immediate", description = "Stop now, rolling back the transaction in progress.")
+        boolean immediate;
+
+        @Override
+        public Integer call() {
+            Map<String, Object> r = parent.client().post(immediate ? "offline?immediate=true" : "offline");
+            System.out.println(parent.hostLabel() + ": " + r.get("state"));
+            return 0;
+        }
+    }
+
+    @Command(name = "services", description = "List the replication services of the replicator.")
+    static final class Services implements Callable<Integer> {
+        @ParentCommand
+        TrepctlMain parent;
+
+        @Option(names = "-json", description = "Print JSON.")
+        boolean json;
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public Integer call() throws Exception {
+            AdminClient c = parent.client();
+            List<Map<String, Object>> services = (List<Map<String, Object>>) c.get("services").get("services");
+            Map<String, Object> st = c.get("status");
+            if (json) {
+                System.out.println(JSON.writeValueAsString(services));
+                return 0;
+            }
+            System.out.println("Processing services command...");
+            for (Map<String, Object> s : services) {
+                Map<String, Object> m = new java.util.LinkedHashMap<>();
+                m.put("appliedLastSeqno", st.get("appliedLastSeqno"));
+                m.put("appliedLatency", st.get("appliedLatency"));
+                m.put("role", s.get("role"));
+                m.put("serviceName", s.get("name"));
+                m.put("serviceType", "local");
+                m.put("started", "true");
+                m.put("state", s.get("state"));
+                System.out.print(Cli.aligned(m));
+            }
+            System.out.println("Finished services command...");
+            return 0;
+        }
+    }
+
+    @Command(name = "version", description = "Show the replicator's version.")
+    static final class Version implements Callable<Integer> {
+        @ParentCommand
+        TrepctlMain parent;
+
+        @Override
+        public Integer call() {
+            System.out.println(parent.client().get("status").get("version"));
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,324 @@
+package io.tantalum.cli.sandbox;
+
+import io.tantalum.cli.AdminClient;
+import io.tantalum.common.ErrorCode;
+import io.tantalum.common.TantalumException;
+import io.tantalum.common.Threads;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * A whole dataservice on one machine: host {@code k} on loopback address {@code <subnet>.k}
+ * with its own mariadbd (port 3306) and replicator (THL 2112, admin 10000); host1 is the master.
+ * Every process is started detached with a pid file and stopped by pid.
+ */
+public final class Sandbox {
+    public static final String DEFAULT_SUBNET = "127.0.1";
+    private final SandboxLayout layout;
+
+    public Sandbox(SandboxLayout layout) {
+        this.layout = layout;
+    }
+
+    public SandboxLayout layout() {
+        return layout;
+    }
+
+    /** Options of {@code tpm sandbox deploy}. */
+    public record DeployOptions(Path dir, int hosts, String subnet, String service) {}
+
+    /** Opens an existing, completely deployed sandbox. */
+    public static Sandbox open(Path dir) {
+        SandboxLayout l = SandboxLayout.load(dir).orElseThrow(() -> new TantalumException(ErrorCode.FAILED_PRECONDITION,
+                "There is no sandbox in " + dir + ". Create one with `tpm sandbox deploy`."));
+        return new Sandbox(l);
+    }
+
+    public static Sandbox deploy(DeployOptions o, PrintStream out) {
+        checkDirectory(o.dir());
+        if (o.hosts() < 1 || o.hosts() > 9) {
+            throw new TantalumException(ErrorCode.INVALID_ARGUMENT, "--hosts must be between 1 and 9, not " + o.hosts());
+        }
+        MariaDbInstaller.ensureInstalled(out);
+        List<SandboxLayout.Host> hosts = new ArrayList<>();
+        for (int k = 1; k <= o.hosts(); k++) {
+            hosts.add(new SandboxLayout.Host("host" + k, o.subnet() + "." + k, 3306, 2112, 10000,
+                    k == 1 ? "master" : "slave", o.dir().resolve("host" + k).toString()));
+        }
+        for (SandboxLayout.Host h : hosts) {
+            for (int port : List.of(h.dbPort(), h.thlPort(), h.adminPort())) {
+                requireFree(h, port);
+            }
+        }
+        SandboxLayout layout = new SandboxLayout(o.service(), o.dir().toString(), false, "tungsten", "secret", "app",
+                "secret", hosts);
+        layout.save();
+        Sandbox s = new Sandbox(layout);
+        for (SandboxLayout.Host h : hosts) {
+            out.printf("%s: initializing MariaDB at %s:%d%n", h.name(), h.address(), h.dbPort());
+            s.db(h).initialize();
+            s.db(h).start(List.of());
+            s.writeReplicatorConfig(h);
+        }
+        for (SandboxLayout.Host h : hosts) {
+            out.printf("%s: starting %s replicator (THL %s:%d, admin %d)%n", h.name(), h.role(), h.address(),
+                    h.thlPort(), h.adminPort());
+            s.startReplicator(h);
+        }
+        s.awaitOnline(60_000);
+        layout = layout.withComplete(true);
+        layout.save();
+        return new Sandbox(layout);
+    }
+
+    private static void checkDirectory(Path dir) {
+        Optional<SandboxLayout> existing = SandboxLayout.load(dir);
+        if (existing.isPresent()) {
+            throw new TantalumException(ErrorCode.FAILED_PRECONDITION, existing.get().complete()
+                    ? "A sandbox is already deployed in " + dir + " (" + existing.get().hosts().size() + " hosts). Use"
+                            + " `tpm sandbox status`, or `tpm sandbox destroy` before deploying a new one."
+                    : "A previous `tpm sandbox deploy` in " + dir + " did not finish. Run `tpm sandbox destroy` to"
+                            + " remove what it built, then deploy again.");
+        }
+        try (Stream<Path> s = Files.exists(dir) ? Files.list(dir) : Stream.empty()) {
+            if (s.findAny().isPresent()) {
+                throw new TantalumException(ErrorCode.FAILED_PRECONDITION, dir + " is not empty and holds no sandbox:"
+                        + " choose another directory with --dir, or empty it.");
+            }
+        } catch (IOException e) {
+            throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot read " + dir + ": " + e, e);
+        }
+    }
+
+    private static void requireFree(SandboxLayout.Host h, int port) {
+        try (ServerSocket s = new ServerSocket()) {
+            s.bind(new InetSocketAddress(InetAddress.getByName(h.address()), port));
+        } catch (IOException e) {
+            throw new TantalumException(ErrorCode.FAILED_PRECONDITION, h.name() + ": port " + h.address() + ":" + port
+                    + " is already in use (" + e.getMessage() + "). Another sandbox or server runs there: stop it,"
+                    + " or deploy on other addresses.");
+        }
+    }
+
+    public MariaDbServer db(SandboxLayout.Host h) {
+        return new MariaDbServer(new MariaDbServer.Spec(h.homePath(), h.address(), h.dbPort(),
+                Integer.parseInt(h.name().replaceAll("\\D", "")), !h.role().equals("master"), layout.replicatorUser(),
+                layout.replicatorPassword(), layout.appUser(), layout.appPassword()));
+    }
+
+    public Path replicatorConfig(SandboxLayout.Host h) {
+        return h.homePath().resolve("replicator.properties");
+    }
+
+    public Path replicatorPidFile(SandboxLayout.Host h) {
+        return h.homePath().resolve("replicator.pid");
+    }
+
+    public Path thlDirectory(SandboxLayout.Host h) {
+        return h.homePath().resolve("thl").resolve(layout.service());
+    }
+
+    private void writeReplicatorConfig(SandboxLayout.Host h) {
+        SandboxLayout.Host m = layout.master();
+        String cfg = "# written by tpm sandbox deploy\n"
+                + "service.name=" + layout.service() + "\n"
+                + "replicator.host=" + h.name() + "\n"
+                + "replicator.role=" + h.role() + "\n"
+                + "replicator.bind.address=" + h.address() + "\n"
+                + "replicator.thl.port=" + h.thlPort() + "\n"
+                + "replicator.admin.port=" + h.adminPort() + "\n"
+                + (h.role().equals("master") ? "" : "replicator.master.uri=thl://" + m.address() + ":" + m.thlPort() + "/\n")
+                + "thl.directory=" + thlDirectory(h) + "\n"
+                + "db.host=" + h.address() + "\n"
+                + "db.port=" + h.dbPort() + "\n"
+                + "db.user=" + layout.replicatorUser() + "\n"
+                + "db.password=" + layout.replicatorPassword() + "\n";
+        try {
+            Files.writeString(replicatorConfig(h), cfg);
+        } catch (IOException e) {
+            throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot write " + replicatorConfig(h) + ": " + e, e);
+        }
+    }
+
+    public Optional<ProcessHandle> replicatorProcess(SandboxLayout.Host h) {
+        try {
+            long pid = Long.parseLong(Files.readString(replicatorPidFile(h)).trim());
+            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Starts the host's replicator as a detached JVM with the classpath of this one. */
+    public void startReplicator(SandboxLayout.Host h) {
+        if (replicatorProcess(h).isPresent()) {
+            return;
+        }
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = List.of("setsid", java, "-Xms64m", "-Xmx256m", "-XX:+UseSerialGC",
+                "-cp", System.getProperty("java.class.path"), "io.tantalum.replicator.ReplicatorMain",
+                replicatorConfig(h).toString(), replicatorPidFile(h).toString());
+        try {
+            Files.deleteIfExists(replicatorPidFile(h));
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(h.homePath().resolve("replicator.log").toFile()))
+                    .start();
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (!Files.exists(replicatorPidFile(h))) {
+                if (!p.isAlive()) {
+                    throw new TantalumException(ErrorCode.UNAVAILABLE, h.name() + ": the replicator exited at start-up"
+                            + " (exit code " + p.exitValue() + "):\n" + MariaDbServer.tail(h.homePath().resolve("replicator.log"), 15));
+                }
+                if (System.currentTimeMillis() > deadline) {
+                    throw new TantalumException(ErrorCode.DEADLINE_EXCEEDED, h.name() + ": the replicator did not start"
+                            + " within 30s; see " + h.homePath().resolve("replicator.log"));
+                }
+                Threads.sleep(50);
+            }
+        } catch (IOException e) {
+            throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot start the replicator of " + h.name() + ": " + e, e);
+        }
+    }
+
+    /** Stops the host's replicator (SIGTERM, then SIGKILL after 30s). */
+    public void stopReplicator(SandboxLayout.Host h) {
+        replicatorProcess(h).ifPresent(p -> {
+            p.destroy();
+            try {
+                p.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (Exception e) {
+                p.destroyForcibly();
+                p.onExit().join();
+            }
+        });
+    }
+
+    /** Kills the host's replicator at once (SIGKILL), as a crash would. */
+    public void killReplicator(SandboxLayout.Host h) {
+        replicatorProcess(h).ifPresent(p -> {
+            p.destroyForcibly();
+            p.onExit().join();
+        });
+    }
+
+    public AdminClient admin(SandboxLayout.Host h) {
+        return new AdminClient(h.name(), h.address(), h.adminPort());
+    }
+
+    /** Waits until every replicator is ONLINE, failing with the first error state seen. */
+    public void awaitOnline(long timeoutMillis) {
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        for (SandboxLayout.Host h : layout.hosts()) {
+            while (true) {
+                String state = "(no answer)";
+                try {
+                    Map<String, Object> st = admin(h).get("status");
+                    state = String.valueOf(st.get("state"));
+                    if (state.equals("ONLINE")) {
+                        break;
+                    }
+                    if (state.equals("OFFLINE:ERROR")) {
+                        throw new TantalumException(ErrorCode.FAILED_PRECONDITION, h.name() + ": the replicator is"
+                                + " OFFLINE:ERROR: " + st.get("pendingError"));
+                    }
+                } catch (TantalumException e) {
+                    if (e.code() != ErrorCode.UNAVAILABLE) {
+                        throw e;
+                    }
+                }
+                if (System.currentTimeMillis() > deadline) {
+                    throw new TantalumException(ErrorCode.DEADLINE_EXCEEDED, h.name() + ": the replicator is not"
+                            + " ONLINE after " + timeoutMillis / 1000 + "s (state " + state + "); see "
+                            + h.homePath().resolve("replicator.log"));
+                }
+                Threads.sleep(100);
+            }
+        }
+    }
+
+    public void start(PrintStream out) {
+        for (SandboxLayout.Host h : layout.hosts()) {
+            out.printf("%s: starting mariadbd%n", h.name());
+            db(h).start(List.of());
+        }
+        for (SandboxLayout.Host h : layout.hosts()) {
+            out.printf("%s: starting replicator%n", h.name());
+            startReplicator(h);
+        }
+        awaitOnline(60_000);
+    }
+
+    /** Stops replicators (slaves first), then databases. */
+    public void stop(PrintStream out) {
+        List<SandboxLayout.Host> reversed = new ArrayList<>(layout.hosts());
+        java.util.Collections.reverse(reversed);
+        for (SandboxLayout.Host h : reversed) {
+            out.printf("%s: stopping replicator%n", h.name());
+            stopReplicator(h);
+        }
+        for (SandboxLayout.Host h : reversed) {
+            out.printf("%s: stopping mariadbd%n", h.name());
+            db(h).stop();
+        }
+    }
+
+    /** Stops everything and deletes the sandbox directory. */
+    public void destroy(PrintStream out) {
+        stop(out);
+        Path dir = Path.of(layout.directory());
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot delete " + dir + ": " + e, e);
+        }
+        out.println("removed " + dir);
+    }
+
+    /** One status entry per host, for {@code tpm sandbox status}. */
+    public List<Map<String, Object>> status() {
+        List<Map<String, Object>> list = new ArrayList<>();
+        for (SandboxLayout.Host h : layout.hosts()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", h.name());
+            m.put("address", h.address());
+            m.put("dbPort", h.dbPort());
+            m.put("thlPort", h.thlPort());
+            m.put("adminPort", h.adminPort());
+            m.put("configuredRole", h.role());
+            m.put("dbRunning", db(h).isRunning());
+            m.put("replicatorPid", replicatorProcess(h).map(ProcessHandle::pid).orElse(null));
+            try {
+                Map<String, Object> st = admin(h).get("status");
+                m.put("role", st.get("role"));
+                m.put("state", st.get("state"));
+                m.put("appliedLastSeqno", st.get("appliedLastSeqno"));
+                m.put("appliedLatency", st.get("appliedLatency"));
+            } catch (TantalumException e) {
+                m.put("role", h.role());
+                m.put("state", "STOPPED");
+                m.put("appliedLastSeqno", -1);
+                m.put("appliedLatency", -1);
+            }
+            m.put("user", layout.appUser());
+            m.put("password", layout.appPassword());
+            m.put("jdbcUrl", "jdbc:mariadb://" + h.address() + ":" + h.dbPort() + "/");
+            m.put("home", h.home());
+            list.add(m);
+        }
+        return list;
+    }
+}

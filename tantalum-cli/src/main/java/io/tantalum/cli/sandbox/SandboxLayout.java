@@ -1,0 +1,80 @@
+package io.tantalum.cli.sandbox;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.tantalum.common.ErrorCode;
+import io.tantalum.common.TantalumException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The description of a sandbox dataservice, saved as {@code sandbox.json} in its directory: the
+ * service, the accounts, and one entry per host. {@code complete} is false until deploy
+ * finished. Immutable.
+ */
+public record SandboxLayout(String service, String directory, boolean complete, String replicatorUser,
+        String replicatorPassword, String appUser, String appPassword, List<Host> hosts) {
+    public static final String FILE = "sandbox.json";
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** One host of the sandbox. */
+    public record Host(String name, String address, int dbPort, int thlPort, int adminPort, String role, String home) {
+        public Path homePath() {
+            return Path.of(home);
+        }
+    }
+
+    public SandboxLayout withComplete(boolean c) {
+        return new SandboxLayout(service, directory, c, replicatorUser, replicatorPassword, appUser, appPassword, hosts);
+    }
+
+    public Optional<Host> host(String name) {
+        return hosts.stream().filter(h -> h.name().equals(name) || h.address().equals(name)).findFirst();
+    }
+
+    public Host master() {
+        return hosts.stream().filter(h -> h.role().equals("master")).findFirst().orElse(hosts.get(0));
+    }
+
+    public void save() {
+        try {
+            Path dir = Path.of(directory);
+            Files.createDirectories(dir);
+            Path tmp = dir.resolve(FILE + ".tmp");
+            JSON.writeValue(tmp.toFile(), this);
+            Files.move(tmp, dir.resolve(FILE), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot write " + directory + "/" + FILE + ": " + e, e);
+        }
+    }
+
+    public static Optional<SandboxLayout> load(Path dir) {
+        Path f = dir.resolve(FILE);
+        if (!Files.exists(f)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(JSON.readValue(f.toFile(), SandboxLayout.class));
+        } catch (IOException e) {
+            throw new TantalumException(ErrorCode.INVALID_ARGUMENT, "Cannot read the sandbox description " + f + ": "
+                    + e.getMessage() + ". Fix or remove the file (`tpm sandbox destroy` removes the whole sandbox).", e);
+        }
+    }
+
+    /**
+     * The default sandbox directory: {@code $TANTALUM_SANDBOX}, else {@code sandbox/} under the
+     * Tantalum home (the repository root when run through {@code ./bin}), else {@code ./sandbox}.
+     */
+    public static Path defaultDirectory() {
+        String env = System.getenv("TANTALUM_SANDBOX");
+        if (env != null && !env.isBlank()) {
+            return Path.of(env).toAbsolutePath();
+        }
+        String home = System.getProperty("tantalum.home");
+        return (home != null ? Path.of(home, "sandbox") : Path.of("sandbox")).toAbsolutePath();
+    }
+}

@@ -1,0 +1,189 @@
+package io.tantalum.replicator;
+
+import io.tantalum.common.ErrorCode;
+import io.tantalum.common.TantalumException;
+import java.io.IOException;
+import java.io.Reader;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The effective configuration of one replicator, read from a properties file. Every key is
+ * declared in {@link Key} with its default and meaning; unknown keys and bad values are all
+ * reported at once. Immutable.
+ */
+public record ReplicatorSettings(
+        String service,
+        String host,
+        Role role,
+        String bindAddress,
+        int thlPort,
+        int adminPort,
+        URI masterUri,
+        Path thlDirectory,
+        long thlSegmentBytes,
+        String dbHost,
+        int dbPort,
+        String dbUser,
+        String dbPassword,
+        long serverId,
+        int blockCommitSize,
+        long blockCommitMillis,
+        int fragmentRows,
+        boolean autoOnline) {
+
+    /** The replication role of a replicator. */
+    public enum Role {
+        /** Extracts its database's binlog into the THL and serves it to slaves. */
+        MASTER,
+        /** Fetches THL from a master and applies it to its database. */
+        SLAVE;
+
+        public static Role parse(String s) {
+            return switch (s.toLowerCase(java.util.Locale.ROOT)) {
+                case "master", "primary" -> MASTER;
+                case "slave", "replica" -> SLAVE;
+                default -> throw new IllegalArgumentException("role must be master or slave, not '" + s + "'");
+            };
+        }
+
+        public String display() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** Declared configuration keys: name, default (null = required) and description. */
+    public enum Key {
+        SERVICE("service.name", "alpha", "Name of the replication service (dataservice)."),
+        HOST("replicator.host", null, "Name of this host in the dataservice, e.g. host1."),
+        ROLE("replicator.role", "slave", "master or slave (primary/replica accepted)."),
+        BIND("replicator.bind.address", "127.0.0.1", "Address the THL and admin ports listen on."),
+        THL_PORT("replicator.thl.port", "2112", "TCP port serving THL to slaves."),
+        ADMIN_PORT("replicator.admin.port", "10000", "TCP port of the admin HTTP/JSON API (trepctl)."),
+        MASTER_URI("replicator.master.uri", "", "thl://host:port/ of the master (slaves only)."),
+        THL_DIR("thl.directory", null, "Directory holding this service's THL files."),
+        THL_SEGMENT("thl.segment.bytes", "104857600", "Size after which a THL file rolls over (bytes)."),
+        DB_HOST("db.host", "127.0.0.1", "Address of the local database server."),
+        DB_PORT("db.port", "3306", "Port of the local database server."),
+        DB_USER("db.user", "tungsten", "Database user of the replicator (needs ALL PRIVILEGES and REPLICATION)."),
+        DB_PASSWORD("db.password", "", "Password of db.user. Never logged."),
+        SERVER_ID("replicator.server.id", "0", "Server id used to read the binlog; 0 = 1000000 + a hash of the host."),
+        BLOCK_SIZE("replicator.apply.block.size", "100", "Source transactions per database commit on a slave."),
+        BLOCK_MILLIS("replicator.apply.block.ms", "500", "Longest time a block stays open (milliseconds)."),
+        FRAGMENT_ROWS("replicator.extract.fragment.rows", "1000", "Rows per THL fragment of a large transaction."),
+        AUTO_ONLINE("replicator.auto.online", "true", "Go online when the replicator starts.");
+
+        public final String key;
+        public final String defaultValue;
+        public final String description;
+
+        Key(String key, String defaultValue, String description) {
+            this.key = key;
+            this.defaultValue = defaultValue;
+            this.description = description;
+        }
+    }
+
+    public static ReplicatorSettings load(Path file) {
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(file)) {
+            p.load(r);
+        } catch (IOException e) {
+            throw new TantalumException(ErrorCode.INVALID_ARGUMENT, "Cannot read replicator configuration " + file + ": "
+                    + e + ". Check the path given to the replicator.", e);
+        }
+        return from(p, file.toString());
+    }
+
+    public static ReplicatorSettings from(Properties p, String source) {
+        List<String> errors = new ArrayList<>();
+        Set<String> known = new TreeSet<>();
+        for (Key k : Key.values()) {
+            known.add(k.key);
+        }
+        for (String name : p.stringPropertyNames()) {
+            if (!known.contains(name)) {
+                errors.add("unknown key '" + name + "' (known keys: " + String.join(", ", known) + ")");
+            }
+        }
+        Parser in = new Parser(p, errors);
+        ReplicatorSettings s = new ReplicatorSettings(in.str(Key.SERVICE), in.str(Key.HOST),
+                in.parse(Key.ROLE, Role::parse), in.str(Key.BIND), in.port(Key.THL_PORT), in.port(Key.ADMIN_PORT),
+                in.parse(Key.MASTER_URI, v -> v.isEmpty() ? null : thlUri(v)),
+                in.parse(Key.THL_DIR, Path::of), in.number(Key.THL_SEGMENT, 4096, Long.MAX_VALUE),
+                in.str(Key.DB_HOST), in.port(Key.DB_PORT), in.str(Key.DB_USER), in.str(Key.DB_PASSWORD),
+                in.number(Key.SERVER_ID, 0, 4294967295L), (int) in.number(Key.BLOCK_SIZE, 1, 100_000),
+                in.number(Key.BLOCK_MILLIS, 1, 3_600_000), (int) in.number(Key.FRAGMENT_ROWS, 1, 1_000_000),
+                in.parse(Key.AUTO_ONLINE, Boolean::parseBoolean));
+        if (s.role() == Role.SLAVE && s.masterUri() == null && errors.isEmpty()) {
+            errors.add(Key.MASTER_URI.key + " is required for a slave (e.g. thl://host1:2112/)");
+        }
+        if (!errors.isEmpty()) {
+            throw new TantalumException(ErrorCode.INVALID_ARGUMENT, "Invalid replicator configuration " + source + ":\n  "
+                    + String.join("\n  ", errors) + "\nFix these and start the replicator again.");
+        }
+        return s;
+    }
+
+    /** Parses a {@code thl://host:port/} URI. */
+    public static URI thlUri(String v) {
+        URI u = URI.create(v.trim());
+        if (!"thl".equals(u.getScheme()) || u.getHost() == null) {
+            throw new IllegalArgumentException("'" + v + "' is not a THL URI like thl://host1:2112/");
+        }
+        return u.getPort() < 0 ? URI.create("thl://" + u.getHost() + ":2112/") : u;
+    }
+
+    public long effectiveServerId() {
+        return serverId != 0 ? serverId : 1_000_000L + Math.floorMod((host + ":" + dbPort).hashCode(), 1_000_000);
+    }
+
+    public String jdbcUrl() {
+        return "jdbc:mariadb://" + dbHost + ":" + dbPort + "/";
+    }
+
+    private record Parser(Properties p, List<String> errors) {
+        String raw(Key k) {
+            String v = p.getProperty(k.key, k.defaultValue);
+            if (v == null) {
+                errors.add("missing required key '" + k.key + "' (" + k.description + ")");
+            }
+            return v == null ? null : v.trim();
+        }
+
+        String str(Key k) {
+            return raw(k);
+        }
+
+        <T> T parse(Key k, java.util.function.Function<String, T> f) {
+            String v = raw(k);
+            if (v == null) {
+                return null;
+            }
+            try {
+                return f.apply(v);
+            } catch (RuntimeException e) {
+                errors.add(k.key + "=" + v + ": " + e.getMessage());
+                return null;
+            }
+        }
+
+        long number(Key k, long min, long max) {
+            Long v = parse(k, Long::parseLong);
+            if (v != null && (v < min || v > max)) {
+                errors.add(k.key + "=" + v + " is out of range [" + min + ", " + max + "]");
+            }
+            return v == null ? 0 : v;
+        }
+
+        int port(Key k) {
+            return (int) number(k, 1, 65535);
+        }
+    }
+}

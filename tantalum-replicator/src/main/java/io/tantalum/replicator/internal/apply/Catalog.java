@@ -1,0 +1,73 @@
+package io.tantalum.replicator.internal.apply;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+
+/**
+ * The replicator's catalog schema {@code tantalum_<service>} on a slave database. Creating it is
+ * not written to the binlog; position updates are, as part of each applied transaction.
+ */
+public final class Catalog {
+    private final String schema;
+
+    public Catalog(String service) {
+        this.schema = "tantalum_" + service;
+    }
+
+    public String schema() {
+        return schema;
+    }
+
+    public void create(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("SET SESSION sql_log_bin=0");
+            s.execute("CREATE DATABASE IF NOT EXISTS `" + schema + "`");
+            s.execute("CREATE TABLE IF NOT EXISTS `" + schema + "`.trep_commit_seqno ("
+                    + " task_id INT NOT NULL PRIMARY KEY, seqno BIGINT NOT NULL, fragno INT NOT NULL,"
+                    + " last_frag TINYINT NOT NULL, source_id VARCHAR(128) NOT NULL, epoch_number BIGINT NOT NULL,"
+                    + " eventid VARCHAR(1024) NOT NULL, applied_latency INT NOT NULL,"
+                    + " update_timestamp TIMESTAMP(3) NULL, extract_timestamp TIMESTAMP(3) NULL) ENGINE=InnoDB");
+            s.execute("SET SESSION sql_log_bin=1");
+        }
+        if (!c.getAutoCommit()) {
+            c.commit();
+        }
+    }
+
+    public AppliedPosition read(Connection c) throws SQLException {
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT seqno, epoch_number, eventid, source_id,"
+                        + " extract_timestamp, update_timestamp FROM `" + schema + "`.trep_commit_seqno WHERE task_id=0")) {
+            if (!rs.next()) {
+                return AppliedPosition.NONE;
+            }
+            Timestamp src = rs.getTimestamp(5);
+            Timestamp upd = rs.getTimestamp(6);
+            return new AppliedPosition(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4),
+                    src == null ? 0 : src.getTime(), upd == null ? 0 : upd.getTime());
+        }
+    }
+
+    /** Records the position inside the caller's open transaction. */
+    public void write(Connection c, AppliedPosition p) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO `" + schema + "`.trep_commit_seqno"
+                + " (task_id, seqno, fragno, last_frag, source_id, epoch_number, eventid, applied_latency,"
+                + " update_timestamp, extract_timestamp) VALUES (0,?,0,1,?,?,?,?,?,?) ON DUPLICATE KEY UPDATE"
+                + " seqno=VALUES(seqno), source_id=VALUES(source_id), epoch_number=VALUES(epoch_number),"
+                + " eventid=VALUES(eventid), applied_latency=VALUES(applied_latency),"
+                + " update_timestamp=VALUES(update_timestamp), extract_timestamp=VALUES(extract_timestamp)")) {
+            ps.setLong(1, p.seqno());
+            ps.setString(2, p.sourceId());
+            ps.setLong(3, p.epoch());
+            ps.setString(4, p.eventId());
+            ps.setInt(5, (int) Math.round(p.latencySeconds()));
+            ps.setTimestamp(6, new Timestamp(p.appliedTstamp()));
+            ps.setTimestamp(7, new Timestamp(p.sourceTstamp()));
+            ps.executeUpdate();
+        }
+    }
+}

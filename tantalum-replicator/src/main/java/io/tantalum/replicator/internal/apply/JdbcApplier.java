@@ -1,0 +1,256 @@
+package io.tantalum.replicator.internal.apply;
+
+import io.tantalum.common.ErrorCode;
+import io.tantalum.common.TantalumException;
+import io.tantalum.common.Threads;
+import io.tantalum.thl.ThlCursor;
+import io.tantalum.thl.ThlEvent;
+import io.tantalum.thl.ThlLog;
+import io.tantalum.thl.ThlRecord;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Properties;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies a slave's local THL to its database over JDBC, restart-safe: the applied position is
+ * written to {@code trep_commit_seqno} in the same transaction as the data. Block commit groups
+ * up to {@code blockSize} source transactions (never splitting one) per database commit, and
+ * commits at once when the THL has nothing more to offer.
+ *
+ * <p>Thread-safety: runs on its own thread; {@link #stop}, {@link #applied} may be called from any
+ * thread. An apply failure stops the thread and is reported once through the failure callback.
+ */
+public final class JdbcApplier {
+    private static final Logger LOG = LoggerFactory.getLogger(JdbcApplier.class);
+    private static final Set<Integer> DDL_ALREADY_DONE = Set.of(1050, 1051, 1007, 1008, 1060, 1091, 1061, 1146);
+
+    /** Connection and batching settings. */
+    public record Options(String jdbcUrl, String user, String password, String service, int blockSize,
+            long blockMillis, Set<Long> skipSeqnos) {}
+
+    private final Options options;
+    private final ThlLog log;
+    private final Consumer<RuntimeException> onFailure;
+    private final Catalog catalog;
+    private volatile AppliedPosition applied = AppliedPosition.NONE;
+    private volatile boolean stopRequested;
+    private volatile boolean immediate;
+    private Thread thread;
+
+    public JdbcApplier(Options options, ThlLog log, Consumer<RuntimeException> onFailure) {
+        this.options = options;
+        this.log = log;
+        this.onFailure = onFailure;
+        this.catalog = new Catalog(options.service());
+    }
+
+    public Connection connect() throws SQLException {
+        Properties p = new Properties();
+        p.setProperty("user", options.user());
+        p.setProperty("password", options.password());
+        p.setProperty("connectTimeout", "5000");
+        Connection c = DriverManager.getConnection(options.jdbcUrl(), p);
+        try (Statement s = c.createStatement()) {
+            s.execute("SET SESSION time_zone='+00:00', sql_mode='NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION',"
+                    + " names utf8mb4");
+        }
+        return c;
+    }
+
+    /** Reads the applied position from the database (creating the catalog if needed). */
+    public AppliedPosition readPosition() {
+        try (Connection c = connect()) {
+            catalog.create(c);
+            applied = catalog.read(c);
+            return applied;
+        } catch (SQLException e) {
+            throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot read the applied position from "
+                    + options.jdbcUrl() + " (" + e.getMessage() + ", SQLSTATE " + e.getSQLState()
+                    + "). Check that the database is up and the user has all privileges on "
+                    + catalog.schema() + ".", e);
+        }
+    }
+
+    public AppliedPosition applied() {
+        return applied;
+    }
+
+    public void start(String name) {
+        thread = Threads.start(name + "-applier", this::run);
+    }
+
+    /** Stops at the next transaction boundary (or at once, rolling back, when immediate). */
+    public void stop(boolean now) {
+        immediate = now;
+        stopRequested = true;
+        if (thread != null) {
+            try {
+                thread.join(now ? 10_000 : 60_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void run() {
+        ThlEvent current = null;
+        long retryDelay = 500;
+        while (!stopRequested) {
+            try (Connection c = connect()) {
+                c.setAutoCommit(false);
+                catalog.create(c);
+                applied = catalog.read(c);
+                LOG.info("applying THL from seqno={} to {}", applied.seqno() + 1, options.jdbcUrl());
+                applyLoop(c);
+                return;
+            } catch (ApplyException e) {
+                onFailure.accept(e);
+                return;
+            } catch (SQLException e) {
+                // the database went away: retry with backoff; the position is safe in the database
+                LOG.warn("applier lost its database connection ({}); retrying in {}ms", e.getMessage(), retryDelay);
+                Threads.sleep(retryDelay);
+                retryDelay = Math.min(retryDelay * 2, 5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                onFailure.accept(TantalumException.wrap(e, ErrorCode.INTERNAL, "Applier failed after seqno "
+                        + applied.seqno() + (current == null ? "" : " at seqno " + current.seqno())));
+                return;
+            }
+        }
+    }
+
+    private void applyLoop(Connection c) throws SQLException, InterruptedException {
+        RowSql rows = new RowSql(c);
+        boolean firstEvent = true;
+        try (ThlCursor cursor = log.cursor(applied.seqno() + 1)) {
+            int pendingTxns = 0;
+            long blockStart = 0;
+            boolean midTxn = false;
+            ThlEvent lastApplied = null;
+            while (true) {
+                if (stopRequested && (immediate || !midTxn)) {
+                    if (!immediate && pendingTxns > 0) {
+                        commit(c, lastApplied);
+                    } else {
+                        c.rollback();
+                    }
+                    return;
+                }
+                ThlRecord r = cursor.next(pendingTxns > 0 ? 0 : 200);
+                if (r == null) {
+                    if (pendingTxns > 0 && !midTxn) {
+                        commit(c, lastApplied);
+                        pendingTxns = 0;
+                    }
+                    continue;
+                }
+                if (r.seqno() <= applied.seqno()) {
+                    continue;
+                }
+                ThlEvent e = r.decode();
+                if (pendingTxns > 0 && hasStatement(e)) {
+                    commit(c, lastApplied);
+                    pendingTxns = 0;
+                }
+                if (options.skipSeqnos().contains(e.seqno())) {
+                    LOG.warn("skipping seqno={} eventId={} as the operator asked (online -skip-seqno)", e.seqno(),
+                            e.eventId());
+                } else {
+                    applyEvent(c, rows, e, firstEvent, pendingTxns);
+                }
+                firstEvent = false;
+                midTxn = !e.lastFrag();
+                if (e.lastFrag()) {
+                    lastApplied = e;
+                    if (pendingTxns++ == 0) {
+                        blockStart = System.currentTimeMillis();
+                    }
+                    if (pendingTxns >= options.blockSize() || hasStatement(e)
+                            || System.currentTimeMillis() - blockStart >= options.blockMillis()) {
+                        commit(c, lastApplied);
+                        pendingTxns = 0;
+                    }
+                }
+            }
+        } finally {
+            rows.close();
+        }
+    }
+
+    private static boolean hasStatement(ThlEvent e) {
+        return e.changes().stream().anyMatch(ch -> ch instanceof ThlEvent.StatementChange);
+    }
+
+    private void applyEvent(Connection c, RowSql rows, ThlEvent e, boolean firstEvent, int pendingTxns)
+            throws SQLException {
+        for (ThlEvent.Change ch : e.changes()) {
+            try {
+                if (ch instanceof ThlEvent.RowChange rc) {
+                    rows.apply(rc);
+                } else if (ch instanceof ThlEvent.StatementChange sc) {
+                    if (pendingTxns > 0) {
+                        throw new IllegalStateException("statement inside an open block");
+                    }
+                    try {
+                        rows.execute(sc);
+                    } catch (SQLException ex) {
+                        if (!(firstEvent && DDL_ALREADY_DONE.contains(ex.getErrorCode()))) {
+                            throw ex;
+                        }
+                        LOG.warn("statement at seqno={} had already run before the restart ({}); continuing",
+                                e.seqno(), ex.getMessage());
+                    }
+                }
+            } catch (SQLException ex) {
+                if (isConnectionLoss(ex)) {
+                    throw ex;
+                }
+                rollbackQuietly(c);
+                throw new ApplyException("Cannot apply seqno " + e.seqno() + " (event id " + e.eventId() + ") to "
+                        + describe(ch) + ": " + ex.getMessage() + " (error " + ex.getErrorCode() + ", SQLSTATE "
+                        + ex.getSQLState() + "). Nothing from this seqno on was applied. Fix the data on this"
+                        + " slave and run `trepctl online`, or skip this transaction with `trepctl online -skip-seqno "
+                        + e.seqno() + "`.", e.seqno(), e.eventId(), ex);
+            }
+        }
+    }
+
+    private static boolean isConnectionLoss(SQLException ex) {
+        String state = ex.getSQLState();
+        return state != null && state.startsWith("08");
+    }
+
+    private static String describe(ThlEvent.Change ch) {
+        if (ch instanceof ThlEvent.RowChange rc) {
+            return rc.action() + " on " + rc.schema() + "." + rc.table();
+        }
+        String sql = ((ThlEvent.StatementChange) ch).sql();
+        return "statement '" + (sql.length() > 120 ? sql.substring(0, 120) + "..." : sql) + "'";
+    }
+
+    private void commit(Connection c, ThlEvent last) throws SQLException {
+        AppliedPosition p = new AppliedPosition(last.seqno(), last.epoch(), last.eventId(), last.sourceId(),
+                last.sourceTstamp(), System.currentTimeMillis());
+        catalog.write(c, p);
+        c.commit();
+        applied = p;
+        LOG.debug("committed block up to seqno={}", p.seqno());
+    }
+
+    private static void rollbackQuietly(Connection c) {
+        try {
+            c.rollback();
+        } catch (SQLException e) {
+            LOG.warn("rollback failed: {}", e.getMessage());
+        }
+    }
+}

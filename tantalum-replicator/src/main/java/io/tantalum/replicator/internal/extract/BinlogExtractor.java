@@ -1,0 +1,304 @@
+package io.tantalum.replicator.internal.extract;
+
+import com.github.shyiko.mysql.binlog.BinaryLogClient;
+import com.github.shyiko.mysql.binlog.event.DeleteRowsEventData;
+import com.github.shyiko.mysql.binlog.event.Event;
+import com.github.shyiko.mysql.binlog.event.EventHeaderV4;
+import com.github.shyiko.mysql.binlog.event.EventType;
+import com.github.shyiko.mysql.binlog.event.MariadbGtidEventData;
+import com.github.shyiko.mysql.binlog.event.QueryEventData;
+import com.github.shyiko.mysql.binlog.event.RotateEventData;
+import com.github.shyiko.mysql.binlog.event.TableMapEventData;
+import com.github.shyiko.mysql.binlog.event.UpdateRowsEventData;
+import com.github.shyiko.mysql.binlog.event.WriteRowsEventData;
+import io.tantalum.common.ErrorCode;
+import io.tantalum.common.TantalumException;
+import io.tantalum.thl.ThlEvent;
+import io.tantalum.thl.ThlRecord;
+import io.tantalum.thl.ThlWriter;
+import java.io.IOException;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Streams a MariaDB master's row binlog from a saved position and turns each source transaction
+ * (GTID ... XID/COMMIT, or a standalone DDL) into THL events with contiguous seqnos, split into
+ * fragments of at most {@code fragmentRows} rows. Events go to the {@link ThlWriter}; a failure
+ * (parse error, lost connection) stops extraction and is reported once to the failure callback.
+ *
+ * <p>Thread-safety: the binlog client's thread does all the work; {@link #stop} and
+ * {@link #currentEventId} may be called from any thread.
+ */
+public final class BinlogExtractor {
+    private static final Logger LOG = LoggerFactory.getLogger(BinlogExtractor.class);
+
+    /** Connection and shaping settings. */
+    public record Options(String host, int port, String user, String password, long serverId, String sourceId,
+            int fragmentRows, String ignoredSchemaPrefix) {}
+
+    private final Options options;
+    private final ThlWriter writer;
+    private final Consumer<RuntimeException> onFailure;
+    private final BinaryLogClient client;
+    private final Map<Long, TableMapEventData> tables = new HashMap<>();
+    private final long epoch;
+    private volatile boolean stopping;
+    private volatile String currentEventId;
+    private volatile long lastSeqno;
+    private String file;
+    private long nextSeqno;
+    // the transaction being assembled
+    private boolean inTxn;
+    private boolean standalone;
+    private String gtid;
+    private long txnTstamp;
+    private int fragno;
+    private int fragRows;
+    private List<ThlEvent.Change> changes = new ArrayList<>();
+
+    public BinlogExtractor(Options options, BinlogPosition start, long nextSeqno, long epoch, ThlWriter writer,
+            Consumer<RuntimeException> onFailure) {
+        this.options = options;
+        this.writer = writer;
+        this.onFailure = onFailure;
+        this.nextSeqno = nextSeqno;
+        this.lastSeqno = nextSeqno - 1;
+        this.epoch = epoch;
+        this.file = start.file();
+        this.currentEventId = start.toEventId();
+        client = new BinaryLogClient(options.host(), options.port(), options.user(), options.password());
+        client.setServerId(options.serverId());
+        client.setBinlogFilename(start.file());
+        client.setBinlogPosition(start.offset());
+        client.setKeepAlive(false);
+        client.setEventDeserializer(MariaDbRowDeserializers.create());
+        client.registerEventListener(this::onEvent);
+        client.registerLifecycleListener(new BinaryLogClient.AbstractLifecycleListener() {
+            @Override
+            public void onEventDeserializationFailure(BinaryLogClient c, Exception ex) {
+                fail(new TantalumException(ErrorCode.DATA_LOSS, "Cannot parse the binlog of " + where() + " after "
+                        + currentEventId + ": " + ex + ". Extraction stopped there; nothing after it was stored.", ex));
+            }
+
+            @Override
+            public void onDisconnect(BinaryLogClient c) {
+                if (!stopping) {
+                    fail(new TantalumException(ErrorCode.UNAVAILABLE, "Lost the binlog connection to " + where()
+                            + " after " + currentEventId + ". Check that the database is up, then run"
+                            + " `trepctl online`: extraction resumes at the last stored transaction."));
+                }
+            }
+        });
+    }
+
+    private String where() {
+        return options.host() + ":" + options.port();
+    }
+
+    /** Connects and starts streaming; throws if the master cannot be reached in time. */
+    public void start() {
+        try {
+            client.connect(15_000);
+        } catch (IOException | TimeoutException e) {
+            throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot read the binlog of " + where() + " as user "
+                    + options.user() + " from " + currentEventId + ": " + e.getMessage()
+                    + ". Check that the database runs with log_bin and that the user has REPLICATION SLAVE.", e);
+        }
+        LOG.info("extracting binlog from {} at {} nextSeqno={} epoch={}", where(), currentEventId, nextSeqno, epoch);
+    }
+
+    /** Disconnects; a transaction that was being assembled is dropped (it is re-read on restart). */
+    public void stop() {
+        stopping = true;
+        try {
+            client.disconnect();
+        } catch (IOException e) {
+            LOG.warn("binlog disconnect failed: {}", e.toString());
+        }
+    }
+
+    public String currentEventId() {
+        return currentEventId;
+    }
+
+    /** The seqno of the last transaction handed to the THL writer. */
+    public long lastSeqno() {
+        return lastSeqno;
+    }
+
+    private void fail(RuntimeException e) {
+        if (!stopping) {
+            stopping = true;
+            onFailure.accept(e);
+            new Thread(this::stop, "tantalum-extractor-stop").start();
+        }
+    }
+
+    private void onEvent(Event event) {
+        if (stopping) {
+            return;
+        }
+        try {
+            handle(event);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            fail(new TantalumException(ErrorCode.ABORTED, "extraction interrupted", e));
+        } catch (RuntimeException e) {
+            fail(TantalumException.wrap(e, ErrorCode.INTERNAL, "Extraction failed at " + currentEventId));
+        }
+    }
+
+    private void handle(Event event) throws InterruptedException {
+        EventType type = event.getHeader().getEventType();
+        long next = event.getHeader() instanceof EventHeaderV4 h ? h.getNextPosition() : 0;
+        switch (type) {
+            case ROTATE -> file = ((RotateEventData) event.getData()).getBinlogFilename();
+            case MARIADB_GTID -> {
+                MariadbGtidEventData g = event.getData();
+                beginTxn(g.getDomainId() + "-" + g.getServerId() + "-" + g.getSequence(),
+                        (g.getFlags() & MariadbGtidEventData.FL_STANDALONE) != 0, event.getHeader().getTimestamp());
+            }
+            case TABLE_MAP -> {
+                TableMapEventData t = event.getData();
+                tables.put(t.getTableId(), t);
+            }
+            case WRITE_ROWS, EXT_WRITE_ROWS -> {
+                WriteRowsEventData d = event.getData();
+                List<Object[][]> rows = new ArrayList<>();
+                TableMapEventData t = table(d.getTableId());
+                var cols = RowConverter.columns(t);
+                for (Serializable[] r : d.getRows()) {
+                    rows.add(new Object[][] {null, RowConverter.values(cols, d.getIncludedColumns(), r)});
+                }
+                addRows(t, ThlEvent.Action.INSERT, cols, rows);
+            }
+            case UPDATE_ROWS, EXT_UPDATE_ROWS -> {
+                UpdateRowsEventData d = event.getData();
+                List<Object[][]> rows = new ArrayList<>();
+                TableMapEventData t = table(d.getTableId());
+                var cols = RowConverter.columns(t);
+                BitSet before = d.getIncludedColumnsBeforeUpdate();
+                for (Map.Entry<Serializable[], Serializable[]> r : d.getRows()) {
+                    rows.add(new Object[][] {RowConverter.values(cols, before, r.getKey()),
+                        RowConverter.values(cols, d.getIncludedColumns(), r.getValue())});
+                }
+                addRows(t, ThlEvent.Action.UPDATE, cols, rows);
+            }
+            case DELETE_ROWS, EXT_DELETE_ROWS -> {
+                DeleteRowsEventData d = event.getData();
+                List<Object[][]> rows = new ArrayList<>();
+                TableMapEventData t = table(d.getTableId());
+                var cols = RowConverter.columns(t);
+                for (Serializable[] r : d.getRows()) {
+                    rows.add(new Object[][] {RowConverter.values(cols, d.getIncludedColumns(), r), null});
+                }
+                addRows(t, ThlEvent.Action.DELETE, cols, rows);
+            }
+            case QUERY -> onQuery(event.getData(), next, event.getHeader().getTimestamp());
+            case XID -> commit(next);
+            default -> {
+                // FORMAT_DESCRIPTION, GTID_LIST, BINLOG_CHECKPOINT, ANNOTATE_ROWS, HEARTBEAT: nothing to store
+            }
+        }
+    }
+
+    private TableMapEventData table(long id) {
+        TableMapEventData t = tables.get(id);
+        if (t == null) {
+            throw new TantalumException(ErrorCode.DATA_LOSS, "Row event for unknown table id " + id + " after "
+                    + currentEventId + ": extraction did not start at a transaction boundary.");
+        }
+        return t;
+    }
+
+    private void beginTxn(String gtid, boolean standalone, long tstamp) {
+        this.inTxn = true;
+        this.gtid = gtid;
+        this.standalone = standalone;
+        this.txnTstamp = tstamp;
+        this.fragno = 0;
+        this.fragRows = 0;
+        this.changes = new ArrayList<>();
+    }
+
+    private boolean ignored(String schema) {
+        return schema != null && schema.startsWith(options.ignoredSchemaPrefix());
+    }
+
+    private void addRows(TableMapEventData t, ThlEvent.Action action, List<ThlEvent.ColumnSpec> cols,
+            List<Object[][]> rows) throws InterruptedException {
+        if (ignored(t.getDatabase())) {
+            return;
+        }
+        int i = 0;
+        while (i < rows.size()) {
+            int n = Math.min(rows.size() - i, Math.max(1, options.fragmentRows() - fragRows));
+            changes.add(new ThlEvent.RowChange(t.getDatabase(), t.getTable(), action, cols, rows.subList(i, i + n)));
+            fragRows += n;
+            i += n;
+            if (fragRows >= options.fragmentRows()) {
+                emit(false, null);
+            }
+        }
+    }
+
+    private void onQuery(QueryEventData q, long next, long tstamp) throws InterruptedException {
+        String sql = q.getSql().trim();
+        if (sql.equalsIgnoreCase("BEGIN")) {
+            return;
+        }
+        if (sql.equalsIgnoreCase("COMMIT")) {
+            commit(next);
+            return;
+        }
+        if (!inTxn) {
+            beginTxn("", true, tstamp);
+        }
+        if (!ignored(q.getDatabase())) {
+            changes.add(new ThlEvent.StatementChange(Objects.toString(q.getDatabase(), ""), q.getSql(), tstamp / 1000));
+        }
+        if (standalone) {
+            commit(next);
+        }
+    }
+
+    private void commit(long next) throws InterruptedException {
+        BinlogPosition pos = new BinlogPosition(file, next, gtid);
+        currentEventId = pos.toEventId();
+        if (inTxn && (!changes.isEmpty() || fragno > 0)) {
+            emit(true, pos);
+        }
+        inTxn = false;
+        changes = new ArrayList<>();
+    }
+
+    private void emit(boolean last, BinlogPosition pos) throws InterruptedException {
+        String eventId = pos != null ? pos.toEventId() : new BinlogPosition(file, 0, gtid).toEventId() + ";partial";
+        String shard = changes.isEmpty() ? "" : schemaOf(changes.get(0));
+        ThlEvent e = new ThlEvent(nextSeqno, fragno, last, epoch, eventId, options.sourceId(), txnTstamp,
+                System.currentTimeMillis(), shard, Map.of(), changes);
+        writer.put(ThlRecord.of(e));
+        changes = new ArrayList<>();
+        fragRows = 0;
+        if (last) {
+            lastSeqno = nextSeqno;
+            nextSeqno++;
+            fragno = 0;
+        } else {
+            fragno++;
+        }
+    }
+
+    private static String schemaOf(ThlEvent.Change c) {
+        return c instanceof ThlEvent.RowChange rc ? rc.schema() : ((ThlEvent.StatementChange) c).schema();
+    }
+}

@@ -1,0 +1,211 @@
+package io.tantalum.replicator.internal.extract;
+
+import com.github.shyiko.mysql.binlog.event.EventType;
+import com.github.shyiko.mysql.binlog.event.TableMapEventData;
+import com.github.shyiko.mysql.binlog.event.deserialization.AnnotateRowsEventDataDeserializer;
+import com.github.shyiko.mysql.binlog.event.deserialization.BinlogCheckpointEventDataDeserializer;
+import com.github.shyiko.mysql.binlog.event.deserialization.ColumnType;
+import com.github.shyiko.mysql.binlog.event.deserialization.DeleteRowsEventDataDeserializer;
+import com.github.shyiko.mysql.binlog.event.deserialization.EventDataDeserializer;
+import com.github.shyiko.mysql.binlog.event.deserialization.EventDeserializer;
+import com.github.shyiko.mysql.binlog.event.deserialization.EventHeaderV4Deserializer;
+import com.github.shyiko.mysql.binlog.event.deserialization.FormatDescriptionEventDataDeserializer;
+import com.github.shyiko.mysql.binlog.event.deserialization.IntVarEventDataDeserializer;
+import com.github.shyiko.mysql.binlog.event.deserialization.MariadbGtidEventDataDeserializer;
+import com.github.shyiko.mysql.binlog.event.deserialization.MariadbGtidListEventDataDeserializer;
+import com.github.shyiko.mysql.binlog.event.deserialization.NullEventDataDeserializer;
+import com.github.shyiko.mysql.binlog.event.deserialization.QueryEventDataDeserializer;
+import com.github.shyiko.mysql.binlog.event.deserialization.RotateEventDataDeserializer;
+import com.github.shyiko.mysql.binlog.event.deserialization.TableMapEventDataDeserializer;
+import com.github.shyiko.mysql.binlog.event.deserialization.UpdateRowsEventDataDeserializer;
+import com.github.shyiko.mysql.binlog.event.deserialization.WriteRowsEventDataDeserializer;
+import com.github.shyiko.mysql.binlog.event.deserialization.XidEventDataDeserializer;
+import com.github.shyiko.mysql.binlog.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.Serializable;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.Map;
+
+/**
+ * Builds the binlog {@link EventDeserializer} Tantalum uses: the library's deserializers, except
+ * that temporal values become exact MySQL literals (no time zone or calendar conversion, so
+ * {@code 0001-01-01}, {@code -838:59:59} and zero dates survive), BIT values become their raw
+ * bits as a {@link Long}, and strings stay bytes in the column's charset.
+ */
+public final class MariaDbRowDeserializers {
+    private MariaDbRowDeserializers() {}
+
+    public static EventDeserializer create() {
+        Map<Long, TableMapEventData> tables = new HashMap<>();
+        Map<EventType, EventDataDeserializer> map = new IdentityHashMap<>();
+        map.put(EventType.FORMAT_DESCRIPTION, new FormatDescriptionEventDataDeserializer());
+        map.put(EventType.ROTATE, new RotateEventDataDeserializer());
+        map.put(EventType.INTVAR, new IntVarEventDataDeserializer());
+        map.put(EventType.QUERY, new QueryEventDataDeserializer());
+        map.put(EventType.TABLE_MAP, new TableMapEventDataDeserializer());
+        map.put(EventType.XID, new XidEventDataDeserializer());
+        map.put(EventType.ANNOTATE_ROWS, new AnnotateRowsEventDataDeserializer());
+        map.put(EventType.MARIADB_GTID, new MariadbGtidEventDataDeserializer());
+        map.put(EventType.MARIADB_GTID_LIST, new MariadbGtidListEventDataDeserializer());
+        map.put(EventType.BINLOG_CHECKPOINT, new BinlogCheckpointEventDataDeserializer());
+        map.put(EventType.WRITE_ROWS, new Write(tables));
+        map.put(EventType.UPDATE_ROWS, new Update(tables));
+        map.put(EventType.DELETE_ROWS, new Delete(tables));
+        map.put(EventType.EXT_WRITE_ROWS, new Write(tables).setMayContainExtraInformation(true));
+        map.put(EventType.EXT_UPDATE_ROWS, new Update(tables).setMayContainExtraInformation(true));
+        map.put(EventType.EXT_DELETE_ROWS, new Delete(tables).setMayContainExtraInformation(true));
+        EventDeserializer d = new EventDeserializer(new EventHeaderV4Deserializer(), new NullEventDataDeserializer(),
+                map, tables);
+        d.setCompatibilityMode(EventDeserializer.CompatibilityMode.CHAR_AND_BINARY_AS_BYTE_ARRAY);
+        return d;
+    }
+
+    /** Decodes the cell types Tantalum handles itself, or returns null to use the library's decoder. */
+    static Serializable decode(ColumnType type, int meta, ByteArrayInputStream in) throws IOException {
+        return switch (type) {
+            case DATE -> date(in.readInteger(3));
+            case TIME_V2 -> time2(meta, in);
+            case DATETIME_V2 -> datetime2(meta, in);
+            case TIMESTAMP_V2 -> timestamp2(meta, in);
+            case YEAR -> {
+                int y = in.readInteger(1);
+                yield (long) (y == 0 ? 0 : 1900 + y);
+            }
+            case BIT -> {
+                int bits = (meta >> 8) * 8 + (meta & 0xFF);
+                yield bigEndian(in, (bits + 7) / 8);
+            }
+            default -> null;
+        };
+    }
+
+    static String date(int v) {
+        return String.format("%04d-%02d-%02d", v >> 9, (v >> 5) & 15, v & 31);
+    }
+
+    private static long bigEndian(ByteArrayInputStream in, int n) throws IOException {
+        long v = 0;
+        for (int i = 0; i < n; i++) {
+            v = (v << 8) | in.read();
+        }
+        return v;
+    }
+
+    /** Fractional seconds as microseconds; {@code signed} for DATETIME/TIME storage. */
+    private static long fraction(int fsp, ByteArrayInputStream in, boolean signed) throws IOException {
+        int bytes = (fsp + 1) / 2;
+        if (bytes == 0) {
+            return 0;
+        }
+        long v = bigEndian(in, bytes);
+        if (signed && (v & (1L << (bytes * 8 - 1))) != 0) {
+            v -= 1L << (bytes * 8);
+        }
+        return switch (bytes) {
+            case 1 -> v * 10000;
+            case 2 -> v * 100;
+            default -> v;
+        };
+    }
+
+    static String time2(int fsp, ByteArrayInputStream in) throws IOException {
+        long packed;
+        if (fsp >= 5) {
+            packed = bigEndian(in, 6) - 0x800000000000L;
+        } else {
+            long intPart = bigEndian(in, 3) - 0x800000L;
+            long frac = 0;
+            if (fsp > 0) {
+                int bytes = (fsp + 1) / 2;
+                frac = bigEndian(in, bytes);
+                if (intPart < 0 && frac != 0) {
+                    intPart++;
+                    frac -= 1L << (bytes * 8);
+                }
+                frac *= bytes == 1 ? 10000 : 100;
+            }
+            packed = (intPart << 24) + frac;
+        }
+        boolean negative = packed < 0;
+        long abs = Math.abs(packed);
+        long hms = abs >> 24;
+        long micros = abs % (1L << 24);
+        String s = String.format("%s%02d:%02d:%02d", negative ? "-" : "", (hms >> 12) % (1 << 10), (hms >> 6) % (1 << 6),
+                hms % (1 << 6));
+        return s + fractionText(fsp, micros);
+    }
+
+    static String datetime2(int fsp, ByteArrayInputStream in) throws IOException {
+        long intPart = bigEndian(in, 5) - 0x8000000000L;
+        long micros = fraction(fsp, in, true);
+        long ymd = intPart >> 17;
+        long ym = ymd >> 5;
+        long hms = intPart % (1 << 17);
+        String s = String.format("%04d-%02d-%02d %02d:%02d:%02d", ym / 13, ym % 13, ymd % (1 << 5), hms >> 12,
+                (hms >> 6) % (1 << 6), hms % (1 << 6));
+        return s + fractionText(fsp, micros);
+    }
+
+    static String timestamp2(int fsp, ByteArrayInputStream in) throws IOException {
+        long seconds = bigEndian(in, 4);
+        long micros = fraction(fsp, in, false);
+        if (seconds == 0 && micros == 0) {
+            return "0000-00-00 00:00:00" + fractionText(fsp, 0);
+        }
+        LocalDateTime t = LocalDateTime.ofInstant(Instant.ofEpochSecond(seconds), ZoneOffset.UTC);
+        String s = String.format("%04d-%02d-%02d %02d:%02d:%02d", t.getYear(), t.getMonthValue(), t.getDayOfMonth(),
+                t.getHour(), t.getMinute(), t.getSecond());
+        return s + fractionText(fsp, micros);
+    }
+
+    private static String fractionText(int fsp, long micros) {
+        if (fsp == 0) {
+            return "";
+        }
+        String six = String.format("%06d", micros);
+        return "." + six.substring(0, fsp);
+    }
+
+    static final class Write extends WriteRowsEventDataDeserializer {
+        Write(Map<Long, TableMapEventData> tables) {
+            super(tables);
+        }
+
+        @Override
+        protected Serializable deserializeCell(ColumnType type, int meta, int length, ByteArrayInputStream in)
+                throws IOException {
+            Serializable v = decode(type, meta, in);
+            return v != null ? v : super.deserializeCell(type, meta, length, in);
+        }
+    }
+
+    static final class Update extends UpdateRowsEventDataDeserializer {
+        Update(Map<Long, TableMapEventData> tables) {
+            super(tables);
+        }
+
+        @Override
+        protected Serializable deserializeCell(ColumnType type, int meta, int length, ByteArrayInputStream in)
+                throws IOException {
+            Serializable v = decode(type, meta, in);
+            return v != null ? v : super.deserializeCell(type, meta, length, in);
+        }
+    }
+
+    static final class Delete extends DeleteRowsEventDataDeserializer {
+        Delete(Map<Long, TableMapEventData> tables) {
+            super(tables);
+        }
+
+        @Override
+        protected Serializable deserializeCell(ColumnType type, int meta, int length, ByteArrayInputStream in)
+                throws IOException {
+            Serializable v = decode(type, meta, in);
+            return v != null ? v : super.deserializeCell(type, meta, length, in);
+        }
+    }
+}

@@ -1,0 +1,129 @@
+package io.tantalum.replicator.internal.extract;
+
+import com.github.shyiko.mysql.binlog.event.TableMapEventData;
+import com.github.shyiko.mysql.binlog.event.TableMapEventMetadata;
+import com.github.shyiko.mysql.binlog.event.deserialization.ColumnType;
+import io.tantalum.common.ErrorCode;
+import io.tantalum.common.TantalumException;
+import io.tantalum.thl.ThlEvent;
+import java.io.Serializable;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Turns a binlog table map and row images into THL column specs and values: signed integers of
+ * UNSIGNED columns are corrected using the table map's signedness metadata, ENUM and SET keep
+ * their numeric value, strings stay bytes. Requires {@code binlog_row_metadata=FULL}.
+ */
+final class RowConverter {
+    private static final BigInteger TWO_64 = BigInteger.ONE.shiftLeft(64);
+
+    private RowConverter() {}
+
+    static List<ThlEvent.ColumnSpec> columns(TableMapEventData map) {
+        TableMapEventMetadata meta = map.getEventMetadata();
+        if (meta == null || meta.getColumnNames() == null) {
+            throw new TantalumException(ErrorCode.FAILED_PRECONDITION, "The binlog has no column names for table "
+                    + map.getDatabase() + "." + map.getTable() + ": the master runs without binlog_row_metadata=FULL."
+                    + " Run SET GLOBAL binlog_row_metadata=FULL on the master (and add it to its configuration),"
+                    + " then put the replicator online again.");
+        }
+        byte[] types = map.getColumnTypes();
+        int[] metadata = map.getColumnMetadata();
+        // the library spreads the server's signedness bits over column positions (true = UNSIGNED)
+        BitSet unsignedBits = meta.getSignedness() == null ? new BitSet() : meta.getSignedness();
+        Set<Integer> keys = new HashSet<>();
+        if (meta.getSimplePrimaryKeys() != null) {
+            keys.addAll(meta.getSimplePrimaryKeys());
+        }
+        if (meta.getPrimaryKeysWithPrefix() != null) {
+            keys.addAll(meta.getPrimaryKeysWithPrefix().keySet());
+        }
+        List<ThlEvent.ColumnSpec> cols = new ArrayList<>(types.length);
+        for (int i = 0; i < types.length; i++) {
+            int type = realType(types[i] & 0xFF, metadata[i]);
+            boolean unsigned = isNumeric(type) && unsignedBits.get(i);
+            cols.add(new ThlEvent.ColumnSpec(meta.getColumnNames().get(i), type, unsigned, keys.contains(i)));
+        }
+        return cols;
+    }
+
+    /** The real type of a STRING column (ENUM, SET or CHAR), as the binlog library resolves it. */
+    static int realType(int type, int meta) {
+        if (type == ColumnType.STRING.getCode() && meta >= 256) {
+            int meta0 = meta >> 8;
+            if ((meta0 & 0x30) != 0x30) {
+                return meta0 | 0x30;
+            }
+            return meta0;
+        }
+        return type;
+    }
+
+    static boolean isNumeric(int type) {
+        return type == ColumnType.TINY.getCode() || type == ColumnType.SHORT.getCode()
+                || type == ColumnType.INT24.getCode() || type == ColumnType.LONG.getCode()
+                || type == ColumnType.LONGLONG.getCode() || type == ColumnType.NEWDECIMAL.getCode()
+                || type == ColumnType.FLOAT.getCode() || type == ColumnType.DOUBLE.getCode();
+    }
+
+    static Object[] values(List<ThlEvent.ColumnSpec> cols, BitSet present, Serializable[] row) {
+        Object[] out = new Object[cols.size()];
+        int j = 0;
+        for (int i = 0; i < cols.size(); i++) {
+            if (present != null && !present.get(i)) {
+                continue;
+            }
+            out[i] = value(cols.get(i), row[j++]);
+        }
+        return out;
+    }
+
+    static Object value(ThlEvent.ColumnSpec col, Serializable v) {
+        if (v == null) {
+            return null;
+        }
+        if (v instanceof Integer i) {
+            long l = i;
+            if (col.unsigned() && l < 0) {
+                l += 1L << bits(col.type());
+            }
+            return l;
+        }
+        if (v instanceof Long l) {
+            if (col.unsigned() && l < 0 && col.type() == ColumnType.LONGLONG.getCode()) {
+                return BigInteger.valueOf(l).add(TWO_64);
+            }
+            return l;
+        }
+        if (v instanceof Short s) {
+            return (long) s;
+        }
+        if (v instanceof Byte b) {
+            return (long) b;
+        }
+        if (v instanceof java.math.BigDecimal || v instanceof Float || v instanceof Double || v instanceof byte[]
+                || v instanceof String) {
+            return v;
+        }
+        throw new TantalumException(ErrorCode.INTERNAL, "Column " + col.name() + " of type " + col.type()
+                + " produced an unsupported binlog value of class " + v.getClass().getName());
+    }
+
+    private static int bits(int type) {
+        if (type == ColumnType.TINY.getCode()) {
+            return 8;
+        }
+        if (type == ColumnType.SHORT.getCode()) {
+            return 16;
+        }
+        if (type == ColumnType.INT24.getCode()) {
+            return 24;
+        }
+        return 32;
+    }
+}

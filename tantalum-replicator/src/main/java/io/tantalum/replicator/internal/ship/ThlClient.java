@@ -1,0 +1,178 @@
+package io.tantalum.replicator.internal.ship;
+
+import io.tantalum.common.ErrorCode;
+import io.tantalum.common.TantalumException;
+import io.tantalum.common.Threads;
+import io.tantalum.thl.ThlRecord;
+import io.tantalum.thl.ThlWriter;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A slave's connection to its master's THL server: handshakes with the slave's last stored
+ * event, then stores every received record through the {@link ThlWriter}. Reconnects with
+ * backoff when the connection drops; a refused handshake (diverged history) is a failure.
+ */
+public final class ThlClient {
+    private static final Logger LOG = LoggerFactory.getLogger(ThlClient.class);
+
+    /** Callbacks to the replicator. */
+    public interface Listener {
+        /** The master accepted the handshake. */
+        void connected();
+
+        /** The connection dropped; the client is reconnecting. */
+        void disconnected(String why);
+
+        /** The client stopped for good. */
+        void failed(RuntimeException e);
+    }
+
+    /** The last event stored (or being stored) locally. */
+    public record Position(long seqno, int fragno, boolean lastFrag, long epoch, String eventId) {}
+
+    private final URI master;
+    private final String service;
+    private final String host;
+    private final ThlWriter writer;
+    private final Listener listener;
+    private volatile Position last;
+    private volatile ThlRecord lastReceived;
+    private volatile boolean stopping;
+    private volatile Socket socket;
+    private volatile long masterMaxSeqno = -1;
+    private volatile long lastHeard;
+    private Thread thread;
+
+    public ThlClient(URI master, String service, String host, Position last, ThlWriter writer, Listener listener) {
+        this.master = master;
+        this.service = service;
+        this.host = host;
+        this.last = last;
+        this.writer = writer;
+        this.listener = listener;
+    }
+
+    public void start() {
+        thread = Threads.start(service + "-thl-client", this::run);
+    }
+
+    public long masterMaxSeqno() {
+        return masterMaxSeqno;
+    }
+
+    public long lastHeardMillis() {
+        return lastHeard;
+    }
+
+    /** Stops at a transaction boundary of what was received (the rest is fetched again later). */
+    public void stop() {
+        stopping = true;
+        Socket s = socket;
+        if (s != null) {
+            try {
+                s.close();
+            } catch (IOException e) {
+                // closing
+            }
+        }
+        if (thread != null) {
+            try {
+                thread.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void run() {
+        long backoff = 250;
+        while (!stopping) {
+            try (Socket s = new Socket()) {
+                socket = s;
+                s.connect(new InetSocketAddress(master.getHost(), master.getPort()), 5000);
+                s.setSoTimeout(ThlProtocol.READ_TIMEOUT_MILLIS);
+                s.setTcpNoDelay(true);
+                DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream(), 1 << 16));
+                DataOutputStream out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream()));
+                handshake(in, out);
+                backoff = 250;
+                listener.connected();
+                receive(in);
+            } catch (TantalumException e) {
+                stopping = true;
+                listener.failed(e);
+                return;
+            } catch (IOException e) {
+                if (stopping) {
+                    return;
+                }
+                listener.disconnected("cannot reach master " + master + ": " + e.getMessage());
+                LOG.warn("THL connection to {} failed ({}); retrying in {}ms", master, e.getMessage(), backoff);
+                Threads.sleep(backoff);
+                backoff = Math.min(backoff * 2, 5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private void handshake(DataInputStream in, DataOutputStream out) throws IOException {
+        ThlRecord lr = lastReceived;
+        if (lr != null) {
+            last = new Position(lr.seqno(), lr.fragno(), lr.lastFrag(), lr.epoch(), lr.decode().eventId());
+        }
+        Position p = last;
+        out.writeUTF(ThlProtocol.MAGIC);
+        out.writeUTF(service);
+        out.writeUTF(host);
+        out.writeLong(p.seqno());
+        out.writeInt(p.fragno());
+        out.writeBoolean(p.lastFrag());
+        out.writeLong(p.epoch());
+        out.writeUTF(p.eventId());
+        out.flush();
+        boolean ok = in.readBoolean();
+        String message = in.readUTF();
+        if (!ok) {
+            throw new TantalumException(ErrorCode.DATA_LOSS, "Master " + master + " refused this slave: " + message);
+        }
+        LOG.info("connected to master {} after seqno={} fragno={}", master, p.seqno(), p.fragno());
+    }
+
+    private void receive(DataInputStream in) throws IOException, InterruptedException {
+        while (!stopping) {
+            int type = in.readUnsignedByte();
+            lastHeard = System.currentTimeMillis();
+            if (type == ThlProtocol.HEARTBEAT) {
+                masterMaxSeqno = in.readLong();
+                in.readLong();
+                continue;
+            }
+            int length = in.readInt();
+            int crc = in.readInt();
+            if (length < ThlRecord.HEADER || length > ThlRecord.MAX_LENGTH) {
+                throw new IOException("bad record length " + length + " from master");
+            }
+            byte[] content = new byte[length];
+            in.readFully(content);
+            ThlRecord r = ThlRecord.fromFrame(crc, content);
+            if (r == null) {
+                throw new IOException("record with a bad checksum from master (seqno " + ThlRecord.peekSeqno(content)
+                        + "); reconnecting");
+            }
+            writer.put(r);
+            masterMaxSeqno = Math.max(masterMaxSeqno, r.seqno());
+            lastReceived = r;
+        }
+    }
+}

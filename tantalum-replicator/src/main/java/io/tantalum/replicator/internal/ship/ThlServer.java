@@ -1,0 +1,189 @@
+package io.tantalum.replicator.internal.ship;
+
+import io.tantalum.common.ErrorCode;
+import io.tantalum.common.TantalumException;
+import io.tantalum.common.Threads;
+import io.tantalum.thl.ThlCursor;
+import io.tantalum.thl.ThlLog;
+import io.tantalum.thl.ThlRecord;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.Closeable;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves a master's THL to slaves. Each slave gets a thread that checks the slave's last event
+ * against this log (same seqno, epoch and event id, or the slave is refused with both histories
+ * named), then streams durable records from the next one and heartbeats when idle. Thread-safe.
+ */
+public final class ThlServer implements Closeable {
+    private static final Logger LOG = LoggerFactory.getLogger(ThlServer.class);
+
+    private final ThlLog log;
+    private final String service;
+    private final ServerSocket socket;
+    private final Set<Socket> clients = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    public ThlServer(ThlLog log, String service, String bindAddress, int port) {
+        this.log = log;
+        this.service = service;
+        try {
+            socket = new ServerSocket();
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress(InetAddress.getByName(bindAddress), port));
+        } catch (IOException e) {
+            throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot listen for slaves on " + bindAddress + ":" + port
+                    + ": " + e.getMessage() + ". Another process holds the THL port: stop it or change"
+                    + " replicator.thl.port.", e);
+        }
+        Threads.start(service + "-thl-server", this::acceptLoop);
+        LOG.info("serving THL on {}:{}", bindAddress, port);
+    }
+
+    /** Number of connected slaves. */
+    public int clientCount() {
+        return clients.size();
+    }
+
+    private void acceptLoop() {
+        while (!closed) {
+            try {
+                Socket s = socket.accept();
+                clients.add(s);
+                Threads.start(service + "-thl-server-" + s.getRemoteSocketAddress(), () -> serve(s));
+            } catch (IOException e) {
+                if (!closed) {
+                    LOG.warn("THL accept failed: {}", e.toString());
+                }
+            }
+        }
+    }
+
+    private void serve(Socket s) {
+        String peer = String.valueOf(s.getRemoteSocketAddress());
+        try (s;
+                DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream()));
+                DataOutputStream out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream(), 1 << 16))) {
+            s.setTcpNoDelay(true);
+            s.setSoTimeout(ThlProtocol.READ_TIMEOUT_MILLIS);
+            if (!ThlProtocol.MAGIC.equals(in.readUTF())) {
+                return;
+            }
+            String slaveService = in.readUTF();
+            String slaveHost = in.readUTF();
+            long seqno = in.readLong();
+            int fragno = in.readInt();
+            boolean lastFrag = in.readBoolean();
+            long epoch = in.readLong();
+            String eventId = in.readUTF();
+            String refusal = slaveService.equals(service) ? check(slaveHost, seqno, fragno, epoch, eventId)
+                    : "this master serves service '" + service + "', not '" + slaveService + "'";
+            out.writeBoolean(refusal == null);
+            out.writeUTF(refusal == null ? "ok" : refusal);
+            out.flush();
+            if (refusal != null) {
+                LOG.warn("refused slave {} ({}): {}", slaveHost, peer, refusal);
+                return;
+            }
+            LOG.info("slave {} ({}) connected at seqno={} fragno={}", slaveHost, peer, seqno, fragno);
+            stream(out, seqno, fragno, lastFrag);
+        } catch (IOException | InterruptedException e) {
+            if (!closed) {
+                LOG.info("slave connection {} ended: {}", peer, e.toString());
+            }
+        } catch (RuntimeException e) {
+            LOG.error("serving THL to {} failed: {}", peer, e.getMessage(), e);
+        } finally {
+            clients.remove(s);
+        }
+    }
+
+    /** Returns null when the slave's last event matches this log, else why not. */
+    private String check(String slaveHost, long seqno, int fragno, long epoch, String eventId) {
+        if (seqno < 0) {
+            long min = log.minSeqno();
+            return min > 0 ? "slave " + slaveHost + " has no THL yet, but this master's THL starts at seqno " + min
+                    + " (older events were purged): provision the slave from a backup first" : null;
+        }
+        if (seqno > log.maxSeqno()) {
+            return "slave " + slaveHost + " has seqno " + seqno + " but this master's THL ends at seqno "
+                    + log.maxSeqno() + ": the slave holds events this master never had. Check the slave's"
+                    + " masterConnectUri points to the right master";
+        }
+        if (seqno < log.minSeqno()) {
+            return "slave " + slaveHost + " needs seqno " + seqno + " but this master's THL starts at seqno "
+                    + log.minSeqno() + " (purged): re-provision the slave";
+        }
+        try (ThlCursor c = log.cursor(seqno)) {
+            ThlRecord r;
+            while ((r = c.tryNext()) != null && r.seqno() == seqno && r.fragno() < fragno) {
+                // skip to the slave's fragment
+            }
+            if (r == null || r.seqno() != seqno || r.fragno() != fragno) {
+                return "master has no fragment " + fragno + " of seqno " + seqno;
+            }
+            String masterEventId = r.decode().eventId();
+            if (r.epoch() != epoch || !masterEventId.equals(eventId)) {
+                return "Log epoch numbers do not match: slave " + slaveHost + " has seqno " + seqno + " epoch " + epoch
+                        + " eventId " + eventId + ", master has seqno " + seqno + " epoch " + r.epoch() + " eventId "
+                        + masterEventId + ". The two histories diverged: re-provision the slave from this master";
+            }
+            return null;
+        }
+    }
+
+    private void stream(DataOutputStream out, long seqno, int fragno, boolean lastFrag)
+            throws IOException, InterruptedException {
+        long from = seqno < 0 ? Math.max(0, log.minSeqno()) : lastFrag ? seqno + 1 : seqno;
+        try (ThlCursor c = log.cursor(from)) {
+            while (!closed) {
+                ThlRecord r = c.tryNext();
+                if (r == null) {
+                    out.flush();
+                    r = c.next(ThlProtocol.HEARTBEAT_MILLIS);
+                }
+                if (r == null) {
+                    out.writeByte(ThlProtocol.HEARTBEAT);
+                    out.writeLong(log.maxSeqno());
+                    out.writeLong(System.currentTimeMillis());
+                    out.flush();
+                    continue;
+                }
+                if (seqno >= 0 && !lastFrag && r.seqno() == seqno && r.fragno() <= fragno) {
+                    continue;
+                }
+                out.writeByte(ThlProtocol.RECORD);
+                var frame = r.toFrame();
+                out.write(frame.array(), 0, frame.limit());
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            socket.close();
+        } catch (IOException e) {
+            // closing
+        }
+        for (Socket s : clients) {
+            try {
+                s.close();
+            } catch (IOException e) {
+                // closing
+            }
+        }
+    }
+}
