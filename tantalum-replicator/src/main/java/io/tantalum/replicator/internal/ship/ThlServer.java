@@ -28,6 +28,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ThlServer implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(ThlServer.class);
+    private static final long CATCH_UP_MILLIS = 10_000;
 
     private final ThlLog log;
     private final String service;
@@ -116,6 +117,7 @@ public final class ThlServer implements Closeable {
             return min > 0 ? "slave " + slaveHost + " has no THL yet, but this master's THL starts at seqno " + min
                     + " (older events were purged): provision the slave from a backup first" : null;
         }
+        awaitLogReaching(seqno, fragno);
         if (seqno > log.maxSeqno()) {
             return "slave " + slaveHost + " has seqno " + seqno + " but this master's THL ends at seqno "
                     + log.maxSeqno() + ": the slave holds events this master never had. Check the slave's"
@@ -140,6 +142,21 @@ public final class ThlServer implements Closeable {
                         + masterEventId + ". The two histories diverged: re-provision the slave from this master";
             }
             return null;
+        }
+    }
+
+    /**
+     * A slave may hold fragments of a transaction this master is still re-extracting after a
+     * restart (an incomplete tail is dropped and extracted again): give the log time to catch up.
+     */
+    private void awaitLogReaching(long seqno, int fragno) {
+        long deadline = System.currentTimeMillis() + CATCH_UP_MILLIS;
+        while (!closed && System.currentTimeMillis() < deadline) {
+            ThlRecord last = log.lastRecord();
+            if (last != null && (last.seqno() > seqno || (last.seqno() == seqno && last.fragno() >= fragno))) {
+                return;
+            }
+            io.tantalum.common.Threads.sleep(100);
         }
     }
 

@@ -1,0 +1,249 @@
+package io.tantalum.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tantalum.cli.sandbox.Sandbox;
+import io.tantalum.cli.sandbox.SandboxLayout;
+import io.tantalum.testkit.Await;
+import io.tantalum.testkit.Sql;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real sandbox dataservice for one test class: real mariadbd and replicator processes on a
+ * loopback subnet of its own, in a temporary directory, destroyed on close (and by a shutdown
+ * hook if the test JVM dies first).
+ */
+public final class SandboxFixture implements AutoCloseable {
+    private final Path dir;
+    private final Sandbox sandbox;
+    private final Thread cleanup;
+
+    /** The outcome of running a CLI: exit code and output. */
+    public record CliResult(int exitCode, String stdout, String stderr) {
+        public String all() {
+            return stdout + stderr;
+        }
+    }
+
+    public SandboxFixture(int hosts) {
+        try {
+            dir = Files.createTempDirectory(Path.of("/tmp"), "tt-");
+            Files.delete(dir);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        String subnet = "127." + r.nextInt(20, 250) + "." + r.nextInt(1, 250);
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        cleanup = new Thread(this::destroyQuietly, "sandbox-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
+        try {
+            sandbox = Sandbox.deploy(new Sandbox.DeployOptions(dir, hosts, subnet, "alpha"),
+                    new PrintStream(log, true, StandardCharsets.UTF_8));
+        } catch (RuntimeException e) {
+            destroyQuietly();
+            throw e;
+        }
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public Sandbox sandbox() {
+        return sandbox;
+    }
+
+    public SandboxLayout layout() {
+        return sandbox.layout();
+    }
+
+    public SandboxLayout.Host host(int k) {
+        return layout().hosts().get(k - 1);
+    }
+
+    public List<SandboxLayout.Host> hosts() {
+        return layout().hosts();
+    }
+
+    /** A connection as the application user. */
+    public Connection app(int k) {
+        SandboxLayout.Host h = host(k);
+        return Sql.connect("jdbc:mariadb://" + h.address() + ":" + h.dbPort() + "/", layout().appUser(),
+                layout().appPassword());
+    }
+
+    /** A connection as the replicator's user (bypasses read_only, as a DBA would). */
+    public Connection admin(int k) {
+        SandboxLayout.Host h = host(k);
+        return Sql.connect("jdbc:mariadb://" + h.address() + ":" + h.dbPort() + "/", layout().replicatorUser(),
+                layout().replicatorPassword());
+    }
+
+    public Map<String, Object> status(int k) {
+        return sandbox.admin(host(k)).get("status");
+    }
+
+    public long appliedSeqno(int k) {
+        return ((Number) status(k).get("appliedLastSeqno")).longValue();
+    }
+
+    public String state(int k) {
+        return String.valueOf(status(k).get("state"));
+    }
+
+    /** The master database's current binlog position as {@code file:offset} (zero-padded offset). */
+    public String masterBinlogPosition() {
+        try (Connection c = admin(1)) {
+            List<Object> row = Sql.query(c, "SHOW MASTER STATUS").get(0);
+            return String.format("%s:%016d", row.get(0), ((Number) row.get(1)).longValue());
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Waits until the master extracted everything written so far and every slave applied it. */
+    public void awaitCaughtUp(Duration timeout) {
+        String target = masterBinlogPosition();
+        Await.until("the master replicator to extract up to " + target, timeout, () -> {
+            String current = String.valueOf(status(1).get("currentEventId")).split(";")[0];
+            return current.compareTo(target) >= 0;
+        }, this::describe);
+        Await.until("all slaves to apply the master's last seqno", timeout, () -> {
+            long master = appliedSeqno(1);
+            for (int k = 2; k <= hosts().size(); k++) {
+                if (appliedSeqno(k) != master || !state(k).equals("ONLINE")) {
+                    return false;
+                }
+            }
+            return true;
+        }, this::describe);
+    }
+
+    public String describe() {
+        StringBuilder sb = new StringBuilder();
+        for (int k = 1; k <= hosts().size(); k++) {
+            try {
+                Map<String, Object> s = status(k);
+                sb.append("host").append(k).append(": ").append(s.get("state")).append(" applied=")
+                        .append(s.get("appliedLastSeqno")).append(" stored=").append(s.get("maximumStoredSeqNo"))
+                        .append(" error=").append(s.get("pendingError")).append("; ");
+            } catch (RuntimeException e) {
+                sb.append("host").append(k).append(": ").append(e.getMessage()).append("; ");
+            }
+        }
+        return sb.toString();
+    }
+
+    /** Asserts that every host holds the same tables with the same checksums and row counts. */
+    public Map<String, String> assertSameData(String... schemas) {
+        Map<String, String> master;
+        try (Connection c = admin(1)) {
+            master = Sql.checksums(c, schemas);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        assertThat(master).as("master tables").isNotEmpty();
+        for (int k = 2; k <= hosts().size(); k++) {
+            try (Connection c = admin(k)) {
+                assertThat(Sql.checksums(c, schemas)).as("checksums on host" + k + " vs host1").isEqualTo(master);
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return master;
+    }
+
+    /** Runs a CLI main class in its own JVM, as the bin/ launchers do, against this sandbox. */
+    public CliResult cli(String mainClass, String... args) {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dtantalum.log.level=WARN", "-cp", System.getProperty("java.class.path"), mainClass));
+        cmd.addAll(List.of(args));
+        try {
+            ProcessBuilder pb = new ProcessBuilder(cmd);
+            pb.environment().put("TANTALUM_SANDBOX", dir.toString());
+            Path out = Files.createTempFile("cli", ".out");
+            Path err = Files.createTempFile("cli", ".err");
+            Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            if (!p.waitFor(180, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError("CLI did not finish: " + cmd);
+            }
+            CliResult r = new CliResult(p.exitValue(), Files.readString(out), Files.readString(err));
+            Files.delete(out);
+            Files.delete(err);
+            return r;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public CliResult trepctl(String... args) {
+        return cli("io.tantalum.cli.TrepctlMain", args);
+    }
+
+    public CliResult thl(String... args) {
+        return cli("io.tantalum.cli.ThlMain", args);
+    }
+
+    public CliResult tpm(String... args) {
+        return cli("io.tantalum.cli.TpmMain", args);
+    }
+
+    /** Keeps each host's logs under target/sandbox-logs for the test report. */
+    private void saveLogs() {
+        try {
+            Path target = Path.of("target", "sandbox-logs", dir.getFileName().toString());
+            Files.createDirectories(target);
+            for (SandboxLayout.Host h : hosts()) {
+                for (String f : List.of("replicator.log", "mariadb.err")) {
+                    Path src = h.homePath().resolve(f);
+                    if (Files.exists(src)) {
+                        Files.copy(src, target.resolve(h.name() + "-" + f),
+                                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            System.err.println("cannot save sandbox logs: " + e);
+        }
+    }
+
+    private void destroyQuietly() {
+        if (sandbox != null) {
+            saveLogs();
+        }
+        try {
+            if (SandboxLayout.load(dir).isPresent()) {
+                Sandbox.open(dir).destroy(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+            }
+        } catch (RuntimeException e) {
+            System.err.println("sandbox cleanup of " + dir + " failed: " + e);
+        }
+    }
+
+    @Override
+    public void close() {
+        destroyQuietly();
+        try {
+            Runtime.getRuntime().removeShutdownHook(cleanup);
+        } catch (IllegalStateException e) {
+            // already shutting down
+        }
+    }
+}
