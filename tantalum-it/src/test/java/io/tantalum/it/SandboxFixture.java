@@ -132,6 +132,15 @@ public final class SandboxFixture implements AutoCloseable {
         }, this::describe);
     }
 
+    /** Waits until one slave has applied everything the master extracted. */
+    public void awaitCaughtUpOn(int k, Duration timeout) {
+        String target = masterBinlogPosition();
+        Await.until("the master replicator to extract up to " + target, timeout, () ->
+                String.valueOf(status(1).get("currentEventId")).split(";")[0].compareTo(target) >= 0, this::describe);
+        Await.until("host" + k + " to apply the master's last seqno", timeout,
+                () -> appliedSeqno(k) == appliedSeqno(1) && state(k).equals("ONLINE"), this::describe);
+    }
+
     public String describe() {
         StringBuilder sb = new StringBuilder();
         for (int k = 1; k <= hosts().size(); k++) {

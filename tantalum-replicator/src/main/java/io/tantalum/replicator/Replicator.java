@@ -59,6 +59,7 @@ public final class Replicator implements AutoCloseable {
     private volatile JdbcApplier applier;
     private volatile long lastMin = -1;
     private volatile long lastMax = -1;
+    private volatile AppliedPosition lastApplied = AppliedPosition.NONE;
 
     public Replicator(ReplicatorSettings settings) {
         this.settings = settings;
@@ -245,6 +246,7 @@ public final class Replicator implements AutoCloseable {
     private void startSlave(long gen, Set<Long> skip) {
         JdbcApplier a = jdbcApplierFor(skip);
         AppliedPosition applied = a.readPosition();
+        lastApplied = applied;
         ThlRecord last = log.lastRecord();
         ThlClient.Position from = last != null
                 ? new ThlClient.Position(last.seqno(), last.fragno(), last.lastFrag(), last.epoch(), last.decode().eventId())
@@ -289,6 +291,7 @@ public final class Replicator implements AutoCloseable {
         }
         if (applier != null) {
             applier.stop(immediate);
+            lastApplied = applier.applied();
         }
         if (server != null) {
             server.close();
@@ -320,13 +323,13 @@ public final class Replicator implements AutoCloseable {
         double appliedLatency;
         long sourceTstamp;
         JdbcApplier a = applier;
-        if (master || a == null) {
+        if (master) {
             appliedSeqno = l != null ? l.maxCompleteSeqno() : lastMax;
             appliedEventId = lastEvent != null ? lastEvent.eventId() : "NONE";
             sourceTstamp = lastEvent != null ? lastEvent.sourceTstamp() : 0;
             appliedLatency = lastEvent != null ? Math.max(0, lastEvent.extractTstamp() - sourceTstamp) / 1000.0 : 0;
         } else {
-            AppliedPosition p = a.applied();
+            AppliedPosition p = a != null ? a.applied() : lastApplied;
             appliedSeqno = p.seqno();
             appliedEventId = p.seqno() < 0 ? "NONE" : p.eventId();
             sourceTstamp = p.sourceTstamp();
