@@ -1,0 +1,72 @@
+package io.tantalum.replicator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tantalum.common.ErrorCode;
+import io.tantalum.common.TantalumException;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+
+class ReplicatorSettingsTest {
+    private static Properties base() {
+        Properties p = new Properties();
+        p.setProperty("replicator.host", "host2");
+        p.setProperty("thl.directory", "/tmp/thl");
+        p.setProperty("replicator.master.uri", "thl://host1:2112/");
+        return p;
+    }
+
+    @Test
+    void defaultsAreApplied() {
+        ReplicatorSettings s = ReplicatorSettings.from(base(), "test");
+        assertThat(s.service()).isEqualTo("alpha");
+        assertThat(s.role()).isEqualTo(ReplicatorSettings.Role.SLAVE);
+        assertThat(s.thlPort()).isEqualTo(2112);
+        assertThat(s.adminPort()).isEqualTo(10000);
+        assertThat(s.masterUri().getHost()).isEqualTo("host1");
+        assertThat(s.blockCommitSize()).isEqualTo(100);
+        assertThat(s.effectiveServerId()).isBetween(1_000_000L, 1_999_999L);
+    }
+
+    @Test
+    void acceptsPrimaryAndReplicaAsAliases() {
+        Properties p = base();
+        p.setProperty("replicator.role", "primary");
+        assertThat(ReplicatorSettings.from(p, "test").role()).isEqualTo(ReplicatorSettings.Role.MASTER);
+        p.setProperty("replicator.role", "replica");
+        assertThat(ReplicatorSettings.from(p, "test").role()).isEqualTo(ReplicatorSettings.Role.SLAVE);
+    }
+
+    @Test
+    void reportsEveryProblemAtOnce() {
+        Properties p = base();
+        p.remove("thl.directory");
+        p.setProperty("replicator.thl.port", "99999");
+        p.setProperty("replicator.role", "boss");
+        p.setProperty("replicator.typo", "1");
+        p.setProperty("replicator.master.uri", "http://host1/");
+        assertThatThrownBy(() -> ReplicatorSettings.from(p, "/etc/r.properties"))
+                .isInstanceOf(TantalumException.class)
+                .satisfies(e -> assertThat(((TantalumException) e).code()).isEqualTo(ErrorCode.INVALID_ARGUMENT))
+                .hasMessageContaining("/etc/r.properties")
+                .hasMessageContaining("missing required key 'thl.directory'")
+                .hasMessageContaining("replicator.thl.port=99999 is out of range [1, 65535]")
+                .hasMessageContaining("role must be master or slave, not 'boss'")
+                .hasMessageContaining("unknown key 'replicator.typo'")
+                .hasMessageContaining("'http://host1/' is not a THL URI like thl://host1:2112/");
+    }
+
+    @Test
+    void aSlaveNeedsAMaster() {
+        Properties p = base();
+        p.remove("replicator.master.uri");
+        assertThatThrownBy(() -> ReplicatorSettings.from(p, "test"))
+                .hasMessageContaining("replicator.master.uri is required for a slave");
+    }
+
+    @Test
+    void thlUriGetsTheDefaultPort() {
+        assertThat(ReplicatorSettings.thlUri("thl://db1/").getPort()).isEqualTo(2112);
+    }
+}
