@@ -22,7 +22,7 @@ rss_max=0
 sample_rss() {
   for f in "$TANTALUM_SANDBOX"/host*/replicator.pid; do
     r=$(awk '/VmRSS/ {print int($2/1024)}' "/proc/$(cat "$f")/status" 2>/dev/null || echo 0)
-    [ "$r" -gt "$rss_max" ] && rss_max=$r
+    if [ "$r" -gt "$rss_max" ]; then rss_max=$r; fi
   done
 }
 wait_seqno() { # host target
@@ -43,7 +43,7 @@ start_seqno=$(field host1 appliedLastSeqno)
 tps=$("${SB[@]}" --time="$DURATION" --report-interval=0 run | awk '/transactions:/ {gsub("\\(",""); print $3}')
 
 # extraction of the backlog: until the master replicator has read up to the binlog's end
-binlog_end=$(mariadb -h"$M" -uapp -psecret -N -e "SHOW MASTER STATUS" | awk '{printf "%s:%016d", $1, $2}')
+binlog_end=$(mariadb -h"$M" -utungsten -psecret -N -e "SHOW MASTER STATUS" | awk '{printf "%s:%016d", $1, $2}')
 t0=$(now); "$ROOT/bin/trepctl" -host host1 online >/dev/null
 until [[ "$(field host1 currentEventId | cut -d';' -f1)" > "$binlog_end" || \
          "$(field host1 currentEventId | cut -d';' -f1)" == "$binlog_end" ]]; do sample_rss; sleep 0.1; done
