@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
@@ -67,8 +68,8 @@ public final class ThlMain {
         @Option(names = "-headers", description = "Only event headers.")
         boolean headers;
 
-        @Option(names = "-json", description = "Print JSON.")
-        boolean json;
+        @Mixin
+        JsonOption json;
 
         @Override
         public Integer call() throws Exception {
@@ -77,15 +78,15 @@ public final class ThlMain {
             List<Map<String, Object>> all = new ArrayList<>();
             ThlInspector.scan(parent.directory(), lo, hi, loc -> {
                 ThlEvent e = loc.record().decode();
-                if (json) {
+                if (json.enabled()) {
                     all.add(toJson(loc, e));
                 } else {
                     System.out.print(format(loc, e));
                 }
                 return true;
             });
-            if (json) {
-                System.out.println(TrepctlMain.JSON.writeValueAsString(all));
+            if (json.enabled()) {
+                JsonOption.print(all);
             }
             return 0;
         }
@@ -221,8 +222,8 @@ public final class ThlMain {
         @ParentCommand
         ThlMain parent;
 
-        @Option(names = "-json", description = "Print JSON.")
-        boolean json;
+        @Mixin
+        JsonOption json;
 
         @Override
         public Integer call() throws Exception {
@@ -237,7 +238,7 @@ public final class ThlMain {
             m.put("bytes", idx.stream().mapToLong(ThlInspector.SegmentInfo::bytes).sum());
             m.put("oldestFile", idx.isEmpty() ? "" : idx.get(0).file().getFileName().toString());
             m.put("newestFile", idx.isEmpty() ? "" : idx.get(idx.size() - 1).file().getFileName().toString());
-            System.out.print(json ? TrepctlMain.JSON.writeValueAsString(m) + "\n" : Cli.aligned(m));
+            System.out.print(json.enabled() ? TrepctlMain.JSON.writeValueAsString(m) + "\n" : Cli.aligned(m));
             return 0;
         }
     }
@@ -247,13 +248,13 @@ public final class ThlMain {
         @ParentCommand
         ThlMain parent;
 
-        @Option(names = "-json", description = "Print JSON.")
-        boolean json;
+        @Mixin
+        JsonOption json;
 
         @Override
         public Integer call() throws Exception {
             List<ThlInspector.SegmentInfo> idx = ThlInspector.index(parent.directory());
-            if (json) {
+            if (json.enabled()) {
                 List<Map<String, Object>> out = new ArrayList<>();
                 for (ThlInspector.SegmentInfo s : idx) {
                     Map<String, Object> m = new LinkedHashMap<>();
@@ -265,7 +266,7 @@ public final class ThlMain {
                     m.put("bytes", s.bytes());
                     out.add(m);
                 }
-                System.out.println(TrepctlMain.JSON.writeValueAsString(out));
+                JsonOption.print(out);
             } else {
                 for (ThlInspector.SegmentInfo s : idx) {
                     System.out.printf("LogIndexEntry %s(%d:%d) records=%d bytes=%d%n", s.file().getFileName(),

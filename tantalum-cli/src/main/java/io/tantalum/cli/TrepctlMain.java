@@ -10,6 +10,7 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
@@ -58,8 +59,8 @@ public final class TrepctlMain {
         @ParentCommand
         TrepctlMain parent;
 
-        @Option(names = "-json", description = "Print JSON.")
-        boolean json;
+        @Mixin
+        JsonOption json;
 
         @Option(names = "-name", description = "Status section (only the default is available).")
         String name;
@@ -67,8 +68,8 @@ public final class TrepctlMain {
         @Override
         public Integer call() throws Exception {
             Map<String, Object> st = parent.client().get("status");
-            if (json) {
-                System.out.println(JSON.writeValueAsString(st));
+            if (json.enabled()) {
+                JsonOption.print(st);
             } else {
                 System.out.println("Processing status command...");
                 System.out.print(Cli.aligned(new TreeMap<>(st)));
@@ -117,8 +118,8 @@ public final class TrepctlMain {
         @ParentCommand
         TrepctlMain parent;
 
-        @Option(names = "-json", description = "Print JSON.")
-        boolean json;
+        @Mixin
+        JsonOption json;
 
         @Override
         @SuppressWarnings("unchecked")
@@ -126,8 +127,8 @@ public final class TrepctlMain {
             AdminClient c = parent.client();
             List<Map<String, Object>> services = (List<Map<String, Object>>) c.get("services").get("services");
             Map<String, Object> st = c.get("status");
-            if (json) {
-                System.out.println(JSON.writeValueAsString(services));
+            if (json.enabled()) {
+                JsonOption.print(services);
                 return 0;
             }
             System.out.println("Processing services command...");

@@ -170,6 +170,18 @@ public final class MariaDbRowDeserializers {
         return "." + six.substring(0, fsp);
     }
 
+    /** The library's own cell decoder. */
+    @FunctionalInterface
+    interface CellDecoder {
+        Serializable decode(ColumnType type, int meta, int length, ByteArrayInputStream in) throws IOException;
+    }
+
+    static Serializable cell(ColumnType type, int meta, int length, ByteArrayInputStream in, CellDecoder library)
+            throws IOException {
+        Serializable v = decode(type, meta, in);
+        return v != null ? v : library.decode(type, meta, length, in);
+    }
+
     static final class Write extends WriteRowsEventDataDeserializer {
         Write(Map<Long, TableMapEventData> tables) {
             super(tables);
@@ -178,8 +190,7 @@ public final class MariaDbRowDeserializers {
         @Override
         protected Serializable deserializeCell(ColumnType type, int meta, int length, ByteArrayInputStream in)
                 throws IOException {
-            Serializable v = decode(type, meta, in);
-            return v != null ? v : super.deserializeCell(type, meta, length, in);
+            return cell(type, meta, length, in, super::deserializeCell);
         }
     }
 
@@ -191,8 +202,7 @@ public final class MariaDbRowDeserializers {
         @Override
         protected Serializable deserializeCell(ColumnType type, int meta, int length, ByteArrayInputStream in)
                 throws IOException {
-            Serializable v = decode(type, meta, in);
-            return v != null ? v : super.deserializeCell(type, meta, length, in);
+            return cell(type, meta, length, in, super::deserializeCell);
         }
     }
 
@@ -204,8 +214,7 @@ public final class MariaDbRowDeserializers {
         @Override
         protected Serializable deserializeCell(ColumnType type, int meta, int length, ByteArrayInputStream in)
                 throws IOException {
-            Serializable v = decode(type, meta, in);
-            return v != null ? v : super.deserializeCell(type, meta, length, in);
+            return cell(type, meta, length, in, super::deserializeCell);
         }
     }
 }
