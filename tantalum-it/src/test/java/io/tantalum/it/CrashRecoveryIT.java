@@ -150,4 +150,24 @@ class CrashRecoveryIT {
         sb.awaitCaughtUp(Duration.ofSeconds(120));
         assertExactlyOnce(acked);
     }
+
+    @Test
+    void offlineDuringALargeTransactionStopsAtABoundaryAndResumes() throws Exception {
+        try (Connection c = sb.app(1)) {
+            Sql.exec(c, "CREATE DATABASE bulk", "CREATE TABLE bulk.t (id INT PRIMARY KEY, v VARCHAR(40))", "USE bulk",
+                    "INSERT INTO bulk.t SELECT seq, CONCAT('row-', seq) FROM seq_1_to_100000");
+        }
+        Await.until("host2 to start receiving the large transaction", Duration.ofSeconds(60),
+                () -> ((Number) sb.status(2).get("maximumStoredSeqNo")).longValue() >= sb.appliedSeqno(1) - 1);
+        SandboxFixture.CliResult off = sb.trepctl("-host", "host2", "offline");
+        assertThat(off.exitCode()).as(off.all()).isZero();
+        assertThat(off.stdout()).isEqualTo("host2: OFFLINE:NORMAL\n");
+        try (Connection c = sb.admin(2)) {
+            long rows = Sql.count(c, "SELECT COUNT(*) FROM bulk.t");
+            assertThat(rows).as("a transaction is applied whole or not at all").isIn(0L, 100000L);
+        }
+        assertThat(sb.trepctl("-host", "host2", "online").exitCode()).isZero();
+        sb.awaitCaughtUp(Duration.ofSeconds(120));
+        sb.assertSameData("bulk");
+    }
 }

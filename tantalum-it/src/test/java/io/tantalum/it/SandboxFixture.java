@@ -178,7 +178,7 @@ public final class SandboxFixture implements AutoCloseable {
     /** Runs a CLI main class in its own JVM, as the bin/ launchers do, against this sandbox. */
     public CliResult cli(String mainClass, String... args) {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dtantalum.log.level=WARN", "-cp", System.getProperty("java.class.path"), mainClass));
+                "-Dtantalum.log.level=WARN", "-Dfile.encoding=UTF-8", "-cp", System.getProperty("java.class.path"), mainClass));
         cmd.addAll(List.of(args));
         try {
             ProcessBuilder pb = new ProcessBuilder(cmd);

@@ -93,13 +93,16 @@ class TypeMatrixIT {
                     "INSERT INTO ddl.a VALUES (3, 3, 'three')",
                     "RENAME TABLE ddl.b TO ddl.b2",
                     "INSERT INTO ddl.b2 VALUES (3, 30)",
+                    "CREATE TABLE ddl.intl (id INT PRIMARY KEY, v VARCHAR(10) DEFAULT 'é😀ü')"
+                            + " DEFAULT CHARSET=utf8mb4 COMMENT 'zürich 😀'",
+                    "INSERT INTO ddl.intl (id) VALUES (1)",
                     "CREATE TABLE ddl.gone (id INT PRIMARY KEY)", "INSERT INTO ddl.gone VALUES (1)",
                     "DROP TABLE ddl.gone",
                     "CREATE DATABASE tmpdb", "CREATE TABLE tmpdb.t (id INT)", "DROP DATABASE tmpdb");
         }
         sb.awaitCaughtUp(Duration.ofSeconds(60));
         Map<String, String> sums = sb.assertSameData("ddl");
-        assertThat(sums).containsOnlyKeys("ddl.a", "ddl.b2");
+        assertThat(sums).containsOnlyKeys("ddl.a", "ddl.b2", "ddl.intl");
         try (Connection c = sb.admin(3)) {
             assertThat(Sql.count(c, "SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name='tmpdb'"))
                     .isZero();

@@ -167,7 +167,7 @@ public final class Sandbox {
             return;
         }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = List.of("setsid", java, "-Xms64m", "-Xmx256m", "-XX:+UseSerialGC",
+        List<String> cmd = List.of("setsid", java, "-Xms64m", "-Xmx256m", "-XX:+UseSerialGC", "-Dfile.encoding=UTF-8",
                 "-cp", System.getProperty("java.class.path"), "io.tantalum.replicator.ReplicatorMain",
                 replicatorConfig(h).toString(), replicatorPidFile(h).toString());
         try {

@@ -146,6 +146,11 @@ public final class JdbcApplier {
                     return;
                 }
                 ThlRecord r = cursor.next(pendingTxns > 0 ? 0 : 200);
+                if (r == null && stopRequested) {
+                    // mid-transaction, and the rest of it is not stored: roll back, it is applied whole later
+                    c.rollback();
+                    return;
+                }
                 if (r == null) {
                     if (pendingTxns > 0 && !midTxn) {
                         commit(c, lastApplied);
