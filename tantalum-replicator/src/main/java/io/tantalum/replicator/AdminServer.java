@@ -27,8 +27,15 @@ import java.util.concurrent.TimeoutException;
  * <pre>
  *   GET  /api/v1/services                    the services of this replicator
  *   GET  /api/v1/status                      status fields (Tungsten names)
- *   POST /api/v1/online[?skipSeqno=N,M]      go online
+ *   GET  /api/v1/status?name=tasks|stages|stores   a status section
+ *   POST /api/v1/online[?skipSeqno=N,M&force=true&untilSeqno=&untilEvent=&untilHeartbeat=&untilTime=millis]
  *   POST /api/v1/offline[?immediate=true]    go offline
+ *   POST /api/v1/offline-deferred?atSeqno=|atEvent=|atHeartbeat=|atTime=millis
+ *   POST /api/v1/setrole?role=master|slave[&uri=thl://host:port/]
+ *   POST /api/v1/flush[?timeoutMillis=N]     heartbeat through the master's DB, wait until stored: {seqno}
+ *   POST /api/v1/heartbeat[?name=X]          the same with a name
+ *   POST /api/v1/reset?thl=true&db=true      delete THL files / catalog (offline only)
+ *   POST /api/v1/purge                       end client sessions on a master: {killed}
  *   GET  /health                             200 when ONLINE, 503 otherwise
  * </pre>
  * Errors are {@code {"error": message, "code": ErrorCode}} with a 4xx/5xx status.
@@ -53,9 +60,36 @@ public final class AdminServer implements AutoCloseable {
             return t;
         }));
         http.createContext("/api/v1/services", ex -> respond(ex, () -> services()));
-        http.createContext("/api/v1/status", ex -> respond(ex, replicator::status));
+        http.createContext("/api/v1/status", ex -> respond(ex, () -> {
+            String name = query(ex).get("name");
+            return name == null ? replicator.status() : replicator.statusSection(name);
+        }));
         http.createContext("/api/v1/online", ex -> respond(ex, () -> online(query(ex))));
         http.createContext("/api/v1/offline", ex -> respond(ex, () -> offline(query(ex))));
+        http.createContext("/api/v1/offline-deferred", ex -> respond(ex, () -> {
+            OfflineTrigger t = trigger(query(ex), "at");
+            if (t.isEmpty()) {
+                throw new TantalumException(ErrorCode.INVALID_ARGUMENT, "offline-deferred needs -at-seqno, -at-event,"
+                        + " -at-heartbeat or -at-time");
+            }
+            replicator.offlineDeferred(t);
+            return Map.of("state", replicator.state().display(), "offlineRequests", t.describe());
+        }));
+        http.createContext("/api/v1/setrole", ex -> respond(ex, () -> setRole(query(ex))));
+        http.createContext("/api/v1/flush", ex -> respond(ex, () -> Map.of("seqno",
+                replicator.heartbeat("flush", longParam(query(ex), "timeoutMillis", 60_000)))));
+        http.createContext("/api/v1/heartbeat", ex -> respond(ex, () -> Map.of("seqno",
+                replicator.heartbeat(query(ex).getOrDefault("name", "heartbeat"), 60_000))));
+        http.createContext("/api/v1/reset", ex -> respond(ex, () -> {
+            Map<String, String> q = query(ex);
+            boolean thl = Boolean.parseBoolean(q.get("thl"));
+            boolean db = Boolean.parseBoolean(q.get("db"));
+            if (!thl && !db) {
+                throw new TantalumException(ErrorCode.INVALID_ARGUMENT, "reset needs -all, -thl or -db");
+            }
+            return result(await(replicator.submit(new ReplicatorEvent.Reset(thl, db))));
+        }));
+        http.createContext("/api/v1/purge", ex -> respond(ex, () -> Map.of("killed", replicator.purge())));
         http.createContext("/health", this::health);
         http.start();
     }
@@ -80,7 +114,40 @@ public final class AdminServer implements AutoCloseable {
                 }
             }
         }
-        return result(await(replicator.submit(new ReplicatorEvent.GoOnline(skip))));
+        OfflineTrigger until = trigger(q, "until");
+        return result(await(replicator.submit(new ReplicatorEvent.GoOnline(skip,
+                Boolean.parseBoolean(q.getOrDefault("force", "false")), until.isEmpty() ? null : until))));
+    }
+
+    private static OfflineTrigger trigger(Map<String, String> q, String prefix) {
+        Long seqno = q.containsKey(prefix + "Seqno") ? longParam(q, prefix + "Seqno", 0) : null;
+        Long time = q.containsKey(prefix + "Time") ? longParam(q, prefix + "Time", 0) : null;
+        return new OfflineTrigger(seqno, q.get(prefix + "Event"), time, q.get(prefix + "Heartbeat"));
+    }
+
+    private static long longParam(Map<String, String> q, String name, long dflt) {
+        String v = q.get(name);
+        if (v == null) {
+            return dflt;
+        }
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new TantalumException(ErrorCode.INVALID_ARGUMENT, name + " '" + v + "' is not a number");
+        }
+    }
+
+    private Object setRole(Map<String, String> q) {
+        ReplicatorSettings.Role role;
+        java.net.URI uri;
+        try {
+            role = ReplicatorSettings.Role.parse(q.getOrDefault("role", ""));
+            uri = q.get("uri") == null ? null : ReplicatorSettings.thlUri(q.get("uri"));
+        } catch (RuntimeException e) {
+            throw new TantalumException(ErrorCode.INVALID_ARGUMENT, e.getMessage());
+        }
+        ReplicatorState s = await(replicator.submit(new ReplicatorEvent.SetRole(role, uri)));
+        return Map.of("state", s.display(), "role", replicator.role().display());
     }
 
     private Object offline(Map<String, String> q) {

@@ -3,26 +3,18 @@ package io.tantalum.replicator;
 import io.tantalum.common.ErrorCode;
 import io.tantalum.common.TantalumException;
 import io.tantalum.common.Threads;
-import io.tantalum.replicator.internal.apply.ApplyException;
-import io.tantalum.replicator.internal.apply.AppliedPosition;
-import io.tantalum.replicator.internal.apply.JdbcApplier;
-import io.tantalum.replicator.internal.extract.BinlogExtractor;
-import io.tantalum.replicator.internal.extract.BinlogPosition;
-import io.tantalum.replicator.internal.ship.ThlClient;
-import io.tantalum.replicator.internal.ship.ThlServer;
+import io.tantalum.replicator.internal.MasterPipeline;
+import io.tantalum.replicator.internal.Pipeline;
+import io.tantalum.replicator.internal.PipelineListener;
+import io.tantalum.replicator.internal.RoleStore;
+import io.tantalum.replicator.internal.SlavePipeline;
 import io.tantalum.thl.ThlEvent;
 import io.tantalum.thl.ThlLog;
-import io.tantalum.thl.ThlRecord;
-import io.tantalum.thl.ThlWriter;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.LinkedHashMap;
+import java.net.URI;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,11 +22,10 @@ import org.slf4j.MDC;
 
 /**
  * One replication service on one host: the state machine of {@link StateTable}, driven by a
- * single dispatcher thread, and the pipeline it starts and stops (master: binlog extractor, THL
- * writer, THL server; slave: THL client, THL writer, JDBC applier).
+ * single dispatcher thread, and the {@link Pipeline} of its current role.
  *
- * <p>Thread-safety: commands are queued with {@link #submit} and run one at a time on the
- * dispatcher thread; {@link #status} may be called from any thread.
+ * <p>Thread-safety: state-changing commands are queued with {@link #submit} and run one at a
+ * time on the dispatcher thread; status and flush may be called from any thread.
  */
 public final class Replicator implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Replicator.class);
@@ -43,26 +34,25 @@ public final class Replicator implements AutoCloseable {
     private record Pending(ReplicatorEvent event, CompletableFuture<ReplicatorState> done) {}
 
     private final ReplicatorSettings settings;
+    private final RoleStore roleStore;
     private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final long startMillis = System.currentTimeMillis();
+    private final Map<String, CompletableFuture<Long>> heartbeats = new ConcurrentHashMap<>();
+    private final RateSampler rate = new RateSampler();
+    private volatile RoleStore.Assignment role;
     private volatile ReplicatorState state = ReplicatorState.START;
     private volatile long stateSince = System.currentTimeMillis();
     private volatile RuntimeException pendingError;
+    private volatile OfflineTrigger offlineTrigger;
     private volatile long generation;
+    private volatile Pipeline pipeline;
+    private volatile Pipeline.Applied lastApplied;
     private Thread dispatcher;
-    // pipeline parts, owned by the dispatcher thread; read (volatile) by status
-    private volatile ThlLog log;
-    private volatile ThlWriter writer;
-    private volatile BinlogExtractor extractor;
-    private volatile ThlServer server;
-    private volatile ThlClient client;
-    private volatile JdbcApplier applier;
-    private volatile long lastMin = -1;
-    private volatile long lastMax = -1;
-    private volatile AppliedPosition lastApplied = AppliedPosition.NONE;
 
     public Replicator(ReplicatorSettings settings) {
         this.settings = settings;
+        this.roleStore = new RoleStore(settings);
+        this.role = roleStore.load(settings);
     }
 
     public ReplicatorSettings settings() {
@@ -73,11 +63,16 @@ public final class Replicator implements AutoCloseable {
         return state;
     }
 
+    public ReplicatorSettings.Role role() {
+        return role.role();
+    }
+
     public void start() {
         dispatcher = Threads.start(settings.service() + "-dispatcher", this::dispatch);
+        Threads.start(settings.service() + "-rate", this::sampleRates);
         submit(new ReplicatorEvent.Configured()).join();
         if (settings.autoOnline()) {
-            submit(new ReplicatorEvent.GoOnline(Set.of()));
+            submit(ReplicatorEvent.GoOnline.plain());
         }
     }
 
@@ -110,37 +105,32 @@ public final class Replicator implements AutoCloseable {
         }
     }
 
-    private boolean stale(ReplicatorEvent e) {
-        long g = generation;
+    private static long generationOf(ReplicatorEvent e, long current) {
         if (e instanceof ReplicatorEvent.Synchronized s) {
-            g = s.generation();
+            return s.generation();
         } else if (e instanceof ReplicatorEvent.ConnectionLost c) {
-            g = c.generation();
+            return c.generation();
         } else if (e instanceof ReplicatorEvent.Failed f) {
-            g = f.generation();
+            return f.generation();
+        } else if (e instanceof ReplicatorEvent.OfflinePointReached o) {
+            return o.generation();
         }
-        return g != generation;
+        return current;
     }
 
     private void handle(ReplicatorEvent e) {
-        if (stale(e)) {
+        if (generationOf(e, generation) != generation) {
             LOG.debug("ignoring {} from an older pipeline", e);
             return;
         }
-        boolean notification = e instanceof ReplicatorEvent.Synchronized || e instanceof ReplicatorEvent.ConnectionLost;
+        boolean notification = e instanceof ReplicatorEvent.Synchronized || e instanceof ReplicatorEvent.ConnectionLost
+                || e instanceof ReplicatorEvent.OfflinePointReached;
         if (notification && StateTable.next(state, e.getClass()) == null) {
             return;
         }
         ReplicatorState to = StateTable.require(state, e);
         if (e instanceof ReplicatorEvent.GoOnline g) {
-            pendingError = null;
-            transition(to, "online requested" + (g.skipSeqnos().isEmpty() ? "" : " skipping " + g.skipSeqnos()));
-            try {
-                startPipeline(g.skipSeqnos());
-            } catch (RuntimeException ex) {
-                fail(ex);
-                throw ex;
-            }
+            goOnline(g, to);
         } else if (e instanceof ReplicatorEvent.GoOffline g) {
             if (state.isOffline()) {
                 pendingError = null;
@@ -150,6 +140,15 @@ public final class Replicator implements AutoCloseable {
             transition(to, g.immediate() ? "offline -immediate requested" : "offline requested");
             stopPipeline(g.immediate());
             transition(ReplicatorState.OFFLINE_NORMAL, "pipeline stopped");
+        } else if (e instanceof ReplicatorEvent.OfflinePointReached o) {
+            transition(to, o.why());
+            stopPipeline(false);
+            transition(ReplicatorState.OFFLINE_NORMAL, "pipeline stopped");
+        } else if (e instanceof ReplicatorEvent.SetRole r) {
+            setRole(r);
+        } else if (e instanceof ReplicatorEvent.Reset r) {
+            Resets.reset(settings, r, lastApplied);
+            lastApplied = null;
         } else if (e instanceof ReplicatorEvent.Failed f) {
             fail(f.error());
         } else if (e instanceof ReplicatorEvent.Shutdown) {
@@ -160,6 +159,32 @@ public final class Replicator implements AutoCloseable {
         } else {
             transition(to, e.getClass().getSimpleName());
         }
+    }
+
+    private void goOnline(ReplicatorEvent.GoOnline g, ReplicatorState to) {
+        pendingError = null;
+        offlineTrigger = g.until();
+        transition(to, "online requested" + (g.skipSeqnos().isEmpty() ? "" : " skipping " + g.skipSeqnos())
+                + (g.force() ? " with -force" : "") + (g.until() == null ? "" : " until " + g.until().describe()));
+        try {
+            startPipeline(g);
+        } catch (RuntimeException ex) {
+            fail(ex);
+            throw ex;
+        }
+    }
+
+    private void setRole(ReplicatorEvent.SetRole r) {
+        URI uri = r.masterUri() != null ? r.masterUri() : role.masterUri();
+        if (r.role() == ReplicatorSettings.Role.SLAVE && uri == null) {
+            throw new TantalumException(ErrorCode.INVALID_ARGUMENT, "A slave needs its master: give"
+                    + " -uri thl://MASTER:2112/");
+        }
+        RoleStore.Assignment a = new RoleStore.Assignment(r.role(),
+                r.role() == ReplicatorSettings.Role.SLAVE ? uri : null);
+        roleStore.save(a);
+        role = a;
+        LOG.info("role set to {}{}", a.role().display(), a.masterUri() == null ? "" : " of " + a.masterUri());
     }
 
     private void fail(RuntimeException error) {
@@ -177,228 +202,148 @@ public final class Replicator implements AutoCloseable {
         }
     }
 
-    private void notifyPipeline(ReplicatorEvent e) {
-        submit(e);
+    private PipelineListener listenerFor(long gen) {
+        return new PipelineListener() {
+            @Override
+            public void synchronizedWithSource() {
+                submit(new ReplicatorEvent.Synchronized(gen));
+            }
+
+            @Override
+            public void connectionLost(String why) {
+                submit(new ReplicatorEvent.ConnectionLost(gen, why));
+            }
+
+            @Override
+            public void failed(RuntimeException error) {
+                submit(new ReplicatorEvent.Failed(gen, error));
+            }
+
+            @Override
+            public void processed(ThlEvent e) {
+                String hb = e.metadata().get("heartbeat");
+                CompletableFuture<Long> f = hb == null ? null : heartbeats.remove(hb);
+                if (f != null) {
+                    f.complete(e.seqno());
+                }
+            }
+
+            @Override
+            public void offlinePointReached(String why) {
+                submit(new ReplicatorEvent.OfflinePointReached(gen, why));
+            }
+        };
     }
 
-    private void startPipeline(Set<Long> skip) {
+    private void startPipeline(ReplicatorEvent.GoOnline g) {
         long gen = ++generation;
-        log = ThlLog.open(settings.thlDirectory(), settings.thlSegmentBytes());
-        if (settings.role() == ReplicatorSettings.Role.MASTER) {
-            startMaster(gen);
-        } else {
-            startSlave(gen, skip);
+        ThlLog log = ThlLog.open(settings.thlDirectory(), settings.thlSegmentBytes());
+        Pipeline p = role.role() == ReplicatorSettings.Role.MASTER
+                ? new MasterPipeline(settings, log, listenerFor(gen), () -> offlineTrigger)
+                : new SlavePipeline(settings, log, listenerFor(gen), new SlavePipeline.Options(role.masterUri(),
+                        g.skipSeqnos(), g.force(), () -> offlineTrigger));
+        pipeline = p;
+        try {
+            p.start();
+        } catch (RuntimeException e) {
+            pipeline = null;
+            log.close();
+            throw e;
         }
-    }
-
-    private void startMaster(long gen) {
-        log.truncateIncompleteTail();
-        ThlRecord last = log.lastRecord();
-        BinlogPosition start;
-        long epoch;
-        if (last == null) {
-            start = currentBinlogEnd();
-            epoch = 0;
-        } else {
-            ThlEvent e = last.decode();
-            if (!settings.host().equals(e.sourceId())) {
-                start = currentBinlogEnd();
-                epoch = last.seqno() + 1;
-                LOG.info("this host's THL ends with an event from {}: new epoch {} from binlog {}", e.sourceId(),
-                        epoch, start.toEventId());
-            } else {
-                start = BinlogPosition.parse(e.eventId());
-                epoch = last.epoch();
-            }
-        }
-        writer = new ThlWriter(log, settings.service(), 10_000, 1000, ex -> notifyPipeline(new ReplicatorEvent.Failed(gen, ex)));
-        server = new ThlServer(log, settings.service(), settings.bindAddress(), settings.thlPort());
-        extractor = new BinlogExtractor(new BinlogExtractor.Options(settings.dbHost(), settings.dbPort(),
-                settings.dbUser(), settings.dbPassword(), settings.effectiveServerId(), settings.host(),
-                settings.fragmentRows(), "tantalum_"), start, last == null ? 0 : last.seqno() + 1, epoch, writer,
-                ex -> notifyPipeline(new ReplicatorEvent.Failed(gen, ex)));
-        extractor.start();
-        notifyPipeline(new ReplicatorEvent.Synchronized(gen));
-    }
-
-    private BinlogPosition currentBinlogEnd() {
-        try (Connection c = jdbcApplierFor(Set.of()).connect();
-                Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SHOW MASTER STATUS")) {
-            if (!rs.next()) {
-                throw new TantalumException(ErrorCode.FAILED_PRECONDITION, "The database at " + settings.dbHost() + ":"
-                        + settings.dbPort() + " has no binlog (SHOW MASTER STATUS is empty). Enable log_bin and"
-                        + " binlog_format=ROW on it, restart it, then run `trepctl online`.");
-            }
-            return new BinlogPosition(rs.getString(1), rs.getLong(2), null);
-        } catch (SQLException ex) {
-            throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot read the binlog position of " + settings.dbHost()
-                    + ":" + settings.dbPort() + ": " + ex.getMessage() + ". Check that the database is up.", ex);
-        }
-    }
-
-    private JdbcApplier jdbcApplierFor(Set<Long> skip) {
-        return new JdbcApplier(new JdbcApplier.Options(settings.jdbcUrl(), settings.dbUser(), settings.dbPassword(),
-                settings.service(), settings.blockCommitSize(), settings.blockCommitMillis(), skip), log,
-                ex -> notifyPipeline(new ReplicatorEvent.Failed(generation, ex)));
-    }
-
-    private void startSlave(long gen, Set<Long> skip) {
-        JdbcApplier a = jdbcApplierFor(skip);
-        AppliedPosition applied = a.readPosition();
-        lastApplied = applied;
-        ThlRecord last = log.lastRecord();
-        ThlClient.Position from = last != null
-                ? new ThlClient.Position(last.seqno(), last.fragno(), last.lastFrag(), last.epoch(), last.decode().eventId())
-                : new ThlClient.Position(applied.seqno(), 0, true, applied.epoch(), applied.eventId());
-        writer = new ThlWriter(log, settings.service(), 10_000, 1000, ex -> notifyPipeline(new ReplicatorEvent.Failed(gen, ex)));
-        applier = a;
-        client = new ThlClient(settings.masterUri(), settings.service(), settings.host(), from, writer,
-                new ThlClient.Listener() {
-                    @Override
-                    public void connected() {
-                        notifyPipeline(new ReplicatorEvent.Synchronized(gen));
-                    }
-
-                    @Override
-                    public void disconnected(String why) {
-                        notifyPipeline(new ReplicatorEvent.ConnectionLost(gen, why));
-                    }
-
-                    @Override
-                    public void failed(RuntimeException e) {
-                        notifyPipeline(new ReplicatorEvent.Failed(gen, e));
-                    }
-                });
-        client.start();
-        applier.start(settings.service());
     }
 
     private void stopPipeline(boolean immediate) {
         generation++;
-        if (extractor != null) {
-            extractor.stop();
+        Pipeline p = pipeline;
+        if (p == null) {
+            return;
         }
-        if (client != null) {
-            client.stop();
+        p.stop(immediate);
+        Pipeline.Applied a = p.applied();
+        if (a != null) {
+            lastApplied = a;
         }
-        if (writer != null) {
-            if (immediate) {
-                writer.abort();
-            } else {
-                writer.close();
-            }
+        pipeline = null;
+        offlineTrigger = null;
+        p.log().close();
+    }
+
+    /** Requests offline when the pipeline reaches the trigger (only while online). */
+    public void offlineDeferred(OfflineTrigger trigger) {
+        if (state != ReplicatorState.ONLINE && state != ReplicatorState.GOING_ONLINE_SYNCHRONIZING) {
+            throw new TantalumException(ErrorCode.FAILED_PRECONDITION, "Cannot schedule offline in state "
+                    + state.display() + ": the replicator is not online.");
         }
-        if (applier != null) {
-            applier.stop(immediate);
-            lastApplied = applier.applied();
+        offlineTrigger = trigger;
+        LOG.info("offline scheduled {}", trigger.describe());
+    }
+
+    /**
+     * Writes a heartbeat through the master's database and waits until it is stored in the THL;
+     * returns its seqno. Master only, while online.
+     */
+    public long heartbeat(String name, long timeoutMillis) {
+        Pipeline p = pipeline;
+        if (!(p instanceof MasterPipeline master) || state != ReplicatorState.ONLINE) {
+            throw new TantalumException(ErrorCode.FAILED_PRECONDITION, "A heartbeat or flush needs an ONLINE master;"
+                    + " this replicator is " + role.role().display() + " in state " + state.display()
+                    + ". Run it on the master.");
         }
-        if (server != null) {
-            server.close();
+        String unique = name + "-" + System.nanoTime();
+        CompletableFuture<Long> f = new CompletableFuture<>();
+        heartbeats.put(unique, f);
+        try {
+            master.heartbeat(unique);
+            long seqno = f.get(timeoutMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
+            Deadlines.await(() -> p.log().maxCompleteSeqno() >= seqno, timeoutMillis);
+            return seqno;
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new TantalumException(ErrorCode.DEADLINE_EXCEEDED, "The heartbeat was not extracted within "
+                    + timeoutMillis / 1000 + "s: check the master's state with `trepctl status`.");
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw TantalumException.wrap(e.getCause(), ErrorCode.INTERNAL, "heartbeat failed");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TantalumException(ErrorCode.ABORTED, "interrupted");
+        } finally {
+            heartbeats.remove(unique);
         }
-        if (log != null) {
-            lastMin = log.minSeqno();
-            lastMax = log.maxSeqno();
-            log.close();
+    }
+
+    /** Ends every client session on this host's database except replication's (master only). */
+    public int purge() {
+        if (role.role() != ReplicatorSettings.Role.MASTER) {
+            throw new TantalumException(ErrorCode.FAILED_PRECONDITION, "purge ends client sessions on a master; "
+                    + settings.host() + " is a " + role.role().display() + ".");
         }
-        extractor = null;
-        client = null;
-        writer = null;
-        applier = null;
-        server = null;
-        log = null;
+        return Resets.purgeSessions(settings);
+    }
+
+    private void sampleRates() {
+        while (state != ReplicatorState.END && Threads.sleep(1000)) {
+            Pipeline p = pipeline;
+            Pipeline.Applied a = p == null ? null : p.applied();
+            rate.add(System.currentTimeMillis(), a == null ? -1 : a.seqno());
+        }
     }
 
     /** The status fields of {@code trepctl status}, in Tungsten's names. */
     public Map<String, Object> status() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        ThlLog l = log;
-        long min = l != null ? l.minSeqno() : lastMin;
-        long max = l != null ? l.maxSeqno() : lastMax;
-        ThlRecord lastRecord = l != null ? l.lastRecord() : null;
-        ThlEvent lastEvent = lastRecord != null ? lastRecord.decode() : null;
-        boolean master = settings.role() == ReplicatorSettings.Role.MASTER;
-        long appliedSeqno;
-        String appliedEventId;
-        double appliedLatency;
-        long sourceTstamp;
-        JdbcApplier a = applier;
-        if (master) {
-            appliedSeqno = l != null ? l.maxCompleteSeqno() : lastMax;
-            appliedEventId = lastEvent != null ? lastEvent.eventId() : "NONE";
-            sourceTstamp = lastEvent != null ? lastEvent.sourceTstamp() : 0;
-            appliedLatency = lastEvent != null ? Math.max(0, lastEvent.extractTstamp() - sourceTstamp) / 1000.0 : 0;
-        } else {
-            AppliedPosition p = a != null ? a.applied() : lastApplied;
-            appliedSeqno = p.seqno();
-            appliedEventId = p.seqno() < 0 ? "NONE" : p.eventId();
-            sourceTstamp = p.sourceTstamp();
-            appliedLatency = p.latencySeconds();
-        }
-        RuntimeException err = pendingError;
-        m.put("appliedLastEventId", appliedEventId);
-        m.put("appliedLastSeqno", appliedSeqno);
-        m.put("appliedLatency", round(appliedLatency));
-        m.put("channels", 1);
-        m.put("clusterName", settings.service());
-        BinlogExtractor x = extractor;
-        m.put("currentEventId", master && x != null ? x.currentEventId() : "NONE");
-        m.put("currentTimeMillis", System.currentTimeMillis());
-        m.put("dataServerHost", settings.dbHost());
-        m.put("extensions", "");
-        m.put("host", settings.host());
-        m.put("latestEpochNumber", lastRecord != null ? lastRecord.epoch() : -1);
-        m.put("masterConnectUri", master || settings.masterUri() == null ? "" : settings.masterUri().toString());
-        m.put("masterListenUri", "thl://" + settings.bindAddress() + ":" + settings.thlPort() + "/");
-        m.put("maximumStoredSeqNo", max);
-        m.put("minimumStoredSeqNo", min);
-        m.put("offlineRequests", "NONE");
-        m.put("pendingError", err == null ? "NONE" : err.getMessage());
-        m.put("pendingErrorCode", err == null ? "NONE" : errorCode(err));
-        m.put("pendingErrorEventId", err instanceof ApplyException ae ? ae.eventId() : "NONE");
-        m.put("pendingErrorSeqno", err instanceof ApplyException ae ? ae.seqno() : -1);
-        m.put("pendingExceptionMessage", err == null ? "NONE" : rootMessage(err));
-        m.put("pipelineSource", master ? "jdbc:mariadb://" + settings.dbHost() + ":" + settings.dbPort() + "/"
-                : String.valueOf(settings.masterUri()));
-        m.put("relativeLatency", sourceTstamp > 0 ? round((System.currentTimeMillis() - sourceTstamp) / 1000.0) : -1);
-        m.put("resourcePrecedence", 99);
-        m.put("rmiPort", settings.adminPort());
-        m.put("role", settings.role().display());
-        m.put("seqnoType", "java.lang.Long");
-        m.put("serviceName", settings.service());
-        m.put("serviceType", "local");
-        m.put("simpleServiceName", settings.service());
-        m.put("siteName", "default");
-        m.put("sourceId", settings.host());
-        m.put("state", state.display());
-        m.put("timeInStateSeconds", round((System.currentTimeMillis() - stateSince) / 1000.0));
-        m.put("transitioningTo", "");
-        m.put("uptimeSeconds", round((System.currentTimeMillis() - startMillis) / 1000.0));
-        m.put("useSSLConnection", false);
-        m.put("version", VERSION);
-        return m;
+        return StatusReport.build(new StatusReport.Input(settings, role, state, stateSince, startMillis, pendingError,
+                offlineTrigger, pipeline, lastApplied, rate));
     }
 
-    private static String errorCode(RuntimeException e) {
-        Throwable t = e;
-        while (t.getCause() != null) {
-            t = t.getCause();
+    /** {@code trepctl status -name tasks|stages|stores}. */
+    public Object statusSection(String name) {
+        if (!java.util.List.of("tasks", "stages", "stores").contains(name)) {
+            throw new TantalumException(ErrorCode.INVALID_ARGUMENT, "Unknown status section '" + name
+                    + "': use tasks, stages or stores.");
         }
-        if (t instanceof SQLException s) {
-            return s.getErrorCode() + " (SQLSTATE " + s.getSQLState() + ")";
+        Pipeline p = pipeline;
+        if (p == null) {
+            return Map.of("state", state.display(), "detail", "the pipeline is not running");
         }
-        return e instanceof TantalumException te ? te.code().name() : e.getClass().getSimpleName();
-    }
-
-    private static String rootMessage(Throwable t) {
-        while (t.getCause() != null) {
-            t = t.getCause();
-        }
-        return String.valueOf(t.getMessage());
-    }
-
-    private static double round(double v) {
-        return Math.round(v * 1000) / 1000.0;
+        return p.section(name);
     }
 
     @Override

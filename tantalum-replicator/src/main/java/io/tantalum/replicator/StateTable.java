@@ -28,6 +28,10 @@ public final class StateTable {
         on(OFFLINE_NORMAL, ReplicatorEvent.GoOnline.class, GOING_ONLINE_SYNCHRONIZING);
         on(OFFLINE_NORMAL, ReplicatorEvent.GoOffline.class, OFFLINE_NORMAL);
         on(OFFLINE_NORMAL, ReplicatorEvent.Failed.class, OFFLINE_ERROR);
+        on(OFFLINE_NORMAL, ReplicatorEvent.SetRole.class, OFFLINE_NORMAL);
+        on(OFFLINE_NORMAL, ReplicatorEvent.Reset.class, OFFLINE_NORMAL);
+        on(OFFLINE_ERROR, ReplicatorEvent.SetRole.class, OFFLINE_ERROR);
+        on(OFFLINE_ERROR, ReplicatorEvent.Reset.class, OFFLINE_ERROR);
         on(OFFLINE_ERROR, ReplicatorEvent.GoOnline.class, GOING_ONLINE_SYNCHRONIZING);
         on(OFFLINE_ERROR, ReplicatorEvent.GoOffline.class, OFFLINE_NORMAL);
         on(OFFLINE_ERROR, ReplicatorEvent.Failed.class, OFFLINE_ERROR);
@@ -35,6 +39,8 @@ public final class StateTable {
         on(GOING_ONLINE_SYNCHRONIZING, ReplicatorEvent.ConnectionLost.class, GOING_ONLINE_SYNCHRONIZING);
         on(GOING_ONLINE_SYNCHRONIZING, ReplicatorEvent.GoOffline.class, GOING_OFFLINE);
         on(GOING_ONLINE_SYNCHRONIZING, ReplicatorEvent.Failed.class, OFFLINE_ERROR);
+        on(GOING_ONLINE_SYNCHRONIZING, ReplicatorEvent.OfflinePointReached.class, GOING_OFFLINE);
+        on(ONLINE, ReplicatorEvent.OfflinePointReached.class, GOING_OFFLINE);
         on(ONLINE, ReplicatorEvent.ConnectionLost.class, GOING_ONLINE_SYNCHRONIZING);
         on(ONLINE, ReplicatorEvent.Synchronized.class, ONLINE);
         on(ONLINE, ReplicatorEvent.GoOffline.class, GOING_OFFLINE);
@@ -73,12 +79,21 @@ public final class StateTable {
         if (e instanceof ReplicatorEvent.GoOnline) {
             return "go online";
         }
+        if (e instanceof ReplicatorEvent.SetRole) {
+            return "change role";
+        }
+        if (e instanceof ReplicatorEvent.Reset) {
+            return "reset";
+        }
         return e instanceof ReplicatorEvent.GoOffline ? "go offline" : "handle " + e.getClass().getSimpleName();
     }
 
     private static String hint(ReplicatorState from, ReplicatorEvent e) {
         if (e instanceof ReplicatorEvent.GoOnline && (from == ONLINE || from == GOING_ONLINE_SYNCHRONIZING)) {
             return "the replicator is already online.";
+        }
+        if ((e instanceof ReplicatorEvent.SetRole || e instanceof ReplicatorEvent.Reset) && !from.isOffline()) {
+            return "put the replicator offline first (`trepctl offline`).";
         }
         if (from == GOING_OFFLINE) {
             return "the replicator is going offline; wait for OFFLINE:NORMAL and retry.";

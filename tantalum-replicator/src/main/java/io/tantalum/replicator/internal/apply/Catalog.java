@@ -31,6 +31,9 @@ public final class Catalog {
                     + " last_frag TINYINT NOT NULL, source_id VARCHAR(128) NOT NULL, epoch_number BIGINT NOT NULL,"
                     + " eventid VARCHAR(1024) NOT NULL, applied_latency INT NOT NULL,"
                     + " update_timestamp TIMESTAMP(3) NULL, extract_timestamp TIMESTAMP(3) NULL) ENGINE=InnoDB");
+            s.execute("CREATE TABLE IF NOT EXISTS `" + schema + "`.heartbeat ("
+                    + " id BIGINT NOT NULL PRIMARY KEY, name VARCHAR(128) NOT NULL, salt BIGINT NOT NULL,"
+                    + " source_tstamp TIMESTAMP(3) NULL) ENGINE=InnoDB");
             s.execute("SET SESSION sql_log_bin=1");
         }
         if (!c.getAutoCommit()) {
@@ -49,6 +52,44 @@ public final class Catalog {
             Timestamp upd = rs.getTimestamp(6);
             return new AppliedPosition(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4),
                     src == null ? 0 : src.getTime(), upd == null ? 0 : upd.getTime());
+        }
+    }
+
+    /**
+     * Writes a heartbeat row on a master (binlogged, so the extractor turns it into a THL
+     * heartbeat event carrying {@code name}).
+     */
+    public void heartbeat(Connection c, String name) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO `" + schema + "`.heartbeat (id, name, salt,"
+                + " source_tstamp) VALUES (1, ?, ?, NOW(3)) ON DUPLICATE KEY UPDATE name=VALUES(name),"
+                + " salt=VALUES(salt), source_tstamp=VALUES(source_tstamp)")) {
+            ps.setString(1, name);
+            ps.setLong(2, System.nanoTime());
+            ps.executeUpdate();
+        }
+        if (!c.getAutoCommit()) {
+            c.commit();
+        }
+    }
+
+    /** Drops the catalog schema (trepctl reset -db); not written to the binlog. */
+    public void drop(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("SET SESSION sql_log_bin=0");
+            s.execute("DROP DATABASE IF EXISTS `" + schema + "`");
+            s.execute("SET SESSION sql_log_bin=1");
+        }
+    }
+
+    /** Records the position outside the binlog, e.g. when a former master becomes a slave. */
+    public void writeUnlogged(Connection c, AppliedPosition p) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("SET SESSION sql_log_bin=0");
+            write(c, p);
+            if (!c.getAutoCommit()) {
+                c.commit();
+            }
+            s.execute("SET SESSION sql_log_bin=1");
         }
     }
 

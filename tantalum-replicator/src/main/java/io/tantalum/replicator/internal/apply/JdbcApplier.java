@@ -3,6 +3,8 @@ package io.tantalum.replicator.internal.apply;
 import io.tantalum.common.ErrorCode;
 import io.tantalum.common.TantalumException;
 import io.tantalum.common.Threads;
+import io.tantalum.replicator.OfflineTrigger;
+import io.tantalum.replicator.internal.PipelineListener;
 import io.tantalum.thl.ThlCursor;
 import io.tantalum.thl.ThlEvent;
 import io.tantalum.thl.ThlLog;
@@ -13,7 +15,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Properties;
 import java.util.Set;
-import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,17 +38,20 @@ public final class JdbcApplier {
 
     private final Options options;
     private final ThlLog log;
-    private final Consumer<RuntimeException> onFailure;
+    private final PipelineListener listener;
+    private final Supplier<OfflineTrigger> trigger;
     private final Catalog catalog;
     private volatile AppliedPosition applied = AppliedPosition.NONE;
     private volatile boolean stopRequested;
     private volatile boolean immediate;
     private Thread thread;
 
-    public JdbcApplier(Options options, ThlLog log, Consumer<RuntimeException> onFailure) {
+    public JdbcApplier(Options options, ThlLog log, PipelineListener listener,
+            Supplier<OfflineTrigger> trigger) {
         this.options = options;
         this.log = log;
-        this.onFailure = onFailure;
+        this.listener = listener;
+        this.trigger = trigger;
         this.catalog = new Catalog(options.service());
     }
 
@@ -75,6 +80,10 @@ public final class JdbcApplier {
                     + "). Check that the database is up and the user has all privileges on "
                     + catalog.schema() + ".", e);
         }
+    }
+
+    public Catalog catalog() {
+        return catalog;
     }
 
     public AppliedPosition applied() {
@@ -110,7 +119,7 @@ public final class JdbcApplier {
                 applyLoop(c);
                 return;
             } catch (ApplyException e) {
-                onFailure.accept(e);
+                listener.failed(e);
                 return;
             } catch (SQLException e) {
                 // the database went away: retry with backoff; the position is safe in the database
@@ -121,7 +130,7 @@ public final class JdbcApplier {
                 Thread.currentThread().interrupt();
                 return;
             } catch (RuntimeException e) {
-                onFailure.accept(TantalumException.wrap(e, ErrorCode.INTERNAL, "Applier failed after seqno "
+                listener.failed(TantalumException.wrap(e, ErrorCode.INTERNAL, "Applier failed after seqno "
                         + applied.seqno() + (current == null ? "" : " at seqno " + current.seqno())));
                 return;
             }
@@ -179,10 +188,17 @@ public final class JdbcApplier {
                     if (pendingTxns++ == 0) {
                         blockStart = System.currentTimeMillis();
                     }
-                    if (pendingTxns >= options.blockSize() || hasStatement(e)
+                    OfflineTrigger t = trigger.get();
+                    boolean stopHere = t != null && t.matches(e);
+                    if (stopHere || pendingTxns >= options.blockSize() || hasStatement(e)
                             || System.currentTimeMillis() - blockStart >= options.blockMillis()) {
                         commit(c, lastApplied);
                         pendingTxns = 0;
+                    }
+                    if (stopHere) {
+                        listener.offlinePointReached("deferred offline reached at seqno " + e.seqno() + " ("
+                                + t.describe() + ")");
+                        return;
                     }
                 }
             }

@@ -13,6 +13,8 @@ import com.github.shyiko.mysql.binlog.event.UpdateRowsEventData;
 import com.github.shyiko.mysql.binlog.event.WriteRowsEventData;
 import io.tantalum.common.ErrorCode;
 import io.tantalum.common.TantalumException;
+import io.tantalum.replicator.OfflineTrigger;
+import io.tantalum.replicator.internal.PipelineListener;
 import io.tantalum.thl.ThlEvent;
 import io.tantalum.thl.ThlRecord;
 import io.tantalum.thl.ThlWriter;
@@ -24,8 +26,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Supplier;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,11 +45,12 @@ public final class BinlogExtractor {
 
     /** Connection and shaping settings. */
     public record Options(String host, int port, String user, String password, long serverId, String sourceId,
-            int fragmentRows, String ignoredSchemaPrefix) {}
+            int fragmentRows, String ignoredSchemaPrefix, String catalogSchema) {}
 
     private final Options options;
     private final ThlWriter writer;
-    private final Consumer<RuntimeException> onFailure;
+    private final PipelineListener listener;
+    private final Supplier<OfflineTrigger> trigger;
     private final BinaryLogClient client;
     private final Map<Long, TableMapEventData> tables = new HashMap<>();
     private final long epoch;
@@ -64,12 +67,22 @@ public final class BinlogExtractor {
     private int fragno;
     private int fragRows;
     private List<ThlEvent.Change> changes = new ArrayList<>();
+    private String heartbeat;
 
-    public BinlogExtractor(Options options, BinlogPosition start, long nextSeqno, long epoch, ThlWriter writer,
-            Consumer<RuntimeException> onFailure) {
+    /** Where extraction starts and what it numbers the next transaction. */
+    public record Start(BinlogPosition position, long nextSeqno, long epoch) {}
+
+    public BinlogExtractor(Options options, Start start, ThlWriter writer, PipelineListener listener,
+            Supplier<OfflineTrigger> trigger) {
+        this(options, start.position(), start.nextSeqno(), start.epoch(), writer, listener, trigger);
+    }
+
+    private BinlogExtractor(Options options, BinlogPosition start, long nextSeqno, long epoch, ThlWriter writer,
+            PipelineListener listener, Supplier<OfflineTrigger> trigger) {
         this.options = options;
         this.writer = writer;
-        this.onFailure = onFailure;
+        this.listener = listener;
+        this.trigger = trigger;
         this.nextSeqno = nextSeqno;
         this.lastSeqno = nextSeqno - 1;
         this.epoch = epoch;
@@ -138,7 +151,7 @@ public final class BinlogExtractor {
     private void fail(RuntimeException e) {
         if (!stopping) {
             stopping = true;
-            onFailure.accept(e);
+            listener.failed(e);
             new Thread(this::stop, "tantalum-extractor-stop").start();
         }
     }
@@ -228,6 +241,7 @@ public final class BinlogExtractor {
         this.fragno = 0;
         this.fragRows = 0;
         this.changes = new ArrayList<>();
+        this.heartbeat = null;
     }
 
     private boolean ignored(String schema) {
@@ -236,6 +250,10 @@ public final class BinlogExtractor {
 
     private void addRows(TableMapEventData t, ThlEvent.Action action, List<ThlEvent.ColumnSpec> cols,
             List<Object[][]> rows) throws InterruptedException {
+        if (options.catalogSchema().equals(t.getDatabase()) && "heartbeat".equals(t.getTable())) {
+            heartbeat = heartbeatName(cols, rows);
+            return;
+        }
         if (ignored(t.getDatabase())) {
             return;
         }
@@ -249,6 +267,16 @@ public final class BinlogExtractor {
                 emit(false, null);
             }
         }
+    }
+
+    private static String heartbeatName(List<ThlEvent.ColumnSpec> cols, List<Object[][]> rows) {
+        Object[] after = rows.get(rows.size() - 1)[1];
+        for (int i = 0; i < cols.size(); i++) {
+            if (cols.get(i).name().equals("name") && after != null && after[i] instanceof byte[] b) {
+                return new String(b, java.nio.charset.StandardCharsets.UTF_8);
+            }
+        }
+        return "heartbeat";
     }
 
     private void onQuery(QueryEventData q, long next, long tstamp) throws InterruptedException {
@@ -274,7 +302,7 @@ public final class BinlogExtractor {
     private void commit(long next) throws InterruptedException {
         BinlogPosition pos = new BinlogPosition(file, next, gtid);
         currentEventId = pos.toEventId();
-        if (inTxn && (!changes.isEmpty() || fragno > 0)) {
+        if (inTxn && (!changes.isEmpty() || fragno > 0 || heartbeat != null)) {
             emit(true, pos);
         }
         inTxn = false;
@@ -284,9 +312,20 @@ public final class BinlogExtractor {
     private void emit(boolean last, BinlogPosition pos) throws InterruptedException {
         String eventId = pos != null ? pos.toEventId() : new BinlogPosition(file, 0, gtid).toEventId() + ";partial";
         String shard = changes.isEmpty() ? "" : schemaOf(changes.get(0));
+        Map<String, String> meta = heartbeat != null && last ? Map.of("heartbeat", heartbeat) : Map.of();
         ThlEvent e = new ThlEvent(nextSeqno, fragno, last, epoch, eventId, options.sourceId(), txnTstamp,
-                System.currentTimeMillis(), shard, Map.of(), changes);
+                System.currentTimeMillis(), shard, meta, changes);
         writer.put(ThlRecord.of(e));
+        if (last) {
+            listener.processed(e);
+            OfflineTrigger t = trigger.get();
+            if (t != null && t.matches(e)) {
+                stopping = true;
+                new Thread(this::stop, "tantalum-extractor-stop").start();
+                listener.offlinePointReached("deferred offline reached at seqno " + e.seqno() + " (" + t.describe()
+                        + ")");
+            }
+        }
         changes = new ArrayList<>();
         fragRows = 0;
         if (last) {

@@ -3,6 +3,8 @@ package io.tantalum.replicator.internal.ship;
 import io.tantalum.common.ErrorCode;
 import io.tantalum.common.TantalumException;
 import io.tantalum.common.Threads;
+import io.tantalum.thl.ThlCursor;
+import io.tantalum.thl.ThlLog;
 import io.tantalum.thl.ThlRecord;
 import io.tantalum.thl.ThlWriter;
 import java.io.BufferedInputStream;
@@ -44,6 +46,8 @@ public final class ThlClient {
     private final String host;
     private final ThlWriter writer;
     private final Listener listener;
+    private final boolean force;
+    private final ThlLog log;
     private volatile Position last;
     private volatile ThlRecord lastReceived;
     private volatile boolean stopping;
@@ -52,11 +56,16 @@ public final class ThlClient {
     private volatile long lastHeard;
     private Thread thread;
 
-    public ThlClient(URI master, String service, String host, Position last, ThlWriter writer, Listener listener) {
-        this.master = master;
-        this.service = service;
-        this.host = host;
+    /** Where to connect and what to send: the master, this host, and whether to skip the history check. */
+    public record Options(URI master, String service, String host, boolean force) {}
+
+    public ThlClient(Options options, Position last, ThlLog log, ThlWriter writer, Listener listener) {
+        this.master = options.master();
+        this.service = options.service();
+        this.host = options.host();
+        this.force = options.force();
         this.last = last;
+        this.log = log;
         this.writer = writer;
         this.listener = listener;
     }
@@ -140,13 +149,49 @@ public final class ThlClient {
         out.writeBoolean(p.lastFrag());
         out.writeLong(p.epoch());
         out.writeUTF(p.eventId());
+        out.writeBoolean(force);
         out.flush();
         boolean ok = in.readBoolean();
         String message = in.readUTF();
+        long divergedFrom = in.readLong();
         if (!ok) {
-            throw new TantalumException(ErrorCode.DATA_LOSS, "Master " + master + " refused this slave: " + message);
+            throw new TantalumException(ErrorCode.DATA_LOSS, "Master " + master + " refused this slave: " + message
+                    + (divergedFrom >= 0 ? ". " + orphans(divergedFrom) : ". Check masterConnectUri."));
         }
         LOG.info("connected to master {} after seqno={} fragno={}", master, p.seqno(), p.fragno());
+    }
+
+    /** Names the local events from {@code from} on, which the master's history does not have. */
+    private String orphans(long from) {
+        java.util.List<String> listed = new java.util.ArrayList<>();
+        long count = 0;
+        long last = -1;
+        try (ThlCursor c = log.cursor(from)) {
+            ThlRecord r;
+            while ((r = c.tryNext()) != null) {
+                if (!r.lastFrag()) {
+                    continue;
+                }
+                count++;
+                last = r.seqno();
+                if (listed.size() < 20) {
+                    listed.add("seqno " + r.seqno() + " (" + r.decode().eventId() + ")");
+                }
+            }
+        } catch (RuntimeException e) {
+            return "This host's THL could not be read from seqno " + from + ": " + e.getMessage();
+        }
+        if (count == 0) {
+            return "The histories part at seqno " + from + "; this host holds no event from there on."
+                    + " Re-provision this host from the master, or check masterConnectUri.";
+        }
+        return "This host holds " + count + " transaction(s) the master's history does not have (orphaned), seqno "
+                + from + " to " + last + ": " + String.join(", ", listed) + (count > listed.size() ? ", ..." : "")
+                + ". Ways out: (1) if they must be kept, replay them on the master by hand (`thl list -low " + from
+                + " -high " + last + "` on this host shows them), then re-provision this host from the master;"
+                + " (2) if they can be discarded, re-provision this host from a backup of the master, run"
+                + " `trepctl reset -all -y` on it and put it online. `trepctl online -force` skips this check and"
+                + " leaves the data different.";
     }
 
     private void receive(DataInputStream in) throws IOException, InterruptedException {

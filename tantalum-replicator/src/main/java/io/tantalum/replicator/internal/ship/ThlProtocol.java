@@ -5,7 +5,8 @@ package io.tantalum.replicator.internal.ship;
  * <pre>
  *   slave -> master  utf "TANTALUM-THL/1" | utf service | utf slaveHost
  *                    | i64 lastSeqno | i32 lastFragno | bool lastFrag | i64 lastEpoch | utf lastEventId
- *   master -> slave  bool accepted | utf message
+ *                    | bool force (skip the history check)
+ *   master -> slave  bool accepted | utf message | i64 divergedFrom (first seqno where the histories differ, or -1)
  *   then, master -> slave, repeated:
  *                    u8 1 | THL record frame exactly as stored (i32 length | i32 crc32c | content)
  *                    u8 2 | i64 masterMaxSeqno | i64 masterTimeMillis   (heartbeat when idle)

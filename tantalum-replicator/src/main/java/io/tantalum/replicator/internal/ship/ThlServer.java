@@ -34,6 +34,7 @@ public final class ThlServer implements Closeable {
     private final String service;
     private final ServerSocket socket;
     private final Set<Socket> clients = ConcurrentHashMap.newKeySet();
+    private final java.util.Map<Socket, SlavePosition> slaves = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     public ThlServer(ThlLog log, String service, String bindAddress, int port) {
@@ -88,15 +89,18 @@ public final class ThlServer implements Closeable {
             boolean lastFrag = in.readBoolean();
             long epoch = in.readLong();
             String eventId = in.readUTF();
-            String refusal = slaveService.equals(service) ? check(slaveHost, seqno, fragno, epoch, eventId)
-                    : "this master serves service '" + service + "', not '" + slaveService + "'";
+            boolean force = in.readBoolean();
+            Refusal refusal = slaveService.equals(service) ? check(slaveHost, seqno, fragno, epoch, eventId, force)
+                    : new Refusal("this master serves service '" + service + "', not '" + slaveService + "'", -1);
             out.writeBoolean(refusal == null);
-            out.writeUTF(refusal == null ? "ok" : refusal);
+            out.writeUTF(refusal == null ? "ok" : refusal.message());
+            out.writeLong(refusal == null ? -1 : refusal.divergedFrom());
             out.flush();
             if (refusal != null) {
-                LOG.warn("refused slave {} ({}): {}", slaveHost, peer, refusal);
+                LOG.warn("refused slave {} ({}): {}", slaveHost, peer, refusal.message());
                 return;
             }
+            slaves.put(s, new SlavePosition(slaveHost, seqno));
             LOG.info("slave {} ({}) connected at seqno={} fragno={}", slaveHost, peer, seqno, fragno);
             stream(out, seqno, fragno, lastFrag);
         } catch (IOException | InterruptedException e) {
@@ -107,25 +111,43 @@ public final class ThlServer implements Closeable {
             LOG.error("serving THL to {} failed: {}", peer, e.getMessage(), e);
         } finally {
             clients.remove(s);
+            slaves.remove(s);
         }
     }
 
+    /** Why a slave was refused; {@code divergedFrom} is the first seqno where the histories differ, or -1. */
+    record Refusal(String message, long divergedFrom) {}
+
+    /** A connected slave and the seqno it asked for when it connected. */
+    public record SlavePosition(String host, long seqno) {}
+
+    /** The connected slaves; retention keeps every event at or above the lowest of their seqnos. */
+    public java.util.Collection<SlavePosition> connectedSlaves() {
+        return java.util.List.copyOf(slaves.values());
+    }
+
     /** Returns null when the slave's last event matches this log, else why not. */
-    private String check(String slaveHost, long seqno, int fragno, long epoch, String eventId) {
+    private Refusal check(String slaveHost, long seqno, int fragno, long epoch, String eventId, boolean force) {
         if (seqno < 0) {
             long min = log.minSeqno();
-            return min > 0 ? "slave " + slaveHost + " has no THL yet, but this master's THL starts at seqno " + min
-                    + " (older events were purged): provision the slave from a backup first" : null;
+            return min > 0 ? new Refusal("slave " + slaveHost + " has no THL yet, but this master's THL starts at"
+                    + " seqno " + min + " (older events were purged): provision the slave from a backup first", -1)
+                    : null;
         }
         awaitLogReaching(seqno, fragno);
-        if (seqno > log.maxSeqno()) {
-            return "slave " + slaveHost + " has seqno " + seqno + " but this master's THL ends at seqno "
-                    + log.maxSeqno() + ": the slave holds events this master never had. Check the slave's"
-                    + " masterConnectUri points to the right master";
+        long max = log.maxSeqno();
+        if (seqno > max) {
+            return new Refusal("slave " + slaveHost + " has seqno " + seqno + " but this master's THL ends at seqno "
+                    + max + ": the slave holds events this master never had", divergedFrom(Math.min(seqno, max),
+                    epoch, max));
         }
         if (seqno < log.minSeqno()) {
-            return "slave " + slaveHost + " needs seqno " + seqno + " but this master's THL starts at seqno "
-                    + log.minSeqno() + " (purged): re-provision the slave";
+            return new Refusal("slave " + slaveHost + " needs seqno " + seqno + " but this master's THL starts at seqno "
+                    + log.minSeqno() + " (purged): re-provision the slave", -1);
+        }
+        if (force) {
+            LOG.warn("slave {} connects with online -force: its history is not checked at seqno {}", slaveHost, seqno);
+            return null;
         }
         try (ThlCursor c = log.cursor(seqno)) {
             ThlRecord r;
@@ -133,16 +155,32 @@ public final class ThlServer implements Closeable {
                 // skip to the slave's fragment
             }
             if (r == null || r.seqno() != seqno || r.fragno() != fragno) {
-                return "master has no fragment " + fragno + " of seqno " + seqno;
+                return new Refusal("master has no fragment " + fragno + " of seqno " + seqno, -1);
             }
             String masterEventId = r.decode().eventId();
             if (r.epoch() != epoch || !masterEventId.equals(eventId)) {
-                return "Log epoch numbers do not match: slave " + slaveHost + " has seqno " + seqno + " epoch " + epoch
-                        + " eventId " + eventId + ", master has seqno " + seqno + " epoch " + r.epoch() + " eventId "
-                        + masterEventId + ". The two histories diverged: re-provision the slave from this master";
+                return new Refusal("Log epoch numbers do not match: slave " + slaveHost + " has seqno " + seqno
+                        + " epoch " + epoch + " eventId " + eventId + ", master has seqno " + seqno + " epoch "
+                        + r.epoch() + " eventId " + masterEventId, divergedFrom(seqno, epoch, max));
             }
             return null;
         }
+    }
+
+    /**
+     * The first seqno where the slave's history may differ from this log. The epoch is the first
+     * seqno of a master session: if this log's event at {@code seqno} belongs to a later session
+     * than the slave's, the histories part at the start of that session; otherwise the slave
+     * simply holds more than this log.
+     */
+    private long divergedFrom(long seqno, long slaveEpoch, long max) {
+        try (ThlCursor c = log.cursor(seqno)) {
+            ThlRecord r = c.tryNext();
+            if (r != null && r.epoch() > slaveEpoch) {
+                return r.epoch();
+            }
+        }
+        return Math.min(seqno, max) + 1;
     }
 
     /**

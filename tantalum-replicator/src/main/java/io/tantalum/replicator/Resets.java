@@ -1,0 +1,82 @@
+package io.tantalum.replicator;
+
+import io.tantalum.common.ErrorCode;
+import io.tantalum.common.TantalumException;
+import io.tantalum.replicator.internal.Jdbc;
+import io.tantalum.replicator.internal.Pipeline;
+import io.tantalum.replicator.internal.apply.Catalog;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** {@code trepctl reset} and {@code trepctl purge}: operations on files and sessions, run while safe. */
+final class Resets {
+    private static final Logger LOG = LoggerFactory.getLogger(Resets.class);
+
+    private Resets() {}
+
+    /** Deletes the THL files and/or the catalog schema; the replicator is offline. */
+    static void reset(ReplicatorSettings s, ReplicatorEvent.Reset r, Pipeline.Applied lastApplied) {
+        if (r.thl()) {
+            int n = 0;
+            try (Stream<Path> files = Files.exists(s.thlDirectory()) ? Files.list(s.thlDirectory()) : Stream.empty()) {
+                for (Path f : files.filter(f -> f.getFileName().toString().startsWith("thl.data.")).toList()) {
+                    Files.delete(f);
+                    n++;
+                }
+            } catch (IOException e) {
+                throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot delete THL files in " + s.thlDirectory()
+                        + ": " + e, e);
+            }
+            LOG.warn("reset: deleted {} THL file(s) in {} (last applied position was {})", n, s.thlDirectory(),
+                    lastApplied == null ? "unknown" : lastApplied.seqno());
+        }
+        if (r.db()) {
+            Catalog catalog = new Catalog(s.service());
+            try (Connection c = Jdbc.connect(s)) {
+                catalog.drop(c);
+            } catch (SQLException e) {
+                throw Jdbc.unavailable(s, e);
+            }
+            LOG.warn("reset: dropped catalog schema {}", catalog.schema());
+        }
+    }
+
+    /** Kills every client session except replication's and this replicator's; returns how many. */
+    static int purgeSessions(ReplicatorSettings s) {
+        List<Long> ids = new ArrayList<>();
+        try (Connection c = Jdbc.connect(s); Statement st = c.createStatement()) {
+            try (ResultSet rs = st.executeQuery("SELECT id FROM information_schema.processlist WHERE id <> CONNECTION_ID()"
+                    + " AND command NOT IN ('Binlog Dump', 'Daemon', 'Slave_IO', 'Slave_SQL', 'Slave_worker')"
+                    + " AND user NOT IN ('system user', 'event_scheduler', 'unauthenticated user', '"
+                    + s.dbUser().replace("'", "''") + "')")) {
+                while (rs.next()) {
+                    ids.add(rs.getLong(1));
+                }
+            }
+            for (long id : ids) {
+                try {
+                    st.execute("KILL CONNECTION " + id);
+                } catch (SQLException e) {
+                    if (e.getErrorCode() != 1094) {
+                        throw e;
+                    }
+                    // the session ended on its own
+                }
+            }
+        } catch (SQLException e) {
+            throw Jdbc.unavailable(s, e);
+        }
+        LOG.warn("purge: ended {} client session(s)", ids.size());
+        return ids.size();
+    }
+}

@@ -1,0 +1,33 @@
+package io.tantalum.replicator.internal;
+
+import io.tantalum.common.ErrorCode;
+import io.tantalum.common.TantalumException;
+import io.tantalum.replicator.ReplicatorSettings;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Properties;
+
+/** Connections to the replicator's local database. */
+public final class Jdbc {
+    private Jdbc() {}
+
+    public static Connection connect(ReplicatorSettings s) {
+        Properties p = new Properties();
+        p.setProperty("user", s.dbUser());
+        p.setProperty("password", s.dbPassword());
+        p.setProperty("connectTimeout", "5000");
+        try {
+            return DriverManager.getConnection(s.jdbcUrl(), p);
+        } catch (SQLException e) {
+            throw unavailable(s, e);
+        }
+    }
+
+    public static TantalumException unavailable(ReplicatorSettings s, SQLException e) {
+        return new TantalumException(ErrorCode.UNAVAILABLE, "Cannot use the database at " + s.dbHost() + ":"
+                + s.dbPort() + " as " + s.dbUser() + ": " + e.getMessage() + " (error " + e.getErrorCode()
+                + ", SQLSTATE " + e.getSQLState() + "). Check that it is running and that the user has all privileges.",
+                e);
+    }
+}

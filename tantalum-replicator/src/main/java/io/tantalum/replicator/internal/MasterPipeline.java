@@ -1,0 +1,187 @@
+package io.tantalum.replicator.internal;
+
+import io.tantalum.common.ErrorCode;
+import io.tantalum.common.TantalumException;
+import io.tantalum.replicator.OfflineTrigger;
+import io.tantalum.replicator.ReplicatorSettings;
+import io.tantalum.replicator.internal.apply.AppliedPosition;
+import io.tantalum.replicator.internal.apply.Catalog;
+import io.tantalum.replicator.internal.extract.BinlogExtractor;
+import io.tantalum.replicator.internal.extract.BinlogPosition;
+import io.tantalum.replicator.internal.ship.ThlServer;
+import io.tantalum.thl.ThlEvent;
+import io.tantalum.thl.ThlLog;
+import io.tantalum.thl.ThlRecord;
+import io.tantalum.thl.ThlWriter;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A master: binlog extractor -> THL writer -> THL server. On start it makes its database
+ * writable, continues the THL's seqnos, and starts a new epoch at the end of its binlog when the
+ * THL's last event came from another host (it was a slave), refusing if that host had not applied
+ * everything it stored.
+ */
+public final class MasterPipeline implements Pipeline {
+    private static final Logger LOG = LoggerFactory.getLogger(MasterPipeline.class);
+    private final ReplicatorSettings settings;
+    private final ThlLog log;
+    private final PipelineListener listener;
+    private final Supplier<OfflineTrigger> trigger;
+    private final Catalog catalog;
+    private ThlWriter writer;
+    private ThlServer server;
+    private volatile BinlogExtractor extractor;
+
+    public MasterPipeline(ReplicatorSettings settings, ThlLog log, PipelineListener listener,
+            Supplier<OfflineTrigger> trigger) {
+        this.settings = settings;
+        this.log = log;
+        this.listener = listener;
+        this.trigger = trigger;
+        this.catalog = new Catalog(settings.service());
+    }
+
+    @Override
+    public ThlLog log() {
+        return log;
+    }
+
+    @Override
+    public void start() {
+        log.truncateIncompleteTail();
+        BinlogExtractor.Start start;
+        try (Connection c = Jdbc.connect(settings)) {
+            catalog.create(c);
+            start = decideStart(c);
+            try (Statement s = c.createStatement()) {
+                s.execute("SET GLOBAL read_only=OFF");
+            }
+        } catch (SQLException e) {
+            throw Jdbc.unavailable(settings, e);
+        }
+        try {
+            writer = new ThlWriter(log, settings.service(), 10_000, 1000, listener::failed);
+            server = new ThlServer(log, settings.service(), settings.bindAddress(), settings.thlPort());
+            extractor = new BinlogExtractor(new BinlogExtractor.Options(settings.dbHost(), settings.dbPort(),
+                    settings.dbUser(), settings.dbPassword(), settings.effectiveServerId(), settings.host(),
+                    settings.fragmentRows(), "tantalum_", catalog.schema()), start, writer, listener, trigger);
+            extractor.start();
+        } catch (RuntimeException e) {
+            stop(true);
+            throw e;
+        }
+        listener.synchronizedWithSource();
+    }
+
+    private BinlogExtractor.Start decideStart(Connection c) throws SQLException {
+        ThlRecord last = log.lastRecord();
+        if (last == null) {
+            return new BinlogExtractor.Start(binlogEnd(c), 0, 0);
+        }
+        ThlEvent e = last.decode();
+        if (settings.host().equals(e.sourceId())) {
+            return new BinlogExtractor.Start(BinlogPosition.parse(e.eventId()), last.seqno() + 1, last.epoch());
+        }
+        AppliedPosition applied = catalog.read(c);
+        if (applied.seqno() < last.seqno()) {
+            throw new TantalumException(ErrorCode.FAILED_PRECONDITION, settings.host() + " cannot go online as"
+                    + " master: its THL holds seqno " + (applied.seqno() + 1) + " to " + last.seqno() + " from "
+                    + e.sourceId() + " that are not applied to its database (applied seqno " + applied.seqno()
+                    + "). Make it a slave again (`trepctl setrole -role slave -uri thl://" + e.sourceId()
+                    + ":2112/`, `trepctl online`), wait with `trepctl wait -applied " + last.seqno()
+                    + "`, then switch roles again.");
+        }
+        BinlogPosition end = binlogEnd(c);
+        long epoch = last.seqno() + 1;
+        LOG.info("new master session: THL ends with seqno={} from {}; epoch={} starts at binlog {}", last.seqno(),
+                e.sourceId(), epoch, end.toEventId());
+        return new BinlogExtractor.Start(end, epoch, epoch);
+    }
+
+    private BinlogPosition binlogEnd(Connection c) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SHOW MASTER STATUS")) {
+            if (!rs.next()) {
+                throw new TantalumException(ErrorCode.FAILED_PRECONDITION, "The database at " + settings.dbHost() + ":"
+                        + settings.dbPort() + " has no binlog (SHOW MASTER STATUS is empty). Enable log_bin and"
+                        + " binlog_format=ROW on it, restart it, then run `trepctl online`.");
+            }
+            return new BinlogPosition(rs.getString(1), rs.getLong(2), null);
+        }
+    }
+
+    /** Writes a heartbeat through the database; the extractor stores it as an event named {@code name}. */
+    public void heartbeat(String name) {
+        try (Connection c = Jdbc.connect(settings)) {
+            catalog.heartbeat(c, name);
+        } catch (SQLException e) {
+            throw Jdbc.unavailable(settings, e);
+        }
+    }
+
+    @Override
+    public void stop(boolean immediate) {
+        if (extractor != null) {
+            extractor.stop();
+        }
+        if (writer != null) {
+            if (immediate) {
+                writer.abort();
+            } else {
+                writer.close();
+            }
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Override
+    public Applied applied() {
+        ThlRecord r = log.lastRecord();
+        if (r == null) {
+            return null;
+        }
+        ThlEvent e = r.decode();
+        return new Applied(log.maxCompleteSeqno(), e.eventId(), e.sourceTstamp(),
+                Math.max(0, e.extractTstamp() - e.sourceTstamp()) / 1000.0);
+    }
+
+    @Override
+    public void status(Map<String, Object> m) {
+        BinlogExtractor x = extractor;
+        m.put("currentEventId", x != null ? x.currentEventId() : "NONE");
+        m.put("connectedSlaves", server != null ? server.connectedSlaves().size() : 0);
+    }
+
+    @Override
+    public Object section(String name) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        switch (name) {
+            case "tasks" -> {
+                m.put("taskId", 0);
+                m.put("stage", "binlog-to-thl");
+                m.put("extractor", "BinlogExtractor");
+                m.put("currentEventId", extractor != null ? extractor.currentEventId() : "NONE");
+                m.put("lastSeqno", extractor != null ? extractor.lastSeqno() : -1);
+                m.put("recordsWritten", writer != null ? writer.recordCount() : 0);
+            }
+            case "stages" -> {
+                m.put("stages", List.of("binlog-to-thl", "thl-server"));
+                m.put("connectedSlaves", server != null ? server.connectedSlaves() : List.of());
+            }
+            default -> {
+                return Stores.describe(log, writer);
+            }
+        }
+        return m;
+    }
+}

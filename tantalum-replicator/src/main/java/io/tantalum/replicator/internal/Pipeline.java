@@ -1,0 +1,30 @@
+package io.tantalum.replicator.internal;
+
+import io.tantalum.thl.ThlLog;
+import java.util.Map;
+
+/**
+ * The running parts of a replicator in one role. Started and stopped by the replicator's
+ * dispatcher thread only; status methods may be called from any thread.
+ */
+public interface Pipeline {
+    /** Starts every part; throws a TantalumException (and leaves nothing running) on failure. */
+    void start();
+
+    /** Stops at a transaction boundary, or at once when {@code immediate}. Idempotent. */
+    void stop(boolean immediate);
+
+    ThlLog log();
+
+    /** The last transaction stored (master) or applied (slave), or null. */
+    Applied applied();
+
+    /** Adds this pipeline's fields to {@code trepctl status}. */
+    void status(Map<String, Object> fields);
+
+    /** {@code trepctl status -name tasks|stages|stores}. */
+    Object section(String name);
+
+    /** A position: seqno, event id, source commit time and apply latency. */
+    record Applied(long seqno, String eventId, long sourceTstamp, double latencySeconds) {}
+}

@@ -1,0 +1,182 @@
+package io.tantalum.replicator.internal;
+
+import io.tantalum.replicator.OfflineTrigger;
+import io.tantalum.replicator.ReplicatorSettings;
+import io.tantalum.replicator.internal.apply.AppliedPosition;
+import io.tantalum.replicator.internal.apply.JdbcApplier;
+import io.tantalum.replicator.internal.ship.ThlClient;
+import io.tantalum.thl.ThlEvent;
+import io.tantalum.thl.ThlLog;
+import io.tantalum.thl.ThlRecord;
+import io.tantalum.thl.ThlWriter;
+import java.net.URI;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A slave: THL client -> THL writer, and JDBC applier reading the local THL. On start it makes
+ * its database read-only and, when its THL ends with events it extracted itself (it was the
+ * master), records them as applied: they are already in its database.
+ */
+public final class SlavePipeline implements Pipeline {
+    private static final Logger LOG = LoggerFactory.getLogger(SlavePipeline.class);
+
+    /** What differs from one start to the next. */
+    public record Options(URI master, Set<Long> skipSeqnos, boolean force, Supplier<OfflineTrigger> trigger) {}
+
+    private final ReplicatorSettings settings;
+    private final ThlLog log;
+    private final PipelineListener listener;
+    private final Options options;
+    private ThlWriter writer;
+    private volatile ThlClient client;
+    private volatile JdbcApplier applier;
+
+    public SlavePipeline(ReplicatorSettings settings, ThlLog log, PipelineListener listener, Options options) {
+        this.settings = settings;
+        this.log = log;
+        this.listener = listener;
+        this.options = options;
+    }
+
+    @Override
+    public ThlLog log() {
+        return log;
+    }
+
+    @Override
+    public void start() {
+        JdbcApplier a = new JdbcApplier(new JdbcApplier.Options(settings.jdbcUrl(), settings.dbUser(),
+                settings.dbPassword(), settings.service(), settings.blockCommitSize(), settings.blockCommitMillis(),
+                options.skipSeqnos()), log, listener, options.trigger());
+        AppliedPosition applied = a.readPosition();
+        ThlRecord last = log.lastRecord();
+        if (last != null && !last.lastFrag() && settings.host().equals(last.decode().sourceId())) {
+            log.truncateIncompleteTail();
+            last = log.lastRecord();
+        }
+        try (Connection c = a.connect()) {
+            if (last != null && last.seqno() > applied.seqno() && settings.host().equals(last.decode().sourceId())) {
+                ThlEvent e = last.decode();
+                applied = new AppliedPosition(e.seqno(), e.epoch(), e.eventId(), e.sourceId(), e.sourceTstamp(),
+                        System.currentTimeMillis());
+                a.catalog().writeUnlogged(c, applied);
+                LOG.info("THL ends with seqno={} extracted on this host when it was master: recorded as applied",
+                        e.seqno());
+            }
+            try (Statement s = c.createStatement()) {
+                s.execute("SET GLOBAL read_only=ON");
+            }
+        } catch (SQLException e) {
+            throw Jdbc.unavailable(settings, e);
+        }
+        a.readPosition();
+        ThlClient.Position from = last != null
+                ? new ThlClient.Position(last.seqno(), last.fragno(), last.lastFrag(), last.epoch(), last.decode().eventId())
+                : new ThlClient.Position(applied.seqno(), 0, true, applied.epoch(), applied.eventId());
+        writer = new ThlWriter(log, settings.service(), 10_000, 1000, listener::failed);
+        applier = a;
+        client = new ThlClient(new ThlClient.Options(options.master(), settings.service(), settings.host(),
+                options.force()), from, log, writer, new ThlClient.Listener() {
+                    @Override
+                    public void connected() {
+                        listener.synchronizedWithSource();
+                    }
+
+                    @Override
+                    public void disconnected(String why) {
+                        listener.connectionLost(why);
+                    }
+
+                    @Override
+                    public void failed(RuntimeException e) {
+                        listener.failed(e);
+                    }
+                });
+        client.start();
+        applier.start(settings.service());
+    }
+
+    @Override
+    public void stop(boolean immediate) {
+        if (client != null) {
+            client.stop();
+        }
+        if (writer != null) {
+            if (immediate) {
+                writer.abort();
+            } else {
+                writer.close();
+            }
+        }
+        if (applier != null) {
+            applier.stop(immediate);
+        }
+    }
+
+    /** The applied position as the database holds it (also when the pipeline is not running). */
+    public static AppliedPosition readApplied(ReplicatorSettings settings) {
+        try (Connection c = Jdbc.connect(settings)) {
+            return new io.tantalum.replicator.internal.apply.Catalog(settings.service()).read(c);
+        } catch (SQLException e) {
+            return AppliedPosition.NONE;
+        } catch (RuntimeException e) {
+            return AppliedPosition.NONE;
+        }
+    }
+
+    @Override
+    public Applied applied() {
+        JdbcApplier a = applier;
+        if (a == null) {
+            return null;
+        }
+        AppliedPosition p = a.applied();
+        return new Applied(p.seqno(), p.seqno() < 0 ? "NONE" : p.eventId(), p.sourceTstamp(), p.latencySeconds());
+    }
+
+    /** The master's newest seqno as last heard, or -1. */
+    public long masterMaxSeqno() {
+        ThlClient c = client;
+        return c == null ? -1 : c.masterMaxSeqno();
+    }
+
+    @Override
+    public void status(Map<String, Object> m) {
+        m.put("currentEventId", "NONE");
+        m.put("masterMaxSeqno", masterMaxSeqno());
+    }
+
+    @Override
+    public Object section(String name) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        switch (name) {
+            case "tasks" -> {
+                Applied a = applied();
+                m.put("taskId", 0);
+                m.put("stage", "thl-to-dbms");
+                m.put("applier", "JdbcApplier");
+                m.put("appliedLastSeqno", a == null ? -1 : a.seqno());
+                m.put("appliedLastEventId", a == null ? "NONE" : a.eventId());
+                m.put("blockCommitRowCount", settings.blockCommitSize());
+            }
+            case "stages" -> {
+                m.put("stages", List.of("remote-to-thl", "thl-to-dbms"));
+                m.put("masterConnectUri", String.valueOf(options.master()));
+                m.put("masterMaxSeqno", masterMaxSeqno());
+            }
+            default -> {
+                return Stores.describe(log, writer);
+            }
+        }
+        return m;
+    }
+}
