@@ -19,10 +19,17 @@ public final class AdminClient {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
     private final String hostLabel;
     private final URI base;
+    private final int retries;
 
     public AdminClient(String hostLabel, String address, int port) {
+        this(hostLabel, address, port, 0);
+    }
+
+    /** A client that retries a call up to {@code retries} times, a second apart, while the replicator is unreachable. */
+    public AdminClient(String hostLabel, String address, int port, int retries) {
         this.hostLabel = hostLabel;
         this.base = URI.create("http://" + address + ":" + port + "/api/v1/");
+        this.retries = retries;
     }
 
     public Map<String, Object> get(String path) {
@@ -34,9 +41,23 @@ public final class AdminClient {
     }
 
     private Map<String, Object> call(HttpRequest.Builder b) {
+        HttpRequest request = b.timeout(Duration.ofSeconds(130)).build();
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return callOnce(request);
+            } catch (TantalumException e) {
+                if (e.code() != ErrorCode.UNAVAILABLE || attempt >= retries) {
+                    throw e;
+                }
+                io.tantalum.common.Threads.sleep(1000);
+            }
+        }
+    }
+
+    private Map<String, Object> callOnce(HttpRequest request) {
         HttpResponse<String> r;
         try {
-            r = http.send(b.timeout(Duration.ofSeconds(130)).build(), HttpResponse.BodyHandlers.ofString());
+            r = http.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot reach the replicator of " + hostLabel + " at "
                     + base.getHost() + ":" + base.getPort() + " (" + e.getClass().getSimpleName()

@@ -11,10 +11,50 @@ import picocli.CommandLine.Option;
 
 /** {@code tpm}: installs and runs dataservices; here, the local sandbox. */
 @Command(name = "tpm", mixinStandardHelpOptions = true, version = "tpm 0.1.0",
-        description = "Tantalum package manager.", subcommands = {TpmMain.SandboxCmd.class})
+        description = "Tantalum package manager.", subcommands = {TpmMain.SandboxCmd.class, TpmMain.Validate.class})
 public final class TpmMain {
     public static void main(String[] args) {
         Cli.run(new TpmMain(), args);
+    }
+
+    @Command(name = "validate", description = "Check every host of the dataservice; print ERROR/WARN lines and a"
+            + " summary. Exit code 0: passed, 1: warnings only, 2: errors.")
+    static final class Validate extends DirOption implements Callable<Integer> {
+        @Option(names = "--json", description = "Print JSON.")
+        boolean json;
+
+        @Option(names = "--verbose", description = "Also print the checks that passed.")
+        boolean verbose;
+
+        @Option(names = "--skip-validation-check", split = ",", description = "Skip these checks (names in"
+                + " parentheses at the end of each line).")
+        java.util.Set<String> skip = new java.util.HashSet<>();
+
+        @Override
+        public Integer call() throws Exception {
+            Sandbox s = Sandbox.open(dir());
+            java.util.List<io.tantalum.cli.validate.HostFacts> facts = new java.util.ArrayList<>();
+            for (SandboxLayout.Host h : s.layout().hosts()) {
+                facts.add(io.tantalum.cli.validate.SandboxFacts.gather(s, h));
+            }
+            io.tantalum.cli.validate.Validator.Report r = io.tantalum.cli.validate.Validator.run(facts, skip);
+            if (json) {
+                Map<String, Object> m = new java.util.LinkedHashMap<>();
+                m.put("findings", r.findings());
+                m.put("errors", r.count(io.tantalum.cli.validate.Finding.Level.ERROR));
+                m.put("warnings", r.count(io.tantalum.cli.validate.Finding.Level.WARN));
+                m.put("summary", r.summary());
+                System.out.println(TrepctlMain.JSON.writeValueAsString(m));
+                return r.exitCode();
+            }
+            for (io.tantalum.cli.validate.Finding f : r.findings()) {
+                if (verbose || f.level() != io.tantalum.cli.validate.Finding.Level.INFO) {
+                    System.out.println(f.line());
+                }
+            }
+            System.out.println(r.summary());
+            return r.exitCode();
+        }
     }
 
     @Command(name = "sandbox", description = "A whole dataservice on this machine, one loopback address per host.",
@@ -85,21 +125,49 @@ public final class TpmMain {
         }
     }
 
-    @Command(name = "start", description = "Start a stopped sandbox.")
-    static final class Start extends DirOption implements Callable<Integer> {
+    abstract static class HostOption extends DirOption {
+        @Option(names = "--host", description = "Only this host (e.g. host2).")
+        String host;
+
+        @Option(names = "--component", defaultValue = "all",
+                description = "With --host: db, replicator or all (default all).")
+        String component;
+
+        Sandbox.Component component() {
+            try {
+                return Sandbox.Component.valueOf(component.toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new io.tantalum.common.TantalumException(io.tantalum.common.ErrorCode.INVALID_ARGUMENT,
+                        "--component must be db, replicator or all, not '" + component + "'");
+            }
+        }
+    }
+
+    @Command(name = "start", description = "Start a stopped sandbox, or one host's processes with --host.")
+    static final class Start extends HostOption implements Callable<Integer> {
         @Override
         public Integer call() {
-            Sandbox.open(dir()).start(System.out);
+            Sandbox s = Sandbox.open(dir());
+            if (host != null) {
+                s.startHost(s.host(host), component(), System.out);
+                return 0;
+            }
+            s.start(System.out);
             System.out.println("sandbox started");
             return 0;
         }
     }
 
-    @Command(name = "stop", description = "Stop every replicator and database of the sandbox (data is kept).")
-    static final class Stop extends DirOption implements Callable<Integer> {
+    @Command(name = "stop", description = "Stop the sandbox (data is kept), or one host's processes with --host.")
+    static final class Stop extends HostOption implements Callable<Integer> {
         @Override
         public Integer call() {
-            Sandbox.open(dir()).stop(System.out);
+            Sandbox s = Sandbox.open(dir());
+            if (host != null) {
+                s.stopHost(s.host(host), component(), System.out);
+                return 0;
+            }
+            s.stop(System.out);
             System.out.println("sandbox stopped");
             return 0;
         }

@@ -18,7 +18,10 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "trepctl", mixinStandardHelpOptions = true, version = "trepctl 0.1.0",
         description = "Control a Tantalum replicator.",
         subcommands = {TrepctlMain.Status.class, TrepctlMain.Online.class, TrepctlMain.Offline.class,
-            TrepctlMain.Services.class, TrepctlMain.Version.class})
+            TrepctlMain.Services.class, TrepctlMain.Version.class, TrepctlCommands.OfflineDeferred.class,
+            TrepctlCommands.SetRole.class, TrepctlCommands.Flush.class, TrepctlCommands.Wait.class,
+            TrepctlCommands.Heartbeat.class, TrepctlCommands.Reset.class, TrepctlCommands.Purge.class,
+            TrepctlCommands.Qs.class})
 public final class TrepctlMain {
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -31,13 +34,17 @@ public final class TrepctlMain {
     @Option(names = "-service", description = "Replication service name (default: the replicator's only service).")
     String service;
 
+    @Option(names = "-retry", defaultValue = "0", description = "Retry up to N times, a second apart, while the"
+            + " replicator is unreachable.")
+    int retry;
+
     public static void main(String[] args) {
         Cli.run(new TrepctlMain(), args);
     }
 
     AdminClient client() {
         HostResolver.Target t = HostResolver.resolve(host, port);
-        AdminClient c = new AdminClient(t.name(), t.address(), t.adminPort());
+        AdminClient c = new AdminClient(t.name(), t.address(), t.adminPort(), retry);
         if (service != null) {
             @SuppressWarnings("unchecked")
             List<Map<String, Object>> services = (List<Map<String, Object>>) c.get("services").get("services");
@@ -62,11 +69,23 @@ public final class TrepctlMain {
         @Mixin
         JsonOption json;
 
-        @Option(names = "-name", description = "Status section (only the default is available).")
+        @Option(names = "-name", description = "Status section: tasks, stages or stores.")
         String name;
 
         @Override
         public Integer call() throws Exception {
+            if (name != null) {
+                Object section = parent.client().get("status?name=" + name);
+                if (json.enabled()) {
+                    JsonOption.print(section);
+                } else {
+                    System.out.println("Processing status command (" + name + ")...");
+                    System.out.print(section instanceof Map<?, ?> m ? Cli.aligned(TrepctlCommands.strings(m))
+                            : section + "\n");
+                    System.out.println("Finished status command...");
+                }
+                return 0;
+            }
             Map<String, Object> st = parent.client().get("status");
             if (json.enabled()) {
                 JsonOption.print(st);
@@ -87,11 +106,20 @@ public final class TrepctlMain {
         @Option(names = "-skip-seqno", split = ",", description = "Skip these seqnos once (comma-separated).")
         List<Long> skip;
 
+        @Option(names = "-force", description = "Slave: skip the check that its history matches the master's.")
+        boolean force;
+
+        @Mixin
+        TrepctlCommands.UntilPoint until;
+
         @Override
         public Integer call() {
-            String q = skip == null || skip.isEmpty() ? "online"
-                    : "online?skipSeqno=" + String.join(",", skip.stream().map(String::valueOf).toList());
-            Map<String, Object> r = parent.client().post(q);
+            StringBuilder q = new StringBuilder("online?force=" + force);
+            if (skip != null && !skip.isEmpty()) {
+                q.append("&skipSeqno=").append(String.join(",", skip.stream().map(String::valueOf).toList()));
+            }
+            q.append(until.query());
+            Map<String, Object> r = parent.client().post(q.toString());
             System.out.println(parent.hostLabel() + ": " + r.get("state"));
             return 0;
         }

@@ -51,10 +51,15 @@ final class Resets {
         }
     }
 
-    /** Kills every client session except replication's and this replicator's; returns how many. */
+    /**
+     * Prepares a master for a switch: sets {@code read_only=ON} so that applications can no longer
+     * write, then ends every client session except replication's and this replicator's (an open
+     * transaction is rolled back). Returns how many sessions were ended.
+     */
     static int purgeSessions(ReplicatorSettings s) {
         List<Long> ids = new ArrayList<>();
         try (Connection c = Jdbc.connect(s); Statement st = c.createStatement()) {
+            st.execute("SET GLOBAL read_only=ON");
             try (ResultSet rs = st.executeQuery("SELECT id FROM information_schema.processlist WHERE id <> CONNECTION_ID()"
                     + " AND command NOT IN ('Binlog Dump', 'Daemon', 'Slave_IO', 'Slave_SQL', 'Slave_worker')"
                     + " AND user NOT IN ('system user', 'event_scheduler', 'unauthenticated user', '"
@@ -76,7 +81,7 @@ final class Resets {
         } catch (SQLException e) {
             throw Jdbc.unavailable(s, e);
         }
-        LOG.warn("purge: ended {} client session(s)", ids.size());
+        LOG.warn("purge: database set read_only=ON and {} client session(s) ended", ids.size());
         return ids.size();
     }
 }

@@ -112,9 +112,24 @@ public final class Sandbox {
         }
     }
 
+    /**
+     * The host's current role: the one last set with {@code trepctl setrole} (saved next to its
+     * THL directory), else the deployed one.
+     */
+    public String currentRole(SandboxLayout.Host h) {
+        Path saved = thlDirectory(h).resolveSibling(layout.service() + ".role.properties");
+        try (java.io.Reader r = Files.newBufferedReader(saved)) {
+            java.util.Properties p = new java.util.Properties();
+            p.load(r);
+            return p.getProperty("role", h.role());
+        } catch (IOException e) {
+            return h.role();
+        }
+    }
+
     public MariaDbServer db(SandboxLayout.Host h) {
         return new MariaDbServer(new MariaDbServer.Spec(h.homePath(), h.address(), h.dbPort(),
-                Integer.parseInt(h.name().replaceAll("\\D", "")), !h.role().equals("master"), layout.replicatorUser(),
+                Integer.parseInt(h.name().replaceAll("\\D", "")), !currentRole(h).equals("master"), layout.replicatorUser(),
                 layout.replicatorPassword(), layout.appUser(), layout.appPassword()));
     }
 
@@ -260,6 +275,46 @@ public final class Sandbox {
         awaitOnline(60_000);
     }
 
+    /** Which processes of a host an operator starts or stops. */
+    public enum Component {
+        /** The host's mariadbd only. */
+        DB,
+        /** The host's replicator only. */
+        REPLICATOR,
+        /** Both (the database first when starting, last when stopping). */
+        ALL
+    }
+
+    /** Starts one host's processes, e.g. after maintenance. */
+    public void startHost(SandboxLayout.Host h, Component c, PrintStream out) {
+        if (c != Component.REPLICATOR) {
+            out.printf("%s: starting mariadbd%n", h.name());
+            db(h).start(List.of());
+        }
+        if (c != Component.DB) {
+            out.printf("%s: starting replicator%n", h.name());
+            startReplicator(h);
+        }
+    }
+
+    /** Stops one host's processes, e.g. for maintenance. */
+    public void stopHost(SandboxLayout.Host h, Component c, PrintStream out) {
+        if (c != Component.DB) {
+            out.printf("%s: stopping replicator%n", h.name());
+            stopReplicator(h);
+        }
+        if (c != Component.REPLICATOR) {
+            out.printf("%s: stopping mariadbd%n", h.name());
+            db(h).stop();
+        }
+    }
+
+    public SandboxLayout.Host host(String name) {
+        return layout.host(name).orElseThrow(() -> new TantalumException(ErrorCode.INVALID_ARGUMENT, "Unknown host '"
+                + name + "': the sandbox has hosts " + String.join(", ", layout.hosts().stream()
+                        .map(SandboxLayout.Host::name).toList())));
+    }
+
     /** Stops replicators (slaves first), then databases. */
     public void stop(PrintStream out) {
         List<SandboxLayout.Host> reversed = new ArrayList<>(layout.hosts());
@@ -308,7 +363,7 @@ public final class Sandbox {
                 m.put("appliedLastSeqno", st.get("appliedLastSeqno"));
                 m.put("appliedLatency", st.get("appliedLatency"));
             } catch (TantalumException e) {
-                m.put("role", h.role());
+                m.put("role", currentRole(h));
                 m.put("state", "STOPPED");
                 m.put("appliedLastSeqno", -1);
                 m.put("appliedLatency", -1);

@@ -108,11 +108,12 @@ public final class ThlClient {
             try (Socket s = new Socket()) {
                 socket = s;
                 s.connect(new InetSocketAddress(master.getHost(), master.getPort()), 5000);
-                s.setSoTimeout(ThlProtocol.READ_TIMEOUT_MILLIS);
+                s.setSoTimeout(ThlProtocol.HANDSHAKE_TIMEOUT_MILLIS);
                 s.setTcpNoDelay(true);
                 DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream(), 1 << 16));
                 DataOutputStream out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream()));
                 handshake(in, out);
+                s.setSoTimeout(ThlProtocol.READ_TIMEOUT_MILLIS);
                 backoff = 250;
                 listener.connected();
                 receive(in);

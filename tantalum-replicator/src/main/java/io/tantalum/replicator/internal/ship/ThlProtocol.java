@@ -19,6 +19,8 @@ final class ThlProtocol {
     static final int HEARTBEAT = 2;
     static final long HEARTBEAT_MILLIS = 1000;
     static final int READ_TIMEOUT_MILLIS = 10_000;
+    /** The master may wait up to 5 s for its log to catch up before it answers a handshake. */
+    static final int HANDSHAKE_TIMEOUT_MILLIS = 30_000;
 
     private ThlProtocol() {}
 }

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ThlServer implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(ThlServer.class);
-    private static final long CATCH_UP_MILLIS = 10_000;
+    private static final long CATCH_UP_MILLIS = 5_000;
 
     private final ThlLog log;
     private final String service;

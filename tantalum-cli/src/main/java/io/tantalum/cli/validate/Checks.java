@@ -1,0 +1,133 @@
+package io.tantalum.cli.validate;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiConsumer;
+
+/**
+ * The catalogue of validation checks, each a pure function of the facts gathered on every host
+ * (so that they are table-testable). Each finding names its check and says how to fix it.
+ */
+public final class Checks {
+    /** A named check and its one-line purpose. */
+    public record Check(String name, String purpose, BiConsumer<List<HostFacts>, List<Finding>> run) {}
+
+    public static final List<Check> ALL = List.of(
+            new Check("DatabaseConnectivityCheck", "the database answers as the replicator's user",
+                    Checks::connectivity),
+            new Check("ReplicatorPrivilegesCheck", "the replicator's user has all privileges", Checks::privileges),
+            new Check("BinlogSettingsCheck", "log_bin, binlog_format=ROW, binlog_row_image=FULL,"
+                    + " binlog_row_metadata=FULL", Checks::binlog),
+            new Check("ServerIdCheck", "server_id is set and unique across members", Checks::serverIds),
+            new Check("ReadOnlyCheck", "slaves run with read_only=ON", Checks::readOnly),
+            new Check("PortCheck", "the database, THL and admin ports are free or held by this host's own processes",
+                    Checks::ports));
+
+    private Checks() {}
+
+    private static void connectivity(List<HostFacts> hosts, List<Finding> out) {
+        for (HostFacts h : hosts) {
+            if (h.dbError() != null) {
+                out.add(new Finding(Finding.Level.ERROR, h.host(), "cannot connect to the database at " + h.address()
+                        + ": " + h.dbError() + ". Start it (`tpm sandbox start --host " + h.host()
+                        + " --component db`) or fix the replicator's user and password", "DatabaseConnectivityCheck"));
+            } else {
+                out.add(info(h, "database reachable as the replicator's user", "DatabaseConnectivityCheck"));
+            }
+        }
+    }
+
+    private static void privileges(List<HostFacts> hosts, List<Finding> out) {
+        for (HostFacts h : reachable(hosts)) {
+            if (h.grants() == null || !h.grants().contains("ALL PRIVILEGES ON *.*")) {
+                out.add(new Finding(Finding.Level.ERROR, h.host(), "the replicator's user lacks ALL PRIVILEGES ON *.*"
+                        + " (it needs to read the binlog, write while read_only=ON and manage its catalog): GRANT ALL"
+                        + " PRIVILEGES ON *.* TO the user WITH GRANT OPTION", "ReplicatorPrivilegesCheck"));
+            }
+        }
+    }
+
+    private static void binlog(List<HostFacts> hosts, List<Finding> out) {
+        Map<String, String> required = new java.util.LinkedHashMap<>();
+        required.put("log_bin", "ON");
+        required.put("binlog_format", "ROW");
+        required.put("binlog_row_image", "FULL");
+        required.put("binlog_row_metadata", "FULL");
+        for (HostFacts h : reachable(hosts)) {
+            boolean ok = true;
+            for (Map.Entry<String, String> r : required.entrySet()) {
+                String v = h.variable(r.getKey());
+                if (!r.getValue().equalsIgnoreCase(v)) {
+                    ok = false;
+                    String fix = r.getKey().equals("log_bin")
+                            ? "add log_bin to the server's configuration and restart it"
+                            : "run SET GLOBAL " + r.getKey() + "=" + r.getValue() + " and add " + r.getKey() + "="
+                                    + r.getValue() + " to the server's configuration";
+                    out.add(new Finding(Finding.Level.ERROR, h.host(), r.getKey() + " is " + v + ", it must be "
+                            + r.getValue() + ": " + fix, "BinlogSettingsCheck"));
+                }
+            }
+            if (ok) {
+                out.add(info(h, "binlog settings are right", "BinlogSettingsCheck"));
+            }
+        }
+    }
+
+    private static void serverIds(List<HostFacts> hosts, List<Finding> out) {
+        Map<String, List<String>> byId = new HashMap<>();
+        for (HostFacts h : reachable(hosts)) {
+            String id = h.variable("server_id");
+            if (id == null || id.equals("0")) {
+                out.add(new Finding(Finding.Level.ERROR, h.host(), "server_id is not set: give every member a"
+                        + " different server_id in its configuration", "ServerIdCheck"));
+            } else {
+                byId.computeIfAbsent(id, k -> new ArrayList<>()).add(h.host());
+            }
+        }
+        byId.forEach((id, names) -> {
+            if (names.size() > 1) {
+                for (String n : names) {
+                    out.add(new Finding(Finding.Level.ERROR, n, "server_id " + id + " is also used by "
+                            + String.join(", ", names.stream().filter(x -> !x.equals(n)).toList())
+                            + ": give every member a different server_id", "ServerIdCheck"));
+                }
+            }
+        });
+    }
+
+    private static void readOnly(List<HostFacts> hosts, List<Finding> out) {
+        for (HostFacts h : reachable(hosts)) {
+            String ro = h.variable("read_only");
+            if (!"master".equals(h.role()) && !"ON".equalsIgnoreCase(ro)) {
+                out.add(new Finding(Finding.Level.ERROR, h.host(), "read_only is " + ro + " on this slave:"
+                        + " applications could write here and diverge from the master. Run SET GLOBAL read_only=ON"
+                        + " (the replicator also sets it when it goes online as a slave)", "ReadOnlyCheck"));
+            } else if ("master".equals(h.role()) && "ON".equalsIgnoreCase(ro)) {
+                out.add(new Finding(Finding.Level.WARN, h.host(), "read_only is ON on the master: applications"
+                        + " cannot write until its replicator goes online (which sets it OFF)", "ReadOnlyCheck"));
+            }
+        }
+    }
+
+    private static void ports(List<HostFacts> hosts, List<Finding> out) {
+        for (HostFacts h : hosts) {
+            h.ports().forEach((port, use) -> {
+                if (use == HostFacts.PortUse.FOREIGN) {
+                    out.add(new Finding(Finding.Level.ERROR, h.host(), "port " + h.address() + ":" + port
+                            + " is held by a process that is not this host's mariadbd or replicator: stop it or"
+                            + " move it elsewhere", "PortCheck"));
+                }
+            });
+        }
+    }
+
+    private static List<HostFacts> reachable(List<HostFacts> hosts) {
+        return hosts.stream().filter(h -> h.dbError() == null).toList();
+    }
+
+    private static Finding info(HostFacts h, String message, String check) {
+        return new Finding(Finding.Level.INFO, h.host(), message, check);
+    }
+}
