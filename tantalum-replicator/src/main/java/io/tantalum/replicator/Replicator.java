@@ -221,7 +221,7 @@ public final class Replicator implements AutoCloseable {
 
             @Override
             public void processed(ThlEvent e) {
-                String hb = e.metadata().get("heartbeat");
+                String hb = e.metadata().get("heartbeatId");
                 CompletableFuture<Long> f = hb == null ? null : heartbeats.remove(hb);
                 if (f != null) {
                     f.complete(e.seqno());
@@ -289,7 +289,10 @@ public final class Replicator implements AutoCloseable {
                     + " this replicator is " + role.role().display() + " in state " + state.display()
                     + ". Run it on the master.");
         }
-        String unique = name + "-" + System.nanoTime();
+        if (name.contains("#")) {
+            throw new TantalumException(ErrorCode.INVALID_ARGUMENT, "A heartbeat name cannot contain '#': " + name);
+        }
+        String unique = name + "#" + System.nanoTime();
         CompletableFuture<Long> f = new CompletableFuture<>();
         heartbeats.put(unique, f);
         try {

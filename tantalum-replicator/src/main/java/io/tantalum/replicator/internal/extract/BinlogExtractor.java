@@ -312,7 +312,8 @@ public final class BinlogExtractor {
     private void emit(boolean last, BinlogPosition pos) throws InterruptedException {
         String eventId = pos != null ? pos.toEventId() : new BinlogPosition(file, 0, gtid).toEventId() + ";partial";
         String shard = changes.isEmpty() ? "" : schemaOf(changes.get(0));
-        Map<String, String> meta = heartbeat != null && last ? Map.of("heartbeat", heartbeat) : Map.of();
+        Map<String, String> meta = heartbeat != null && last
+                ? Map.of("heartbeat", heartbeat.split("#", 2)[0], "heartbeatId", heartbeat) : Map.of();
         ThlEvent e = new ThlEvent(nextSeqno, fragno, last, epoch, eventId, options.sourceId(), txnTstamp,
                 System.currentTimeMillis(), shard, meta, changes);
         writer.put(ThlRecord.of(e));
