@@ -1,0 +1,117 @@
+package io.tantalum.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tantalum.testkit.Await;
+import io.tantalum.testkit.Sql;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Role changes that must be refused, and say why. */
+class RoleChangeIT {
+    SandboxFixture sb;
+
+    @BeforeEach
+    void deploy() throws Exception {
+        sb = new SandboxFixture(3);
+        try (Connection c = sb.app(1)) {
+            Sql.exec(c, "CREATE DATABASE roles", "CREATE TABLE roles.t (id INT PRIMARY KEY, v VARCHAR(20))",
+                    "INSERT INTO roles.t VALUES (1, 'one')");
+        }
+        sb.awaitCaughtUp(Duration.ofSeconds(60));
+    }
+
+    @AfterEach
+    void destroy() {
+        if (sb != null) {
+            sb.close();
+        }
+    }
+
+    private void ok(SandboxFixture.CliResult r) {
+        assertThat(r.exitCode()).as(r.all()).isZero();
+    }
+
+    private void awaitState(int k, String state) {
+        Await.until("host" + k + " to be " + state, Duration.ofSeconds(60), () -> sb.state(k).equals(state),
+                sb::describe);
+    }
+
+    @Test
+    void aSlaveWithUnappliedThlRefusesToBecomeMaster() throws Exception {
+        try (Connection dba = sb.admin(3)) {
+            Sql.exec(dba, "INSERT INTO roles.t VALUES (2, 'by hand')");
+        }
+        try (Connection c = sb.app(1)) {
+            Sql.exec(c, "INSERT INTO roles.t VALUES (2, 'two')", "INSERT INTO roles.t VALUES (3, 'three')",
+                    "INSERT INTO roles.t VALUES (4, 'four')");
+        }
+        awaitState(3, "OFFLINE:ERROR");
+        long failed = ((Number) sb.status(3).get("pendingErrorSeqno")).longValue();
+        Map<?, ?> info = new ObjectMapper().readValue(sb.thl("-host", "host3", "info", "-json").stdout(), Map.class);
+        long stored = ((Number) info.get("maxSeqno")).longValue();
+        assertThat(stored).isGreaterThanOrEqualTo(failed);
+
+        ok(sb.trepctl("-host", "host3", "setrole", "-role", "master"));
+        SandboxFixture.CliResult online = sb.trepctl("-host", "host3", "online");
+        assertThat(online.exitCode()).isNotZero();
+        assertThat(online.stderr()).contains("host3 cannot go online as master",
+                "holds seqno " + failed + " to " + stored + " from host1", "not applied to its database",
+                "trepctl wait -applied " + stored);
+        assertThat(sb.state(3)).isEqualTo("OFFLINE:ERROR");
+
+        // back to slave, fix the data, catch up
+        ok(sb.trepctl("-host", "host3", "setrole", "-role", "slave", "-uri", "thl://host1:2112/"));
+        try (Connection dba = sb.admin(3)) {
+            Sql.exec(dba, "DELETE FROM roles.t WHERE id = 2");
+        }
+        ok(sb.trepctl("-host", "host3", "online"));
+        sb.awaitCaughtUp(Duration.ofSeconds(60));
+        sb.assertSameData("roles");
+    }
+
+    @Test
+    void anOldMasterWithTransactionsThatNeverShippedIsRefusedWithTheirSeqnos() throws Exception {
+        ok(sb.trepctl("-host", "host2", "offline"));
+        ok(sb.trepctl("-host", "host3", "offline"));
+        long before = sb.appliedSeqno(1);
+        try (Connection c = sb.app(1)) {
+            Sql.exec(c, "INSERT INTO roles.t VALUES (10, 'orphan a')", "INSERT INTO roles.t VALUES (11, 'orphan b')");
+        }
+        Await.until("host1 to store both", Duration.ofSeconds(30), () -> sb.appliedSeqno(1) == before + 2);
+        ok(sb.trepctl("-host", "host1", "offline"));
+
+        // promote host2, which never received them
+        ok(sb.trepctl("-host", "host2", "setrole", "-role", "master"));
+        ok(sb.trepctl("-host", "host3", "setrole", "-role", "slave", "-uri", "thl://host2:2112/"));
+        ok(sb.trepctl("-host", "host1", "setrole", "-role", "slave", "-uri", "thl://host2:2112/"));
+        ok(sb.trepctl("-host", "host2", "online"));
+        ok(sb.trepctl("-host", "host2", "wait", "-state", "ONLINE", "-limit", "30"));
+        ok(sb.trepctl("-host", "host3", "online"));
+        try (Connection c = sb.app(2)) {
+            Sql.exec(c, "INSERT INTO roles.t VALUES (20, 'new master')");
+        }
+        ok(sb.trepctl("-host", "host1", "online"));
+        awaitState(1, "OFFLINE:ERROR");
+        String error = String.valueOf(sb.status(1).get("pendingError"));
+        assertThat(error).contains("refused this slave", "2 transaction(s) the master's history does not have",
+                "seqno " + (before + 1) + " (mariadb-bin.", "seqno " + (before + 2) + " (mariadb-bin.", "Ways out",
+                "thl list -low " + (before + 1) + " -high " + (before + 2));
+        SandboxFixture.CliResult orphans = sb.thl("-host", "host1", "list", "-low", Long.toString(before + 1));
+        assertThat(orphans.stdout()).contains("orphan a", "orphan b");
+
+        // the new master and its other slave are unaffected
+        ok(sb.trepctl("-host", "host2", "flush"));
+        Await.until("host3 to follow host2", Duration.ofSeconds(60),
+                () -> sb.appliedSeqno(3) == sb.appliedSeqno(2));
+        try (Connection c = sb.admin(3)) {
+            assertThat(Sql.count(c, "SELECT COUNT(*) FROM roles.t WHERE id = 20")).isEqualTo(1);
+            assertThat(Sql.count(c, "SELECT COUNT(*) FROM roles.t WHERE id IN (10, 11)")).isZero();
+        }
+    }
+}
