@@ -24,7 +24,7 @@ import picocli.CommandLine.ParentCommand;
 /** {@code thl}: reads a host's THL files directly (read-only). */
 @Command(name = "thl", mixinStandardHelpOptions = true, version = "thl 0.1.0",
         description = "Inspect a Tantalum transaction history log.",
-        subcommands = {ThlMain.ListCmd.class, ThlMain.Info.class, ThlMain.Index.class})
+        subcommands = {ThlMain.ListCmd.class, ThlMain.Info.class, ThlMain.Index.class, ThlPurgeCommand.class})
 public final class ThlMain {
     @Option(names = "-host", description = "Sandbox host whose THL to read (default: the first).")
     String host;

@@ -185,8 +185,9 @@ public final class SandboxFixture implements AutoCloseable {
             pb.environment().put("TANTALUM_SANDBOX", dir.toString());
             Path out = Files.createTempFile("cli", ".out");
             Path err = Files.createTempFile("cli", ".err");
-            Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-            if (!p.waitFor(180, TimeUnit.SECONDS)) {
+            Process p = pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            if (!p.waitFor(150, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 throw new AssertionError("CLI did not finish: " + cmd);
             }

@@ -69,7 +69,7 @@ public final class Replicator implements AutoCloseable {
 
     public void start() {
         dispatcher = Threads.start(settings.service() + "-dispatcher", this::dispatch);
-        Threads.start(settings.service() + "-rate", this::sampleRates);
+        Threads.start(settings.service() + "-housekeeping", this::housekeeping);
         submit(new ReplicatorEvent.Configured()).join();
         if (settings.autoOnline()) {
             submit(ReplicatorEvent.GoOnline.plain());
@@ -322,11 +322,26 @@ public final class Replicator implements AutoCloseable {
         return Resets.purgeSessions(settings);
     }
 
-    private void sampleRates() {
-        while (state != ReplicatorState.END && Threads.sleep(1000)) {
+    /** Once a second: sample the applied seqno; every 30 s: THL retention. */
+    private void housekeeping() {
+        MDC.put("service", settings.service());
+        MDC.put("host", settings.host());
+        for (long tick = 1; state != ReplicatorState.END && Threads.sleep(1000); tick++) {
             Pipeline p = pipeline;
             Pipeline.Applied a = p == null ? null : p.applied();
             rate.add(System.currentTimeMillis(), a == null ? -1 : a.seqno());
+            if (p != null && tick % 30 == 0) {
+                retention(p);
+            }
+        }
+    }
+
+    private void retention(Pipeline p) {
+        try {
+            p.log().purgeOldSegments(p.retentionFloor(), settings.thlRetentionMillis(), settings.thlRetentionBytes(),
+                    System.currentTimeMillis());
+        } catch (RuntimeException e) {
+            LOG.warn("THL retention failed: {}", e.toString());
         }
     }
 

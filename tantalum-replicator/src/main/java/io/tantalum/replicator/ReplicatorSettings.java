@@ -28,6 +28,8 @@ public record ReplicatorSettings(
         URI masterUri,
         Path thlDirectory,
         long thlSegmentBytes,
+        long thlRetentionMillis,
+        long thlRetentionBytes,
         String dbHost,
         int dbPort,
         String dbUser,
@@ -69,6 +71,10 @@ public record ReplicatorSettings(
         MASTER_URI("replicator.master.uri", "", "thl://host:port/ of the master (slaves only)."),
         THL_DIR("thl.directory", null, "Directory holding this service's THL files."),
         THL_SEGMENT("thl.segment.bytes", "104857600", "Size after which a THL file rolls over (bytes)."),
+        THL_RETENTION_MS("thl.retention.ms", "604800000", "THL files older than this are deleted (milliseconds;"
+                + " 0 = keep forever), except what a connected slave or this host's applier still needs."),
+        THL_RETENTION_BYTES("thl.retention.bytes", "0", "The oldest THL files are deleted while the log is larger"
+                + " (bytes; 0 = no limit), with the same exceptions."),
         DB_HOST("db.host", "127.0.0.1", "Address of the local database server."),
         DB_PORT("db.port", "3306", "Port of the local database server."),
         DB_USER("db.user", "tungsten", "Database user of the replicator (needs ALL PRIVILEGES and REPLICATION)."),
@@ -117,6 +123,7 @@ public record ReplicatorSettings(
                 in.parse(Key.ROLE, Role::parse), in.str(Key.BIND), in.port(Key.THL_PORT), in.port(Key.ADMIN_PORT),
                 in.parse(Key.MASTER_URI, v -> v.isEmpty() ? null : thlUri(v)),
                 in.parse(Key.THL_DIR, Path::of), in.number(Key.THL_SEGMENT, 4096, Long.MAX_VALUE),
+                in.number(Key.THL_RETENTION_MS, 0, Long.MAX_VALUE), in.number(Key.THL_RETENTION_BYTES, 0, Long.MAX_VALUE),
                 in.str(Key.DB_HOST), in.port(Key.DB_PORT), in.str(Key.DB_USER), in.str(Key.DB_PASSWORD),
                 in.number(Key.SERVER_ID, 0, 4294967295L), (int) in.number(Key.BLOCK_SIZE, 1, 100_000),
                 in.number(Key.BLOCK_MILLIS, 1, 3_600_000), (int) in.number(Key.FRAGMENT_ROWS, 1, 1_000_000),

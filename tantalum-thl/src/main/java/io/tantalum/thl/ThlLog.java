@@ -348,6 +348,47 @@ public final class ThlLog implements Closeable {
         }
     }
 
+    /**
+     * Retention: deletes the oldest segment files that are older than {@code maxAgeMillis} (0: no
+     * age limit) or that make the log larger than {@code maxBytes} (0: no size limit), but never
+     * the current file nor one holding a seqno at or above {@code keepFromSeqno}. Any thread.
+     *
+     * @return the files deleted
+     */
+    public synchronized List<Path> purgeOldSegments(long keepFromSeqno, long maxAgeMillis, long maxBytes,
+            long nowMillis) {
+        List<Path> deleted = new ArrayList<>();
+        long total = 0;
+        for (Segment s : segments) {
+            total += s.path().toFile().length();
+        }
+        while (segments.size() > 1) {
+            Segment oldest = segments.get(0);
+            long nextBase = segments.get(1).baseSeqno();
+            if (nextBase > keepFromSeqno) {
+                break;
+            }
+            long bytes = oldest.path().toFile().length();
+            boolean tooOld = maxAgeMillis > 0 && oldest.path().toFile().lastModified() < nowMillis - maxAgeMillis;
+            boolean tooBig = maxBytes > 0 && total > maxBytes;
+            if (!tooOld && !tooBig) {
+                break;
+            }
+            try {
+                Files.deleteIfExists(oldest.path());
+            } catch (IOException e) {
+                LOG.warn("retention cannot delete {}: {}", oldest.path(), e.toString());
+                break;
+            }
+            segments.remove(0);
+            total -= bytes;
+            deleted.add(oldest.path());
+            LOG.info("retention deleted THL file={} (seqno {} to {}) reason={}", oldest.path(), oldest.baseSeqno(),
+                    nextBase - 1, tooOld ? "age" : "size");
+        }
+        return deleted;
+    }
+
     /** A cursor positioned at the first fragment of {@code seqno}. */
     public ThlCursor cursor(long seqno) {
         return new ThlCursor(this, seqno);

@@ -38,7 +38,7 @@ public final class MasterPipeline implements Pipeline {
     private final Supplier<OfflineTrigger> trigger;
     private final Catalog catalog;
     private ThlWriter writer;
-    private ThlServer server;
+    private volatile ThlServer server;
     private volatile BinlogExtractor extractor;
 
     public MasterPipeline(ReplicatorSettings settings, ThlLog log, PipelineListener listener,
@@ -153,6 +153,15 @@ public final class MasterPipeline implements Pipeline {
         ThlEvent e = r.decode();
         return new Applied(log.maxCompleteSeqno(), e.eventId(), e.sourceTstamp(),
                 Math.max(0, e.extractTstamp() - e.sourceTstamp()) / 1000.0);
+    }
+
+    @Override
+    public long retentionFloor() {
+        ThlServer srv = server;
+        if (srv == null) {
+            return Long.MAX_VALUE;
+        }
+        return srv.connectedSlaves().stream().mapToLong(ThlServer.SlavePosition::seqno).min().orElse(Long.MAX_VALUE);
     }
 
     @Override

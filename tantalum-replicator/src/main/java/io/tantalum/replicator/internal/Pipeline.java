@@ -22,6 +22,9 @@ public interface Pipeline {
     /** Adds this pipeline's fields to {@code trepctl status}. */
     void status(Map<String, Object> fields);
 
+    /** The lowest seqno this pipeline (or a slave it serves) still needs; older THL files may go. */
+    long retentionFloor();
+
     /** {@code trepctl status -name tasks|stages|stores}. */
     Object section(String name);
 

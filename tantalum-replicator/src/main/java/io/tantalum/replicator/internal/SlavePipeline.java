@@ -150,6 +150,12 @@ public final class SlavePipeline implements Pipeline {
     }
 
     @Override
+    public long retentionFloor() {
+        Applied a = applied();
+        return a == null ? -1 : a.seqno() + 1;
+    }
+
+    @Override
     public void status(Map<String, Object> m) {
         m.put("currentEventId", "NONE");
         m.put("masterMaxSeqno", masterMaxSeqno());

@@ -102,7 +102,7 @@ public final class ThlServer implements Closeable {
             }
             slaves.put(s, new SlavePosition(slaveHost, seqno));
             LOG.info("slave {} ({}) connected at seqno={} fragno={}", slaveHost, peer, seqno, fragno);
-            stream(out, seqno, fragno, lastFrag);
+            stream(out, s, slaveHost, new long[] {seqno, fragno, lastFrag ? 1 : 0});
         } catch (IOException | InterruptedException e) {
             if (!closed) {
                 LOG.info("slave connection {} ended: {}", peer, e.toString());
@@ -198,14 +198,20 @@ public final class ThlServer implements Closeable {
         }
     }
 
-    private void stream(DataOutputStream out, long seqno, int fragno, boolean lastFrag)
+    /** Streams from after the slave's position {seqno, fragno, lastFrag(1/0)}, recording its progress. */
+    private void stream(DataOutputStream out, Socket socket, String slaveHost, long[] position)
             throws IOException, InterruptedException {
+        long seqno = position[0];
+        int fragno = (int) position[1];
+        boolean lastFrag = position[2] == 1;
+        long sent = seqno;
         long from = seqno < 0 ? Math.max(0, log.minSeqno()) : lastFrag ? seqno + 1 : seqno;
         try (ThlCursor c = log.cursor(from)) {
             while (!closed) {
                 ThlRecord r = c.tryNext();
                 if (r == null) {
                     out.flush();
+                    slaves.put(socket, new SlavePosition(slaveHost, sent));
                     r = c.next(ThlProtocol.HEARTBEAT_MILLIS);
                 }
                 if (r == null) {
@@ -221,6 +227,7 @@ public final class ThlServer implements Closeable {
                 out.writeByte(ThlProtocol.RECORD);
                 var frame = r.toFrame();
                 out.write(frame.array(), 0, frame.limit());
+                sent = r.seqno();
             }
         }
     }
