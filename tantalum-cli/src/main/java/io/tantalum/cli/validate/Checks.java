@@ -115,7 +115,8 @@ public final class Checks {
         for (HostFacts h : hosts) {
             h.ports().forEach((port, use) -> {
                 if (use == HostFacts.PortUse.FOREIGN) {
-                    out.add(new Finding(Finding.Level.ERROR, h.host(), "port " + h.address() + ":" + port
+                    String ip = h.address().replaceAll(":\\d+$", "");
+                    out.add(new Finding(Finding.Level.ERROR, h.host(), "port " + ip + ":" + port
                             + " is held by a process that is not this host's mariadbd or replicator: stop it or"
                             + " move it elsewhere", "PortCheck"));
                 }

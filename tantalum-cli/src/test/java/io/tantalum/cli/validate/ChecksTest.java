@@ -1,0 +1,95 @@
+package io.tantalum.cli.validate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The validation checks as pure functions over host facts, table by table. */
+class ChecksTest {
+    private static final String GRANTS = "GRANT ALL PRIVILEGES ON *.* TO `tungsten`@`127.%` WITH GRANT OPTION";
+
+    private static HostFacts host(String name, String role, Map<String, String> overrides) {
+        Map<String, String> v = new HashMap<>(Map.of("log_bin", "ON", "binlog_format", "ROW", "binlog_row_image", "FULL",
+                "binlog_row_metadata", "FULL", "server_id", name.substring(4), "read_only",
+                role.equals("master") ? "OFF" : "ON"));
+        v.putAll(overrides);
+        return new HostFacts(name, "127.0.1." + name.substring(4) + ":3306", role, v, null, GRANTS,
+                Map.of(3306, HostFacts.PortUse.OURS, 2112, HostFacts.PortUse.FREE));
+    }
+
+    private static List<String> problems(HostFacts... hosts) {
+        return Validator.run(List.of(hosts), Set.of()).findings().stream()
+                .filter(f -> f.level() != Finding.Level.INFO).map(Finding::line).toList();
+    }
+
+    @Test
+    void aHealthyDataservicePasses() {
+        Validator.Report r = Validator.run(List.of(host("host1", "master", Map.of()), host("host2", "slave", Map.of())),
+                Set.of());
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.summary()).isEqualTo("Validation passed: 0 error(s), 0 warning(s) (6 checks on 2 hosts)");
+    }
+
+    @Test
+    void eachBinlogSettingIsNamed() {
+        assertThat(problems(host("host1", "master", Map.of()), host("host2", "slave",
+                Map.of("binlog_format", "STATEMENT", "binlog_row_metadata", "MINIMAL", "log_bin", "OFF"))))
+                .containsExactly(
+                        "ERROR >> host2 >> log_bin is OFF, it must be ON: add log_bin to the server's configuration and"
+                                + " restart it (BinlogSettingsCheck)",
+                        "ERROR >> host2 >> binlog_format is STATEMENT, it must be ROW: run SET GLOBAL binlog_format=ROW"
+                                + " and add binlog_format=ROW to the server's configuration (BinlogSettingsCheck)",
+                        "ERROR >> host2 >> binlog_row_metadata is MINIMAL, it must be FULL: run SET GLOBAL"
+                                + " binlog_row_metadata=FULL and add binlog_row_metadata=FULL to the server's"
+                                + " configuration (BinlogSettingsCheck)");
+    }
+
+    @Test
+    void serverIdsMustBeSetAndUnique() {
+        assertThat(problems(host("host1", "master", Map.of("server_id", "7")), host("host2", "slave",
+                Map.of("server_id", "7")), host("host3", "slave", Map.of("server_id", "0"))))
+                .contains("ERROR >> host3 >> server_id is not set: give every member a different server_id in its"
+                        + " configuration (ServerIdCheck)")
+                .anyMatch(l -> l.startsWith("ERROR >> host1 >> server_id 7 is also used by host2"))
+                .anyMatch(l -> l.startsWith("ERROR >> host2 >> server_id 7 is also used by host1"));
+    }
+
+    @Test
+    void slavesMustBeReadOnlyAndAReadOnlyMasterIsAWarning() {
+        Validator.Report r = Validator.run(List.of(host("host1", "master", Map.of("read_only", "ON")),
+                host("host2", "slave", Map.of("read_only", "OFF"))), Set.of());
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.findings()).extracting(Finding::line)
+                .anyMatch(l -> l.startsWith("ERROR >> host2 >> read_only is OFF on this slave"))
+                .anyMatch(l -> l.startsWith("WARN >> host1 >> read_only is ON on the master"));
+    }
+
+    @Test
+    void unreachableDatabasesAndForeignPortsAreErrors() {
+        HostFacts down = new HostFacts("host2", "127.0.1.2:3306", "slave", null, "Connection refused", null,
+                Map.of(10000, HostFacts.PortUse.FOREIGN));
+        assertThat(problems(host("host1", "master", Map.of()), down)).containsExactly(
+                "ERROR >> host2 >> cannot connect to the database at 127.0.1.2:3306: Connection refused. Start it"
+                        + " (`tpm sandbox start --host host2 --component db`) or fix the replicator's user and password"
+                        + " (DatabaseConnectivityCheck)",
+                "ERROR >> host2 >> port 127.0.1.2:10000 is held by a process that is not this host's mariadbd or"
+                        + " replicator: stop it or move it elsewhere (PortCheck)");
+    }
+
+    @Test
+    void onlyWarningsExitWithOneAndSkippedChecksDoNotRun() {
+        Validator.Report warn = Validator.run(List.of(host("host1", "master", Map.of("read_only", "ON"))), Set.of());
+        assertThat(warn.exitCode()).isEqualTo(1);
+        Validator.Report skipped = Validator.run(List.of(host("host1", "master", Map.of("read_only", "ON"))),
+                Set.of("ReadOnlyCheck"));
+        assertThat(skipped.exitCode()).isZero();
+        assertThat(skipped.checks()).isEqualTo(5);
+        assertThatThrownBy(() -> Validator.run(List.of(), Set.of("NoSuchCheck")))
+                .hasMessageContaining("--skip-validation-check=NoSuchCheck names no check");
+    }
+}
