@@ -119,6 +119,15 @@ public final class ThlWriter implements Closeable {
         }
     }
 
+    /** {@link #abort} when {@code immediate}, else {@link #close}. */
+    public void stop(boolean immediate) {
+        if (immediate) {
+            abort();
+        } else {
+            close();
+        }
+    }
+
     /** Stops at once, dropping queued records that were never acknowledged (offline -immediate). */
     public void abort() {
         queue.clear();

@@ -133,11 +133,7 @@ public final class MasterPipeline implements Pipeline {
             extractor.stop();
         }
         if (writer != null) {
-            if (immediate) {
-                writer.abort();
-            } else {
-                writer.close();
-            }
+            writer.stop(immediate);
         }
         if (server != null) {
             server.close();

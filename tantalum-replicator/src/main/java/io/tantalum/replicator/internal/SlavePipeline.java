@@ -111,11 +111,7 @@ public final class SlavePipeline implements Pipeline {
             client.stop();
         }
         if (writer != null) {
-            if (immediate) {
-                writer.abort();
-            } else {
-                writer.close();
-            }
+            writer.stop(immediate);
         }
         if (applier != null) {
             applier.stop(immediate);
