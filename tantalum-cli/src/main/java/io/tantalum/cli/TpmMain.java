@@ -11,10 +11,26 @@ import picocli.CommandLine.Option;
 
 /** {@code tpm}: installs and runs dataservices; here, the local sandbox. */
 @Command(name = "tpm", mixinStandardHelpOptions = true, version = "tpm 0.1.0",
-        description = "Tantalum package manager.", subcommands = {TpmMain.SandboxCmd.class, TpmMain.Validate.class})
+        description = "Tantalum package manager.", subcommands = {TpmMain.SandboxCmd.class, TpmMain.Validate.class, TpmMain.Docs.class})
 public final class TpmMain {
     public static void main(String[] args) {
         Cli.run(new TpmMain(), args);
+    }
+
+    @Command(name = "docs", description = "Print generated documentation: configuration.")
+    static final class Docs implements Callable<Integer> {
+        @picocli.CommandLine.Parameters(index = "0", description = "configuration")
+        String what;
+
+        @Override
+        public Integer call() {
+            if (!what.equals("configuration")) {
+                throw new io.tantalum.common.TantalumException(io.tantalum.common.ErrorCode.INVALID_ARGUMENT,
+                        "Unknown document '" + what + "': try configuration");
+            }
+            System.out.print(io.tantalum.cli.config.ConfigDocs.markdown());
+            return 0;
+        }
     }
 
     @Command(name = "validate", description = "Check every host of the dataservice; print ERROR/WARN lines and a"

@@ -237,7 +237,7 @@ public final class Replicator implements AutoCloseable {
 
     private void startPipeline(ReplicatorEvent.GoOnline g) {
         long gen = ++generation;
-        ThlLog log = ThlLog.open(settings.thlDirectory(), settings.thlSegmentBytes());
+        ThlLog log = ThlLog.open(settings.thlDirectory(), settings.thlSegmentBytes(), settings.thlFsync());
         Pipeline p = role.role() == ReplicatorSettings.Role.MASTER
                 ? new MasterPipeline(settings, log, listenerFor(gen), () -> offlineTrigger)
                 : new SlavePipeline(settings, log, listenerFor(gen), new SlavePipeline.Options(role.masterUri(),

@@ -30,6 +30,7 @@ public record ReplicatorSettings(
         long thlSegmentBytes,
         long thlRetentionMillis,
         long thlRetentionBytes,
+        boolean thlFsync,
         String dbHost,
         int dbPort,
         String dbUser,
@@ -73,6 +74,7 @@ public record ReplicatorSettings(
         THL_SEGMENT("thl.segment.bytes", "104857600", "Size after which a THL file rolls over (bytes)."),
         THL_RETENTION_MS("thl.retention.ms", "604800000", "THL files older than this are deleted (milliseconds;"
                 + " 0 = keep forever), except what a connected slave or this host's applier still needs."),
+        THL_FSYNC("thl.fsync", "true", "fsync the THL once per batch before anything downstream sees it."),
         THL_RETENTION_BYTES("thl.retention.bytes", "0", "The oldest THL files are deleted while the log is larger"
                 + " (bytes; 0 = no limit), with the same exceptions."),
         DB_HOST("db.host", "127.0.0.1", "Address of the local database server."),
@@ -124,10 +126,11 @@ public record ReplicatorSettings(
                 in.parse(Key.MASTER_URI, v -> v.isEmpty() ? null : thlUri(v)),
                 in.parse(Key.THL_DIR, Path::of), in.number(Key.THL_SEGMENT, 4096, Long.MAX_VALUE),
                 in.number(Key.THL_RETENTION_MS, 0, Long.MAX_VALUE), in.number(Key.THL_RETENTION_BYTES, 0, Long.MAX_VALUE),
+                Boolean.TRUE.equals(in.parse(Key.THL_FSYNC, ReplicatorSettings::bool)),
                 in.str(Key.DB_HOST), in.port(Key.DB_PORT), in.str(Key.DB_USER), in.str(Key.DB_PASSWORD),
                 in.number(Key.SERVER_ID, 0, 4294967295L), (int) in.number(Key.BLOCK_SIZE, 1, 100_000),
                 in.number(Key.BLOCK_MILLIS, 1, 3_600_000), (int) in.number(Key.FRAGMENT_ROWS, 1, 1_000_000),
-                in.parse(Key.AUTO_ONLINE, Boolean::parseBoolean));
+                Boolean.TRUE.equals(in.parse(Key.AUTO_ONLINE, ReplicatorSettings::bool)));
         if (s.role() == Role.SLAVE && s.masterUri() == null && errors.isEmpty()) {
             errors.add(Key.MASTER_URI.key + " is required for a slave (e.g. thl://host1:2112/)");
         }
@@ -145,6 +148,13 @@ public record ReplicatorSettings(
             throw new IllegalArgumentException("'" + v + "' is not a THL URI like thl://host1:2112/");
         }
         return u.getPort() < 0 ? URI.create("thl://" + u.getHost() + ":2112/") : u;
+    }
+
+    private static boolean bool(String v) {
+        if (!v.equals("true") && !v.equals("false")) {
+            throw new IllegalArgumentException("use true or false");
+        }
+        return Boolean.parseBoolean(v);
     }
 
     public long effectiveServerId() {

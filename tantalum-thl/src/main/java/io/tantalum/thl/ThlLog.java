@@ -48,6 +48,7 @@ public final class ThlLog implements Closeable {
 
     private final Path dir;
     private final long segmentBytes;
+    private final boolean fsync;
     private final List<Segment> segments = new CopyOnWriteArrayList<>();
     private final Object durableMonitor = new Object();
     private volatile Durable durable;
@@ -55,14 +56,23 @@ public final class ThlLog implements Closeable {
     private FileChannel out;
     private long outOffset;
 
-    private ThlLog(Path dir, long segmentBytes) {
+    private ThlLog(Path dir, long segmentBytes, boolean fsync) {
         this.dir = dir;
         this.segmentBytes = segmentBytes;
+        this.fsync = fsync;
     }
 
-    /** Opens (creating if needed) the log in {@code dir}, recovering a torn tail. */
+    /** Opens (creating if needed) the log in {@code dir}, recovering a torn tail; fsync on. */
     public static ThlLog open(Path dir, long segmentBytes) {
-        ThlLog log = new ThlLog(dir, segmentBytes);
+        return open(dir, segmentBytes, true);
+    }
+
+    /**
+     * Opens (creating if needed) the log in {@code dir}, recovering a torn tail. Without
+     * {@code fsync}, {@link #sync} publishes records without forcing them to disk.
+     */
+    public static ThlLog open(Path dir, long segmentBytes, boolean fsync) {
+        ThlLog log = new ThlLog(dir, segmentBytes, fsync);
         try {
             Files.createDirectories(dir);
             log.load();
@@ -75,6 +85,10 @@ public final class ThlLog implements Closeable {
 
     public Path directory() {
         return dir;
+    }
+
+    public boolean fsync() {
+        return fsync;
     }
 
     public List<Segment> segments() {
@@ -303,7 +317,9 @@ public final class ThlLog implements Closeable {
             return;
         }
         try {
-            out.force(false);
+            if (fsync) {
+                out.force(false);
+            }
         } catch (IOException e) {
             throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot fsync THL directory " + dir + ": " + e, e);
         }

@@ -17,7 +17,7 @@ final class Stores {
         m.put("logFiles", log.segments().size());
         m.put("minimumStoredSeqNo", log.minSeqno());
         m.put("maximumStoredSeqNo", log.maxSeqno());
-        m.put("fsyncOnFlush", true);
+        m.put("fsyncOnFlush", log.fsync());
         m.put("fsyncs", writer != null ? writer.fsyncCount() : 0);
         m.put("recordsWritten", writer != null ? writer.recordCount() : 0);
         return m;

@@ -1,0 +1,114 @@
+package io.tantalum.cli.config;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Every key of the INI configuration, declared once: name, type, default (null: required),
+ * unit, description, and whether it is a secret. {@code docs/configuration.md} is generated from
+ * these declarations ({@code tpm docs configuration}). Keys go in {@code [defaults]} or in a
+ * service's section, which overrides {@code [defaults]}. Path values may contain {@code {host}}
+ * and {@code {service}}.
+ */
+public enum IniKey {
+    MASTER("master", Type.HOST, null, "", "The host that is master when the service is installed.", false),
+    MEMBERS("members", Type.HOST_LIST, null, "", "Every host of the service, comma-separated, master included.",
+            false),
+    REPLICATION_USER("replication-user", Type.STRING, "tungsten", "", "Database user of the replicators; needs ALL"
+            + " PRIVILEGES ON *.* (binlog, read_only bypass, catalog).", false),
+    REPLICATION_PASSWORD("replication-password", Type.STRING, "", "", "Password of replication-user. Never printed.",
+            true),
+    REPLICATION_PORT("replication-port", Type.PORT, "3306", "", "Port of each host's database.", false),
+    THL_PORT("thl-port", Type.PORT, "2112", "", "Port on which a master serves its THL.", false),
+    ADMIN_PORT("admin-port", Type.PORT, "10000", "", "Port of each replicator's admin API (trepctl).", false),
+    INSTALL_DIRECTORY("install-directory", Type.PATH, "/opt/tantalum", "", "Where tpm install writes each host's"
+            + " configuration (conf/), logs (log/) and pid files (run/).", false),
+    THL_DIRECTORY("thl-directory", Type.PATH, "/var/lib/tantalum/thl", "", "Parent of each service's THL directory.",
+            false),
+    THL_SEGMENT_BYTES("thl-segment-bytes", Type.LONG, "104857600", "bytes", "Size after which a THL file rolls over"
+            + " (at the next transaction boundary).", false),
+    THL_RETENTION_MS("thl-retention-ms", Type.LONG, "604800000", "ms", "THL files older than this are deleted"
+            + " (0 = keep forever), except what a connected slave or the local applier still needs.", false),
+    THL_RETENTION_BYTES("thl-retention-bytes", Type.LONG, "0", "bytes", "Oldest THL files are deleted while the log"
+            + " is larger (0 = no limit), with the same exceptions.", false),
+    THL_FSYNC("thl-fsync", Type.BOOLEAN, "true", "", "fsync the THL once per batch before anything downstream sees"
+            + " it. false trades crash safety of the THL for speed; checksums are always written and checked.",
+            false),
+    APPLY_BLOCK_SIZE("apply-block-size", Type.INT, "100", "transactions", "Source transactions per database commit"
+            + " on a slave (block commit).", false),
+    APPLY_BLOCK_MS("apply-block-ms", Type.LONG, "500", "ms", "Longest time a block stays open.", false),
+    FRAGMENT_ROWS("fragment-rows", Type.INT, "1000", "rows", "Rows per THL fragment of a large transaction.", false);
+
+    /** Value types, each with its parser. */
+    public enum Type {
+        STRING(v -> v),
+        INT(v -> Integer.parseInt(v)),
+        LONG(v -> Long.parseLong(v)),
+        PORT(v -> {
+            int p = Integer.parseInt(v);
+            if (p < 1 || p > 65535) {
+                throw new IllegalArgumentException("a port is between 1 and 65535");
+            }
+            return p;
+        }),
+        BOOLEAN(v -> {
+            if (!v.equals("true") && !v.equals("false")) {
+                throw new IllegalArgumentException("use true or false");
+            }
+            return Boolean.parseBoolean(v);
+        }),
+        PATH(v -> {
+            if (!v.startsWith("/")) {
+                throw new IllegalArgumentException("use an absolute path");
+            }
+            return Path.of(v);
+        }),
+        HOST(v -> {
+            if (v.isBlank() || v.contains(",")) {
+                throw new IllegalArgumentException("name one host");
+            }
+            return v;
+        }),
+        HOST_LIST(v -> Arrays.stream(v.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList());
+
+        final Function<String, Object> parser;
+
+        Type(Function<String, Object> parser) {
+            this.parser = parser;
+        }
+    }
+
+    public final String key;
+    public final Type type;
+    public final String defaultValue;
+    public final String unit;
+    public final String description;
+    public final boolean secret;
+
+    IniKey(String key, Type type, String defaultValue, String unit, String description, boolean secret) {
+        this.key = key;
+        this.type = type;
+        this.defaultValue = defaultValue;
+        this.unit = unit;
+        this.description = description;
+        this.secret = secret;
+    }
+
+    public static Optional<IniKey> byName(String name) {
+        String n = name.trim().toLowerCase(Locale.ROOT);
+        return Arrays.stream(values()).filter(k -> k.key.equals(n)).findFirst();
+    }
+
+    /** Parses a value; throws IllegalArgumentException with a reason. */
+    public Object parse(String value) {
+        try {
+            return type.parser.apply(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("expected " + type.name().toLowerCase(Locale.ROOT) + (unit.isEmpty() ? ""
+                    : " (" + unit + ")"));
+        }
+    }
+}

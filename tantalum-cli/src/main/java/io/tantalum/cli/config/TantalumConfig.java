@@ -1,0 +1,244 @@
+package io.tantalum.cli.config;
+
+import io.tantalum.common.ErrorCode;
+import io.tantalum.common.TantalumException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+
+/**
+ * A validated INI configuration: the host map ({@code [hosts]}: name = address) and one
+ * {@link Service} per other section, each key resolved from the service's section, then
+ * {@code [defaults]}, then its declared default. Every problem (syntax, unknown key, bad value,
+ * contradiction) is reported at once, with file and line, before anything is changed.
+ */
+public final class TantalumConfig {
+    /** One replication service: its resolved values. */
+    public record Service(String name, Map<IniKey, Object> values) {
+        public String master() {
+            return (String) values.get(IniKey.MASTER);
+        }
+
+        @SuppressWarnings("unchecked")
+        public List<String> members() {
+            return (List<String>) values.get(IniKey.MEMBERS);
+        }
+
+        public int intValue(IniKey k) {
+            return ((Number) values.get(k)).intValue();
+        }
+
+        public String string(IniKey k) {
+            return String.valueOf(values.get(k));
+        }
+
+        /** A path value with {@code {host}} and {@code {service}} filled in. */
+        public Path path(IniKey k, String host) {
+            return Path.of(values.get(k).toString().replace("{host}", host).replace("{service}", name));
+        }
+    }
+
+    private final Path file;
+    private final Map<String, String> hosts;
+    private final Map<String, Service> services;
+
+    private TantalumConfig(Path file, Map<String, String> hosts, Map<String, Service> services) {
+        this.file = file;
+        this.hosts = hosts;
+        this.services = services;
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    public Map<String, Service> services() {
+        return services;
+    }
+
+    public Service service(String name) {
+        Service s = services.get(name);
+        if (s == null) {
+            throw new TantalumException(ErrorCode.INVALID_ARGUMENT, "No service '" + name + "' in " + file
+                    + "; it defines " + String.join(", ", services.keySet()));
+        }
+        return s;
+    }
+
+    /** The address of a host: its [hosts] entry, else the name itself (resolved by DNS). */
+    public String address(String host) {
+        return hosts.getOrDefault(host, host);
+    }
+
+    public Map<String, String> hosts() {
+        return hosts;
+    }
+
+    /** Every host that is a member of some service, in order of appearance. */
+    public List<String> allMembers() {
+        List<String> out = new ArrayList<>();
+        for (Service s : services.values()) {
+            for (String m : s.members()) {
+                if (!out.contains(m)) {
+                    out.add(m);
+                }
+            }
+        }
+        return out;
+    }
+
+    public static TantalumConfig load(Path file) {
+        return from(file, IniFile.read(file));
+    }
+
+    public static TantalumConfig from(Path file, IniFile ini) {
+        List<String> errors = new ArrayList<>(ini.syntaxErrors());
+        Map<String, String> hosts = new LinkedHashMap<>();
+        ini.sections().getOrDefault("hosts", Map.of()).forEach((name, e) -> {
+            if (e.value().isBlank()) {
+                errors.add(ini.at(e.line()) + "host " + name + " has no address");
+            }
+            hosts.put(name, e.value());
+        });
+        Map<String, IniFile.Entry> defaults = ini.sections().getOrDefault("defaults", Map.of());
+        checkKeys(ini, "defaults", defaults, errors);
+        Map<String, Service> services = new LinkedHashMap<>();
+        for (Map.Entry<String, Map<String, IniFile.Entry>> sec : ini.sections().entrySet()) {
+            String name = sec.getKey();
+            if (name.equals("defaults") || name.equals("hosts")) {
+                continue;
+            }
+            checkKeys(ini, name, sec.getValue(), errors);
+            services.put(name, resolve(ini, name, defaults, sec.getValue(), errors));
+        }
+        if (services.isEmpty() && errors.isEmpty()) {
+            errors.add(ini.source() + ": no service section: add one, e.g. [alpha] with master= and members=");
+        }
+        if (errors.isEmpty()) {
+            checkPorts(ini, services, hosts, errors);
+        }
+        if (!errors.isEmpty()) {
+            throw new TantalumException(ErrorCode.INVALID_ARGUMENT, "The configuration has " + errors.size()
+                    + " problem(s); nothing was changed:\n  " + String.join("\n  ", errors));
+        }
+        return new TantalumConfig(file, hosts, services);
+    }
+
+    private static void checkKeys(IniFile ini, String section, Map<String, IniFile.Entry> entries, List<String> errors) {
+        entries.forEach((key, e) -> {
+            Optional<IniKey> k = IniKey.byName(key);
+            if (k.isEmpty()) {
+                errors.add(ini.at(e.line()) + "unknown key '" + key + "' in [" + section + "]; known keys: "
+                        + String.join(", ", java.util.Arrays.stream(IniKey.values()).map(x -> x.key).toList()));
+                return;
+            }
+            try {
+                k.get().parse(e.value());
+            } catch (IllegalArgumentException ex) {
+                errors.add(ini.at(e.line()) + key + "=" + (k.get().secret ? "(hidden)" : e.value()) + ": "
+                        + ex.getMessage());
+            }
+        });
+    }
+
+    private static Service resolve(IniFile ini, String name, Map<String, IniFile.Entry> defaults,
+            Map<String, IniFile.Entry> own, List<String> errors) {
+        Map<IniKey, Object> values = new EnumMap<>(IniKey.class);
+        for (IniKey k : IniKey.values()) {
+            IniFile.Entry e = own.containsKey(k.key) ? own.get(k.key) : defaults.get(k.key);
+            String raw = e != null ? e.value() : k.defaultValue;
+            if (raw == null) {
+                errors.add(ini.at(ini.sectionLine(name)) + "[" + name + "] needs " + k.key + " (" + k.description + ")");
+                continue;
+            }
+            try {
+                values.put(k, k.parse(raw));
+            } catch (IllegalArgumentException ex) {
+                // reported by checkKeys with its line
+            }
+        }
+        Service s = new Service(name, values);
+        if (values.containsKey(IniKey.MASTER) && values.containsKey(IniKey.MEMBERS)) {
+            if (s.members().isEmpty()) {
+                errors.add(ini.at(line(ini, name, own, defaults, IniKey.MEMBERS)) + "[" + name + "] members is empty");
+            } else if (!s.members().contains(s.master())) {
+                errors.add(ini.at(line(ini, name, own, defaults, IniKey.MASTER)) + "[" + name + "] master " + s.master()
+                        + " is not one of its members (" + String.join(", ", s.members()) + ")");
+            }
+        }
+        return s;
+    }
+
+    private static int line(IniFile ini, String section, Map<String, IniFile.Entry> own,
+            Map<String, IniFile.Entry> defaults, IniKey k) {
+        IniFile.Entry e = own.containsKey(k.key) ? own.get(k.key) : defaults.get(k.key);
+        return e != null ? e.line() : ini.sectionLine(section);
+    }
+
+    /** No two listeners on one address:port (a service's THL and admin ports, the database's port). */
+    private static void checkPorts(IniFile ini, Map<String, Service> services, Map<String, String> hosts,
+            List<String> errors) {
+        Map<String, String> used = new LinkedHashMap<>();
+        for (Service s : services.values()) {
+            for (String m : s.members()) {
+                String addr = hosts.getOrDefault(m, m);
+                claim(used, addr + ":" + s.intValue(IniKey.THL_PORT), s.name() + " THL port on " + m, errors, ini, s);
+                claim(used, addr + ":" + s.intValue(IniKey.ADMIN_PORT), s.name() + " admin port on " + m, errors, ini, s);
+                String db = addr + ":" + s.intValue(IniKey.REPLICATION_PORT);
+                String owner = used.get(db);
+                if (owner != null && !owner.startsWith("database")) {
+                    errors.add(ini.at(ini.sectionLine(s.name())) + db + " is both the database port of " + m + " and the "
+                            + owner);
+                }
+                used.putIfAbsent(db, "database on " + m);
+            }
+        }
+    }
+
+    private static void claim(Map<String, String> used, String addrPort, String what, List<String> errors, IniFile ini,
+            Service s) {
+        String owner = used.putIfAbsent(addrPort, what);
+        if (owner != null) {
+            errors.add(ini.at(ini.sectionLine(s.name())) + addrPort + " would be used twice: by the " + owner
+                    + " and by the " + what + "; give them different ports or addresses");
+        }
+    }
+
+    /** The effective replicator configuration of one service on one host. */
+    public Properties replicatorProperties(String service, String host) {
+        Service s = service(service);
+        if (!s.members().contains(host)) {
+            throw new TantalumException(ErrorCode.INVALID_ARGUMENT, "Host '" + host + "' is not a member of service "
+                    + service + " in " + file + " (members: " + String.join(", ", s.members()) + ")");
+        }
+        Properties p = new Properties();
+        boolean master = host.equals(s.master());
+        p.setProperty("service.name", service);
+        p.setProperty("replicator.host", host);
+        p.setProperty("replicator.role", master ? "master" : "slave");
+        p.setProperty("replicator.bind.address", address(host));
+        p.setProperty("replicator.thl.port", s.string(IniKey.THL_PORT));
+        p.setProperty("replicator.admin.port", s.string(IniKey.ADMIN_PORT));
+        if (!master) {
+            p.setProperty("replicator.master.uri", "thl://" + address(s.master()) + ":" + s.string(IniKey.THL_PORT) + "/");
+        }
+        p.setProperty("thl.directory", s.path(IniKey.THL_DIRECTORY, host).resolve(service).toString());
+        p.setProperty("thl.segment.bytes", s.string(IniKey.THL_SEGMENT_BYTES));
+        p.setProperty("thl.retention.ms", s.string(IniKey.THL_RETENTION_MS));
+        p.setProperty("thl.retention.bytes", s.string(IniKey.THL_RETENTION_BYTES));
+        p.setProperty("thl.fsync", s.string(IniKey.THL_FSYNC));
+        p.setProperty("db.host", address(host));
+        p.setProperty("db.port", s.string(IniKey.REPLICATION_PORT));
+        p.setProperty("db.user", s.string(IniKey.REPLICATION_USER));
+        p.setProperty("db.password", s.string(IniKey.REPLICATION_PASSWORD));
+        p.setProperty("replicator.apply.block.size", s.string(IniKey.APPLY_BLOCK_SIZE));
+        p.setProperty("replicator.apply.block.ms", s.string(IniKey.APPLY_BLOCK_MS));
+        p.setProperty("replicator.extract.fragment.rows", s.string(IniKey.FRAGMENT_ROWS));
+        return p;
+    }
+}
