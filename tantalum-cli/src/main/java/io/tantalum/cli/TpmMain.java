@@ -11,7 +11,9 @@ import picocli.CommandLine.Option;
 
 /** {@code tpm}: installs and runs dataservices; here, the local sandbox. */
 @Command(name = "tpm", mixinStandardHelpOptions = true, version = "tpm 0.1.0",
-        description = "Tantalum package manager.", subcommands = {TpmMain.SandboxCmd.class, TpmMain.Validate.class, TpmMain.Docs.class})
+        description = "Tantalum package manager.", subcommands = {TpmMain.SandboxCmd.class, TpmMain.Validate.class, TpmMain.Docs.class,
+            TpmHostCommands.Install.class, TpmHostCommands.Start.class, TpmHostCommands.Stop.class,
+            TpmHostCommands.Status.class, TpmHostCommands.Update.class})
 public final class TpmMain {
     public static void main(String[] args) {
         Cli.run(new TpmMain(), args);
@@ -33,9 +35,15 @@ public final class TpmMain {
         }
     }
 
-    @Command(name = "validate", description = "Check every host of the dataservice; print ERROR/WARN lines and a"
-            + " summary. Exit code 0: passed, 1: warnings only, 2: errors.")
-    static final class Validate extends DirOption implements Callable<Integer> {
+    @Command(name = "validate", description = "Check every host of the INI configuration; print ERROR/WARN lines"
+            + " and a summary. Exit code 0: passed, 1: warnings only, 2: errors.")
+    static final class Validate implements Callable<Integer> {
+        @Option(names = "--ini", description = "INI file (default: $TANTALUM_INI, the sandbox's, /etc/tantalum/tantalum.ini).")
+        Path ini;
+
+        @Option(names = "--host", description = "Only this host.")
+        String host;
+
         @Option(names = "--json", description = "Print JSON.")
         boolean json;
 
@@ -48,10 +56,12 @@ public final class TpmMain {
 
         @Override
         public Integer call() throws Exception {
-            Sandbox s = Sandbox.open(dir());
+            io.tantalum.cli.config.TantalumConfig c = io.tantalum.cli.config.TantalumConfig.load(
+                    io.tantalum.cli.config.IniLocator.find(ini));
+            io.tantalum.cli.install.Installer installer = new io.tantalum.cli.install.Installer(c);
             java.util.List<io.tantalum.cli.validate.HostFacts> facts = new java.util.ArrayList<>();
-            for (SandboxLayout.Host h : s.layout().hosts()) {
-                facts.add(io.tantalum.cli.validate.SandboxFacts.gather(s, h));
+            for (String h : host != null ? java.util.List.of(host) : c.allMembers()) {
+                facts.add(io.tantalum.cli.validate.Facts.gather(installer, h));
             }
             io.tantalum.cli.validate.Validator.Report r = io.tantalum.cli.validate.Validator.run(facts, skip);
             if (json) {

@@ -221,10 +221,10 @@ public final class SandboxFixture implements AutoCloseable {
             Path target = Path.of("target", "sandbox-logs", dir.getFileName().toString());
             Files.createDirectories(target);
             for (SandboxLayout.Host h : hosts()) {
-                for (String f : List.of("replicator.log", "mariadb.err")) {
+                for (String f : List.of("log/alpha.log", "mariadb.err")) {
                     Path src = h.homePath().resolve(f);
                     if (Files.exists(src)) {
-                        Files.copy(src, target.resolve(h.name() + "-" + f),
+                        Files.copy(src, target.resolve(h.name() + "-" + src.getFileName()),
                                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);
                     }
                 }

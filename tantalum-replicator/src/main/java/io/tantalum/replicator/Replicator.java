@@ -55,6 +55,18 @@ public final class Replicator implements AutoCloseable {
         this.role = roleStore.load(settings);
     }
 
+    /**
+     * Creates the catalog schema ({@code tantalum_<service>}: applied position, heartbeat) in the
+     * database of {@code settings}, without writing it to the binlog. Used by {@code tpm install}.
+     */
+    public static void createCatalog(ReplicatorSettings settings) {
+        try (java.sql.Connection c = io.tantalum.replicator.internal.Jdbc.connect(settings)) {
+            new io.tantalum.replicator.internal.apply.Catalog(settings.service()).create(c);
+        } catch (java.sql.SQLException e) {
+            throw io.tantalum.replicator.internal.Jdbc.unavailable(settings, e);
+        }
+    }
+
     public ReplicatorSettings settings() {
         return settings;
     }

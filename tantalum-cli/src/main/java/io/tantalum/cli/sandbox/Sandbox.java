@@ -66,16 +66,16 @@ public final class Sandbox {
                 "secret", hosts);
         layout.save();
         Sandbox s = new Sandbox(layout);
+        s.writeIni();
         for (SandboxLayout.Host h : hosts) {
             out.printf("%s: initializing MariaDB at %s:%d%n", h.name(), h.address(), h.dbPort());
             s.db(h).initialize();
             s.db(h).start(List.of());
-            s.writeReplicatorConfig(h);
         }
         for (SandboxLayout.Host h : hosts) {
-            out.printf("%s: starting %s replicator (THL %s:%d, admin %d)%n", h.name(), h.role(), h.address(),
-                    h.thlPort(), h.adminPort());
-            s.startReplicator(h);
+            out.printf("%s: tpm install (%s; THL %s:%d, admin %d)%n", h.name(), h.role(), h.address(), h.thlPort(),
+                    h.adminPort());
+            s.installer().install(h.name(), out);
         }
         s.awaitOnline(60_000);
         layout = layout.withComplete(true);
@@ -133,99 +133,69 @@ public final class Sandbox {
                 layout.replicatorPassword(), layout.appUser(), layout.appPassword()));
     }
 
-    public Path replicatorConfig(SandboxLayout.Host h) {
-        return h.homePath().resolve("replicator.properties");
+    /** The sandbox's INI configuration, written at deploy; tpm commands find it by default. */
+    public Path iniFile() {
+        return Path.of(layout.directory()).resolve(io.tantalum.cli.config.IniLocator.SANDBOX_INI);
     }
 
-    public Path replicatorPidFile(SandboxLayout.Host h) {
-        return h.homePath().resolve("replicator.pid");
+    private void writeIni() {
+        StringBuilder sb = new StringBuilder("# written by tpm sandbox deploy\n[defaults]\n");
+        sb.append("replication-user=").append(layout.replicatorUser()).append('\n');
+        sb.append("replication-password=").append(layout.replicatorPassword()).append('\n');
+        sb.append("install-directory=").append(layout.directory()).append("/{host}\n");
+        sb.append("thl-directory=").append(layout.directory()).append("/{host}/thl\n");
+        sb.append("\n[hosts]\n");
+        for (SandboxLayout.Host h : layout.hosts()) {
+            sb.append(h.name()).append('=').append(h.address()).append('\n');
+        }
+        sb.append("\n[").append(layout.service()).append("]\nmaster=").append(layout.master().name())
+                .append("\nmembers=").append(String.join(",", layout.hosts().stream().map(SandboxLayout.Host::name)
+                        .toList())).append('\n');
+        try {
+            Files.writeString(iniFile(), sb.toString());
+        } catch (IOException e) {
+            throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot write " + iniFile() + ": " + e, e);
+        }
+    }
+
+    /** The installer over the sandbox's INI file. */
+    public io.tantalum.cli.install.Installer installer() {
+        return new io.tantalum.cli.install.Installer(io.tantalum.cli.config.TantalumConfig.load(iniFile()));
+    }
+
+    private io.tantalum.cli.install.ReplicatorProcess process(SandboxLayout.Host h) {
+        return installer().process(layout.service(), h.name());
+    }
+
+    public Path replicatorConfig(SandboxLayout.Host h) {
+        return process(h).config();
+    }
+
+    public Path replicatorLog(SandboxLayout.Host h) {
+        return process(h).logFile();
     }
 
     public Path thlDirectory(SandboxLayout.Host h) {
         return h.homePath().resolve("thl").resolve(layout.service());
     }
 
-    private void writeReplicatorConfig(SandboxLayout.Host h) {
-        SandboxLayout.Host m = layout.master();
-        String cfg = "# written by tpm sandbox deploy\n"
-                + "service.name=" + layout.service() + "\n"
-                + "replicator.host=" + h.name() + "\n"
-                + "replicator.role=" + h.role() + "\n"
-                + "replicator.bind.address=" + h.address() + "\n"
-                + "replicator.thl.port=" + h.thlPort() + "\n"
-                + "replicator.admin.port=" + h.adminPort() + "\n"
-                + (h.role().equals("master") ? "" : "replicator.master.uri=thl://" + m.address() + ":" + m.thlPort() + "/\n")
-                + "thl.directory=" + thlDirectory(h) + "\n"
-                + "db.host=" + h.address() + "\n"
-                + "db.port=" + h.dbPort() + "\n"
-                + "db.user=" + layout.replicatorUser() + "\n"
-                + "db.password=" + layout.replicatorPassword() + "\n";
-        try {
-            Files.writeString(replicatorConfig(h), cfg);
-        } catch (IOException e) {
-            throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot write " + replicatorConfig(h) + ": " + e, e);
-        }
-    }
-
     public Optional<ProcessHandle> replicatorProcess(SandboxLayout.Host h) {
-        try {
-            long pid = Long.parseLong(Files.readString(replicatorPidFile(h)).trim());
-            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
-        } catch (IOException | NumberFormatException e) {
-            return Optional.empty();
-        }
+        return process(h).handle();
     }
 
     /** Starts the host's replicator as a detached JVM with the classpath of this one. */
     public void startReplicator(SandboxLayout.Host h) {
-        if (replicatorProcess(h).isPresent()) {
-            return;
-        }
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = List.of("setsid", java, "-Xms64m", "-Xmx256m", "-XX:+UseSerialGC", "-Dfile.encoding=UTF-8",
-                "-cp", System.getProperty("java.class.path"), "io.tantalum.replicator.ReplicatorMain",
-                replicatorConfig(h).toString(), replicatorPidFile(h).toString());
-        try {
-            Files.deleteIfExists(replicatorPidFile(h));
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(h.homePath().resolve("replicator.log").toFile()))
-                    .start();
-            long deadline = System.currentTimeMillis() + 30_000;
-            while (!Files.exists(replicatorPidFile(h))) {
-                if (!p.isAlive()) {
-                    throw new TantalumException(ErrorCode.UNAVAILABLE, h.name() + ": the replicator exited at start-up"
-                            + " (exit code " + p.exitValue() + "):\n" + MariaDbServer.tail(h.homePath().resolve("replicator.log"), 15));
-                }
-                if (System.currentTimeMillis() > deadline) {
-                    throw new TantalumException(ErrorCode.DEADLINE_EXCEEDED, h.name() + ": the replicator did not start"
-                            + " within 30s; see " + h.homePath().resolve("replicator.log"));
-                }
-                Threads.sleep(50);
-            }
-        } catch (IOException e) {
-            throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot start the replicator of " + h.name() + ": " + e, e);
-        }
+        process(h).start();
     }
 
     /** Stops the host's replicator (SIGTERM, then SIGKILL after 30s). */
     public void stopReplicator(SandboxLayout.Host h) {
-        replicatorProcess(h).ifPresent(p -> {
-            p.destroy();
-            try {
-                p.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
-            } catch (Exception e) {
-                p.destroyForcibly();
-                p.onExit().join();
-            }
-        });
+        process(h).stop();
     }
 
     /** Kills the host's replicator at once (SIGKILL), as a crash would. */
     public void killReplicator(SandboxLayout.Host h) {
-        replicatorProcess(h).ifPresent(p -> {
-            p.destroyForcibly();
-            p.onExit().join();
-        });
+        process(h).kill();
     }
 
     public AdminClient admin(SandboxLayout.Host h) {
@@ -256,7 +226,7 @@ public final class Sandbox {
                 if (System.currentTimeMillis() > deadline) {
                     throw new TantalumException(ErrorCode.DEADLINE_EXCEEDED, h.name() + ": the replicator is not"
                             + " ONLINE after " + timeoutMillis / 1000 + "s (state " + state + "); see "
-                            + h.homePath().resolve("replicator.log"));
+                            + replicatorLog(h));
                 }
                 Threads.sleep(100);
             }

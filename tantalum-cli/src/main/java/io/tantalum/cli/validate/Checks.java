@@ -23,7 +23,19 @@ public final class Checks {
             new Check("ServerIdCheck", "server_id is set and unique across members", Checks::serverIds),
             new Check("ReadOnlyCheck", "slaves run with read_only=ON", Checks::readOnly),
             new Check("PortCheck", "the database, THL and admin ports are free or held by this host's own processes",
-                    Checks::ports));
+                    Checks::ports),
+            new Check("NativeReplicationCheck", "MariaDB's own replication is not running", Checks::nativeReplication),
+            new Check("ThlDirectoryCheck", "the THL directory can be written and has room", Checks::thlDirectory),
+            new Check("JavaVersionCheck", "Java 17 or later", Checks::javaVersion),
+            new Check("ClockSkewCheck", "database clocks agree with this machine's (latency figures depend on it)",
+                    Checks::clockSkew),
+            new Check("MyIsamCheck", "no non-transactional user tables", Checks::myisam),
+            new Check("DurabilitySettingsCheck", "sync_binlog and innodb_flush_log_at_trx_commit keep commits on crash",
+                    Checks::durability),
+            new Check("MaxAllowedPacketCheck", "max_allowed_packet fits large row events", Checks::maxAllowedPacket));
+
+    /** Free space below which the THL directory is a warning. */
+    static final long MIN_FREE_BYTES = 1L << 30;
 
     private Checks() {}
 
@@ -121,6 +133,87 @@ public final class Checks {
                             + " move it elsewhere", "PortCheck"));
                 }
             });
+        }
+    }
+
+    private static void nativeReplication(List<HostFacts> hosts, List<Finding> out) {
+        for (HostFacts h : reachable(hosts)) {
+            if (Boolean.TRUE.equals(h.extra().nativeReplication())) {
+                out.add(new Finding(Finding.Level.ERROR, h.host(), "MariaDB's own replication is running on this"
+                        + " database: it would apply changes twice. Run STOP ALL SLAVES and RESET SLAVE ALL first",
+                        "NativeReplicationCheck"));
+            }
+        }
+    }
+
+    private static void thlDirectory(List<HostFacts> hosts, List<Finding> out) {
+        for (HostFacts h : hosts) {
+            HostFacts.Extra x = h.extra();
+            if (x.thlDirectoryProblem() != null) {
+                out.add(new Finding(Finding.Level.ERROR, h.host(), "THL directory: " + x.thlDirectoryProblem()
+                        + ": create it and give it to the user that runs the replicator", "ThlDirectoryCheck"));
+            } else if (x.thlFreeBytes() != null && x.thlFreeBytes() < MIN_FREE_BYTES) {
+                out.add(new Finding(Finding.Level.WARN, h.host(), "only " + x.thlFreeBytes() / (1 << 20) + " MiB free"
+                        + " for the THL: free space or lower thl-retention-ms", "ThlDirectoryCheck"));
+            }
+        }
+    }
+
+    private static void javaVersion(List<HostFacts> hosts, List<Finding> out) {
+        for (HostFacts h : hosts) {
+            Integer v = h.extra().javaVersion();
+            if (v != null && v < 17) {
+                out.add(new Finding(Finding.Level.ERROR, h.host(), "Java " + v + " is too old: install Java 17 or"
+                        + " later", "JavaVersionCheck"));
+            }
+        }
+    }
+
+    private static void clockSkew(List<HostFacts> hosts, List<Finding> out) {
+        for (HostFacts h : reachable(hosts)) {
+            Long skew = h.extra().clockSkewMillis();
+            if (skew != null && Math.abs(skew) > 5000) {
+                out.add(new Finding(Finding.Level.ERROR, h.host(), "the database clock is " + skew + " ms off this"
+                        + " machine's: run NTP (chrony) on every member", "ClockSkewCheck"));
+            } else if (skew != null && Math.abs(skew) > 1000) {
+                out.add(new Finding(Finding.Level.WARN, h.host(), "the database clock is " + skew + " ms off this"
+                        + " machine's: latency figures will be off; run NTP on every member", "ClockSkewCheck"));
+            }
+        }
+    }
+
+    private static void myisam(List<HostFacts> hosts, List<Finding> out) {
+        for (HostFacts h : reachable(hosts)) {
+            List<String> t = h.extra().myisamTables();
+            if (t != null && !t.isEmpty()) {
+                out.add(new Finding(Finding.Level.WARN, h.host(), "non-transactional tables cannot be applied"
+                        + " crash-safely: " + String.join(", ", t) + ". Convert them with ALTER TABLE ... ENGINE=InnoDB",
+                        "MyIsamCheck"));
+            }
+        }
+    }
+
+    private static void durability(List<HostFacts> hosts, List<Finding> out) {
+        for (HostFacts h : reachable(hosts)) {
+            if ("0".equals(h.variable("sync_binlog"))) {
+                out.add(new Finding(Finding.Level.WARN, h.host(), "sync_binlog=0: a crash of this server can lose"
+                        + " binlog events of committed transactions. Set sync_binlog=1", "DurabilitySettingsCheck"));
+            }
+            if ("0".equals(h.variable("innodb_flush_log_at_trx_commit"))) {
+                out.add(new Finding(Finding.Level.WARN, h.host(), "innodb_flush_log_at_trx_commit=0: a crash can lose"
+                        + " the last second of commits. Set it to 1", "DurabilitySettingsCheck"));
+            }
+        }
+    }
+
+    private static void maxAllowedPacket(List<HostFacts> hosts, List<Finding> out) {
+        for (HostFacts h : reachable(hosts)) {
+            String v = h.variable("max_allowed_packet");
+            if (v != null && Long.parseLong(v) < 16L << 20) {
+                out.add(new Finding(Finding.Level.WARN, h.host(), "max_allowed_packet is " + v + " bytes: large"
+                        + " rows and statements may not replicate. Set it to at least 16M (64M is usual)",
+                        "MaxAllowedPacketCheck"));
+            }
         }
     }
 

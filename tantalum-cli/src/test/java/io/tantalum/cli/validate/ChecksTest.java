@@ -11,15 +11,17 @@ import org.junit.jupiter.api.Test;
 
 /** The validation checks as pure functions over host facts, table by table. */
 class ChecksTest {
+    private static final HostFacts.Extra HEALTHY = new HostFacts.Extra(false, List.of(), 12L, null, 10L << 30, 17);
     private static final String GRANTS = "GRANT ALL PRIVILEGES ON *.* TO `tungsten`@`127.%` WITH GRANT OPTION";
 
     private static HostFacts host(String name, String role, Map<String, String> overrides) {
         Map<String, String> v = new HashMap<>(Map.of("log_bin", "ON", "binlog_format", "ROW", "binlog_row_image", "FULL",
                 "binlog_row_metadata", "FULL", "server_id", name.substring(4), "read_only",
-                role.equals("master") ? "OFF" : "ON"));
+                role.equals("master") ? "OFF" : "ON", "sync_binlog", "1", "innodb_flush_log_at_trx_commit", "1",
+                "max_allowed_packet", "16777216"));
         v.putAll(overrides);
         return new HostFacts(name, "127.0.1." + name.substring(4) + ":3306", role, v, null, GRANTS,
-                Map.of(3306, HostFacts.PortUse.OURS, 2112, HostFacts.PortUse.FREE));
+                Map.of(3306, HostFacts.PortUse.OURS, 2112, HostFacts.PortUse.FREE), HEALTHY);
     }
 
     private static List<String> problems(HostFacts... hosts) {
@@ -32,7 +34,7 @@ class ChecksTest {
         Validator.Report r = Validator.run(List.of(host("host1", "master", Map.of()), host("host2", "slave", Map.of())),
                 Set.of());
         assertThat(r.exitCode()).isZero();
-        assertThat(r.summary()).isEqualTo("Validation passed: 0 error(s), 0 warning(s) (6 checks on 2 hosts)");
+        assertThat(r.summary()).isEqualTo("Validation passed: 0 error(s), 0 warning(s) (13 checks on 2 hosts)");
     }
 
     @Test
@@ -72,7 +74,7 @@ class ChecksTest {
     @Test
     void unreachableDatabasesAndForeignPortsAreErrors() {
         HostFacts down = new HostFacts("host2", "127.0.1.2:3306", "slave", null, "Connection refused", null,
-                Map.of(10000, HostFacts.PortUse.FOREIGN));
+                Map.of(10000, HostFacts.PortUse.FOREIGN), HostFacts.Extra.none());
         assertThat(problems(host("host1", "master", Map.of()), down)).containsExactly(
                 "ERROR >> host2 >> cannot connect to the database at 127.0.1.2:3306: Connection refused. Start it"
                         + " (`tpm sandbox start --host host2 --component db`) or fix the replicator's user and password"
@@ -82,13 +84,31 @@ class ChecksTest {
     }
 
     @Test
+    void hostProblemsBeyondTheDatabaseSettings() {
+        HostFacts h = new HostFacts("host1", "127.0.1.1:3306", "master", Map.of("server_id", "1", "read_only", "OFF",
+                "log_bin", "ON", "binlog_format", "ROW", "binlog_row_image", "FULL", "binlog_row_metadata", "FULL",
+                "sync_binlog", "0", "innodb_flush_log_at_trx_commit", "0", "max_allowed_packet", "1048576"), null, GRANTS,
+                Map.of(), new HostFacts.Extra(true, List.of("shop.legacy MyISAM"), 7000L, "/thl is not writable by app",
+                        null, 11));
+        List<String> lines = problems(h);
+        assertThat(lines).anyMatch(l -> l.startsWith("ERROR >> host1 >> MariaDB's own replication is running"))
+                .anyMatch(l -> l.startsWith("ERROR >> host1 >> THL directory: /thl is not writable by app"))
+                .anyMatch(l -> l.startsWith("ERROR >> host1 >> Java 11 is too old"))
+                .anyMatch(l -> l.startsWith("ERROR >> host1 >> the database clock is 7000 ms off"))
+                .anyMatch(l -> l.contains("shop.legacy MyISAM") && l.startsWith("WARN"))
+                .anyMatch(l -> l.startsWith("WARN >> host1 >> sync_binlog=0"))
+                .anyMatch(l -> l.startsWith("WARN >> host1 >> innodb_flush_log_at_trx_commit=0"))
+                .anyMatch(l -> l.startsWith("WARN >> host1 >> max_allowed_packet is 1048576 bytes"));
+    }
+
+    @Test
     void onlyWarningsExitWithOneAndSkippedChecksDoNotRun() {
         Validator.Report warn = Validator.run(List.of(host("host1", "master", Map.of("read_only", "ON"))), Set.of());
         assertThat(warn.exitCode()).isEqualTo(1);
         Validator.Report skipped = Validator.run(List.of(host("host1", "master", Map.of("read_only", "ON"))),
                 Set.of("ReadOnlyCheck"));
         assertThat(skipped.exitCode()).isZero();
-        assertThat(skipped.checks()).isEqualTo(5);
+        assertThat(skipped.checks()).isEqualTo(12);
         assertThatThrownBy(() -> Validator.run(List.of(), Set.of("NoSuchCheck")))
                 .hasMessageContaining("--skip-validation-check=NoSuchCheck names no check");
     }

@@ -1,0 +1,174 @@
+package io.tantalum.cli.install;
+
+import io.tantalum.cli.AdminClient;
+import io.tantalum.cli.config.IniKey;
+import io.tantalum.cli.config.TantalumConfig;
+import io.tantalum.common.ErrorCode;
+import io.tantalum.common.TantalumException;
+import io.tantalum.replicator.Replicator;
+import io.tantalum.replicator.ReplicatorSettings;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.Reader;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+
+/**
+ * {@code tpm install|start|stop|status|update} for one host: writes each of its services'
+ * effective replicator configuration under the install directory, creates the catalog, and runs
+ * the replicators as background processes with pid files.
+ */
+public final class Installer {
+    private final TantalumConfig config;
+
+    public Installer(TantalumConfig config) {
+        this.config = config;
+    }
+
+    public TantalumConfig config() {
+        return config;
+    }
+
+    /** The services the host is a member of. */
+    public List<String> servicesOn(String host) {
+        List<String> out = new ArrayList<>();
+        config.services().forEach((name, s) -> {
+            if (s.members().contains(host)) {
+                out.add(name);
+            }
+        });
+        if (out.isEmpty()) {
+            throw new TantalumException(ErrorCode.INVALID_ARGUMENT, "Host '" + host + "' is a member of no service in "
+                    + config.file() + " (members: " + String.join(", ", config.allMembers()) + ")");
+        }
+        return out;
+    }
+
+    public ReplicatorProcess process(String service, String host) {
+        Path home = config.service(service).path(IniKey.INSTALL_DIRECTORY, host);
+        return new ReplicatorProcess(host + "/" + service, home.resolve("conf").resolve(service + ".properties"),
+                home.resolve("run").resolve(service + ".pid"), home.resolve("log").resolve(service + ".log"));
+    }
+
+    public AdminClient admin(String service, String host) {
+        return new AdminClient(host, config.address(host), config.service(service).intValue(IniKey.ADMIN_PORT));
+    }
+
+    /** Writes the effective configuration, creates the catalog and starts every replicator of the host. */
+    public void install(String host, PrintStream out) {
+        for (String service : servicesOn(host)) {
+            ReplicatorProcess p = process(service, host);
+            Properties props = config.replicatorProperties(service, host);
+            write(p.config(), props);
+            out.printf("%s: wrote %s%n", p.label(), p.config());
+            Replicator.createCatalog(ReplicatorSettings.from(props, p.config().toString()));
+            out.printf("%s: catalog tantalum_%s ready%n", p.label(), service);
+            p.start();
+            out.printf("%s: replicator started (pid file %s, log %s)%n", p.label(), p.pidFile(), p.logFile());
+        }
+    }
+
+    public void start(String host, PrintStream out) {
+        for (String service : servicesOn(host)) {
+            ReplicatorProcess p = process(service, host);
+            if (!Files.exists(p.config())) {
+                throw new TantalumException(ErrorCode.FAILED_PRECONDITION, p.label() + " is not installed (" + p.config()
+                        + " is missing): run `tpm install --host " + host + "` first");
+            }
+            p.start();
+            out.printf("%s: replicator started%n", p.label());
+        }
+    }
+
+    public void stop(String host, PrintStream out) {
+        for (String service : servicesOn(host)) {
+            ReplicatorProcess p = process(service, host);
+            p.stop();
+            out.printf("%s: replicator stopped%n", p.label());
+        }
+    }
+
+    /** One entry per service of the host: pid, state and role as its replicator reports them. */
+    public List<Map<String, Object>> status(String host) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (String service : servicesOn(host)) {
+            ReplicatorProcess p = process(service, host);
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("host", host);
+            m.put("service", service);
+            m.put("pid", p.handle().map(ProcessHandle::pid).orElse(null));
+            try {
+                Map<String, Object> st = admin(service, host).get("status");
+                m.put("state", st.get("state"));
+                m.put("role", st.get("role"));
+                m.put("appliedLastSeqno", st.get("appliedLastSeqno"));
+            } catch (TantalumException e) {
+                m.put("state", p.isRunning() ? "UNREACHABLE" : "STOPPED");
+            }
+            out.add(m);
+        }
+        return out;
+    }
+
+    /**
+     * Applies a changed INI file: rewrites each service's configuration and restarts only the
+     * replicators whose configuration changed. Returns the services restarted.
+     */
+    public List<String> update(String host, PrintStream out) {
+        List<String> restarted = new ArrayList<>();
+        for (String service : servicesOn(host)) {
+            ReplicatorProcess p = process(service, host);
+            Properties wanted = config.replicatorProperties(service, host);
+            if (Files.exists(p.config()) && read(p.config()).equals(new TreeMap<>(wanted))) {
+                out.printf("%s: unchanged%n", p.label());
+                continue;
+            }
+            boolean wasRunning = p.isRunning();
+            p.stop();
+            write(p.config(), wanted);
+            if (wasRunning) {
+                p.start();
+            }
+            restarted.add(service);
+            out.printf("%s: configuration changed, replicator %s%n", p.label(), wasRunning ? "restarted" : "not running");
+        }
+        return restarted;
+    }
+
+    private static TreeMap<Object, Object> read(Path file) {
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(file)) {
+            p.load(r);
+        } catch (IOException e) {
+            return new TreeMap<>();
+        }
+        return new TreeMap<>(p);
+    }
+
+    private static void write(Path file, Properties props) {
+        try {
+            Files.createDirectories(file.getParent());
+            StringWriter w = new StringWriter();
+            props.store(w, "written by tpm from " + "the INI configuration; change the INI file and run `tpm update`");
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.writeString(tmp, w.toString());
+            try {
+                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+            } catch (UnsupportedOperationException e) {
+                // not a POSIX file system: keep the default permissions
+            }
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot write " + file + ": " + e, e);
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package io.tantalum.cli.install;
+
+import io.tantalum.common.ErrorCode;
+import io.tantalum.common.TantalumException;
+import io.tantalum.common.Threads;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A replicator run as a plain background process: its configuration, pid file and log. Started
+ * detached with the classpath of this JVM, stopped by pid (SIGTERM, then SIGKILL after 30 s).
+ */
+public record ReplicatorProcess(String label, Path config, Path pidFile, Path logFile) {
+    public Optional<ProcessHandle> handle() {
+        try {
+            long pid = Long.parseLong(Files.readString(pidFile).trim());
+            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    public boolean isRunning() {
+        return handle().isPresent();
+    }
+
+    public void start() {
+        if (isRunning()) {
+            return;
+        }
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = List.of("setsid", java, "-Xms64m", "-Xmx256m", "-XX:+UseSerialGC", "-Dfile.encoding=UTF-8",
+                "-cp", System.getProperty("java.class.path"), "io.tantalum.replicator.ReplicatorMain",
+                config.toString(), pidFile.toString());
+        try {
+            Files.createDirectories(pidFile.getParent());
+            Files.createDirectories(logFile.getParent());
+            Files.deleteIfExists(pidFile);
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (!Files.exists(pidFile)) {
+                if (!p.isAlive()) {
+                    throw new TantalumException(ErrorCode.UNAVAILABLE, label + ": the replicator exited at start-up"
+                            + " (exit code " + p.exitValue() + "):\n" + tail(logFile, 15));
+                }
+                if (System.currentTimeMillis() > deadline) {
+                    throw new TantalumException(ErrorCode.DEADLINE_EXCEEDED, label + ": the replicator did not start"
+                            + " within 30s; see " + logFile);
+                }
+                Threads.sleep(50);
+            }
+        } catch (IOException e) {
+            throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot start the replicator of " + label + ": " + e, e);
+        }
+    }
+
+    /** SIGTERM (a clean stop at a transaction boundary), SIGKILL after 30 s. */
+    public void stop() {
+        handle().ifPresent(p -> {
+            p.destroy();
+            try {
+                p.onExit().get(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                p.destroyForcibly();
+                p.onExit().join();
+            }
+        });
+    }
+
+    /** SIGKILL, as a crash would. */
+    public void kill() {
+        handle().ifPresent(p -> {
+            p.destroyForcibly();
+            p.onExit().join();
+        });
+    }
+
+    public static String tail(Path file, int lines) {
+        try {
+            List<String> all = Files.readAllLines(file);
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "(cannot read " + file + ": " + e.getMessage() + ")";
+        }
+    }
+}

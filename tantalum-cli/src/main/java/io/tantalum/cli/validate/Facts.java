@@ -1,0 +1,186 @@
+package io.tantalum.cli.validate;
+
+import io.tantalum.cli.config.IniKey;
+import io.tantalum.cli.config.TantalumConfig;
+import io.tantalum.cli.install.Installer;
+import io.tantalum.common.TantalumException;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/** Gathers {@link HostFacts} for one host of the INI configuration: its database, ports, files and replicator. */
+public final class Facts {
+    private static final String VARIABLES = "'log_bin', 'binlog_format', 'binlog_row_image', 'binlog_row_metadata',"
+            + " 'server_id', 'read_only', 'sync_binlog', 'innodb_flush_log_at_trx_commit', 'max_allowed_packet'";
+
+    private Facts() {}
+
+    public static HostFacts gather(Installer installer, String host) {
+        TantalumConfig c = installer.config();
+        String service = installer.servicesOn(host).get(0);
+        TantalumConfig.Service s = c.service(service);
+        String address = c.address(host);
+        int dbPort = s.intValue(IniKey.REPLICATION_PORT);
+        Map<String, String> vars = null;
+        String error = null;
+        String grants = null;
+        Boolean nativeRepl = null;
+        List<String> myisam = null;
+        Long skew = null;
+        Properties p = new Properties();
+        p.setProperty("user", s.string(IniKey.REPLICATION_USER));
+        p.setProperty("password", s.string(IniKey.REPLICATION_PASSWORD));
+        p.setProperty("connectTimeout", "3000");
+        try (Connection conn = DriverManager.getConnection("jdbc:mariadb://" + address + ":" + dbPort + "/", p);
+                Statement st = conn.createStatement()) {
+            vars = new HashMap<>();
+            try (ResultSet rs = st.executeQuery("SHOW GLOBAL VARIABLES WHERE Variable_name IN (" + VARIABLES + ")")) {
+                while (rs.next()) {
+                    vars.put(rs.getString(1), rs.getString(2));
+                }
+            }
+            grants = grants(st);
+            nativeRepl = nativeReplication(st);
+            myisam = myisam(st);
+            long before = System.currentTimeMillis();
+            try (ResultSet rs = st.executeQuery("SELECT UNIX_TIMESTAMP(NOW(3)) * 1000")) {
+                rs.next();
+                skew = rs.getLong(1) - (before + System.currentTimeMillis()) / 2;
+            }
+        } catch (SQLException e) {
+            error = e.getMessage();
+        }
+        boolean local = isLocal(address);
+        Path thl = s.path(IniKey.THL_DIRECTORY, host);
+        String thlProblem = local ? thlProblem(thl) : null;
+        Long free = local ? freeBytes(thl) : null;
+        HostFacts.Extra extra = new HostFacts.Extra(nativeRepl, myisam, skew, thlProblem, free,
+                local ? Runtime.version().feature() : null);
+        return new HostFacts(host, address + ":" + dbPort, role(installer, service, host), vars, error, grants,
+                local ? ports(installer, service, host, address, dbPort) : Map.of(), extra);
+    }
+
+    private static String grants(Statement st) throws SQLException {
+        StringBuilder g = new StringBuilder();
+        try (ResultSet rs = st.executeQuery("SHOW GRANTS FOR CURRENT_USER()")) {
+            while (rs.next()) {
+                g.append(rs.getString(1)).append('\n');
+            }
+        }
+        return g.toString();
+    }
+
+    private static boolean nativeReplication(Statement st) throws SQLException {
+        try (ResultSet rs = st.executeQuery("SHOW ALL SLAVES STATUS")) {
+            while (rs.next()) {
+                if ("Yes".equalsIgnoreCase(rs.getString("Slave_IO_Running"))
+                        || "Yes".equalsIgnoreCase(rs.getString("Slave_SQL_Running"))) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static List<String> myisam(Statement st) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (ResultSet rs = st.executeQuery("SELECT table_schema, table_name, engine FROM information_schema.tables"
+                + " WHERE engine IN ('MyISAM', 'Aria', 'MEMORY', 'CSV', 'ARCHIVE') AND table_type = 'BASE TABLE'"
+                + " AND table_schema NOT IN ('mysql', 'information_schema', 'performance_schema', 'sys') LIMIT 20")) {
+            while (rs.next()) {
+                out.add(rs.getString(1) + "." + rs.getString(2) + " " + rs.getString(3));
+            }
+        }
+        return out;
+    }
+
+    private static String role(Installer installer, String service, String host) {
+        try {
+            return String.valueOf(installer.admin(service, host).get("status").get("role"));
+        } catch (TantalumException e) {
+            Path saved = installer.config().service(service).path(IniKey.THL_DIRECTORY, host)
+                    .resolve(service + ".role.properties");
+            try (java.io.Reader r = Files.newBufferedReader(saved)) {
+                Properties p = new Properties();
+                p.load(r);
+                return p.getProperty("role");
+            } catch (IOException io) {
+                return host.equals(installer.config().service(service).master()) ? "master" : "slave";
+            }
+        }
+    }
+
+    static boolean isLocal(String address) {
+        try (ServerSocket s = new ServerSocket()) {
+            s.bind(new InetSocketAddress(InetAddress.getByName(address), 0));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static String thlProblem(Path dir) {
+        Path existing = dir;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing == null || !Files.isDirectory(existing)) {
+            return dir + " cannot be created: " + existing + " is not a directory";
+        }
+        if (!Files.isWritable(existing)) {
+            return existing + " is not writable by " + System.getProperty("user.name");
+        }
+        return null;
+    }
+
+    private static Long freeBytes(Path dir) {
+        Path existing = dir;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        try {
+            return existing == null ? null : Files.getFileStore(existing).getUsableSpace();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static Map<Integer, HostFacts.PortUse> ports(Installer installer, String service, String host,
+            String address, int dbPort) {
+        TantalumConfig.Service s = installer.config().service(service);
+        boolean replicatorOurs = installer.process(service, host).isRunning();
+        Map<Integer, HostFacts.PortUse> m = new LinkedHashMap<>();
+        m.put(dbPort, use(address, dbPort, true));
+        m.put(s.intValue(IniKey.THL_PORT), use(address, s.intValue(IniKey.THL_PORT), replicatorOurs));
+        m.put(s.intValue(IniKey.ADMIN_PORT), use(address, s.intValue(IniKey.ADMIN_PORT), replicatorOurs));
+        return m;
+    }
+
+    /** FREE when it can be bound; else OURS when our own process is expected there. The database port is always OURS. */
+    private static HostFacts.PortUse use(String address, int port, boolean ourProcessRuns) {
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(true);
+            s.bind(new InetSocketAddress(InetAddress.getByName(address), port));
+            return HostFacts.PortUse.FREE;
+        } catch (BindException e) {
+            return ourProcessRuns ? HostFacts.PortUse.OURS : HostFacts.PortUse.FOREIGN;
+        } catch (IOException e) {
+            return HostFacts.PortUse.FOREIGN;
+        }
+    }
+}
