@@ -1,0 +1,105 @@
+package io.tantalum.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tantalum.cli.sandbox.SandboxLayout;
+import io.tantalum.testkit.Sql;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Each tpm validate check made to fail on purpose against real hosts, then passing after the fix. */
+class ValidationChecksIT {
+    static SandboxFixture sb;
+
+    @BeforeAll
+    static void deploy() {
+        sb = new SandboxFixture(3);
+    }
+
+    @AfterAll
+    static void destroy() {
+        if (sb != null) {
+            sb.close();
+        }
+    }
+
+    private static void passes() {
+        SandboxFixture.CliResult r = sb.tpm("validate");
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        assertThat(r.stdout()).contains("Validation passed: 0 error(s), 0 warning(s)");
+    }
+
+    private static void fails(int exitCode, String... lines) {
+        SandboxFixture.CliResult r = sb.tpm("validate");
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(exitCode);
+        assertThat(r.stdout()).contains(lines);
+    }
+
+    private static void sql(int host, String... statements) throws Exception {
+        try (Connection c = sb.admin(host)) {
+            Sql.exec(c, statements);
+        }
+    }
+
+    @Test
+    void readOnlyServerIdAndDurabilityChecks() throws Exception {
+        passes();
+        sql(2, "SET GLOBAL read_only=OFF");
+        fails(2, "ERROR >> host2 >> read_only is OFF on this slave: applications could write here and diverge from the"
+                + " master. Run SET GLOBAL read_only=ON (the replicator also sets it when it goes online as a slave)"
+                + " (ReadOnlyCheck)");
+        sql(2, "SET GLOBAL read_only=ON");
+        sql(3, "SET GLOBAL server_id=2");
+        fails(2, "ERROR >> host2 >> server_id 2 is also used by host3: give every member a different server_id"
+                + " (ServerIdCheck)", "ERROR >> host3 >> server_id 2 is also used by host2");
+        sql(3, "SET GLOBAL server_id=3");
+        sql(1, "SET GLOBAL sync_binlog=0", "SET GLOBAL max_allowed_packet=1048576");
+        fails(1, "WARN >> host1 >> sync_binlog=0: a crash of this server can lose binlog events of committed"
+                + " transactions. Set sync_binlog=1 (DurabilitySettingsCheck)",
+                "WARN >> host1 >> max_allowed_packet is 1048576 bytes", "Validation passed: 0 error(s), 2 warning(s)");
+        sql(1, "SET GLOBAL sync_binlog=1", "SET GLOBAL max_allowed_packet=16777216");
+        passes();
+    }
+
+    @Test
+    void myisamAndNativeReplicationChecks() throws Exception {
+        sql(1, "CREATE DATABASE IF NOT EXISTS legacy", "CREATE TABLE legacy.t (id INT) ENGINE=MyISAM");
+        sb.awaitCaughtUp(Duration.ofSeconds(60));
+        fails(1, "WARN >> host1 >> non-transactional tables cannot be applied crash-safely: legacy.t MyISAM.");
+        sql(1, "DROP DATABASE legacy");
+        sb.awaitCaughtUp(Duration.ofSeconds(60));
+        SandboxLayout.Host m = sb.host(1);
+        sql(3, "CHANGE MASTER TO MASTER_HOST='" + m.address() + "', MASTER_PORT=3306, MASTER_USER='tungsten',"
+                + " MASTER_PASSWORD='secret', MASTER_USE_GTID=slave_pos", "START SLAVE IO_THREAD");
+        fails(2, "ERROR >> host3 >> MariaDB's own replication is running on this database: it would apply changes"
+                + " twice. Run STOP ALL SLAVES and RESET SLAVE ALL first (NativeReplicationCheck)");
+        sql(3, "STOP ALL SLAVES", "RESET SLAVE ALL");
+        passes();
+    }
+
+    @Test
+    void connectivityAndPortChecks() throws Exception {
+        SandboxLayout.Host h3 = sb.host(3);
+        sb.sandbox().db(h3).stop();
+        fails(2, "ERROR >> host3 >> cannot connect to the database at " + h3.address() + ":3306");
+        sb.sandbox().db(h3).start(List.of());
+        sb.sandbox().awaitOnline(60_000);
+
+        sb.sandbox().stopReplicator(h3);
+        try (ServerSocket squatter = new ServerSocket()) {
+            squatter.bind(new InetSocketAddress(InetAddress.getByName(h3.address()), h3.adminPort()));
+            fails(2, "ERROR >> host3 >> port " + h3.address() + ":10000 is held by a process that is not this host's"
+                    + " mariadbd or replicator: stop it or move it elsewhere (PortCheck)");
+        }
+        sb.sandbox().startReplicator(h3);
+        sb.sandbox().awaitOnline(60_000);
+        passes();
+    }
+}
