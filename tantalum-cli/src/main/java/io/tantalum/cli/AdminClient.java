@@ -32,16 +32,18 @@ public final class AdminClient {
         this.retries = retries;
     }
 
+    /** A read: answered at once by a healthy replicator, so it times out after 10 s. */
     public Map<String, Object> get(String path) {
-        return call(HttpRequest.newBuilder(base.resolve(path)).GET());
+        return call(HttpRequest.newBuilder(base.resolve(path)).GET().timeout(Duration.ofSeconds(10)).build());
     }
 
+    /** A command: may wait for the pipeline to stop or start, so it times out after 130 s. */
     public Map<String, Object> post(String path) {
-        return call(HttpRequest.newBuilder(base.resolve(path)).POST(HttpRequest.BodyPublishers.noBody()));
+        return call(HttpRequest.newBuilder(base.resolve(path)).POST(HttpRequest.BodyPublishers.noBody())
+                .timeout(Duration.ofSeconds(130)).build());
     }
 
-    private Map<String, Object> call(HttpRequest.Builder b) {
-        HttpRequest request = b.timeout(Duration.ofSeconds(130)).build();
+    private Map<String, Object> call(HttpRequest request) {
         for (int attempt = 0; ; attempt++) {
             try {
                 return callOnce(request);
