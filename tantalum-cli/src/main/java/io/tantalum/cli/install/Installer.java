@@ -28,9 +28,37 @@ import java.util.TreeMap;
  */
 public final class Installer {
     private final TantalumConfig config;
+    private final boolean systemd;
 
+    /** An installer that uses systemd where it is available. */
     public Installer(TantalumConfig config) {
+        this(config, SystemdUnit.available());
+    }
+
+    /** {@code systemd=false} runs replicators as background processes (the sandbox does). */
+    public Installer(TantalumConfig config, boolean systemd) {
         this.config = config;
+        this.systemd = systemd;
+    }
+
+    private SystemdUnit unit(String service, String host) {
+        return new SystemdUnit(process(service, host), service, host, SystemdUnit.UNIT_DIRECTORY);
+    }
+
+    private void startProcess(String service, String host) {
+        if (systemd) {
+            unit(service, host).start();
+        } else {
+            process(service, host).start();
+        }
+    }
+
+    private void stopProcess(String service, String host) {
+        if (systemd) {
+            unit(service, host).stop();
+        } else {
+            process(service, host).stop();
+        }
     }
 
     public TantalumConfig config() {
@@ -71,8 +99,14 @@ public final class Installer {
             out.printf("%s: wrote %s%n", p.label(), p.config());
             Replicator.createCatalog(ReplicatorSettings.from(props, p.config().toString()));
             out.printf("%s: catalog tantalum_%s ready%n", p.label(), service);
-            p.start();
-            out.printf("%s: replicator started (pid file %s, log %s)%n", p.label(), p.pidFile(), p.logFile());
+            if (systemd) {
+                unit(service, host).install();
+                out.printf("%s: systemd unit %s enabled and started (log %s)%n", p.label(), unit(service, host).file(),
+                        p.logFile());
+            } else {
+                p.start();
+                out.printf("%s: replicator started (pid file %s, log %s)%n", p.label(), p.pidFile(), p.logFile());
+            }
         }
     }
 
@@ -83,16 +117,15 @@ public final class Installer {
                 throw new TantalumException(ErrorCode.FAILED_PRECONDITION, p.label() + " is not installed (" + p.config()
                         + " is missing): run `tpm install --host " + host + "` first");
             }
-            p.start();
+            startProcess(service, host);
             out.printf("%s: replicator started%n", p.label());
         }
     }
 
     public void stop(String host, PrintStream out) {
         for (String service : servicesOn(host)) {
-            ReplicatorProcess p = process(service, host);
-            p.stop();
-            out.printf("%s: replicator stopped%n", p.label());
+            stopProcess(service, host);
+            out.printf("%s: replicator stopped%n", process(service, host).label());
         }
     }
 
@@ -132,10 +165,10 @@ public final class Installer {
                 continue;
             }
             boolean wasRunning = p.isRunning();
-            p.stop();
+            stopProcess(service, host);
             write(p.config(), wanted);
             if (wasRunning) {
-                p.start();
+                startProcess(service, host);
             }
             restarted.add(service);
             out.printf("%s: configuration changed, replicator %s%n", p.label(), wasRunning ? "restarted" : "not running");

@@ -160,7 +160,7 @@ public final class Sandbox {
 
     /** The installer over the sandbox's INI file. */
     public io.tantalum.cli.install.Installer installer() {
-        return new io.tantalum.cli.install.Installer(io.tantalum.cli.config.TantalumConfig.load(iniFile()));
+        return new io.tantalum.cli.install.Installer(io.tantalum.cli.config.TantalumConfig.load(iniFile()), false);
     }
 
     private io.tantalum.cli.install.ReplicatorProcess process(SandboxLayout.Host h) {
