@@ -1,0 +1,269 @@
+import io.tantalum.cli.AdminClient;
+import io.tantalum.cli.sandbox.Sandbox;
+import io.tantalum.cli.sandbox.SandboxLayout;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Tantalum against native MariaDB replication, in the same run on the same machine: a 3-host
+ * sandbox where host2 is a Tantalum slave and host3 a native replica (CHANGE MASTER TO ...
+ * MASTER_USE_GTID=slave_pos) of the same master. Run with bench/replication.
+ */
+public final class ReplicationBench {
+    static final int DURATION = Integer.parseInt(System.getenv().getOrDefault("DURATION", "60"));
+    static final String TABLES = System.getenv().getOrDefault("TABLES", "4");
+    static final String TABLE_SIZE = System.getenv().getOrDefault("TABLE_SIZE", "10000");
+    static final String THREADS = System.getenv().getOrDefault("THREADS", "2");
+    static Sandbox sb;
+    static SandboxLayout.Host m, t, n;
+
+    public static void main(String[] args) throws Exception {
+        Path dir = Files.createTempDirectory(Path.of("/tmp"), "trbench");
+        Files.delete(dir);
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+        sb = Sandbox.deploy(new Sandbox.DeployOptions(dir, 3, System.getenv().getOrDefault("SUBNET", "127.0.7"), "alpha"),
+                quiet);
+        try {
+            run();
+        } finally {
+            sb.destroy(quiet);
+        }
+    }
+
+    static void run() throws Exception {
+        m = sb.layout().hosts().get(0);
+        t = sb.layout().hosts().get(1);
+        n = sb.layout().hosts().get(2);
+        sb.stopReplicator(n);
+        exec(n, "STOP ALL SLAVES", "SET GLOBAL gtid_slave_pos='" + query(m, "SELECT @@gtid_binlog_pos") + "'",
+                "CHANGE MASTER TO MASTER_HOST='" + m.address() + "', MASTER_PORT=3306, MASTER_USER='tungsten',"
+                        + " MASTER_PASSWORD='secret', MASTER_USE_GTID=slave_pos", "START SLAVE");
+        exec(m, "CREATE DATABASE sbtest");
+        sysbench("prepare", 0);
+        awaitCaughtUp();
+
+        // live: both slaves replicate while the master runs the load; lag sampled every 100 ms
+        Lag lag = new Lag();
+        Thread sampler = new Thread(lag::sample);
+        sampler.start();
+        double masterTps = sysbench("run", DURATION);
+        lag.stop = true;
+        sampler.join();
+        awaitCaughtUp();
+
+        Catchup serial = catchup(0);
+        Catchup parallel = catchup(4);
+        long rss = rssMb();
+
+        System.out.printf(Locale.ROOT, "%nTantalum vs native MariaDB replication (sysbench oltp_write_only %sx%s, %s threads,"
+                + " %ds per load)%n", TABLES, TABLE_SIZE, THREADS, DURATION);
+        System.out.printf(Locale.ROOT, "%-34s %12s %12s %8s%n", "figure", "native", "tantalum", "ratio");
+        System.out.printf(Locale.ROOT, "%-34s %12.0f %12.0f %8.2f%n", "catch-up tx/s (native serial)", serial.nativeRate,
+                serial.tantalumRate, serial.tantalumRate / serial.nativeRate);
+        System.out.printf(Locale.ROOT, "%-34s %12.0f %12.0f %8.2f%n", "catch-up tx/s (native 4 threads)",
+                parallel.nativeRate, parallel.tantalumRate, parallel.tantalumRate / parallel.nativeRate);
+        System.out.printf(Locale.ROOT, "%-34s %12.0f %12.0f %8s%n", "live lag p50 ms", lag.p(0, 50), lag.p(1, 50), "");
+        System.out.printf(Locale.ROOT, "%-34s %12.0f %12.0f %8s%n", "live lag p99 ms", lag.p(0, 99), lag.p(1, 99), "");
+        System.out.printf(Locale.ROOT, "%-34s %12.0f %12.0f %8s%n", "live lag max ms", lag.p(0, 100), lag.p(1, 100), "");
+        System.out.printf(Locale.ROOT, "%-34s %12.0f%n", "master tps during live load", masterTps);
+        System.out.printf(Locale.ROOT, "%-34s %12s %12.2f%n", "replicator CPU s per 1000 tx", "",
+                serial.cpuSecondsPer1000);
+        System.out.printf(Locale.ROOT, "%-34s %12s %12d%n", "replicator RSS MiB (slave)", "", rss);
+        System.out.printf(Locale.ROOT, "figure native_serial_tps=%.0f tantalum_serial_tps=%.0f native_parallel4_tps=%.0f"
+                + " tantalum_parallel_run_tps=%.0f native_lag_p99_ms=%.0f master_tps=%.0f%n", serial.nativeRate,
+                serial.tantalumRate, parallel.nativeRate, parallel.tantalumRate, lag.p(0, 99), masterTps);
+        System.out.printf(Locale.ROOT, "RESULT catchup_ratio_serial=%.2f catchup_ratio_parallel4=%.2f live_lag_p99_ms=%.0f"
+                + " replicator_rss_mb=%d%n", serial.tantalumRate / serial.nativeRate,
+                parallel.tantalumRate / parallel.nativeRate, lag.p(1, 99), rss);
+    }
+
+    record Catchup(double nativeRate, double tantalumRate, double cpuSecondsPer1000) {}
+
+    /** Both slaves stopped during a load; then each catches up alone, native first. */
+    static Catchup catchup(int nativeThreads) throws Exception {
+        exec(n, "STOP SLAVE", "SET GLOBAL slave_parallel_threads=" + nativeThreads);
+        admin(t).post("offline");
+        sysbench("run", DURATION);
+        long target = seq(m);
+        long nFrom = nativeSeq();
+        long start = System.nanoTime();
+        exec(n, "START SLAVE");
+        while (nativeSeq() < target) {
+            Thread.sleep(20);
+        }
+        double nativeRate = (target - nFrom) / ((System.nanoTime() - start) / 1e9);
+        long tFrom = tantalumSeq();
+        long cpu0 = cpuTicks();
+        start = System.nanoTime();
+        admin(t).post("online");
+        while (tantalumSeq() < target) {
+            Thread.sleep(20);
+        }
+        double tantalumRate = (target - tFrom) / ((System.nanoTime() - start) / 1e9);
+        double cpu = (cpuTicks() - cpu0) / 100.0;
+        return new Catchup(nativeRate, tantalumRate, cpu * 1000 / Math.max(1, target - tFrom));
+    }
+
+    /** Lag of each slave (0 native, 1 Tantalum): how long ago the master committed the oldest transaction it lacks. */
+    static final class Lag {
+        volatile boolean stop;
+        final List<long[]> master = new ArrayList<>();
+        final List<List<Double>> lags = List.of(new ArrayList<>(), new ArrayList<>());
+
+        void sample() {
+            try (Connection cm = connect(m); Connection cn = connect(n); Connection ct = connect(t)) {
+                while (!stop) {
+                    long now = System.currentTimeMillis();
+                    master.add(new long[] {now, seq(cm)});
+                    lags.get(0).add(lagOf(seq(cn, "SELECT @@gtid_slave_pos"), now));
+                    lags.get(1).add(lagOf(appliedGtidSeq(ct), now));
+                    Thread.sleep(100);
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        double lagOf(long applied, long now) {
+            for (long[] s : master) {
+                if (s[1] > applied) {
+                    return now - s[0];
+                }
+            }
+            return 0;
+        }
+
+        double p(int which, int pct) {
+            List<Double> l = new ArrayList<>(lags.get(which));
+            Collections.sort(l);
+            return l.isEmpty() ? 0 : l.get(Math.min(l.size() - 1, (int) Math.ceil(pct / 100.0 * l.size()) - 1 < 0 ? 0
+                    : (int) Math.ceil(pct / 100.0 * l.size()) - 1));
+        }
+    }
+
+    static double sysbench(String cmd, int seconds) throws Exception {
+        List<String> c = new ArrayList<>(List.of("sysbench", "oltp_write_only", "--db-driver=mysql", "--mysql-host="
+                + m.address(), "--mysql-port=3306", "--mysql-user=app", "--mysql-password=secret", "--mysql-db=sbtest",
+                "--tables=" + TABLES, "--table-size=" + TABLE_SIZE, "--threads=" + THREADS));
+        if (seconds > 0) {
+            c.add("--time=" + seconds);
+            c.add("--report-interval=0");
+        }
+        c.add(cmd);
+        Process p = new ProcessBuilder(c).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("sysbench " + cmd + " failed:\n" + out);
+        }
+        for (String line : out.split("\n")) {
+            if (line.trim().startsWith("transactions:")) {
+                return Double.parseDouble(line.replaceAll(".*\\(([0-9.]+) per sec.*", "$1"));
+            }
+        }
+        return 0;
+    }
+
+    static void awaitCaughtUp() throws Exception {
+        long target = seq(m);
+        while (nativeSeq() < target || tantalumSeq() < target) {
+            Thread.sleep(100);
+        }
+    }
+
+    static Connection connect(SandboxLayout.Host h) throws SQLException {
+        return DriverManager.getConnection("jdbc:mariadb://" + h.address() + ":3306/", "tungsten", "secret");
+    }
+
+    static String query(SandboxLayout.Host h, String sql) throws SQLException {
+        try (Connection c = connect(h); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    static void exec(SandboxLayout.Host h, String... sql) throws SQLException {
+        try (Connection c = connect(h); Statement s = c.createStatement()) {
+            for (String q : sql) {
+                s.execute(q);
+            }
+        }
+    }
+
+    static long gtidSeq(String gtid) {
+        if (gtid == null || gtid.isBlank()) {
+            return 0;
+        }
+        String first = gtid.split(",")[0].trim();
+        return Long.parseLong(first.substring(first.lastIndexOf('-') + 1));
+    }
+
+    static long seq(SandboxLayout.Host h) throws SQLException {
+        return gtidSeq(query(h, "SELECT @@gtid_binlog_pos"));
+    }
+
+    static long seq(Connection c) throws SQLException {
+        return seq(c, "SELECT @@gtid_binlog_pos");
+    }
+
+    static long seq(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return gtidSeq(rs.getString(1));
+        }
+    }
+
+    static long nativeSeq() throws SQLException {
+        return gtidSeq(query(n, "SELECT @@gtid_slave_pos"));
+    }
+
+    static long appliedGtidSeq(Connection c) throws SQLException {
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT eventid FROM tantalum_alpha.trep_commit_seqno")) {
+            if (!rs.next()) {
+                return 0;
+            }
+            String e = rs.getString(1);
+            int i = e.indexOf("gtid=");
+            return i < 0 ? 0 : gtidSeq(e.substring(i + 5));
+        }
+    }
+
+    static long tantalumSeq() throws SQLException {
+        try (Connection c = connect(t)) {
+            return appliedGtidSeq(c);
+        }
+    }
+
+    static AdminClient admin(SandboxLayout.Host h) {
+        return sb.admin(h);
+    }
+
+    static long pid() {
+        return sb.replicatorProcess(t).orElseThrow().pid();
+    }
+
+    static long cpuTicks() throws Exception {
+        String[] f = Files.readString(Path.of("/proc/" + pid() + "/stat")).split(" ");
+        return Long.parseLong(f[13]) + Long.parseLong(f[14]);
+    }
+
+    static long rssMb() throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid() + "/status"))) {
+            if (line.startsWith("VmHWM:")) {
+                return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
+            }
+        }
+        return -1;
+    }
+}
