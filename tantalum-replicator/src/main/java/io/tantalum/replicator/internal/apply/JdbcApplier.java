@@ -30,6 +30,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class JdbcApplier {
     private static final Logger LOG = LoggerFactory.getLogger(JdbcApplier.class);
+    private static final int MAX_QUEUED_STATEMENTS = 1000;
+    private static final long MAX_QUEUED_BYTES = 8L << 20;
     private static final Set<Integer> DDL_ALREADY_DONE = Set.of(1050, 1051, 1007, 1008, 1060, 1091, 1061, 1146);
 
     /** Connection and batching settings. */
@@ -148,7 +150,7 @@ public final class JdbcApplier {
             while (true) {
                 if (stopRequested && (immediate || !midTxn)) {
                     if (!immediate && pendingTxns > 0) {
-                        commit(c, lastApplied);
+                        commit(c, rows, lastApplied);
                     } else {
                         c.rollback();
                     }
@@ -162,7 +164,7 @@ public final class JdbcApplier {
                 }
                 if (r == null) {
                     if (pendingTxns > 0 && !midTxn) {
-                        commit(c, lastApplied);
+                        commit(c, rows, lastApplied);
                         pendingTxns = 0;
                     }
                     continue;
@@ -172,7 +174,7 @@ public final class JdbcApplier {
                 }
                 ThlEvent e = r.decode();
                 if (pendingTxns > 0 && hasStatement(e)) {
-                    commit(c, lastApplied);
+                    commit(c, rows, lastApplied);
                     pendingTxns = 0;
                 }
                 if (options.skipSeqnos().contains(e.seqno())) {
@@ -192,7 +194,7 @@ public final class JdbcApplier {
                     boolean stopHere = t != null && t.matches(e);
                     if (stopHere || pendingTxns >= options.blockSize() || hasStatement(e)
                             || System.currentTimeMillis() - blockStart >= options.blockMillis()) {
-                        commit(c, lastApplied);
+                        commit(c, rows, lastApplied);
                         pendingTxns = 0;
                     }
                     if (stopHere) {
@@ -203,7 +205,7 @@ public final class JdbcApplier {
                 }
             }
         } finally {
-            rows.close();
+            rows.discard();
         }
     }
 
@@ -216,8 +218,12 @@ public final class JdbcApplier {
         for (ThlEvent.Change ch : e.changes()) {
             try {
                 if (ch instanceof ThlEvent.RowChange rc) {
-                    rows.apply(rc);
+                    rows.apply(rc, new RowSql.Origin(e.seqno(), e.eventId(), describe(ch)));
+                    if (rows.pendingCount() >= MAX_QUEUED_STATEMENTS || rows.pendingBytes() >= MAX_QUEUED_BYTES) {
+                        rows.flush();
+                    }
                 } else if (ch instanceof ThlEvent.StatementChange sc) {
+                    rows.flush();
                     if (pendingTxns > 0) {
                         throw new IllegalStateException("statement inside an open block");
                     }
@@ -232,22 +238,49 @@ public final class JdbcApplier {
                     }
                 }
             } catch (SQLException ex) {
-                if (isConnectionLoss(ex)) {
-                    throw ex;
-                }
-                rollbackQuietly(c);
-                throw new ApplyException("Cannot apply seqno " + e.seqno() + " (event id " + e.eventId() + ") to "
-                        + describe(ch) + ": " + ex.getMessage() + " (error " + ex.getErrorCode() + ", SQLSTATE "
-                        + ex.getSQLState() + "). Nothing from this seqno on was applied. Fix the data on this"
-                        + " slave and run `trepctl online`, or skip this transaction with `trepctl online -skip-seqno "
-                        + e.seqno() + "`.", e.seqno(), e.eventId(), ex);
+                throw failure(c, rows, ex, new RowSql.Origin(e.seqno(), e.eventId(), describe(ch)));
             }
         }
     }
 
-    private static boolean isConnectionLoss(SQLException ex) {
-        String state = ex.getSQLState();
-        return state != null && state.startsWith("08");
+    /**
+     * Maps a failed statement to the error that stops the applier (rolling back the block), or
+     * returns the exception itself when the connection was lost (the applier reconnects).
+     */
+    private static SQLException failure(Connection c, RowSql rows, SQLException ex, RowSql.Origin where) {
+        SQLException cause = ex instanceof RowSql.BatchFailure bf && bf.getCause() instanceof SQLException s ? s : ex;
+        if (isConnectionLoss(ex)) {
+            rows.discard();
+            return new java.sql.SQLNonTransientConnectionException("connection lost: " + cause.getMessage(), "08000",
+                    cause);
+        }
+        RowSql.Origin o = ex instanceof RowSql.BatchFailure bf ? bf.origin() : where;
+        rows.discard();
+        rollbackQuietly(c);
+        throw new ApplyException("Cannot apply seqno " + o.seqno() + " (event id " + o.eventId() + ") to " + o.what()
+                + ": " + cause.getMessage() + " (error " + cause.getErrorCode() + ", SQLSTATE " + cause.getSQLState()
+                + "). Nothing from this seqno on was applied. Fix the data on this slave and run `trepctl online`, or"
+                + " skip this transaction with `trepctl online -skip-seqno " + o.seqno() + "`.", o.seqno(),
+                o.eventId(), cause);
+    }
+
+    /** True when the exception (or any cause, or a batch's next exception) says the connection is gone. */
+    private static boolean isConnectionLoss(Throwable ex) {
+        for (Throwable t = ex; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLNonTransientConnectionException
+                    || t instanceof java.sql.SQLTransientConnectionException) {
+                return true;
+            }
+            if (t instanceof SQLException s) {
+                if (s.getSQLState() != null && s.getSQLState().startsWith("08")) {
+                    return true;
+                }
+                if (s.getNextException() != null && s.getNextException() != t && isConnectionLoss(s.getNextException())) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private static String describe(ThlEvent.Change ch) {
@@ -258,7 +291,13 @@ public final class JdbcApplier {
         return "statement '" + (sql.length() > 120 ? sql.substring(0, 120) + "..." : sql) + "'";
     }
 
-    private void commit(Connection c, ThlEvent last) throws SQLException {
+    private void commit(Connection c, RowSql rows, ThlEvent last) throws SQLException {
+        try {
+            rows.flush();
+        } catch (SQLException ex) {
+            throw failure(c, rows, ex, new RowSql.Origin(last.seqno(), last.eventId(), "the block ending at seqno "
+                    + last.seqno()));
+        }
         AppliedPosition p = new AppliedPosition(last.seqno(), last.epoch(), last.eventId(), last.sourceId(),
                 last.sourceTstamp(), System.currentTimeMillis());
         catalog.write(c, p);

@@ -1,44 +1,25 @@
 package io.tantalum.replicator.internal.apply;
 
 import io.tantalum.thl.ThlEvent;
-import java.math.BigDecimal;
-import java.math.BigInteger;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.sql.Types;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
- * Applies THL row changes over one JDBC connection with prepared statements: multi-row INSERTs,
- * batched UPDATE and DELETE by primary key, or by every column with {@code <=>} and
- * {@code LIMIT 1} on a table without one. An UPDATE or DELETE that matches no row means the
- * slave diverged from the master and fails with {@link RowNotFoundException}. Not thread-safe:
- * one instance per applier connection.
+ * Applies THL row changes over one JDBC connection: multi-row INSERTs, UPDATE and DELETE by
+ * primary key, or by every column with {@code <=>} and {@code LIMIT 1} on a table without one.
+ * Statements are queued and sent as one JDBC batch per flush (a round trip per block rather than
+ * per row), with values written as exact literals ({@link SqlLiterals}). An UPDATE or DELETE that
+ * matches no row means the slave diverged and fails with {@link RowNotFoundException}. Not
+ * thread-safe: one instance per applier connection.
  */
 final class RowSql {
     private static final int FLOAT = 4;
-    private static final int BIT = 16;
     private static final int INSERT_ROWS_PER_STATEMENT = 200;
 
     private final Connection conn;
-    private final Map<String, PreparedStatement> cache = new LinkedHashMap<>(64, 0.75f, true) {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, PreparedStatement> e) {
-            if (size() > 256) {
-                close(e.getValue());
-                return true;
-            }
-            return false;
-        }
-    };
-
     /** An UPDATE or DELETE found no row to change. */
     static final class RowNotFoundException extends SQLException {
         private static final long serialVersionUID = 1L;
@@ -52,11 +33,88 @@ final class RowSql {
         this.conn = conn;
     }
 
-    void apply(ThlEvent.RowChange rc) throws SQLException {
+    /** Where a queued statement comes from, for error messages. */
+    record Origin(long seqno, String eventId, String what) {}
+
+    /** A queued statement failed (or matched no row); carries its origin. */
+    static final class BatchFailure extends SQLException {
+        private static final long serialVersionUID = 1L;
+        private final transient Origin origin;
+
+        BatchFailure(Origin origin, SQLException cause) {
+            super(cause.getMessage(), cause.getSQLState(), cause.getErrorCode(), cause);
+            this.origin = origin;
+        }
+
+        Origin origin() {
+            return origin;
+        }
+    }
+
+    private final java.util.List<String> pending = new ArrayList<>();
+    private final java.util.List<Origin> origins = new ArrayList<>();
+    private final java.util.List<Boolean> mustMatch = new ArrayList<>();
+    private long pendingBytes;
+
+    /**
+     * Queues the SQL of a row change; {@link #flush} sends everything queued in one batch (one
+     * round trip instead of one per statement).
+     */
+    void apply(ThlEvent.RowChange rc, Origin origin) {
         switch (rc.action()) {
-            case INSERT -> insert(rc);
-            case UPDATE -> updateOrDelete(rc, true);
-            case DELETE -> updateOrDelete(rc, false);
+            case INSERT -> insert(rc, origin);
+            case UPDATE -> updateOrDelete(rc, true, origin);
+            case DELETE -> updateOrDelete(rc, false, origin);
+        }
+    }
+
+    int pendingCount() {
+        return pending.size();
+    }
+
+    long pendingBytes() {
+        return pendingBytes;
+    }
+
+    private void queue(String sql, Origin origin, boolean match) {
+        pending.add(sql);
+        origins.add(origin);
+        mustMatch.add(match);
+        pendingBytes += sql.length();
+    }
+
+    /** Executes every queued statement; an UPDATE or DELETE that matched no row is a failure. */
+    void flush() throws SQLException {
+        if (pending.isEmpty()) {
+            return;
+        }
+        try (Statement s = conn.createStatement()) {
+            for (String sql : pending) {
+                s.addBatch(sql);
+            }
+            int[] counts;
+            try {
+                counts = s.executeBatch();
+            } catch (java.sql.BatchUpdateException e) {
+                int[] done = e.getUpdateCounts();
+                int failed = 0;
+                while (done != null && failed < done.length && done[failed] != Statement.EXECUTE_FAILED) {
+                    failed++;
+                }
+                throw new BatchFailure(origins.get(Math.min(failed, origins.size() - 1)), e);
+            }
+            for (int i = 0; i < counts.length; i++) {
+                if (mustMatch.get(i) && counts[i] == 0) {
+                    Origin o = origins.get(i);
+                    throw new BatchFailure(o, new RowNotFoundException(o.what()
+                            + ": the slave's data differs from the master's"));
+                }
+            }
+        } finally {
+            pending.clear();
+            origins.clear();
+            mustMatch.clear();
+            pendingBytes = 0;
         }
     }
 
@@ -68,38 +126,28 @@ final class RowSql {
         return "`" + name.replace("`", "``") + "`";
     }
 
-    private void insert(ThlEvent.RowChange rc) throws SQLException {
+    private void insert(ThlEvent.RowChange rc, Origin origin) {
         List<Object[][]> rows = rc.rows();
         for (int start = 0; start < rows.size(); start += INSERT_ROWS_PER_STATEMENT) {
             int n = Math.min(INSERT_ROWS_PER_STATEMENT, rows.size() - start);
-            PreparedStatement ps = statement(insertSql(rc, n));
-            int p = 1;
+            StringBuilder sb = new StringBuilder("INSERT INTO ").append(table(rc)).append(" (");
+            for (int c = 0; c < rc.columns().size(); c++) {
+                sb.append(c == 0 ? "" : ",").append(quote(rc.columns().get(c).name()));
+            }
+            sb.append(") VALUES ");
             for (int i = start; i < start + n; i++) {
                 Object[] after = rows.get(i)[1];
+                sb.append(i == start ? "(" : ",(");
                 for (int c = 0; c < rc.columns().size(); c++) {
-                    bind(ps, p++, rc.columns().get(c), after[c]);
+                    sb.append(c == 0 ? "" : ",").append(SqlLiterals.of(rc.columns().get(c), after[c]));
                 }
+                sb.append(')');
             }
-            ps.executeUpdate();
+            queue(sb.toString(), origin, false);
         }
     }
 
-    private static String insertSql(ThlEvent.RowChange rc, int rows) {
-        StringBuilder sb = new StringBuilder("INSERT INTO ").append(table(rc)).append(" (");
-        StringBuilder one = new StringBuilder("(");
-        for (int c = 0; c < rc.columns().size(); c++) {
-            sb.append(c == 0 ? "" : ",").append(quote(rc.columns().get(c).name()));
-            one.append(c == 0 ? "?" : ",?");
-        }
-        one.append(')');
-        sb.append(") VALUES ");
-        for (int r = 0; r < rows; r++) {
-            sb.append(r == 0 ? "" : ",").append(one);
-        }
-        return sb.toString();
-    }
-
-    private void updateOrDelete(ThlEvent.RowChange rc, boolean update) throws SQLException {
+    private void updateOrDelete(ThlEvent.RowChange rc, boolean update, Origin origin) {
         List<ThlEvent.ColumnSpec> cols = rc.columns();
         List<Integer> keyCols = new ArrayList<>();
         for (int c = 0; c < cols.size(); c++) {
@@ -113,26 +161,30 @@ final class RowSql {
                 keyCols.add(c);
             }
         }
-        PreparedStatement ps = statement(updateOrDeleteSql(rc, update, keyCols, byKey));
         for (Object[][] row : rc.rows()) {
-            int p = 1;
+            StringBuilder sb = new StringBuilder(update ? "UPDATE " : "DELETE FROM ").append(table(rc));
             if (update) {
+                sb.append(" SET ");
                 for (int c = 0; c < cols.size(); c++) {
-                    bind(ps, p++, cols.get(c), row[1][c]);
+                    sb.append(c == 0 ? "" : ",").append(quote(cols.get(c).name())).append('=')
+                            .append(SqlLiterals.of(cols.get(c), row[1][c]));
                 }
             }
+            sb.append(" WHERE ");
+            boolean first = true;
             for (int c : keyCols) {
-                bind(ps, p++, cols.get(c), row[0][c]);
+                ThlEvent.ColumnSpec col = cols.get(c);
+                String lit = SqlLiterals.of(col, row[0][c]);
+                sb.append(first ? "" : " AND ").append(quote(col.name())).append(byKey ? "=" : "<=>")
+                        .append(col.type() == FLOAT ? "CAST(" + lit + " AS FLOAT)" : lit);
+                first = false;
             }
-            ps.addBatch();
-        }
-        int[] counts = ps.executeBatch();
-        for (int i = 0; i < counts.length; i++) {
-            if (counts[i] == 0) {
-                throw new RowNotFoundException((update ? "UPDATE" : "DELETE") + " on " + rc.schema() + "." + rc.table()
-                        + " matched no row on this slave for " + describeKey(rc, keyCols, rc.rows().get(i)[0])
-                        + ": the slave's data differs from the master's");
+            if (!byKey) {
+                sb.append(" LIMIT 1");
             }
+            queue(sb.toString(), new Origin(origin.seqno(), origin.eventId(), (update ? "UPDATE" : "DELETE") + " on "
+                    + rc.schema() + "." + rc.table() + " matched no row on this slave for "
+                    + describeKey(rc, keyCols, row[0])), true);
         }
     }
 
@@ -147,61 +199,6 @@ final class RowSql {
             }
         }
         return sb.toString();
-    }
-
-    private static String updateOrDeleteSql(ThlEvent.RowChange rc, boolean update, List<Integer> keyCols, boolean byKey) {
-        StringBuilder sb = new StringBuilder(update ? "UPDATE " : "DELETE FROM ").append(table(rc));
-        if (update) {
-            sb.append(" SET ");
-            for (int c = 0; c < rc.columns().size(); c++) {
-                sb.append(c == 0 ? "" : ",").append(quote(rc.columns().get(c).name())).append("=?");
-            }
-        }
-        sb.append(" WHERE ");
-        boolean first = true;
-        for (int c : keyCols) {
-            ThlEvent.ColumnSpec col = rc.columns().get(c);
-            sb.append(first ? "" : " AND ").append(quote(col.name()));
-            sb.append(byKey ? "=" : "<=>").append(col.type() == FLOAT ? "CAST(? AS FLOAT)" : "?");
-            first = false;
-        }
-        if (!byKey) {
-            sb.append(" LIMIT 1");
-        }
-        return sb.toString();
-    }
-
-    static void bind(PreparedStatement ps, int i, ThlEvent.ColumnSpec col, Object v) throws SQLException {
-        if (v == null) {
-            ps.setNull(i, Types.NULL);
-        } else if (v instanceof Long l) {
-            if (col.type() == BIT && l < 0) {
-                ps.setBigDecimal(i, new BigDecimal(new BigInteger(Long.toUnsignedString(l))));
-            } else {
-                ps.setLong(i, l);
-            }
-        } else if (v instanceof BigInteger bi) {
-            ps.setBigDecimal(i, new BigDecimal(bi));
-        } else if (v instanceof BigDecimal bd) {
-            ps.setBigDecimal(i, bd);
-        } else if (v instanceof Float f) {
-            ps.setFloat(i, f);
-        } else if (v instanceof Double d) {
-            ps.setDouble(i, d);
-        } else if (v instanceof byte[] b) {
-            ps.setBytes(i, b);
-        } else {
-            ps.setString(i, v.toString());
-        }
-    }
-
-    private PreparedStatement statement(String sql) throws SQLException {
-        PreparedStatement ps = cache.get(sql);
-        if (ps == null) {
-            ps = conn.prepareStatement(sql);
-            cache.put(sql, ps);
-        }
-        return ps;
     }
 
     void execute(ThlEvent.StatementChange sc) throws SQLException {
@@ -222,16 +219,11 @@ final class RowSql {
         }
     }
 
-    void close() {
-        cache.values().forEach(RowSql::close);
-        cache.clear();
-    }
-
-    private static void close(Statement s) {
-        try {
-            s.close();
-        } catch (SQLException e) {
-            // the connection is going away anyway
-        }
+    /** Drops anything queued (the transaction is being rolled back). */
+    void discard() {
+        pending.clear();
+        origins.clear();
+        mustMatch.clear();
+        pendingBytes = 0;
     }
 }
