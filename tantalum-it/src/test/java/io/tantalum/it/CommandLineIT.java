@@ -8,30 +8,22 @@ import java.sql.Connection;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** What operators see from trepctl, thl and tpm: output, JSON and exit codes. */
+@Sandboxed(hosts = 3)
 class CommandLineIT {
     static SandboxFixture sb;
     static final ObjectMapper JSON = new ObjectMapper();
 
     @BeforeAll
-    static void deploy() throws Exception {
-        sb = new SandboxFixture(3);
+    static void createData() throws Exception {
         try (Connection c = sb.app(1)) {
             Sql.exec(c, "CREATE DATABASE cli", "CREATE TABLE cli.t (id INT PRIMARY KEY, v VARCHAR(20))",
                     "INSERT INTO cli.t VALUES (1, 'x')");
         }
         sb.awaitCaughtUp(Duration.ofSeconds(60));
-    }
-
-    @AfterAll
-    static void destroy() {
-        if (sb != null) {
-            sb.close();
-        }
     }
 
     @Test

@@ -15,8 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,20 +22,9 @@ import org.junit.jupiter.api.Test;
  * reordered (ledger rows carry a unique transaction number and have no key, so a duplicate
  * apply would add a row; checksums compare every byte of every table across hosts).
  */
+@Sandboxed(hosts = 3, perTest = true)
 class CrashRecoveryIT {
-    SandboxFixture sb;
-
-    @BeforeEach
-    void deploy() {
-        sb = new SandboxFixture(3);
-    }
-
-    @AfterEach
-    void destroy() {
-        if (sb != null) {
-            sb.close();
-        }
-    }
+    static SandboxFixture sb;
 
     private WriteLoad load() {
         return new WriteLoad(() -> sb.app(1), "loadtest");

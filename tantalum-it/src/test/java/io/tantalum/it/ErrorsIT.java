@@ -14,17 +14,16 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Apply conflicts and THL corruption stop a slave at a known seqno with a clear error. */
+@Sandboxed(hosts = 3)
 class ErrorsIT {
     static SandboxFixture sb;
 
     @BeforeAll
-    static void deploy() {
-        sb = new SandboxFixture(3);
+    static void createData() {
         try (Connection c = sb.app(1)) {
             Sql.exec(c, "CREATE DATABASE errs", "CREATE TABLE errs.t (id INT PRIMARY KEY, v VARCHAR(20))",
                     "INSERT INTO errs.t VALUES (1, 'one')");
@@ -32,13 +31,6 @@ class ErrorsIT {
             throw new IllegalStateException(e);
         }
         sb.awaitCaughtUp(Duration.ofSeconds(60));
-    }
-
-    @AfterAll
-    static void destroy() {
-        if (sb != null) {
-            sb.close();
-        }
     }
 
     private static void awaitState(int k, String state) {

@@ -12,25 +12,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** tpm install per host from the INI file, tpm update restarting only what changed, and configuration errors. */
+@Sandboxed(hosts = 3)
 class IniInstallIT {
     static SandboxFixture sb;
-
-    @BeforeAll
-    static void deploy() {
-        sb = new SandboxFixture(3);
-    }
-
-    @AfterAll
-    static void destroy() {
-        if (sb != null) {
-            sb.close();
-        }
-    }
 
     private static void ok(SandboxFixture.CliResult r) {
         assertThat(r.exitCode()).as(r.all()).isZero();

@@ -7,28 +7,20 @@ import io.tantalum.testkit.Sql;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** trepctl's maintenance commands and tpm validate, with their errors, against a real sandbox. */
+@Sandboxed(hosts = 3)
 class OperatorCommandsIT {
     static SandboxFixture sb;
 
     @BeforeAll
-    static void deploy() throws Exception {
-        sb = new SandboxFixture(3);
+    static void createData() throws Exception {
         try (Connection c = sb.app(1)) {
             Sql.exec(c, "CREATE DATABASE ops", "CREATE TABLE ops.t (id INT PRIMARY KEY AUTO_INCREMENT, v INT)");
         }
         sb.awaitCaughtUp(Duration.ofSeconds(60));
-    }
-
-    @AfterAll
-    static void destroy() {
-        if (sb != null) {
-            sb.close();
-        }
     }
 
     private static void write(int n) throws Exception {

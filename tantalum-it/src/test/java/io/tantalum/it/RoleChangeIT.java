@@ -8,29 +8,21 @@ import io.tantalum.testkit.Sql;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Role changes that must be refused, and say why. */
+@Sandboxed(hosts = 3, perTest = true)
 class RoleChangeIT {
-    SandboxFixture sb;
+    static SandboxFixture sb;
 
     @BeforeEach
-    void deploy() throws Exception {
-        sb = new SandboxFixture(3);
+    void createData() throws Exception {
         try (Connection c = sb.app(1)) {
             Sql.exec(c, "CREATE DATABASE roles", "CREATE TABLE roles.t (id INT PRIMARY KEY, v VARCHAR(20))",
                     "INSERT INTO roles.t VALUES (1, 'one')");
         }
         sb.awaitCaughtUp(Duration.ofSeconds(60));
-    }
-
-    @AfterEach
-    void destroy() {
-        if (sb != null) {
-            sb.close();
-        }
     }
 
     private void ok(SandboxFixture.CliResult r) {

@@ -7,8 +7,6 @@ import io.tantalum.testkit.WriteLoad;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,20 +15,9 @@ import org.junit.jupiter.api.Test;
  * are those of the procedure's table; at the end every host holds the same data and every write
  * the client saw acknowledged.
  */
+@Sandboxed(hosts = 3)
 class RollingMaintenanceIT {
     static SandboxFixture sb;
-
-    @BeforeAll
-    static void deploy() {
-        sb = new SandboxFixture(3);
-    }
-
-    @AfterAll
-    static void destroy() {
-        if (sb != null) {
-            sb.close();
-        }
-    }
 
     /** A connection to the host whose replicator is the ONLINE master, as an application would find it. */
     private static Connection currentMaster() {

@@ -7,17 +7,16 @@ import io.tantalum.testkit.Sql;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** thl purge: offline only, from either end, never a gap, warns about hosts that still need events. */
+@Sandboxed(hosts = 3)
 class ThlPurgeIT {
     static SandboxFixture sb;
 
     @BeforeAll
-    static void deploy() throws Exception {
-        sb = new SandboxFixture(3);
+    static void createData() throws Exception {
         try (Connection c = sb.app(1)) {
             Sql.exec(c, "CREATE DATABASE p", "CREATE TABLE p.t (id INT PRIMARY KEY)");
             for (int i = 0; i < 20; i++) {
@@ -25,13 +24,6 @@ class ThlPurgeIT {
             }
         }
         sb.awaitCaughtUp(Duration.ofSeconds(60));
-    }
-
-    @AfterAll
-    static void destroy() {
-        if (sb != null) {
-            sb.close();
-        }
     }
 
     private static Map<?, ?> info(String host) throws Exception {

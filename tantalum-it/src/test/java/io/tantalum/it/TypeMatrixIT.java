@@ -6,8 +6,6 @@ import io.tantalum.testkit.Sql;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -15,20 +13,9 @@ import org.junit.jupiter.api.Test;
  * multi-table transactions, a 200,000-row transaction and DDL replicate bit-exactly: per-table
  * checksums are equal on every host.
  */
+@Sandboxed(hosts = 3)
 class TypeMatrixIT {
     static SandboxFixture sb;
-
-    @BeforeAll
-    static void deploy() {
-        sb = new SandboxFixture(3);
-    }
-
-    @AfterAll
-    static void destroy() {
-        if (sb != null) {
-            sb.close();
-        }
-    }
 
     @Test
     void everyColumnTypeRoundTripsExactly() throws Exception {

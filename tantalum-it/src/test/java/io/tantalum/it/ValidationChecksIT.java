@@ -10,25 +10,12 @@ import java.net.ServerSocket;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Each tpm validate check made to fail on purpose against real hosts, then passing after the fix. */
+@Sandboxed(hosts = 3)
 class ValidationChecksIT {
     static SandboxFixture sb;
-
-    @BeforeAll
-    static void deploy() {
-        sb = new SandboxFixture(3);
-    }
-
-    @AfterAll
-    static void destroy() {
-        if (sb != null) {
-            sb.close();
-        }
-    }
 
     private static void passes() {
         SandboxFixture.CliResult r = sb.tpm("validate");
