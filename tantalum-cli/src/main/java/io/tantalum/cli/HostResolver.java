@@ -13,8 +13,8 @@ import java.util.Optional;
  * {@code host2}), then DNS. Without {@code -host}, the sandbox's first host, else this machine.
  */
 public final class HostResolver {
-    /** Where a host's replicator listens and where its files are. */
-    public record Target(String name, String address, int adminPort, Optional<Path> home) {}
+    /** Where a host's replicator listens. */
+    public record Target(String name, String address, int adminPort) {}
 
     private HostResolver() {}
 
@@ -28,14 +28,13 @@ public final class HostResolver {
             SandboxLayout l = sb.get();
             Optional<SandboxLayout.Host> h = host == null ? Optional.of(l.hosts().get(0)) : l.host(host);
             if (h.isPresent()) {
-                return new Target(h.get().name(), h.get().address(), port != null ? port : h.get().adminPort(),
-                        Optional.of(h.get().homePath()));
+                return new Target(h.get().name(), h.get().address(), port != null ? port : h.get().adminPort());
             }
         }
         String name = host == null ? "localhost" : host;
         try {
             InetAddress a = InetAddress.getByName(name);
-            return new Target(name, a.getHostAddress(), port != null ? port : 10000, Optional.empty());
+            return new Target(name, a.getHostAddress(), port != null ? port : 10000);
         } catch (UnknownHostException e) {
             String known = sb.map(l -> " The sandbox in " + l.directory() + " has hosts "
                     + String.join(", ", l.hosts().stream().map(SandboxLayout.Host::name).toList()) + ".").orElse(

@@ -4,23 +4,24 @@ import io.tantalum.cli.config.IniLocator;
 import io.tantalum.cli.config.TantalumConfig;
 import io.tantalum.cli.install.Installer;
 import io.tantalum.cli.validate.Facts;
+import io.tantalum.cli.validate.Finding;
+import io.tantalum.cli.validate.HostFacts;
 import io.tantalum.cli.validate.Validator;
 import io.tantalum.common.ErrorCode;
 import io.tantalum.common.TantalumException;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.function.BiConsumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code tpm install|start|stop|status|update}: the INI configuration applied on this machine's hosts. */
+/** {@code tpm validate|install|start|stop|status|update}: the INI configuration applied to its hosts. */
 final class TpmHostCommands {
     private TpmHostCommands() {}
 
@@ -45,12 +46,7 @@ final class TpmHostCommands {
                 }
                 return List.of(host);
             }
-            List<String> local = new ArrayList<>();
-            for (String m : c.allMembers()) {
-                if (isLocal(c.address(m))) {
-                    local.add(m);
-                }
-            }
+            List<String> local = c.allMembers().stream().filter(m -> Facts.isLocal(c.address(m))).toList();
             if (local.isEmpty()) {
                 throw new TantalumException(ErrorCode.INVALID_ARGUMENT, "No member of " + c.file() + " has its address"
                         + " on this machine: name the host with --host");
@@ -58,13 +54,62 @@ final class TpmHostCommands {
             return local;
         }
 
-        static boolean isLocal(String address) {
-            try (ServerSocket s = new ServerSocket()) {
-                s.bind(new InetSocketAddress(InetAddress.getByName(address), 0));
-                return true;
-            } catch (IOException e) {
-                return false;
+        /** Runs {@code action} for each host this command works on. */
+        void eachHost(BiConsumer<Installer, String> action) {
+            TantalumConfig c = config();
+            Installer installer = new Installer(c);
+            for (String h : hosts(c)) {
+                action.accept(installer, h);
             }
+        }
+    }
+
+    /** Gathers facts on the hosts and runs the validation catalogue over them. */
+    static Validator.Report validate(Installer installer, List<String> hosts, Set<String> skip) {
+        List<HostFacts> facts = new ArrayList<>();
+        for (String h : hosts) {
+            facts.add(Facts.gather(installer, h));
+        }
+        return Validator.run(facts, skip);
+    }
+
+    static void print(Validator.Report r, boolean verbose) {
+        for (Finding f : r.findings()) {
+            if (verbose || f.level() != Finding.Level.INFO) {
+                System.out.println(f.line());
+            }
+        }
+        System.out.println(r.summary());
+    }
+
+    @Command(name = "validate", description = "Check every member of the INI configuration (or --host); print"
+            + " ERROR/WARN lines and a summary. Exit code 0: passed, 1: warnings only, 2: errors.")
+    static final class Validate extends HostCommand implements Callable<Integer> {
+        @Option(names = "--json", description = "Print JSON.")
+        boolean json;
+
+        @Option(names = "--verbose", description = "Also print the checks that passed.")
+        boolean verbose;
+
+        @Option(names = "--skip-validation-check", split = ",", description = "Skip these checks (names in"
+                + " parentheses at the end of each line).")
+        Set<String> skip = new HashSet<>();
+
+        @Override
+        public Integer call() throws Exception {
+            TantalumConfig c = config();
+            Validator.Report r = validate(new Installer(c), host != null ? hosts(c) : c.allMembers(), skip);
+            if (json) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("findings", r.findings());
+                m.put("errors", r.count(Finding.Level.ERROR));
+                m.put("warnings", r.count(Finding.Level.WARN));
+                m.put("summary", r.summary());
+                JsonOption.print(m);
+            } else {
+                print(r, verbose);
+            }
+            return r.exitCode();
         }
     }
 
@@ -72,23 +117,21 @@ final class TpmHostCommands {
             + " start the replicators of this machine's hosts.")
     static final class Install extends HostCommand implements Callable<Integer> {
         @Option(names = "--skip-validation-check", split = ",", description = "Skip these validation checks.")
-        Set<String> skip = new java.util.HashSet<>();
+        Set<String> skip = new HashSet<>();
 
         @Override
         public Integer call() {
-            TantalumConfig c = config();
-            Installer installer = new Installer(c);
-            for (String h : hosts(c)) {
-                Validator.Report r = Validator.run(List.of(Facts.gather(installer, h)), skip);
-                r.findings().stream().filter(f -> f.level() != io.tantalum.cli.validate.Finding.Level.INFO)
-                        .forEach(f -> System.out.println(f.line()));
+            eachHost((installer, h) -> {
+                Validator.Report r = validate(installer, List.of(h), skip);
                 if (r.exitCode() == 2) {
-                    System.out.println(r.summary());
+                    print(r, false);
                     throw new TantalumException(ErrorCode.FAILED_PRECONDITION, h + ": validation failed; nothing was"
                             + " installed. Fix the ERROR lines above and run tpm install again.");
                 }
+                r.findings().stream().filter(f -> f.level() == Finding.Level.WARN)
+                        .forEach(f -> System.out.println(f.line()));
                 installer.install(h, System.out);
-            }
+            });
             return 0;
         }
     }
@@ -97,10 +140,7 @@ final class TpmHostCommands {
     static final class Start extends HostCommand implements Callable<Integer> {
         @Override
         public Integer call() {
-            TantalumConfig c = config();
-            for (String h : hosts(c)) {
-                new Installer(c).start(h, System.out);
-            }
+            eachHost((installer, h) -> installer.start(h, System.out));
             return 0;
         }
     }
@@ -109,10 +149,7 @@ final class TpmHostCommands {
     static final class Stop extends HostCommand implements Callable<Integer> {
         @Override
         public Integer call() {
-            TantalumConfig c = config();
-            for (String h : hosts(c)) {
-                new Installer(c).stop(h, System.out);
-            }
+            eachHost((installer, h) -> installer.stop(h, System.out));
             return 0;
         }
     }
@@ -124,11 +161,8 @@ final class TpmHostCommands {
 
         @Override
         public Integer call() throws Exception {
-            TantalumConfig c = config();
             List<Map<String, Object>> all = new ArrayList<>();
-            for (String h : hosts(c)) {
-                all.addAll(new Installer(c).status(h));
-            }
+            eachHost((installer, h) -> all.addAll(installer.status(h)));
             if (json) {
                 JsonOption.print(all);
                 return 0;
@@ -148,12 +182,9 @@ final class TpmHostCommands {
     static final class Update extends HostCommand implements Callable<Integer> {
         @Override
         public Integer call() {
-            TantalumConfig c = config();
-            int restarted = 0;
-            for (String h : hosts(c)) {
-                restarted += new Installer(c).update(h, System.out).size();
-            }
-            System.out.println(restarted + " replicator(s) restarted");
+            int[] restarted = {0};
+            eachHost((installer, h) -> restarted[0] += installer.update(h, System.out).size());
+            System.out.println(restarted[0] + " replicator(s) restarted");
             return 0;
         }
     }

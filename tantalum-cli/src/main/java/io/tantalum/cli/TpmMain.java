@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 
 /** {@code tpm}: installs and runs dataservices; here, the local sandbox. */
 @Command(name = "tpm", mixinStandardHelpOptions = true, version = "tpm 0.1.0",
-        description = "Tantalum package manager.", subcommands = {TpmMain.SandboxCmd.class, TpmMain.Validate.class, TpmMain.Docs.class,
+        description = "Tantalum package manager.", subcommands = {TpmMain.SandboxCmd.class, TpmHostCommands.Validate.class, TpmMain.Docs.class,
             TpmHostCommands.Install.class, TpmHostCommands.Start.class, TpmHostCommands.Stop.class,
             TpmHostCommands.Status.class, TpmHostCommands.Update.class})
 public final class TpmMain {
@@ -32,54 +32,6 @@ public final class TpmMain {
             }
             System.out.print(io.tantalum.cli.config.ConfigDocs.markdown());
             return 0;
-        }
-    }
-
-    @Command(name = "validate", description = "Check every host of the INI configuration; print ERROR/WARN lines"
-            + " and a summary. Exit code 0: passed, 1: warnings only, 2: errors.")
-    static final class Validate implements Callable<Integer> {
-        @Option(names = "--ini", description = "INI file (default: $TANTALUM_INI, the sandbox's, /etc/tantalum/tantalum.ini).")
-        Path ini;
-
-        @Option(names = "--host", description = "Only this host.")
-        String host;
-
-        @Option(names = "--json", description = "Print JSON.")
-        boolean json;
-
-        @Option(names = "--verbose", description = "Also print the checks that passed.")
-        boolean verbose;
-
-        @Option(names = "--skip-validation-check", split = ",", description = "Skip these checks (names in"
-                + " parentheses at the end of each line).")
-        java.util.Set<String> skip = new java.util.HashSet<>();
-
-        @Override
-        public Integer call() throws Exception {
-            io.tantalum.cli.config.TantalumConfig c = io.tantalum.cli.config.TantalumConfig.load(
-                    io.tantalum.cli.config.IniLocator.find(ini));
-            io.tantalum.cli.install.Installer installer = new io.tantalum.cli.install.Installer(c);
-            java.util.List<io.tantalum.cli.validate.HostFacts> facts = new java.util.ArrayList<>();
-            for (String h : host != null ? java.util.List.of(host) : c.allMembers()) {
-                facts.add(io.tantalum.cli.validate.Facts.gather(installer, h));
-            }
-            io.tantalum.cli.validate.Validator.Report r = io.tantalum.cli.validate.Validator.run(facts, skip);
-            if (json) {
-                Map<String, Object> m = new java.util.LinkedHashMap<>();
-                m.put("findings", r.findings());
-                m.put("errors", r.count(io.tantalum.cli.validate.Finding.Level.ERROR));
-                m.put("warnings", r.count(io.tantalum.cli.validate.Finding.Level.WARN));
-                m.put("summary", r.summary());
-                System.out.println(TrepctlMain.JSON.writeValueAsString(m));
-                return r.exitCode();
-            }
-            for (io.tantalum.cli.validate.Finding f : r.findings()) {
-                if (verbose || f.level() != io.tantalum.cli.validate.Finding.Level.INFO) {
-                    System.out.println(f.line());
-                }
-            }
-            System.out.println(r.summary());
-            return r.exitCode();
         }
     }
 

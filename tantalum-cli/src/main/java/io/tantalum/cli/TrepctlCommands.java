@@ -14,7 +14,6 @@ import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -103,12 +102,6 @@ final class TrepctlCommands {
         String query() {
             return point("at", seqno, event, heartbeat, time);
         }
-    }
-
-    static Map<String, Object> strings(Map<?, ?> m) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        m.forEach((k, v) -> out.put(String.valueOf(k), v));
-        return out;
     }
 
     /** Asks for confirmation on the terminal unless {@code -y} was given. */

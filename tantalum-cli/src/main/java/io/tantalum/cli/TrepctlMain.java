@@ -74,26 +74,14 @@ public final class TrepctlMain {
 
         @Override
         public Integer call() throws Exception {
-            if (name != null) {
-                Object section = parent.client().get("status?name=" + name);
-                if (json.enabled()) {
-                    JsonOption.print(section);
-                } else {
-                    System.out.println("Processing status command (" + name + ")...");
-                    System.out.print(section instanceof Map<?, ?> m ? Cli.aligned(TrepctlCommands.strings(m))
-                            : section + "\n");
-                    System.out.println("Finished status command...");
-                }
-                return 0;
-            }
-            Map<String, Object> st = parent.client().get("status");
+            Map<String, Object> st = parent.client().get(name == null ? "status" : "status?name=" + name);
             if (json.enabled()) {
                 JsonOption.print(st);
-            } else {
-                System.out.println("Processing status command...");
-                System.out.print(Cli.aligned(new TreeMap<>(st)));
-                System.out.println("Finished status command...");
+                return 0;
             }
+            System.out.println("Processing status command" + (name == null ? "" : " (" + name + ")") + "...");
+            System.out.print(Cli.aligned(name == null ? new TreeMap<>(st) : st));
+            System.out.println("Finished status command...");
             return 0;
         }
     }

@@ -6,7 +6,6 @@ import io.tantalum.common.Threads;
 import io.tantalum.replicator.internal.MasterPipeline;
 import io.tantalum.replicator.internal.Pipeline;
 import io.tantalum.replicator.internal.PipelineListener;
-import io.tantalum.replicator.internal.RoleStore;
 import io.tantalum.replicator.internal.SlavePipeline;
 import io.tantalum.thl.ThlEvent;
 import io.tantalum.thl.ThlLog;
@@ -51,7 +50,7 @@ public final class Replicator implements AutoCloseable {
 
     public Replicator(ReplicatorSettings settings) {
         this.settings = settings;
-        this.roleStore = new RoleStore(settings);
+        this.roleStore = new RoleStore(settings.thlDirectory());
         this.role = roleStore.load(settings);
     }
 
@@ -340,8 +339,7 @@ public final class Replicator implements AutoCloseable {
         MDC.put("host", settings.host());
         for (long tick = 1; state != ReplicatorState.END && Threads.sleep(1000); tick++) {
             Pipeline p = pipeline;
-            Pipeline.Applied a = p == null ? null : p.applied();
-            rate.add(System.currentTimeMillis(), a == null ? -1 : a.seqno());
+            rate.add(System.currentTimeMillis(), p == null ? -1 : p.appliedSeqno());
             if (p != null && tick % 30 == 0) {
                 retention(p);
             }

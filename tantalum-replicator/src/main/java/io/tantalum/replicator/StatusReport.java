@@ -1,7 +1,6 @@
 package io.tantalum.replicator;
 
 import io.tantalum.replicator.internal.Pipeline;
-import io.tantalum.replicator.internal.RoleStore;
 import io.tantalum.replicator.internal.SlavePipeline;
 import io.tantalum.replicator.internal.apply.ApplyException;
 import io.tantalum.thl.ThlLog;
@@ -25,7 +24,8 @@ final class StatusReport {
         Pipeline p = in.pipeline();
         ThlLog log = p == null ? null : p.log();
         ThlRecord lastRecord = log == null ? null : log.lastRecord();
-        Pipeline.Applied a = p != null && p.applied() != null ? p.applied() : in.lastApplied();
+        Pipeline.Applied current = p == null ? null : p.applied();
+        Pipeline.Applied a = current != null ? current : in.lastApplied();
         if (a == null && p == null && !master) {
             var pos = SlavePipeline.readApplied(s);
             a = new Pipeline.Applied(pos.seqno(), pos.seqno() < 0 ? "NONE" : pos.eventId(), pos.sourceTstamp(),

@@ -68,23 +68,10 @@ public final class ThlInspector {
         }
     }
 
+    /** The base seqno in a segment file's header (checked: magic and format version). */
     public static long baseSeqno(Path file) {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            java.nio.ByteBuffer h = java.nio.ByteBuffer.allocate(ThlLog.FILE_HEADER);
-            while (h.hasRemaining() && ch.read(h) >= 0) {
-                // fill
-            }
-            h.flip();
-            if (h.remaining() < ThlLog.FILE_HEADER) {
-                throw ThlLog.corrupt(file, 0, -1, "the file header is cut short");
-            }
-            byte[] magic = new byte[ThlLog.MAGIC.length];
-            h.get(magic);
-            if (!java.util.Arrays.equals(magic, ThlLog.MAGIC)) {
-                throw ThlLog.corrupt(file, 0, -1, "it does not start with the THL magic bytes");
-            }
-            h.getInt();
-            return h.getLong();
+        try {
+            return ThlLog.readHeader(file);
         } catch (IOException e) {
             throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot read " + file + ": " + e, e);
         }

@@ -143,7 +143,7 @@ public final class ThlLog implements Closeable {
         durable = new Durable(0, 0, -1, 0, true);
     }
 
-    private static long readHeader(Path p) throws IOException {
+    static long readHeader(Path p) throws IOException {
         try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
             ByteBuffer h = ByteBuffer.allocate(FILE_HEADER);
             while (h.hasRemaining() && ch.read(h) >= 0) {
@@ -416,15 +416,6 @@ public final class ThlLog implements Closeable {
 
     Object durableMonitor() {
         return durableMonitor;
-    }
-
-    /** Lists the segments with the seqno range each holds (scans every record header). */
-    public List<String> describeSegments() {
-        List<String> lines = new ArrayList<>();
-        for (Segment s : segments()) {
-            lines.add(s.path().getFileName() + " baseSeqno=" + s.baseSeqno() + " bytes=" + s.path().toFile().length());
-        }
-        return lines;
     }
 
     @Override

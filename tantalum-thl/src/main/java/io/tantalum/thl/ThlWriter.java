@@ -72,21 +72,23 @@ public final class ThlWriter implements Closeable {
                 batch.add(first);
                 queue.drainTo(batch, maxBatch - 1);
                 boolean stop = false;
+                int appended = 0;
                 for (ThlRecord r : batch) {
                     if (r == POISON) {
                         stop = true;
                         break;
                     }
                     log.append(r);
+                    appended++;
                 }
                 long start = System.nanoTime();
                 log.sync();
                 long ms = (System.nanoTime() - start) / 1_000_000L;
                 if (ms > SLOW_FSYNC_MS) {
-                    LOG.warn("slow THL fsync took {}ms for {} records dir={}", ms, batch.size(), log.directory());
+                    LOG.warn("slow THL fsync took {}ms for {} records dir={}", ms, appended, log.directory());
                 }
                 fsyncs.incrementAndGet();
-                records.addAndGet(batch.size());
+                records.addAndGet(appended);
                 batch.clear();
                 if (stop) {
                     return;

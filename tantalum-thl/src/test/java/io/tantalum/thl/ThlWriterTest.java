@@ -26,7 +26,7 @@ class ThlWriterTest {
                 }
             }
             writer.close();
-            assertThat(writer.recordCount()).isEqualTo(501);
+            assertThat(writer.recordCount()).isEqualTo(500);
             assertThat(writer.fsyncCount()).isLessThan(500);
         }
     }

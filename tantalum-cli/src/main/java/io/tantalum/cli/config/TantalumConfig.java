@@ -75,10 +75,6 @@ public final class TantalumConfig {
         return hosts.getOrDefault(host, host);
     }
 
-    public Map<String, String> hosts() {
-        return hosts;
-    }
-
     /** Every host that is a member of some service, in order of appearance. */
     public List<String> allMembers() {
         List<String> out = new ArrayList<>();

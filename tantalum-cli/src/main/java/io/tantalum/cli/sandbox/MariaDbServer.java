@@ -1,5 +1,6 @@
 package io.tantalum.cli.sandbox;
 
+import io.tantalum.cli.install.ReplicatorProcess;
 import io.tantalum.common.ErrorCode;
 import io.tantalum.common.TantalumException;
 import io.tantalum.common.Threads;
@@ -84,7 +85,7 @@ public final class MariaDbServer {
                     .redirectOutput(spec.home().resolve("install-db.log").toFile()).start();
             if (p.waitFor() != 0) {
                 throw new TantalumException(ErrorCode.INTERNAL, "mariadb-install-db failed for " + dataDir() + ":\n"
-                        + tail(spec.home().resolve("install-db.log"), 20));
+                        + ReplicatorProcess.tail(spec.home().resolve("install-db.log"), 20));
             }
             Files.writeString(spec.home().resolve("init.sql"), initSql());
         } catch (IOException e) {
@@ -158,7 +159,7 @@ public final class MariaDbServer {
         }
         throw new TantalumException(ErrorCode.UNAVAILABLE, "mariadbd at " + spec.address() + ":" + spec.port()
                 + " did not accept connections within " + timeoutMillis / 1000 + "s (" + (last == null ? "" : last.getMessage())
-                + "). Last lines of " + errorLog() + ":\n" + tail(errorLog(), 15));
+                + "). Last lines of " + errorLog() + ":\n" + ReplicatorProcess.tail(errorLog(), 15));
     }
 
     public Optional<Long> pid() {
@@ -185,26 +186,9 @@ public final class MariaDbServer {
         });
     }
 
-    /** Kills the server at once (SIGKILL), as a crash would. */
-    public void kill() {
-        pid().flatMap(ProcessHandle::of).ifPresent(h -> {
-            h.destroyForcibly();
-            h.onExit().join();
-        });
-    }
-
     private static TantalumException missing() {
         return new TantalumException(ErrorCode.FAILED_PRECONDITION, "MariaDB is not installed on this machine"
                 + " (mariadbd not found). Install it with: sudo apt-get update && sudo apt-get install -y"
                 + " mariadb-server mariadb-client");
-    }
-
-    static String tail(Path file, int lines) {
-        try {
-            List<String> all = Files.readAllLines(file);
-            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
-        } catch (IOException e) {
-            return "(cannot read " + file + ": " + e.getMessage() + ")";
-        }
     }
 }

@@ -117,14 +117,7 @@ public final class Sandbox {
      * THL directory), else the deployed one.
      */
     public String currentRole(SandboxLayout.Host h) {
-        Path saved = thlDirectory(h).resolveSibling(layout.service() + ".role.properties");
-        try (java.io.Reader r = Files.newBufferedReader(saved)) {
-            java.util.Properties p = new java.util.Properties();
-            p.load(r);
-            return p.getProperty("role", h.role());
-        } catch (IOException e) {
-            return h.role();
-        }
+        return io.tantalum.replicator.RoleStore.savedRole(thlDirectory(h)).orElse(h.role());
     }
 
     public MariaDbServer db(SandboxLayout.Host h) {

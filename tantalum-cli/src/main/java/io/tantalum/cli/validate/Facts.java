@@ -4,6 +4,7 @@ import io.tantalum.cli.config.IniKey;
 import io.tantalum.cli.config.TantalumConfig;
 import io.tantalum.cli.install.Installer;
 import io.tantalum.common.TantalumException;
+import io.tantalum.replicator.RoleStore;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
@@ -113,19 +114,14 @@ public final class Facts {
         try {
             return String.valueOf(installer.admin(service, host).get("status").get("role"));
         } catch (TantalumException e) {
-            Path saved = installer.config().service(service).path(IniKey.THL_DIRECTORY, host)
-                    .resolve(service + ".role.properties");
-            try (java.io.Reader r = Files.newBufferedReader(saved)) {
-                Properties p = new Properties();
-                p.load(r);
-                return p.getProperty("role");
-            } catch (IOException io) {
-                return host.equals(installer.config().service(service).master()) ? "master" : "slave";
-            }
+            Path thl = installer.config().service(service).path(IniKey.THL_DIRECTORY, host).resolve(service);
+            return RoleStore.savedRole(thl).orElse(host.equals(installer.config().service(service).master())
+                    ? "master" : "slave");
         }
     }
 
-    static boolean isLocal(String address) {
+    /** True when {@code address} belongs to this machine (it can be bound). */
+    public static boolean isLocal(String address) {
         try (ServerSocket s = new ServerSocket()) {
             s.bind(new InetSocketAddress(InetAddress.getByName(address), 0));
             return true;

@@ -13,15 +13,20 @@ public final class Jdbc {
     private Jdbc() {}
 
     public static Connection connect(ReplicatorSettings s) {
-        Properties p = new Properties();
-        p.setProperty("user", s.dbUser());
-        p.setProperty("password", s.dbPassword());
-        p.setProperty("connectTimeout", "5000");
         try {
-            return DriverManager.getConnection(s.jdbcUrl(), p);
+            return connect(s.jdbcUrl(), s.dbUser(), s.dbPassword());
         } catch (SQLException e) {
             throw unavailable(s, e);
         }
+    }
+
+    /** A connection with a 5 s connect timeout. */
+    public static Connection connect(String url, String user, String password) throws SQLException {
+        Properties p = new Properties();
+        p.setProperty("user", user);
+        p.setProperty("password", password);
+        p.setProperty("connectTimeout", "5000");
+        return DriverManager.getConnection(url, p);
     }
 
     public static TantalumException unavailable(ReplicatorSettings s, SQLException e) {

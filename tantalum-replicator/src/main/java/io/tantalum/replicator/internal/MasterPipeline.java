@@ -152,6 +152,11 @@ public final class MasterPipeline implements Pipeline {
     }
 
     @Override
+    public long appliedSeqno() {
+        return log.maxCompleteSeqno();
+    }
+
+    @Override
     public long retentionFloor() {
         ThlServer srv = server;
         if (srv == null) {

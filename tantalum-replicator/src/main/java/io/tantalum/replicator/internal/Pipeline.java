@@ -19,6 +19,9 @@ public interface Pipeline {
     /** The last transaction stored (master) or applied (slave), or null. */
     Applied applied();
 
+    /** The seqno of {@link #applied}, without decoding anything (for once-a-second sampling); -1 if none. */
+    long appliedSeqno();
+
     /** Adds this pipeline's fields to {@code trepctl status}. */
     void status(Map<String, Object> fields);
 

@@ -59,18 +59,22 @@ public final class SlavePipeline implements Pipeline {
                 options.skipSeqnos()), log, listener, options.trigger());
         AppliedPosition applied = a.readPosition();
         ThlRecord last = log.lastRecord();
-        if (last != null && !last.lastFrag() && settings.host().equals(last.decode().sourceId())) {
+        ThlEvent lastEvent = last == null ? null : last.decode();
+        boolean ownTail = lastEvent != null && settings.host().equals(lastEvent.sourceId());
+        if (ownTail && !last.lastFrag()) {
             log.truncateIncompleteTail();
             last = log.lastRecord();
+            lastEvent = last == null ? null : last.decode();
+            ownTail = lastEvent != null && settings.host().equals(lastEvent.sourceId());
         }
         try (Connection c = a.connect()) {
-            if (last != null && last.seqno() > applied.seqno() && settings.host().equals(last.decode().sourceId())) {
-                ThlEvent e = last.decode();
-                applied = new AppliedPosition(e.seqno(), e.epoch(), e.eventId(), e.sourceId(), e.sourceTstamp(),
-                        System.currentTimeMillis());
+            if (ownTail && last.seqno() > applied.seqno()) {
+                applied = new AppliedPosition(lastEvent.seqno(), lastEvent.epoch(), lastEvent.eventId(),
+                        lastEvent.sourceId(), lastEvent.sourceTstamp(), System.currentTimeMillis());
                 a.catalog().writeUnlogged(c, applied);
+                a.readPosition();
                 LOG.info("THL ends with seqno={} extracted on this host when it was master: recorded as applied",
-                        e.seqno());
+                        lastEvent.seqno());
             }
             try (Statement s = c.createStatement()) {
                 s.execute("SET GLOBAL read_only=ON");
@@ -78,9 +82,8 @@ public final class SlavePipeline implements Pipeline {
         } catch (SQLException e) {
             throw Jdbc.unavailable(settings, e);
         }
-        a.readPosition();
         ThlClient.Position from = last != null
-                ? new ThlClient.Position(last.seqno(), last.fragno(), last.lastFrag(), last.epoch(), last.decode().eventId())
+                ? new ThlClient.Position(last.seqno(), last.fragno(), last.lastFrag(), last.epoch(), lastEvent.eventId())
                 : new ThlClient.Position(applied.seqno(), 0, true, applied.epoch(), applied.eventId());
         writer = new ThlWriter(log, settings.service(), 10_000, 1000, listener::failed);
         applier = a;
@@ -122,9 +125,7 @@ public final class SlavePipeline implements Pipeline {
     public static AppliedPosition readApplied(ReplicatorSettings settings) {
         try (Connection c = Jdbc.connect(settings)) {
             return new io.tantalum.replicator.internal.apply.Catalog(settings.service()).read(c);
-        } catch (SQLException e) {
-            return AppliedPosition.NONE;
-        } catch (RuntimeException e) {
+        } catch (SQLException | RuntimeException e) {
             return AppliedPosition.NONE;
         }
     }
@@ -143,6 +144,12 @@ public final class SlavePipeline implements Pipeline {
     public long masterMaxSeqno() {
         ThlClient c = client;
         return c == null ? -1 : c.masterMaxSeqno();
+    }
+
+    @Override
+    public long appliedSeqno() {
+        JdbcApplier a = applier;
+        return a == null ? -1 : a.applied().seqno();
     }
 
     @Override

@@ -4,16 +4,15 @@ import io.tantalum.common.ErrorCode;
 import io.tantalum.common.TantalumException;
 import io.tantalum.common.Threads;
 import io.tantalum.replicator.OfflineTrigger;
+import io.tantalum.replicator.internal.Jdbc;
 import io.tantalum.replicator.internal.PipelineListener;
 import io.tantalum.thl.ThlCursor;
 import io.tantalum.thl.ThlEvent;
 import io.tantalum.thl.ThlLog;
 import io.tantalum.thl.ThlRecord;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Properties;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -58,11 +57,7 @@ public final class JdbcApplier {
     }
 
     public Connection connect() throws SQLException {
-        Properties p = new Properties();
-        p.setProperty("user", options.user());
-        p.setProperty("password", options.password());
-        p.setProperty("connectTimeout", "5000");
-        Connection c = DriverManager.getConnection(options.jdbcUrl(), p);
+        Connection c = Jdbc.connect(options.jdbcUrl(), options.user(), options.password());
         try (Statement s = c.createStatement()) {
             s.execute("SET SESSION time_zone='+00:00', sql_mode='NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION',"
                     + " names utf8mb4");
@@ -173,7 +168,8 @@ public final class JdbcApplier {
                     continue;
                 }
                 ThlEvent e = r.decode();
-                if (pendingTxns > 0 && hasStatement(e)) {
+                boolean statement = hasStatement(e);
+                if (pendingTxns > 0 && statement) {
                     commit(c, rows, lastApplied);
                     pendingTxns = 0;
                 }
@@ -192,7 +188,7 @@ public final class JdbcApplier {
                     }
                     OfflineTrigger t = trigger.get();
                     boolean stopHere = t != null && t.matches(e);
-                    if (stopHere || pendingTxns >= options.blockSize() || hasStatement(e)
+                    if (stopHere || pendingTxns >= options.blockSize() || statement
                             || System.currentTimeMillis() - blockStart >= options.blockMillis()) {
                         commit(c, rows, lastApplied);
                         pendingTxns = 0;
@@ -218,7 +214,7 @@ public final class JdbcApplier {
         for (ThlEvent.Change ch : e.changes()) {
             try {
                 if (ch instanceof ThlEvent.RowChange rc) {
-                    rows.apply(rc, new RowSql.Origin(e.seqno(), e.eventId(), describe(ch)));
+                    rows.apply(rc, new RowSql.Origin(e.seqno(), e.eventId(), () -> describe(ch)));
                     if (rows.pendingCount() >= MAX_QUEUED_STATEMENTS || rows.pendingBytes() >= MAX_QUEUED_BYTES) {
                         rows.flush();
                     }
@@ -238,7 +234,7 @@ public final class JdbcApplier {
                     }
                 }
             } catch (SQLException ex) {
-                throw failure(c, rows, ex, new RowSql.Origin(e.seqno(), e.eventId(), describe(ch)));
+                throw failure(c, rows, ex, new RowSql.Origin(e.seqno(), e.eventId(), () -> describe(ch)));
             }
         }
     }
@@ -295,7 +291,7 @@ public final class JdbcApplier {
         try {
             rows.flush();
         } catch (SQLException ex) {
-            throw failure(c, rows, ex, new RowSql.Origin(last.seqno(), last.eventId(), "the block ending at seqno "
+            throw failure(c, rows, ex, new RowSql.Origin(last.seqno(), last.eventId(), () -> "the block ending at seqno "
                     + last.seqno()));
         }
         AppliedPosition p = new AppliedPosition(last.seqno(), last.epoch(), last.eventId(), last.sourceId(),

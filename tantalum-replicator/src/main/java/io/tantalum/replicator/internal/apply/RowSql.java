@@ -33,8 +33,15 @@ final class RowSql {
         this.conn = conn;
     }
 
-    /** Where a queued statement comes from, for error messages. */
-    record Origin(long seqno, String eventId, String what) {}
+    /**
+     * Where a queued statement comes from, for error messages; the description is built only when
+     * one is needed, never on the apply path.
+     */
+    record Origin(long seqno, String eventId, java.util.function.Supplier<String> description) {
+        String what() {
+            return description.get();
+        }
+    }
 
     /** A queued statement failed (or matched no row); carries its origin. */
     static final class BatchFailure extends SQLException {
@@ -182,8 +189,8 @@ final class RowSql {
             if (!byKey) {
                 sb.append(" LIMIT 1");
             }
-            queue(sb.toString(), new Origin(origin.seqno(), origin.eventId(), (update ? "UPDATE" : "DELETE") + " on "
-                    + rc.schema() + "." + rc.table() + " matched no row on this slave for "
+            queue(sb.toString(), new Origin(origin.seqno(), origin.eventId(), () -> (update ? "UPDATE" : "DELETE")
+                    + " on " + rc.schema() + "." + rc.table() + " matched no row on this slave for "
                     + describeKey(rc, keyCols, row[0])), true);
         }
     }

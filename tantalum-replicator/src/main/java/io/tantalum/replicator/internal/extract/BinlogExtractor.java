@@ -53,6 +53,8 @@ public final class BinlogExtractor {
     private final Supplier<OfflineTrigger> trigger;
     private final BinaryLogClient client;
     private final Map<Long, TableMapEventData> tables = new HashMap<>();
+    /** Column specs of each table map, computed once per TABLE_MAP event rather than per row event. */
+    private final Map<Long, List<ThlEvent.ColumnSpec>> columns = new HashMap<>();
     private final long epoch;
     private volatile boolean stopping;
     private volatile String currentEventId;
@@ -183,12 +185,13 @@ public final class BinlogExtractor {
             case TABLE_MAP -> {
                 TableMapEventData t = event.getData();
                 tables.put(t.getTableId(), t);
+                columns.put(t.getTableId(), RowConverter.columns(t));
             }
             case WRITE_ROWS, EXT_WRITE_ROWS -> {
                 WriteRowsEventData d = event.getData();
                 List<Object[][]> rows = new ArrayList<>();
                 TableMapEventData t = table(d.getTableId());
-                var cols = RowConverter.columns(t);
+                var cols = columns.get(d.getTableId());
                 for (Serializable[] r : d.getRows()) {
                     rows.add(new Object[][] {null, RowConverter.values(cols, d.getIncludedColumns(), r)});
                 }
@@ -198,7 +201,7 @@ public final class BinlogExtractor {
                 UpdateRowsEventData d = event.getData();
                 List<Object[][]> rows = new ArrayList<>();
                 TableMapEventData t = table(d.getTableId());
-                var cols = RowConverter.columns(t);
+                var cols = columns.get(d.getTableId());
                 BitSet before = d.getIncludedColumnsBeforeUpdate();
                 for (Map.Entry<Serializable[], Serializable[]> r : d.getRows()) {
                     rows.add(new Object[][] {RowConverter.values(cols, before, r.getKey()),
@@ -210,7 +213,7 @@ public final class BinlogExtractor {
                 DeleteRowsEventData d = event.getData();
                 List<Object[][]> rows = new ArrayList<>();
                 TableMapEventData t = table(d.getTableId());
-                var cols = RowConverter.columns(t);
+                var cols = columns.get(d.getTableId());
                 for (Serializable[] r : d.getRows()) {
                     rows.add(new Object[][] {RowConverter.values(cols, d.getIncludedColumns(), r), null});
                 }

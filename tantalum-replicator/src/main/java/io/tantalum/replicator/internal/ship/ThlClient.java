@@ -53,7 +53,6 @@ public final class ThlClient {
     private volatile boolean stopping;
     private volatile Socket socket;
     private volatile long masterMaxSeqno = -1;
-    private volatile long lastHeard;
     private Thread thread;
 
     /** Where to connect and what to send: the master, this host, and whether to skip the history check. */
@@ -76,10 +75,6 @@ public final class ThlClient {
 
     public long masterMaxSeqno() {
         return masterMaxSeqno;
-    }
-
-    public long lastHeardMillis() {
-        return lastHeard;
     }
 
     /** Stops at a transaction boundary of what was received (the rest is fetched again later). */
@@ -198,7 +193,6 @@ public final class ThlClient {
     private void receive(DataInputStream in) throws IOException, InterruptedException {
         while (!stopping) {
             int type = in.readUnsignedByte();
-            lastHeard = System.currentTimeMillis();
             if (type == ThlProtocol.HEARTBEAT) {
                 masterMaxSeqno = in.readLong();
                 in.readLong();

@@ -53,11 +53,6 @@ public final class ThlServer implements Closeable {
         LOG.info("serving THL on {}:{}", bindAddress, port);
     }
 
-    /** Number of connected slaves. */
-    public int clientCount() {
-        return clients.size();
-    }
-
     private void acceptLoop() {
         while (!closed) {
             try {

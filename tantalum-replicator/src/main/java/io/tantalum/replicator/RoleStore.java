@@ -1,8 +1,7 @@
-package io.tantalum.replicator.internal;
+package io.tantalum.replicator;
 
 import io.tantalum.common.ErrorCode;
 import io.tantalum.common.TantalumException;
-import io.tantalum.replicator.ReplicatorSettings;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.Writer;
@@ -10,12 +9,14 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Optional;
 import java.util.Properties;
 
 /**
  * The role a replicator was last given with {@code trepctl setrole}, kept next to its THL
  * directory ({@code <thl.directory>.role.properties}) so that it survives restarts; it overrides
- * the configured role.
+ * the configured role. Other tools (the sandbox, {@code tpm validate}) read it with
+ * {@link #savedRole}.
  */
 public final class RoleStore {
     /** A role and, for a slave, its master. */
@@ -23,9 +24,25 @@ public final class RoleStore {
 
     private final Path file;
 
-    public RoleStore(ReplicatorSettings settings) {
-        Path dir = settings.thlDirectory().toAbsolutePath();
-        this.file = dir.resolveSibling(dir.getFileName() + ".role.properties");
+    public RoleStore(Path thlDirectory) {
+        this.file = fileFor(thlDirectory);
+    }
+
+    /** Where the role of the service whose THL is in {@code thlDirectory} is saved. */
+    public static Path fileFor(Path thlDirectory) {
+        Path dir = thlDirectory.toAbsolutePath();
+        return dir.resolveSibling(dir.getFileName() + ".role.properties");
+    }
+
+    /** The role last set with {@code trepctl setrole} ({@code master} or {@code slave}), if any. */
+    public static Optional<String> savedRole(Path thlDirectory) {
+        try (Reader r = Files.newBufferedReader(fileFor(thlDirectory))) {
+            Properties p = new Properties();
+            p.load(r);
+            return Optional.ofNullable(p.getProperty("role"));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
     }
 
     public Path file() {
