@@ -89,4 +89,34 @@ class ValidationChecksIT {
         sb.sandbox().awaitOnline(60_000);
         passes();
     }
+
+    /** Runs SQL as the database's root user over its unix socket (the replicator's user may be the one broken). */
+    private static void asRoot(SandboxLayout.Host h, String sql) throws Exception {
+        Process p = new ProcessBuilder("mariadb", "--socket=" + h.homePath().resolve("mysql.sock"), "-uroot", "-e", sql)
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as(out).isZero();
+    }
+
+    @Test
+    void privilegesAndThlDirectoryChecks() throws Exception {
+        SandboxLayout.Host h2 = sb.host(2);
+        asRoot(h2, "REVOKE ALL PRIVILEGES, GRANT OPTION FROM 'tungsten'@'127.%'");
+        try {
+            fails(2, "ERROR >> host2 >> the replicator's user lacks ALL PRIVILEGES ON *.*");
+        } finally {
+            asRoot(h2, "GRANT ALL PRIVILEGES ON *.* TO 'tungsten'@'127.%' WITH GRANT OPTION");
+        }
+        passes();
+
+        java.nio.file.Path ini = sb.dir().resolve("thl-under-a-file.ini");
+        java.nio.file.Files.writeString(ini, java.nio.file.Files.readString(sb.sandbox().iniFile())
+                .replaceAll("thl-directory=.*", "thl-directory=/etc/hostname/{host}/thl"));
+        SandboxFixture.CliResult r = sb.tpm("validate", "--ini", ini.toString());
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(2);
+        assertThat(r.stdout()).contains("ERROR >> host1 >> THL directory: /etc/hostname/host1/thl cannot be created:"
+                + " /etc/hostname is not a directory: create it and give it to the user that runs the replicator"
+                + " (ThlDirectoryCheck)");
+        passes();
+    }
 }

@@ -56,7 +56,7 @@ public final class Facts {
                 }
             }
             grants = grants(st);
-            nativeRepl = nativeReplication(st);
+            nativeRepl = nativeReplication(st);  // null when the user may not look: ReplicatorPrivilegesCheck says so
             myisam = myisam(st);
             long before = System.currentTimeMillis();
             try (ResultSet rs = st.executeQuery("SELECT UNIX_TIMESTAMP(NOW(3)) * 1000")) {
@@ -86,7 +86,7 @@ public final class Facts {
         return g.toString();
     }
 
-    private static boolean nativeReplication(Statement st) throws SQLException {
+    private static Boolean nativeReplication(Statement st) {
         try (ResultSet rs = st.executeQuery("SHOW ALL SLAVES STATUS")) {
             while (rs.next()) {
                 if ("Yes".equalsIgnoreCase(rs.getString("Slave_IO_Running"))
@@ -94,8 +94,10 @@ public final class Facts {
                     return true;
                 }
             }
+            return false;
+        } catch (SQLException e) {
+            return null;
         }
-        return false;
     }
 
     private static List<String> myisam(Statement st) throws SQLException {
