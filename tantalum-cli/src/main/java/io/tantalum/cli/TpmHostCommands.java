@@ -172,6 +172,7 @@ final class TpmHostCommands {
                 System.out.printf("%-8s %-10s %-8s %-26s %-7s %s%n", m.get("host"), m.get("service"),
                         m.get("pid") == null ? "-" : m.get("pid"), m.get("state"),
                         m.getOrDefault("role", "-"), m.getOrDefault("appliedLastSeqno", "-"));
+                System.out.printf("         run by: %s%n", m.get("supervisor"));
             }
             return 0;
         }

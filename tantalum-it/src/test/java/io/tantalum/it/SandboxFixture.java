@@ -177,12 +177,18 @@ public final class SandboxFixture implements AutoCloseable {
 
     /** Runs a CLI main class in its own JVM, as the bin/ launchers do, against this sandbox. */
     public CliResult cli(String mainClass, String... args) {
+        return cli(Map.of(), mainClass, args);
+    }
+
+    /** As {@link #cli(String, String...)}, with extra environment variables. */
+    public CliResult cli(Map<String, String> env, String mainClass, String... args) {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dtantalum.log.level=WARN", "-Dfile.encoding=UTF-8", "-cp", System.getProperty("java.class.path"), mainClass));
         cmd.addAll(List.of(args));
         try {
             ProcessBuilder pb = new ProcessBuilder(cmd);
             pb.environment().put("TANTALUM_SANDBOX", dir.toString());
+            pb.environment().putAll(env);
             Path out = Files.createTempFile("cli", ".out");
             Path err = Files.createTempFile("cli", ".err");
             Process p = pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
@@ -213,6 +219,10 @@ public final class SandboxFixture implements AutoCloseable {
 
     public CliResult tpm(String... args) {
         return cli("io.tantalum.cli.TpmMain", args);
+    }
+
+    public CliResult tpm(Map<String, String> env, String... args) {
+        return cli(env, "io.tantalum.cli.TpmMain", args);
     }
 
     /** Keeps each host's logs under target/sandbox-logs for the test report. */

@@ -3,6 +3,8 @@ package io.tantalum.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tantalum.cli.sandbox.SandboxLayout;
+import io.tantalum.testkit.Faketime;
+import io.tantalum.testkit.RealJava;
 import io.tantalum.testkit.Sql;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -118,5 +120,69 @@ class ValidationChecksIT {
                 + " /etc/hostname is not a directory: create it and give it to the user that runs the replicator"
                 + " (ThlDirectoryCheck)");
         passes();
+    }
+
+    /** The sandbox's INI with one more line in [defaults], in a file of its own. */
+    private static java.nio.file.Path iniWith(String name, String line) throws Exception {
+        java.nio.file.Path ini = sb.dir().resolve(name);
+        java.nio.file.Files.writeString(ini, java.nio.file.Files.readString(sb.sandbox().iniFile())
+                .replace("[defaults]\n", "[defaults]\n" + line + "\n"));
+        return ini;
+    }
+
+    @Test
+    void javaVersionCheckRunsTheConfiguredJava() throws Exception {
+        java.nio.file.Path java11 = RealJava.java11();
+        java.nio.file.Path old = iniWith("java11.ini", "java-home=" + java11);
+        SandboxFixture.CliResult r = sb.tpm("validate", "--ini", old.toString());
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(2);
+        assertThat(r.stdout()).containsPattern("ERROR >> host1 >> " + java.util.regex.Pattern.quote(java11 + "/bin/java")
+                + " is Java 11\\.[0-9.]+, too old for the replicator \\(it needs Java 17 or later\\)\\. Install Java 17"
+                + " or later and set java-home to it in the INI file \\(empty: the Java that runs tpm\\), then run tpm"
+                + " update \\(JavaVersionCheck\\)");
+        SandboxLayout.Host h2 = sb.host(2);
+        long pid = sb.sandbox().replicatorProcess(h2).orElseThrow().pid();
+        SandboxFixture.CliResult install = sb.tpm("install", "--ini", old.toString(), "--host", "host2");
+        assertThat(install.exitCode()).as(install.all()).isEqualTo(3);
+        assertThat(install.stderr()).contains("host2: validation failed; nothing was installed");
+        assertThat(sb.sandbox().replicatorProcess(h2).orElseThrow().pid()).isEqualTo(pid);
+
+        java.nio.file.Path none = iniWith("no-java.ini", "java-home=/opt/no-such-jdk");
+        r = sb.tpm("validate", "--ini", none.toString());
+        assertThat(r.exitCode()).as(r.all()).isEqualTo(2);
+        assertThat(r.stdout()).contains("ERROR >> host3 >> the replicator cannot run on the configured Java: there is no"
+                + " Java at /opt/no-such-jdk/bin/java. Install Java 17 or later");
+
+        // the fix: name the Java that runs the replicators now; they already run on it, so nothing restarts
+        java.nio.file.Path fixed = iniWith("java-fixed.ini", "java-home=" + System.getProperty("java.home"));
+        r = sb.tpm("validate", "--ini", fixed.toString());
+        assertThat(r.exitCode()).as(r.all()).isZero();
+        SandboxFixture.CliResult update = sb.tpm("update", "--ini", fixed.toString(), "--host", "host2");
+        assertThat(update.stdout()).as(update.all()).contains("host2/alpha: unchanged");
+        assertThat(sb.sandbox().replicatorProcess(h2).orElseThrow().pid()).isEqualTo(pid);
+    }
+
+    @Test
+    void clockSkewCheckAgainstADatabaseWhoseClockIsOff() throws Exception {
+        SandboxLayout.Host h3 = sb.host(3);
+        try {
+            restartWithClock(h3, "+10s");
+            fails(2, "ERROR >> host3 >> the database clock is 10.0 s ahead of this machine's (more than 5 s): event"
+                    + " timestamps, replication latency and time-based THL retention would be wrong. Run NTP (chrony) on"
+                    + " every member (ClockSkewCheck)");
+            restartWithClock(h3, "-2s");
+            fails(1, "WARN >> host3 >> the database clock is 2.0 s behind this machine's: latency figures will be off"
+                    + " by as much. Run NTP (chrony) on every member (ClockSkewCheck)");
+        } finally {
+            sb.sandbox().db(h3).stop();
+            sb.sandbox().db(h3).start(List.of());
+        }
+        sb.sandbox().awaitOnline(60_000);
+        passes();
+    }
+
+    private static void restartWithClock(SandboxLayout.Host h, String offset) {
+        sb.sandbox().db(h).stop();
+        sb.sandbox().db(h).start(List.of(), Faketime.env(offset));
     }
 }

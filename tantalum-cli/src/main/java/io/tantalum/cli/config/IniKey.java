@@ -2,6 +2,7 @@ package io.tantalum.cli.config;
 
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Function;
@@ -40,7 +41,14 @@ public enum IniKey {
     APPLY_BLOCK_SIZE("apply-block-size", Type.INT, "100", "transactions", "Source transactions per database commit"
             + " on a slave (block commit).", false),
     APPLY_BLOCK_MS("apply-block-ms", Type.LONG, "500", "ms", "Longest time a block stays open.", false),
-    FRAGMENT_ROWS("fragment-rows", Type.INT, "1000", "rows", "Rows per THL fragment of a large transaction.", false);
+    FRAGMENT_ROWS("fragment-rows", Type.INT, "1000", "rows", "Rows per THL fragment of a large transaction.", false),
+    JAVA_HOME("java-home", Type.OPTIONAL_PATH, "", "", "The Java runtime (17 or later) that runs the replicators;"
+            + " empty: the one that runs tpm. JavaVersionCheck runs its bin/java -version.", false),
+    SERVICE_MANAGER("service-manager", Type.SERVICE_MANAGER, "auto", "", "How tpm install runs the replicators:"
+            + " `systemd` (units in /etc/systemd/system, as root), `systemd-user` (units of the installing user's"
+            + " own systemd instance, `systemctl --user`: a non-root install, with `loginctl enable-linger`),"
+            + " `background` (detached processes with pid files), or `auto` (systemd when tpm runs as root on a host"
+            + " booted with systemd, else background).", false);
 
     /** Value types, each with its parser. */
     public enum Type {
@@ -65,6 +73,14 @@ public enum IniKey {
                 throw new IllegalArgumentException("use an absolute path");
             }
             return Path.of(v);
+        }),
+        /** An absolute path, or empty for "not set" (kept as the empty string). */
+        OPTIONAL_PATH(v -> v.isEmpty() ? "" : PATH.parser.apply(v)),
+        SERVICE_MANAGER(v -> {
+            if (!List.of("auto", "systemd", "systemd-user", "background").contains(v)) {
+                throw new IllegalArgumentException("use auto, systemd, systemd-user or background");
+            }
+            return v;
         }),
         HOST(v -> {
             if (v.isBlank() || v.contains(",")) {

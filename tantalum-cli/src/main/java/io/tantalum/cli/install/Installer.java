@@ -23,41 +23,41 @@ import java.util.TreeMap;
 
 /**
  * {@code tpm install|start|stop|status|update} for one host: writes each of its services'
- * effective replicator configuration under the install directory, creates the catalog, and runs
- * the replicators as background processes with pid files.
+ * effective replicator configuration under the install directory, creates the catalog, and has
+ * each replicator run by its {@link Supervisor}: a systemd unit or a background process with a
+ * pid file, as the INI's {@code service-manager} says.
  */
 public final class Installer {
     private final TantalumConfig config;
-    private final boolean systemd;
 
-    /** An installer that uses systemd where it is available. */
     public Installer(TantalumConfig config) {
-        this(config, SystemdUnit.available());
-    }
-
-    /** {@code systemd=false} runs replicators as background processes (the sandbox does). */
-    public Installer(TantalumConfig config, boolean systemd) {
         this.config = config;
-        this.systemd = systemd;
     }
 
-    private SystemdUnit unit(String service, String host) {
-        return new SystemdUnit(process(service, host), service, host, SystemdUnit.UNIT_DIRECTORY);
-    }
-
-    private void startProcess(String service, String host) {
-        if (systemd) {
-            unit(service, host).start();
-        } else {
-            process(service, host).start();
-        }
-    }
-
-    private void stopProcess(String service, String host) {
-        if (systemd) {
-            unit(service, host).stop();
-        } else {
-            process(service, host).stop();
+    /** What runs the replicator of {@code service} on {@code host}, from {@code service-manager}. */
+    public Supervisor supervisor(String service, String host) {
+        ReplicatorProcess p = process(service, host);
+        String manager = config.service(service).string(IniKey.SERVICE_MANAGER);
+        boolean root = "root".equals(System.getProperty("user.name"));
+        switch (manager) {
+            case "systemd-user":
+                return new SystemdUnit(p, service, host, SystemdUnit.Scope.USER);
+            case "systemd":
+                if (!SystemdUnit.booted()) {
+                    throw new TantalumException(ErrorCode.FAILED_PRECONDITION, "service-manager=systemd in "
+                            + config.file() + ", but this machine was not booted with systemd (/run/systemd/system is"
+                            + " missing): set service-manager=background (or auto)");
+                }
+                if (!root) {
+                    throw new TantalumException(ErrorCode.FAILED_PRECONDITION, "service-manager=systemd installs units"
+                            + " in /etc/systemd/system and needs root: run tpm as root, or set"
+                            + " service-manager=systemd-user in " + config.file());
+                }
+                return new SystemdUnit(p, service, host, SystemdUnit.Scope.SYSTEM);
+            case "background":
+                return p;
+            default:
+                return SystemdUnit.booted() && root ? new SystemdUnit(p, service, host, SystemdUnit.Scope.SYSTEM) : p;
         }
     }
 
@@ -82,7 +82,9 @@ public final class Installer {
 
     public ReplicatorProcess process(String service, String host) {
         Path home = config.service(service).path(IniKey.INSTALL_DIRECTORY, host);
-        return new ReplicatorProcess(host + "/" + service, home.resolve("conf").resolve(service + ".properties"),
+        String javaHome = config.service(service).string(IniKey.JAVA_HOME);
+        return new ReplicatorProcess(host + "/" + service, JavaRuntime.of(javaHome),
+                home.resolve("conf").resolve(service + ".properties"),
                 home.resolve("run").resolve(service + ".pid"), home.resolve("log").resolve(service + ".log"));
     }
 
@@ -99,14 +101,9 @@ public final class Installer {
             out.printf("%s: wrote %s%n", p.label(), p.config());
             Replicator.createCatalog(ReplicatorSettings.from(props, p.config().toString()));
             out.printf("%s: catalog tantalum_%s ready%n", p.label(), service);
-            if (systemd) {
-                unit(service, host).install();
-                out.printf("%s: systemd unit %s enabled and started (log %s)%n", p.label(), unit(service, host).file(),
-                        p.logFile());
-            } else {
-                p.start();
-                out.printf("%s: replicator started (pid file %s, log %s)%n", p.label(), p.pidFile(), p.logFile());
-            }
+            Supervisor sup = supervisor(service, host);
+            sup.install();
+            out.printf("%s: replicator started: %s%n", p.label(), sup.describe());
         }
     }
 
@@ -117,15 +114,17 @@ public final class Installer {
                 throw new TantalumException(ErrorCode.FAILED_PRECONDITION, p.label() + " is not installed (" + p.config()
                         + " is missing): run `tpm install --host " + host + "` first");
             }
-            startProcess(service, host);
-            out.printf("%s: replicator started%n", p.label());
+            Supervisor sup = supervisor(service, host);
+            sup.start();
+            out.printf("%s: replicator started: %s%n", p.label(), sup.describe());
         }
     }
 
     public void stop(String host, PrintStream out) {
         for (String service : servicesOn(host)) {
-            stopProcess(service, host);
-            out.printf("%s: replicator stopped%n", process(service, host).label());
+            Supervisor sup = supervisor(service, host);
+            sup.stop();
+            out.printf("%s: replicator stopped: %s%n", process(service, host).label(), sup.describe());
         }
     }
 
@@ -138,6 +137,7 @@ public final class Installer {
             m.put("host", host);
             m.put("service", service);
             m.put("pid", p.handle().map(ProcessHandle::pid).orElse(null));
+            m.put("supervisor", supervisor(service, host).describe());
             try {
                 Map<String, Object> st = admin(service, host).get("status");
                 m.put("state", st.get("state"));
@@ -160,15 +160,16 @@ public final class Installer {
         for (String service : servicesOn(host)) {
             ReplicatorProcess p = process(service, host);
             Properties wanted = config.replicatorProperties(service, host);
-            if (Files.exists(p.config()) && read(p.config()).equals(new TreeMap<>(wanted))) {
+            Supervisor sup = supervisor(service, host);
+            if (Files.exists(p.config()) && read(p.config()).equals(new TreeMap<>(wanted)) && sup.upToDate()) {
                 out.printf("%s: unchanged%n", p.label());
                 continue;
             }
-            boolean wasRunning = p.isRunning();
-            stopProcess(service, host);
+            boolean wasRunning = sup.isRunning();
+            sup.stop();
             write(p.config(), wanted);
             if (wasRunning) {
-                startProcess(service, host);
+                sup.start();
             }
             restarted.add(service);
             out.printf("%s: configuration changed, replicator %s%n", p.label(), wasRunning ? "restarted" : "not running");

@@ -11,10 +11,19 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A replicator run as a plain background process: its configuration, pid file and log. Started
- * detached with the classpath of this JVM, stopped by pid (SIGTERM, then SIGKILL after 30 s).
+ * A replicator run as a plain background process: the Java that runs it, its configuration, pid
+ * file and log. Started detached with the classpath of this JVM, stopped by pid (SIGTERM, then
+ * SIGKILL after 30 s).
  */
-public record ReplicatorProcess(String label, Path config, Path pidFile, Path logFile) {
+public record ReplicatorProcess(String label, JavaRuntime java, Path config, Path pidFile, Path logFile)
+        implements Supervisor {
+    /** The replicator's command line (without the detaching {@code setsid}). */
+    public List<String> command() {
+        return List.of(java.executable().toString(), "-Xms64m", "-Xmx256m", "-XX:+UseSerialGC",
+                "-Dfile.encoding=UTF-8", "-cp", System.getProperty("java.class.path"),
+                "io.tantalum.replicator.ReplicatorMain", config.toString(), pidFile.toString());
+    }
+
     public Optional<ProcessHandle> handle() {
         try {
             long pid = Long.parseLong(Files.readString(pidFile).trim());
@@ -24,18 +33,40 @@ public record ReplicatorProcess(String label, Path config, Path pidFile, Path lo
         }
     }
 
+    @Override
     public boolean isRunning() {
         return handle().isPresent();
     }
 
+    @Override
+    public void install() {
+        start();
+    }
+
+    /** The running replicator uses the configured Java (a process started before java-home changed does not). */
+    @Override
+    public boolean upToDate() {
+        return handle().flatMap(h -> h.info().command()).map(running -> {
+            try {
+                return Path.of(running).equals(java.executable().toRealPath());
+            } catch (IOException e) {
+                return false;
+            }
+        }).orElse(true);
+    }
+
+    @Override
+    public String describe() {
+        return "background process (pid file " + pidFile + ", log " + logFile + ")";
+    }
+
+    @Override
     public void start() {
         if (isRunning()) {
             return;
         }
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = List.of("setsid", java, "-Xms64m", "-Xmx256m", "-XX:+UseSerialGC", "-Dfile.encoding=UTF-8",
-                "-cp", System.getProperty("java.class.path"), "io.tantalum.replicator.ReplicatorMain",
-                config.toString(), pidFile.toString());
+        List<String> cmd = new java.util.ArrayList<>(List.of("setsid"));
+        cmd.addAll(command());
         try {
             Files.createDirectories(pidFile.getParent());
             Files.createDirectories(logFile.getParent());
@@ -60,6 +91,7 @@ public record ReplicatorProcess(String label, Path config, Path pidFile, Path lo
     }
 
     /** SIGTERM (a clean stop at a transaction boundary), SIGKILL after 30 s. */
+    @Override
     public void stop() {
         handle().ifPresent(p -> {
             p.destroy();

@@ -5,19 +5,39 @@ import io.tantalum.common.TantalumException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * A replicator run by systemd: the unit {@code tantalum-<service>.service} in
- * {@code /etc/systemd/system}, enabled and started with systemctl. Used by {@code tpm install}
- * where systemd runs (and tpm runs as root); otherwise replicators run as background processes.
+ * A replicator run by systemd: the unit {@code tantalum-<service>.service}, enabled and started
+ * with systemctl. {@link Scope#SYSTEM} units live in {@code /etc/systemd/system} (tpm runs as
+ * root); {@link Scope#USER} units belong to the installing user's own systemd instance
+ * ({@code systemctl --user}, units in {@code $XDG_CONFIG_HOME/systemd/user}), for installs
+ * without root.
  */
-public record SystemdUnit(ReplicatorProcess process, String service, String host, Path unitDirectory) {
-    public static final Path UNIT_DIRECTORY = Path.of("/etc/systemd/system");
+public record SystemdUnit(ReplicatorProcess process, String service, String host, Scope scope, Path unitDirectory)
+        implements Supervisor {
+    /** Which systemd instance runs the unit. */
+    public enum Scope {
+        SYSTEM, USER
+    }
 
-    /** True where systemd is the init system and this user may install units. */
-    public static boolean available() {
-        return Files.isDirectory(Path.of("/run/systemd/system")) && "root".equals(System.getProperty("user.name"));
+    public SystemdUnit(ReplicatorProcess process, String service, String host, Scope scope) {
+        this(process, service, host, scope, scope == Scope.SYSTEM ? Path.of("/etc/systemd/system") : userUnitDirectory());
+    }
+
+    /** True where this machine was booted with systemd (what {@code sd_booted()} checks). */
+    public static boolean booted() {
+        return Files.isDirectory(Path.of("/run/systemd/system"));
+    }
+
+    static Path userUnitDirectory() {
+        String config = System.getenv("XDG_CONFIG_HOME");
+        Path base = config != null && !config.isEmpty() ? Path.of(config)
+                : Path.of(System.getProperty("user.home"), ".config");
+        return base.resolve("systemd").resolve("user");
     }
 
     public String name() {
@@ -28,58 +48,114 @@ public record SystemdUnit(ReplicatorProcess process, String service, String host
         return unitDirectory.resolve(name());
     }
 
-    /** The unit file: restarts on failure, stops with SIGTERM (a clean stop at a transaction boundary). */
+    /**
+     * The unit file: restarts on failure, stops with SIGTERM (a clean stop at a transaction
+     * boundary, after which the JVM exits with 143, a success here).
+     */
     public String text() {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        boolean system = scope == Scope.SYSTEM;
         return "[Unit]\n"
                 + "Description=Tantalum replicator (service " + service + " on " + host + ")\n"
-                + "After=network-online.target mariadb.service\n"
-                + "Wants=network-online.target\n\n"
-                + "[Service]\n"
+                + (system ? "After=network-online.target mariadb.service\nWants=network-online.target\n" : "")
+                + "\n[Service]\n"
                 + "Type=simple\n"
-                + "User=" + System.getProperty("user.name") + "\n"
-                + "ExecStart=" + java + " -Xms64m -Xmx256m -XX:+UseSerialGC -Dfile.encoding=UTF-8 -cp "
-                + System.getProperty("java.class.path") + " io.tantalum.replicator.ReplicatorMain " + process.config()
-                + " " + process.pidFile() + "\n"
+                + (system ? "User=" + System.getProperty("user.name") + "\n" : "")
+                + "ExecStart=" + String.join(" ", process.command()) + "\n"
+                + "SuccessExitStatus=143\n"
                 + "Restart=on-failure\n"
                 + "RestartSec=5\n"
                 + "TimeoutStopSec=40\n"
                 + "StandardOutput=append:" + process.logFile() + "\n"
                 + "StandardError=append:" + process.logFile() + "\n\n"
                 + "[Install]\n"
-                + "WantedBy=multi-user.target\n";
+                + "WantedBy=" + (system ? "multi-user.target" : "default.target") + "\n";
     }
 
     /** Writes the unit, reloads systemd, enables and starts it. */
+    @Override
     public void install() {
+        writeUnit();
+        systemctl("enable", "--now", name());
+    }
+
+    private void writeUnit() {
         try {
             Files.createDirectories(process.logFile().getParent());
             Files.createDirectories(process.pidFile().getParent());
+            Files.createDirectories(unitDirectory);
             Files.writeString(file(), text());
         } catch (IOException e) {
             throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot write " + file() + ": " + e, e);
         }
         systemctl("daemon-reload");
-        systemctl("enable", "--now", name());
     }
 
+    /** Starts the unit, rewriting it first when what install would write has changed (e.g. java-home). */
+    @Override
     public void start() {
+        if (!upToDate()) {
+            writeUnit();
+        }
         systemctl("start", name());
     }
 
+    @Override
     public void stop() {
         systemctl("stop", name());
     }
 
-    private static void systemctl(String... args) {
-        List<String> cmd = new java.util.ArrayList<>(List.of("systemctl"));
+    @Override
+    public boolean isRunning() {
+        return List.of("active", "activating", "reloading").contains(show().get("ActiveState"));
+    }
+
+    @Override
+    public boolean upToDate() {
+        try {
+            return Files.readString(file()).equals(text());
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public String describe() {
+        Map<String, String> s = show();
+        return "systemd" + (scope == Scope.USER ? " --user" : "") + " unit " + name() + " " + s.get("ActiveState")
+                + " (" + s.get("SubState") + ", main pid " + s.get("MainPID") + ", restarts " + s.get("NRestarts")
+                + ", log " + process.logFile() + ")";
+    }
+
+    /** The unit's ActiveState, SubState, MainPID, NRestarts and Result as systemd reports them. */
+    public Map<String, String> show() {
+        String out = systemctl("show", "-p", "ActiveState,SubState,MainPID,NRestarts,Result", name());
+        Map<String, String> m = new LinkedHashMap<>();
+        for (String line : out.split("\n")) {
+            int eq = line.indexOf('=');
+            if (eq > 0) {
+                m.put(line.substring(0, eq), line.substring(eq + 1).trim());
+            }
+        }
+        return m;
+    }
+
+    private String systemctl(String... args) {
+        List<String> cmd = new ArrayList<>(List.of("systemctl"));
+        if (scope == Scope.USER) {
+            cmd.add("--user");
+        }
         cmd.addAll(List.of(args));
         try {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            p.getOutputStream().close();
             String out = new String(p.getInputStream().readAllBytes());
             if (p.waitFor() != 0) {
-                throw new TantalumException(ErrorCode.UNAVAILABLE, String.join(" ", cmd) + " failed: " + out.trim());
+                throw new TantalumException(ErrorCode.UNAVAILABLE, String.join(" ", cmd) + " failed: " + out.trim()
+                        + (scope == Scope.USER && out.contains("bus") ? ". systemctl --user needs the user's own"
+                        + " systemd instance: log in with a session, or run `loginctl enable-linger "
+                        + System.getProperty("user.name") + "` and set XDG_RUNTIME_DIR=/run/user/<uid>" : ""));
             }
+            return out;
         } catch (IOException e) {
             throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot run systemctl: " + e, e);
         } catch (InterruptedException e) {

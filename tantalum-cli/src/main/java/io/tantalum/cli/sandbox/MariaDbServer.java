@@ -128,13 +128,19 @@ public final class MariaDbServer {
 
     /** Starts the server detached and waits until it accepts the replicator's user. */
     public void start(List<String> extraOptions) {
+        start(extraOptions, java.util.Map.of());
+    }
+
+    /** As {@link #start(List)}, with extra environment variables for mariadbd. */
+    public void start(List<String> extraOptions, java.util.Map<String, String> env) {
         if (isRunning()) {
             return;
         }
         try {
-            new ProcessBuilder(command(extraOptions)).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(spec.home().resolve("mariadbd.out").toFile()))
-                    .start();
+            ProcessBuilder pb = new ProcessBuilder(command(extraOptions)).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(spec.home().resolve("mariadbd.out").toFile()));
+            pb.environment().putAll(env);
+            pb.start();
         } catch (IOException e) {
             throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot start mariadbd for " + spec.home() + ": " + e, e);
         }

@@ -137,6 +137,8 @@ public final class Sandbox {
         sb.append("replication-password=").append(layout.replicatorPassword()).append('\n');
         sb.append("install-directory=").append(layout.directory()).append("/{host}\n");
         sb.append("thl-directory=").append(layout.directory()).append("/{host}/thl\n");
+        sb.append("# every host of the sandbox is on this machine: its replicators run as background processes\n");
+        sb.append("service-manager=background\n");
         sb.append("\n[hosts]\n");
         for (SandboxLayout.Host h : layout.hosts()) {
             sb.append(h.name()).append('=').append(h.address()).append('\n');
@@ -153,7 +155,7 @@ public final class Sandbox {
 
     /** The installer over the sandbox's INI file. */
     public io.tantalum.cli.install.Installer installer() {
-        return new io.tantalum.cli.install.Installer(io.tantalum.cli.config.TantalumConfig.load(iniFile()), false);
+        return new io.tantalum.cli.install.Installer(io.tantalum.cli.config.TantalumConfig.load(iniFile()));
     }
 
     private io.tantalum.cli.install.ReplicatorProcess process(SandboxLayout.Host h) {

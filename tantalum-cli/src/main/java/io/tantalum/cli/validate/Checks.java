@@ -1,5 +1,6 @@
 package io.tantalum.cli.validate;
 
+import io.tantalum.cli.install.JavaRuntime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -26,7 +27,7 @@ public final class Checks {
                     Checks::ports),
             new Check("NativeReplicationCheck", "MariaDB's own replication is not running", Checks::nativeReplication),
             new Check("ThlDirectoryCheck", "the THL directory can be written and has room", Checks::thlDirectory),
-            new Check("JavaVersionCheck", "Java 17 or later", Checks::javaVersion),
+            new Check("JavaVersionCheck", "the Java that runs the replicators is 17 or later", Checks::javaVersion),
             new Check("ClockSkewCheck", "database clocks agree with this machine's (latency figures depend on it)",
                     Checks::clockSkew),
             new Check("MyIsamCheck", "no non-transactional user tables", Checks::myisam),
@@ -160,25 +161,40 @@ public final class Checks {
     }
 
     private static void javaVersion(List<HostFacts> hosts, List<Finding> out) {
+        String remedy = "Install Java " + JavaRuntime.MINIMUM + " or later and set java-home to it in the INI file"
+                + " (empty: the Java that runs tpm), then run tpm update";
         for (HostFacts h : hosts) {
-            Integer v = h.extra().javaVersion();
-            if (v != null && v < 17) {
-                out.add(new Finding(Finding.Level.ERROR, h.host(), "Java " + v + " is too old: install Java 17 or"
-                        + " later", "JavaVersionCheck"));
+            HostFacts.Java j = h.extra().java();
+            if (j == null) {
+                continue;
+            }
+            if (j.problem() != null) {
+                out.add(new Finding(Finding.Level.ERROR, h.host(), "the replicator cannot run on the configured Java: "
+                        + j.problem() + ". " + remedy, "JavaVersionCheck"));
+            } else if (j.feature() < JavaRuntime.MINIMUM) {
+                out.add(new Finding(Finding.Level.ERROR, h.host(), j.executable() + " is Java " + j.version() + ", too"
+                        + " old for the replicator (it needs Java " + JavaRuntime.MINIMUM + " or later). " + remedy,
+                        "JavaVersionCheck"));
             }
         }
     }
 
+    /** A database clock this far from the machine running tpm is an error; a fifth of it, a warning. */
+    static final long MAX_SKEW_MILLIS = 5000;
+
     private static void clockSkew(List<HostFacts> hosts, List<Finding> out) {
         for (HostFacts h : reachable(hosts)) {
             Long skew = h.extra().clockSkewMillis();
-            if (skew != null && Math.abs(skew) > 5000) {
-                out.add(new Finding(Finding.Level.ERROR, h.host(), "the database clock is " + skew + " ms off this"
-                        + " machine's: run NTP (chrony) on every member", "ClockSkewCheck"));
-            } else if (skew != null && Math.abs(skew) > 1000) {
-                out.add(new Finding(Finding.Level.WARN, h.host(), "the database clock is " + skew + " ms off this"
-                        + " machine's: latency figures will be off; run NTP on every member", "ClockSkewCheck"));
+            if (skew == null || Math.abs(skew) <= MAX_SKEW_MILLIS / 5) {
+                continue;
             }
+            boolean error = Math.abs(skew) > MAX_SKEW_MILLIS;
+            String off = String.format(java.util.Locale.ROOT, "the database clock is %.1f s %s this machine's",
+                    Math.abs(skew) / 1000.0, skew > 0 ? "ahead of" : "behind");
+            out.add(new Finding(error ? Finding.Level.ERROR : Finding.Level.WARN, h.host(), off + (error
+                    ? " (more than " + MAX_SKEW_MILLIS / 1000 + " s): event timestamps, replication latency and"
+                    + " time-based THL retention would be wrong. Run NTP (chrony) on every member"
+                    : ": latency figures will be off by as much. Run NTP (chrony) on every member"), "ClockSkewCheck"));
         }
     }
 

@@ -3,6 +3,7 @@ package io.tantalum.cli.validate;
 import io.tantalum.cli.config.IniKey;
 import io.tantalum.cli.config.TantalumConfig;
 import io.tantalum.cli.install.Installer;
+import io.tantalum.cli.install.JavaRuntime;
 import io.tantalum.common.TantalumException;
 import io.tantalum.replicator.RoleStore;
 import java.io.IOException;
@@ -71,9 +72,19 @@ public final class Facts {
         String thlProblem = local ? thlProblem(thl) : null;
         Long free = local ? freeBytes(thl) : null;
         HostFacts.Extra extra = new HostFacts.Extra(nativeRepl, myisam, skew, thlProblem, free,
-                local ? Runtime.version().feature() : null);
+                local ? java(installer.process(service, host).java()) : null);
         return new HostFacts(host, address + ":" + dbPort, role(installer, service, host), vars, error, grants,
                 local ? ports(installer, service, host, address, dbPort) : Map.of(), extra);
+    }
+
+    private static HostFacts.Java java(JavaRuntime runtime) {
+        String executable = runtime.executable().toString();
+        try {
+            JavaRuntime.Version v = runtime.probe();
+            return new HostFacts.Java(executable, v.text(), v.feature(), null);
+        } catch (TantalumException e) {
+            return new HostFacts.Java(executable, null, 0, e.getMessage());
+        }
     }
 
     private static String grants(Statement st) throws SQLException {

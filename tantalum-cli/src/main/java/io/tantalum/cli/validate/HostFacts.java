@@ -28,14 +28,24 @@ public record HostFacts(String host, String address, String role, Map<String, St
      * @param clockSkewMillis the database's clock minus this machine's
      * @param thlDirectoryProblem why the THL directory is unusable, or null
      * @param thlFreeBytes free space where the THL directory is
-     * @param javaVersion this machine's Java feature version
+     * @param java the Java runtime configured to run the replicators on this machine
      */
     public record Extra(Boolean nativeReplication, List<String> myisamTables, Long clockSkewMillis,
-            String thlDirectoryProblem, Long thlFreeBytes, Integer javaVersion) {
+            String thlDirectoryProblem, Long thlFreeBytes, Java java) {
         public static Extra none() {
             return new Extra(null, null, null, null, null, null);
         }
     }
+
+    /**
+     * What {@code bin/java -version} of the configured runtime said.
+     *
+     * @param executable the {@code bin/java} that runs the replicators
+     * @param version its version string, or null when it could not be run
+     * @param feature its feature release (17 for 17.0.15), or 0
+     * @param problem why it could not be run, or null
+     */
+    public record Java(String executable, String version, int feature, String problem) {}
 
     public String variable(String name) {
         return variables == null ? null : variables.get(name);

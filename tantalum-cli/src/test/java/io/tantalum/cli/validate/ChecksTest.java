@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 
 /** The validation checks as pure functions over host facts, table by table. */
 class ChecksTest {
-    private static final HostFacts.Extra HEALTHY = new HostFacts.Extra(false, List.of(), 12L, null, 10L << 30, 17);
+    private static final HostFacts.Extra HEALTHY = new HostFacts.Extra(false, List.of(), 12L, null, 10L << 30,
+            new HostFacts.Java("/usr/lib/jvm/java-17/bin/java", "17.0.15", 17, null));
     private static final String GRANTS = "GRANT ALL PRIVILEGES ON *.* TO `tungsten`@`127.%` WITH GRANT OPTION";
 
     private static HostFacts host(String name, String role, Map<String, String> overrides) {
@@ -89,16 +90,42 @@ class ChecksTest {
                 "log_bin", "ON", "binlog_format", "ROW", "binlog_row_image", "FULL", "binlog_row_metadata", "FULL",
                 "sync_binlog", "0", "innodb_flush_log_at_trx_commit", "0", "max_allowed_packet", "1048576"), null, GRANTS,
                 Map.of(), new HostFacts.Extra(true, List.of("shop.legacy MyISAM"), 7000L, "/thl is not writable by app",
-                        null, 11));
+                        null, new HostFacts.Java("/opt/jdk11/bin/java", "11.0.24", 11, null)));
         List<String> lines = problems(h);
         assertThat(lines).anyMatch(l -> l.startsWith("ERROR >> host1 >> MariaDB's own replication is running"))
                 .anyMatch(l -> l.startsWith("ERROR >> host1 >> THL directory: /thl is not writable by app"))
-                .anyMatch(l -> l.startsWith("ERROR >> host1 >> Java 11 is too old"))
-                .anyMatch(l -> l.startsWith("ERROR >> host1 >> the database clock is 7000 ms off"))
+                .anyMatch(l -> l.startsWith("ERROR >> host1 >> /opt/jdk11/bin/java is Java 11.0.24, too old for the"
+                        + " replicator (it needs Java 17 or later). Install Java 17 or later and set java-home"))
+                .anyMatch(l -> l.startsWith("ERROR >> host1 >> the database clock is 7.0 s ahead of this machine's"
+                        + " (more than 5 s)"))
                 .anyMatch(l -> l.contains("shop.legacy MyISAM") && l.startsWith("WARN"))
                 .anyMatch(l -> l.startsWith("WARN >> host1 >> sync_binlog=0"))
                 .anyMatch(l -> l.startsWith("WARN >> host1 >> innodb_flush_log_at_trx_commit=0"))
                 .anyMatch(l -> l.startsWith("WARN >> host1 >> max_allowed_packet is 1048576 bytes"));
+    }
+
+    private static HostFacts withExtra(String name, HostFacts.Extra extra) {
+        HostFacts h = host(name, "slave", Map.of());
+        return new HostFacts(h.host(), h.address(), h.role(), h.variables(), null, GRANTS, h.ports(), extra);
+    }
+
+    @Test
+    void aJavaThatCannotRunAndClocksBehindOrSlightlyOff() {
+        HostFacts noJava = withExtra("host2", new HostFacts.Extra(false, List.of(), -6200L, null, 10L << 30,
+                new HostFacts.Java("/opt/none/bin/java", null, 0, "there is no Java at /opt/none/bin/java")));
+        HostFacts slightlyOff = withExtra("host3", new HostFacts.Extra(false, List.of(), 1500L, null, 10L << 30,
+                HEALTHY.java()));
+        HostFacts fine = withExtra("host4", new HostFacts.Extra(false, List.of(), -999L, null, 10L << 30,
+                HEALTHY.java()));
+        assertThat(problems(noJava, slightlyOff, fine)).containsExactlyInAnyOrder(
+                "ERROR >> host2 >> the replicator cannot run on the configured Java: there is no Java at"
+                        + " /opt/none/bin/java. Install Java 17 or later and set java-home to it in the INI file (empty:"
+                        + " the Java that runs tpm), then run tpm update (JavaVersionCheck)",
+                "ERROR >> host2 >> the database clock is 6.2 s behind this machine's (more than 5 s): event"
+                        + " timestamps, replication latency and time-based THL retention would be wrong. Run NTP"
+                        + " (chrony) on every member (ClockSkewCheck)",
+                "WARN >> host3 >> the database clock is 1.5 s ahead of this machine's: latency figures will be off by"
+                        + " as much. Run NTP (chrony) on every member (ClockSkewCheck)");
     }
 
     @Test
