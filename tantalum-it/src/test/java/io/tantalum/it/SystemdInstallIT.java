@@ -100,6 +100,20 @@ class SystemdInstallIT {
             assertThat(host2.property(UNIT, "ActiveState")).isEqualTo("inactive");
             assertThat(host2.property(UNIT, "Result")).isEqualTo("success");
             write("sd", 200, 300);
+
+            // a replicator that cannot start says why, and systemd does not restart it in a loop
+            Path conf = sb.sandbox().replicatorConfig(sb.host(2));
+            Files.writeString(conf, Files.readString(conf) + "replicator.rol=master\n");
+            SandboxFixture.CliResult broken = sb.tpm(host2.env(), "start", "--host", "host2");
+            assertThat(broken.exitCode()).as(broken.all()).isEqualTo(4);
+            assertThat(broken.stderr()).contains("host2/alpha: the replicator of " + UNIT + " exited at start-up"
+                    + " (failed, exit-code)", "unknown key 'replicator.rol'");
+            Await.pause(6000);
+            assertThat(host2.property(UNIT, "ActiveState")).isEqualTo("failed");
+            assertThat(host2.property(UNIT, "NRestarts")).isEqualTo("0");
+            SandboxFixture.CliResult repair = sb.tpm(host2.env(), "update", "--host", "host2");
+            assertThat(repair.stdout()).as(repair.all())
+                    .contains("host2/alpha: configuration changed, replicator not running");
             ok(sb.tpm(host2.env(), "start", "--host", "host2"));
             assertThat(host2.property(UNIT, "ActiveState")).isEqualTo("active");
             sb.sandbox().awaitOnline(60_000);

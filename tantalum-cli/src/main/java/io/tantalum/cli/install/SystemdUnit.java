@@ -49,8 +49,9 @@ public record SystemdUnit(ReplicatorProcess process, String service, String host
     }
 
     /**
-     * The unit file: restarts on failure, stops with SIGTERM (a clean stop at a transaction
-     * boundary, after which the JVM exits with 143, a success here).
+     * The unit file: restarts on failure but not after a configuration error (exit code 2, which
+     * restarting cannot fix), stops with SIGTERM (a clean stop at a transaction boundary, after
+     * which the JVM exits with 143, a success here).
      */
     public String text() {
         boolean system = scope == Scope.SYSTEM;
@@ -63,6 +64,7 @@ public record SystemdUnit(ReplicatorProcess process, String service, String host
                 + "ExecStart=" + String.join(" ", process.command()) + "\n"
                 + "SuccessExitStatus=143\n"
                 + "Restart=on-failure\n"
+                + "RestartPreventExitStatus=2\n"
                 + "RestartSec=5\n"
                 + "TimeoutStopSec=40\n"
                 + "StandardOutput=append:" + process.logFile() + "\n"
@@ -75,7 +77,40 @@ public record SystemdUnit(ReplicatorProcess process, String service, String host
     @Override
     public void install() {
         writeUnit();
+        clearStalePidFile();
         systemctl("enable", "--now", name());
+        awaitStarted();
+    }
+
+    private void clearStalePidFile() {
+        if (!isRunning()) {
+            try {
+                Files.deleteIfExists(process.pidFile());
+            } catch (IOException e) {
+                throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot remove " + process.pidFile() + ": " + e, e);
+            }
+        }
+    }
+
+    /**
+     * Waits until the replicator has written its pid file; systemctl start returns as soon as the
+     * process is forked, before a configuration error could show.
+     */
+    private void awaitStarted() {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (!process.isRunning()) {
+            Map<String, String> s = show();
+            if ("failed".equals(s.get("ActiveState")) || "auto-restart".equals(s.get("SubState"))) {
+                throw new TantalumException(ErrorCode.UNAVAILABLE, process.label() + ": the replicator of " + name()
+                        + " exited at start-up (" + s.get("ActiveState") + ", " + s.get("Result") + "):\n"
+                        + ReplicatorProcess.tail(process.logFile(), 15));
+            }
+            if (System.currentTimeMillis() > deadline) {
+                throw new TantalumException(ErrorCode.DEADLINE_EXCEEDED, process.label() + ": the replicator of "
+                        + name() + " did not start within 30s; see " + process.logFile());
+            }
+            io.tantalum.common.Threads.sleep(100);
+        }
     }
 
     private void writeUnit() {
@@ -96,7 +131,9 @@ public record SystemdUnit(ReplicatorProcess process, String service, String host
         if (!upToDate()) {
             writeUnit();
         }
+        clearStalePidFile();
         systemctl("start", name());
+        awaitStarted();
     }
 
     @Override

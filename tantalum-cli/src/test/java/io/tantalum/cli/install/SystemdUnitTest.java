@@ -16,7 +16,7 @@ class SystemdUnitTest {
         assertThat(u.text()).contains("Description=Tantalum replicator (service alpha on db2)",
                 "ExecStart=/opt/jdk21/bin/java -Xms64m",
                 "io.tantalum.replicator.ReplicatorMain /opt/t/conf/alpha.properties /opt/t/run/alpha.pid",
-                "After=network-online.target mariadb.service", "User=", "SuccessExitStatus=143", "Restart=on-failure",
+                "After=network-online.target mariadb.service", "User=", "SuccessExitStatus=143", "Restart=on-failure", "RestartPreventExitStatus=2",
                 "StandardOutput=append:/opt/t/log/alpha.log", "WantedBy=multi-user.target");
     }
 
