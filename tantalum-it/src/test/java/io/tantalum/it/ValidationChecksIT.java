@@ -119,6 +119,22 @@ class ValidationChecksIT {
         assertThat(r.stdout()).contains("ERROR >> host1 >> THL directory: /etc/hostname/host1/thl cannot be created:"
                 + " /etc/hostname is not a directory: create it and give it to the user that runs the replicator"
                 + " (ThlDirectoryCheck)");
+
+        // a real file system with little room: a 64 MiB tmpfs
+        java.nio.file.Path small = java.nio.file.Files.createDirectories(sb.dir().resolve("small"));
+        io.tantalum.testkit.Commands.check(java.util.Map.of(), List.of("mount", "-t", "tmpfs", "-o", "size=64m",
+                "tmpfs", small.toString()));
+        try {
+            java.nio.file.Path smallIni = sb.dir().resolve("thl-small.ini");
+            java.nio.file.Files.writeString(smallIni, java.nio.file.Files.readString(sb.sandbox().iniFile())
+                    .replaceAll("thl-directory=.*", "thl-directory=" + small + "/{host}/thl"));
+            r = sb.tpm("validate", "--ini", smallIni.toString());
+            assertThat(r.exitCode()).as(r.all()).isEqualTo(1);
+            assertThat(r.stdout()).contains("WARN >> host2 >> only 64 MiB free for the THL: free space or lower"
+                    + " thl-retention-ms (ThlDirectoryCheck)");
+        } finally {
+            io.tantalum.testkit.Commands.check(java.util.Map.of(), List.of("umount", small.toString()));
+        }
         passes();
     }
 
