@@ -241,7 +241,8 @@ final class TrepctlCommands {
                     System.out.println(parent.hostLabel() + ": " + st.get("state") + ", applied seqno " + seqno);
                     return 0;
                 }
-                if (applied != null && "OFFLINE:ERROR".equals(st.get("state"))) {
+                if (applied != null && "OFFLINE:ERROR".equals(st.get("state"))
+                        && "NONE".equals(String.valueOf(st.getOrDefault("autoRecoveryNext", "NONE")))) {
                     throw new TantalumException(ErrorCode.FAILED_PRECONDITION, parent.hostLabel() + " is OFFLINE:ERROR"
                             + " at applied seqno " + seqno + " and will not reach " + applied + ": " + st.get("pendingError"));
                 }

@@ -139,6 +139,32 @@ class CrashRecoveryIT {
     }
 
     @Test
+    void masterDatabaseRestartUnderLoadIsRecoveredWithoutTheOperator() {
+        SandboxLayout.Host host1 = sb.host(1);
+        List<Long> acked;
+        try (WriteLoad load = load()) {
+            awaitProgress(load, 200);
+            sb.sandbox().db(host1).stop();
+            Await.until("host1 to plan an auto-recovery attempt", Duration.ofSeconds(60),
+                    () -> sb.state(1).equals("OFFLINE:ERROR") && !"NONE".equals(sb.status(1).get("autoRecoveryNext")),
+                    sb::describe);
+            SandboxFixture.CliResult status = sb.trepctl("-host", "host1", "status");
+            assertThat(status.stdout()).contains("state                   : OFFLINE:ERROR",
+                    "pendingError            : Lost the binlog connection to " + host1.address() + ":3306",
+                    "autoRecoveryNext        : attempt 1 of 10 in ");
+            sb.sandbox().db(host1).start(List.of());
+            awaitOnline(1);
+            awaitProgress(load, 200);
+            load.close();
+            acked = load.acknowledged();
+        }
+        sb.awaitCaughtUp(Duration.ofSeconds(120));
+        assertExactlyOnce(acked);
+        assertThat(((Number) sb.status(1).get("autoRecoveryTotal")).longValue()).isGreaterThanOrEqualTo(1);
+        assertThat(sb.status(1).get("pendingError")).isEqualTo("NONE");
+    }
+
+    @Test
     void offlineDuringALargeTransactionStopsAtABoundaryAndResumes() throws Exception {
         try (Connection c = sb.app(1)) {
             Sql.exec(c, "CREATE DATABASE bulk", "CREATE TABLE bulk.t (id INT PRIMARY KEY, v VARCHAR(40))", "USE bulk",

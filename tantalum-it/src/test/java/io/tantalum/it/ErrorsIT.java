@@ -56,6 +56,8 @@ class ErrorsIT {
         assertThat(String.valueOf(st.get("pendingErrorEventId"))).startsWith("mariadb-bin.");
         assertThat(String.valueOf(st.get("pendingErrorCode"))).contains("1062");
         assertThat(sb.appliedSeqno(2)).isEqualTo(before);
+        assertThat(st.get("autoRecoveryNext")).as("a conflict waits for the operator").isEqualTo("NONE");
+        assertThat(st.get("autoRecoveryTotal")).isEqualTo(0);
 
         // what the operator sees
         SandboxFixture.CliResult status = sb.trepctl("-host", "host2", "status");

@@ -47,9 +47,12 @@ public final class Replicator implements AutoCloseable {
     private volatile Pipeline pipeline;
     private volatile Pipeline.Applied lastApplied;
     private Thread dispatcher;
+    private final AutoRecovery recovery;
 
     public Replicator(ReplicatorSettings settings) {
         this.settings = settings;
+        this.recovery = new AutoRecovery(settings.autoRecoveryMaxAttempts(), settings.autoRecoveryDelayMillis(),
+                settings.autoRecoveryResetMillis());
         this.roleStore = new RoleStore(settings.thlDirectory());
         this.role = roleStore.load(settings);
     }
@@ -130,6 +133,12 @@ public final class Replicator implements AutoCloseable {
     }
 
     private void handle(ReplicatorEvent e) {
+        if (e instanceof ReplicatorEvent.AutoRecover a) {
+            if (state == ReplicatorState.OFFLINE_ERROR && recovery.take(a.token())) {
+                recover();
+            }
+            return;
+        }
         if (generationOf(e, generation) != generation) {
             LOG.debug("ignoring {} from an older pipeline", e);
             return;
@@ -141,8 +150,10 @@ public final class Replicator implements AutoCloseable {
         }
         ReplicatorState to = StateTable.require(state, e);
         if (e instanceof ReplicatorEvent.GoOnline g) {
+            recovery.cancel();
             goOnline(g, to);
         } else if (e instanceof ReplicatorEvent.GoOffline g) {
+            recovery.cancel();
             if (state.isOffline()) {
                 pendingError = null;
                 transition(to, "offline requested");
@@ -185,6 +196,16 @@ public final class Replicator implements AutoCloseable {
         }
     }
 
+    /** An auto-recovery attempt: online as the operator's plain {@code trepctl online} would. */
+    private void recover() {
+        LOG.info("auto-recovery: going online again after: {}", pendingError == null ? "" : pendingError.getMessage());
+        try {
+            goOnline(ReplicatorEvent.GoOnline.plain(), ReplicatorState.GOING_ONLINE_SYNCHRONIZING);
+        } catch (RuntimeException ex) {
+            // fail() has recorded it and planned the next attempt, if any
+        }
+    }
+
     private void setRole(ReplicatorEvent.SetRole r) {
         URI uri = r.masterUri() != null ? r.masterUri() : role.masterUri();
         if (r.role() == ReplicatorSettings.Role.SLAVE && uri == null) {
@@ -199,10 +220,24 @@ public final class Replicator implements AutoCloseable {
     }
 
     private void fail(RuntimeException error) {
+        long now = System.currentTimeMillis();
+        long onlineMillis = state == ReplicatorState.ONLINE ? now - stateSince : 0;
         pendingError = error;
         LOG.error("replicator stopped with an error: {}", error.getMessage());
         stopPipeline(true);
         transition(ReplicatorState.OFFLINE_ERROR, "error");
+        AutoRecovery.Attempt a = recovery.after(error, onlineMillis, now);
+        if (a != null) {
+            LOG.warn("auto-recovery attempt {} of {} in {} ms", a.number(), recovery.maxAttempts(), a.delayMillis());
+            Threads.start(settings.service() + "-auto-recovery", () -> {
+                if (Threads.sleep(a.delayMillis())) {
+                    submit(new ReplicatorEvent.AutoRecover(a.token()));
+                }
+            });
+        } else if (AutoRecovery.retryable(error) && recovery.exhausted()) {
+            LOG.error("auto-recovery gave up after {} attempts: fix the cause, then run `trepctl online`",
+                    recovery.maxAttempts());
+        }
     }
 
     private void transition(ReplicatorState to, String cause) {
@@ -358,7 +393,7 @@ public final class Replicator implements AutoCloseable {
     /** The status fields of {@code trepctl status}, in Tungsten's names. */
     public Map<String, Object> status() {
         return StatusReport.build(new StatusReport.Input(settings, role, state, stateSince, startMillis, pendingError,
-                offlineTrigger, pipeline, lastApplied, rate));
+                offlineTrigger, pipeline, lastApplied, rate, recovery));
     }
 
     /** {@code trepctl status -name tasks|stages|stores}. */

@@ -42,6 +42,9 @@ public sealed interface ReplicatorEvent {
     /** Pipeline: stopped by an error. */
     record Failed(long generation, RuntimeException error) implements ReplicatorEvent {}
 
+    /** Auto-recovery: go online again after a transient error (ignored unless {@code token} is still current). */
+    record AutoRecover(long token) implements ReplicatorEvent {}
+
     /** Process: shutting down. */
     record Shutdown() implements ReplicatorEvent {}
 }

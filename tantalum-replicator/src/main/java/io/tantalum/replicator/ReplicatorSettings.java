@@ -39,7 +39,10 @@ public record ReplicatorSettings(
         int blockCommitSize,
         long blockCommitMillis,
         int fragmentRows,
-        boolean autoOnline) {
+        boolean autoOnline,
+        int autoRecoveryMaxAttempts,
+        long autoRecoveryDelayMillis,
+        long autoRecoveryResetMillis) {
 
     /** The replication role of a replicator. */
     public enum Role {
@@ -85,7 +88,14 @@ public record ReplicatorSettings(
         BLOCK_SIZE("replicator.apply.block.size", "100", "Source transactions per database commit on a slave."),
         BLOCK_MILLIS("replicator.apply.block.ms", "500", "Longest time a block stays open (milliseconds)."),
         FRAGMENT_ROWS("replicator.extract.fragment.rows", "1000", "Rows per THL fragment of a large transaction."),
-        AUTO_ONLINE("replicator.auto.online", "true", "Go online when the replicator starts.");
+        AUTO_ONLINE("replicator.auto.online", "true", "Go online when the replicator starts."),
+        AUTO_RECOVERY_MAX_ATTEMPTS("replicator.auto.recovery.max.attempts", "10", "After an error that waiting can fix"
+                + " (the database or a port unavailable), go online again by itself this many times in a row"
+                + " (0 = never); apply conflicts and damaged THL always wait for an operator."),
+        AUTO_RECOVERY_DELAY_MS("replicator.auto.recovery.delay.ms", "5000", "Delay before the first auto-recovery"
+                + " attempt (milliseconds); it doubles each attempt, up to a minute."),
+        AUTO_RECOVERY_RESET_MS("replicator.auto.recovery.reset.ms", "300000", "Once online this long (milliseconds),"
+                + " the count of auto-recovery attempts starts again from zero.");
 
         public final String key;
         public final String defaultValue;
@@ -130,7 +140,10 @@ public record ReplicatorSettings(
                 in.str(Key.DB_HOST), in.port(Key.DB_PORT), in.str(Key.DB_USER), in.str(Key.DB_PASSWORD),
                 in.number(Key.SERVER_ID, 0, 4294967295L), (int) in.number(Key.BLOCK_SIZE, 1, 100_000),
                 in.number(Key.BLOCK_MILLIS, 1, 3_600_000), (int) in.number(Key.FRAGMENT_ROWS, 1, 1_000_000),
-                Boolean.TRUE.equals(in.parse(Key.AUTO_ONLINE, ReplicatorSettings::bool)));
+                Boolean.TRUE.equals(in.parse(Key.AUTO_ONLINE, ReplicatorSettings::bool)),
+                (int) in.number(Key.AUTO_RECOVERY_MAX_ATTEMPTS, 0, 1_000_000),
+                in.number(Key.AUTO_RECOVERY_DELAY_MS, 100, 3_600_000),
+                in.number(Key.AUTO_RECOVERY_RESET_MS, 0, Long.MAX_VALUE));
         if (s.role() == Role.SLAVE && s.masterUri() == null && errors.isEmpty()) {
             errors.add(Key.MASTER_URI.key + " is required for a slave (e.g. thl://host1:2112/)");
         }

@@ -33,6 +33,7 @@ public final class StateTable {
         on(OFFLINE_ERROR, ReplicatorEvent.SetRole.class, OFFLINE_ERROR);
         on(OFFLINE_ERROR, ReplicatorEvent.Reset.class, OFFLINE_ERROR);
         on(OFFLINE_ERROR, ReplicatorEvent.GoOnline.class, GOING_ONLINE_SYNCHRONIZING);
+        on(OFFLINE_ERROR, ReplicatorEvent.AutoRecover.class, GOING_ONLINE_SYNCHRONIZING);
         on(OFFLINE_ERROR, ReplicatorEvent.GoOffline.class, OFFLINE_NORMAL);
         on(OFFLINE_ERROR, ReplicatorEvent.Failed.class, OFFLINE_ERROR);
         on(GOING_ONLINE_SYNCHRONIZING, ReplicatorEvent.Synchronized.class, ONLINE);

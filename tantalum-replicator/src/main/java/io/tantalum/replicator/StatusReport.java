@@ -14,7 +14,7 @@ final class StatusReport {
     /** Everything the report reads, captured once. */
     record Input(ReplicatorSettings settings, RoleStore.Assignment role, ReplicatorState state, long stateSince,
             long startMillis, RuntimeException error, OfflineTrigger offline, Pipeline pipeline,
-            Pipeline.Applied lastApplied, RateSampler rate) {}
+            Pipeline.Applied lastApplied, RateSampler rate, AutoRecovery recovery) {}
 
     private StatusReport() {}
 
@@ -50,6 +50,7 @@ final class StatusReport {
         m.put("minimumStoredSeqNo", log != null ? log.minSeqno() : -1);
         m.put("offlineRequests", in.offline() == null ? "NONE" : "Offline " + in.offline().describe());
         putError(m, in.error());
+        in.recovery().status(m, now);
         m.put("pipelineSource", master ? "jdbc:mariadb://" + s.dbHost() + ":" + s.dbPort() + "/"
                 : String.valueOf(in.role().masterUri()));
         m.put("relativeLatency", a != null && a.sourceTstamp() > 0 ? round((now - a.sourceTstamp()) / 1000.0) : -1);

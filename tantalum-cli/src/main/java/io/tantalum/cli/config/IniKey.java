@@ -42,6 +42,14 @@ public enum IniKey {
             + " on a slave (block commit).", false),
     APPLY_BLOCK_MS("apply-block-ms", Type.LONG, "500", "ms", "Longest time a block stays open.", false),
     FRAGMENT_ROWS("fragment-rows", Type.INT, "1000", "rows", "Rows per THL fragment of a large transaction.", false),
+    AUTO_RECOVERY_MAX_ATTEMPTS("auto-recovery-max-attempts", Type.INT, "10", "attempts", "After an error that"
+            + " waiting can fix (the database restarting, a port still held), a replicator goes online again by itself"
+            + " this many times in a row (0 = never). Apply conflicts and damaged THL always wait for an operator.",
+            false),
+    AUTO_RECOVERY_DELAY_MS("auto-recovery-delay-ms", Type.LONG, "5000", "ms", "Delay before the first auto-recovery"
+            + " attempt; it doubles each attempt, up to a minute.", false),
+    AUTO_RECOVERY_RESET_MS("auto-recovery-reset-ms", Type.LONG, "300000", "ms", "Once a replicator has been online"
+            + " this long, its count of auto-recovery attempts starts again from zero.", false),
     JAVA_HOME("java-home", Type.OPTIONAL_PATH, "", "", "The Java runtime (17 or later) that runs the replicators;"
             + " empty: the one that runs tpm. JavaVersionCheck runs its bin/java -version.", false),
     SERVICE_MANAGER("service-manager", Type.SERVICE_MANAGER, "auto", "", "How tpm install runs the replicators:"

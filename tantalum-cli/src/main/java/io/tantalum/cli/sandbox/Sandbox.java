@@ -197,7 +197,10 @@ public final class Sandbox {
         return new AdminClient(h.name(), h.address(), h.adminPort());
     }
 
-    /** Waits until every replicator is ONLINE, failing with the first error state seen. */
+    /**
+     * Waits until every replicator is ONLINE, failing with the first error state seen that no
+     * auto-recovery attempt is pending for.
+     */
     public void awaitOnline(long timeoutMillis) {
         long deadline = System.currentTimeMillis() + timeoutMillis;
         for (SandboxLayout.Host h : layout.hosts()) {
@@ -209,7 +212,7 @@ public final class Sandbox {
                     if (state.equals("ONLINE")) {
                         break;
                     }
-                    if (state.equals("OFFLINE:ERROR")) {
+                    if (state.equals("OFFLINE:ERROR") && "NONE".equals(String.valueOf(st.get("autoRecoveryNext")))) {
                         throw new TantalumException(ErrorCode.FAILED_PRECONDITION, h.name() + ": the replicator is"
                                 + " OFFLINE:ERROR: " + st.get("pendingError"));
                     }

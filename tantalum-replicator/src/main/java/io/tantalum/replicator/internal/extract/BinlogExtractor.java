@@ -108,8 +108,8 @@ public final class BinlogExtractor {
             public void onDisconnect(BinaryLogClient c) {
                 if (!stopping) {
                     fail(new TantalumException(ErrorCode.UNAVAILABLE, "Lost the binlog connection to " + where()
-                            + " after " + currentEventId + ". Check that the database is up, then run"
-                            + " `trepctl online`: extraction resumes at the last stored transaction."));
+                            + " after " + currentEventId + ". Check that the database is up: auto-recovery (or"
+                            + " `trepctl online`) resumes extraction at the last stored transaction."));
                 }
             }
         });
