@@ -113,7 +113,10 @@ public final class ThlMain {
                 List<Object> changes = new ArrayList<>();
                 for (ThlEvent.Change c : e.changes()) {
                     Map<String, Object> cm = new LinkedHashMap<>();
-                    if (c instanceof ThlEvent.StatementChange sc) {
+                    if (c instanceof ThlEvent.SessionChange ss) {
+                        cm.put("type", "session");
+                        cm.put("settings", ss.settings());
+                    } else if (c instanceof ThlEvent.StatementChange sc) {
                         cm.put("type", "statement");
                         cm.put("schema", sc.schema());
                         cm.put("sql", sc.sql());
@@ -165,7 +168,10 @@ public final class ThlMain {
             }
             int i = 0;
             for (ThlEvent.Change c : e.changes()) {
-                if (c instanceof ThlEvent.StatementChange sc) {
+                if (c instanceof ThlEvent.SessionChange ss) {
+                    sb.append(String.format("- OPTIONS(%d) = %s%n", i, ss.settings().isEmpty() ? "(defaults)"
+                            : ss.settings()));
+                } else if (c instanceof ThlEvent.StatementChange sc) {
                     sb.append(String.format("- SQL(%d) = %s%n  - SCHEMA = %s%n", i, sc.sql(), sc.schema()));
                 } else if (c instanceof ThlEvent.RowChange rc) {
                     sb.append(String.format("- SQL(%d) =%n - ACTION = %s%n - SCHEMA = %s%n - TABLE = %s%n", i,

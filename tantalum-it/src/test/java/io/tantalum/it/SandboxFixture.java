@@ -225,6 +225,37 @@ public final class SandboxFixture implements AutoCloseable {
         return cli(env, "io.tantalum.cli.TpmMain", args);
     }
 
+    /**
+     * Runs a script with the {@code mariadb} client as the database's root user over its unix socket
+     * (the replicator's user may be the one a test breaks); the script is given as bytes, so that
+     * it can be in the character set the options name. Fails the test unless the client exits 0.
+     */
+    public String mariadb(int k, byte[] script, String... options) {
+        List<String> cmd = new ArrayList<>(List.of("mariadb", "--socket=" + host(k).homePath().resolve("mysql.sock"),
+                "-uroot"));
+        cmd.addAll(List.of(options));
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            try (var in = p.getOutputStream()) {
+                in.write(script);
+            }
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            if (p.waitFor() != 0) {
+                throw new AssertionError(String.join(" ", cmd) + " exited with " + p.exitValue() + ": " + out);
+            }
+            return out;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public String mariadb(int k, String script, String... options) {
+        return mariadb(k, script.getBytes(java.nio.charset.StandardCharsets.UTF_8), options);
+    }
+
     /** Keeps each host's logs under target/sandbox-logs for the test report. */
     private void saveLogs() {
         try {

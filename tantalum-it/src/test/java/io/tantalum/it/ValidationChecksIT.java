@@ -92,22 +92,13 @@ class ValidationChecksIT {
         passes();
     }
 
-    /** Runs SQL as the database's root user over its unix socket (the replicator's user may be the one broken). */
-    private static void asRoot(SandboxLayout.Host h, String sql) throws Exception {
-        Process p = new ProcessBuilder("mariadb", "--socket=" + h.homePath().resolve("mysql.sock"), "-uroot", "-e", sql)
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertThat(p.waitFor()).as(out).isZero();
-    }
-
     @Test
     void privilegesAndThlDirectoryChecks() throws Exception {
-        SandboxLayout.Host h2 = sb.host(2);
-        asRoot(h2, "REVOKE ALL PRIVILEGES, GRANT OPTION FROM 'tungsten'@'127.%'");
+        sb.mariadb(2, "REVOKE ALL PRIVILEGES, GRANT OPTION FROM 'tungsten'@'127.%'");
         try {
             fails(2, "ERROR >> host2 >> the replicator's user lacks ALL PRIVILEGES ON *.*");
         } finally {
-            asRoot(h2, "GRANT ALL PRIVILEGES ON *.* TO 'tungsten'@'127.%' WITH GRANT OPTION");
+            sb.mariadb(2, "GRANT ALL PRIVILEGES ON *.* TO 'tungsten'@'127.%' WITH GRANT OPTION");
         }
         passes();
 

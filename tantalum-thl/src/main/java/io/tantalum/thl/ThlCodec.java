@@ -16,13 +16,15 @@ import java.util.Map;
 
 /**
  * Encodes and decodes the body of a THL record (everything an {@link ThlEvent} holds beyond the
- * record header). Format version 1, big-endian, documented in {@code docs/thl-format.md}:
+ * record header). Format version 2 (version 1, without session changes, is still read),
+ * big-endian, documented in {@code docs/thl-format.md}:
  * <pre>
  *   u8 version(1) | str eventId | str sourceId | i64 sourceTstamp | i64 extractTstamp | str shard
  *   | i32 metadataCount { str key | str value } | i32 changeCount { change }
  *   change  := u8 1 (rows) str schema str table u8 action i32 ncols { str name i32 type u8 flags }
  *              i32 nrows { image(before) image(after) }
  *            | u8 2 (statement) str schema str sql i64 timestampSeconds
+ *            | u8 3 (session) i32 count { str key | str value }
  *   image   := u8 0 (absent) | u8 1 { value x ncols }
  *   value   := u8 tag: 0 null | 1 i64 | 2 biginteger(bytes) | 3 decimal(str) | 4 f32 | 5 f64
  *              | 6 bytes(i32 len, raw) | 7 str
@@ -32,7 +34,10 @@ import java.util.Map;
  */
 public final class ThlCodec {
     /** The body format version written by this code. */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
+
+    /** The oldest body format version this code reads. */
+    public static final int OLDEST_READABLE = 1;
 
     private ThlCodec() {}
 
@@ -64,10 +69,10 @@ public final class ThlCodec {
     public static ThlEvent decode(ThlRecord r) {
         try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(r.body()))) {
             int version = in.readUnsignedByte();
-            if (version != VERSION) {
+            if (version < OLDEST_READABLE || version > VERSION) {
                 throw new TantalumException(ErrorCode.DATA_LOSS, "THL event seqno=" + r.seqno()
-                        + " has body format version " + version + ", this Tantalum reads version " + VERSION
-                        + ": upgrade Tantalum on this host");
+                        + " has body format version " + version + ", this Tantalum reads versions " + OLDEST_READABLE
+                        + " to " + VERSION + ": upgrade Tantalum on this host");
             }
             String eventId = readStr(in);
             String sourceId = readStr(in);
@@ -118,6 +123,13 @@ public final class ThlCodec {
             writeStr(out, sc.schema());
             writeStr(out, sc.sql());
             out.writeLong(sc.timestampSeconds());
+        } else if (c instanceof ThlEvent.SessionChange ss) {
+            out.writeByte(3);
+            out.writeInt(ss.settings().size());
+            for (Map.Entry<String, String> m : ss.settings().entrySet()) {
+                writeStr(out, m.getKey());
+                writeStr(out, m.getValue());
+            }
         }
     }
 
@@ -125,6 +137,14 @@ public final class ThlCodec {
         int kind = in.readUnsignedByte();
         if (kind == 2) {
             return new ThlEvent.StatementChange(readStr(in), readStr(in), in.readLong());
+        }
+        if (kind == 3) {
+            int n = in.readInt();
+            Map<String, String> settings = new LinkedHashMap<>();
+            for (int i = 0; i < n; i++) {
+                settings.put(readStr(in), readStr(in));
+            }
+            return new ThlEvent.SessionChange(settings);
         }
         if (kind != 1) {
             throw new IOException("unknown change kind " + kind);

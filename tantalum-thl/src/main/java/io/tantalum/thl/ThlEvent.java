@@ -38,8 +38,11 @@ public record ThlEvent(
         changes = List.copyOf(changes);
     }
 
-    /** A change carried by an event: a set of row changes on one table, or a statement. */
-    public sealed interface Change permits RowChange, StatementChange {}
+    /**
+     * A change carried by an event: a set of row changes on one table, a statement, or the source
+     * session's settings for the changes that follow.
+     */
+    public sealed interface Change permits RowChange, StatementChange, SessionChange {}
 
     /** The kind of row change. */
     public enum Action {
@@ -85,6 +88,30 @@ public record ThlEvent(
      * @param timestampSeconds the session timestamp at the source
      */
     public record StatementChange(String schema, String sql, long timestampSeconds) implements Change {}
+
+    /**
+     * The settings of the source session under which the following changes of the event ran, when
+     * they differ from the defaults (a dump loaded with {@code FOREIGN_KEY_CHECKS=0}, DDL written
+     * under {@code ANSI_QUOTES}). They hold until the next SessionChange or the end of the event;
+     * an applier returns to its defaults after each event. Keys are the constants below, values
+     * as the server's SET statement takes them.
+     */
+    public record SessionChange(Map<String, String> settings) implements Change {
+        /** "0" when the source ran without foreign key checks. */
+        public static final String FOREIGN_KEY_CHECKS = "foreign_key_checks";
+        /** "0" when the source relaxed unique checks. */
+        public static final String UNIQUE_CHECKS = "unique_checks";
+        /** "0" when the source ran without CHECK constraint checks. */
+        public static final String CHECK_CONSTRAINT_CHECKS = "check_constraint_checks";
+        /** The source session's sql_mode as its numeric bit set (statements only). */
+        public static final String SQL_MODE = "sql_mode";
+        /** The source session's time zone, e.g. "+05:00" (statements only). */
+        public static final String TIME_ZONE = "time_zone";
+
+        public SessionChange {
+            settings = Map.copyOf(new java.util.TreeMap<>(settings));
+        }
+    }
 
     /** True for an event that carries no change, only its metadata (a heartbeat). */
     public boolean isEmpty() {

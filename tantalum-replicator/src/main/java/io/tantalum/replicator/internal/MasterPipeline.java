@@ -8,11 +8,13 @@ import io.tantalum.replicator.internal.apply.AppliedPosition;
 import io.tantalum.replicator.internal.apply.Catalog;
 import io.tantalum.replicator.internal.extract.BinlogExtractor;
 import io.tantalum.replicator.internal.extract.BinlogPosition;
+import io.tantalum.replicator.internal.extract.SourceCharsets;
 import io.tantalum.replicator.internal.ship.ThlServer;
 import io.tantalum.thl.ThlEvent;
 import io.tantalum.thl.ThlLog;
 import io.tantalum.thl.ThlRecord;
 import io.tantalum.thl.ThlWriter;
+import java.nio.charset.Charset;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -59,12 +61,16 @@ public final class MasterPipeline implements Pipeline {
     public void start() {
         log.truncateIncompleteTail();
         BinlogExtractor.Start start;
+        Map<Integer, Charset> charsets;
+        String systemOffset;
         try (Connection c = Jdbc.connect(settings)) {
             catalog.create(c);
             start = decideStart(c);
             try (Statement s = c.createStatement()) {
                 s.execute("SET GLOBAL read_only=OFF");
             }
+            charsets = SourceCharsets.load(c);
+            systemOffset = SourceCharsets.systemOffset(c);
         } catch (SQLException e) {
             throw Jdbc.unavailable(settings, e);
         }
@@ -73,7 +79,8 @@ public final class MasterPipeline implements Pipeline {
             server = new ThlServer(log, settings.service(), settings.bindAddress(), settings.thlPort());
             extractor = new BinlogExtractor(new BinlogExtractor.Options(settings.dbHost(), settings.dbPort(),
                     settings.dbUser(), settings.dbPassword(), settings.effectiveServerId(), settings.host(),
-                    settings.fragmentRows(), "tantalum_", catalog.schema()), start, writer, listener, trigger);
+                    settings.fragmentRows(), "tantalum_", catalog.schema(), charsets, systemOffset), start, writer,
+                    listener, trigger);
             extractor.start();
         } catch (RuntimeException e) {
             stop(true);

@@ -59,8 +59,7 @@ public final class JdbcApplier {
     public Connection connect() throws SQLException {
         Connection c = Jdbc.connect(options.jdbcUrl(), options.user(), options.password());
         try (Statement s = c.createStatement()) {
-            s.execute("SET SESSION time_zone='+00:00', sql_mode='NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION',"
-                    + " names utf8mb4");
+            s.execute("SET SESSION time_zone='+00:00', sql_mode='" + RowSql.DEFAULT_SQL_MODE + "', names utf8mb4");
         }
         return c;
     }
@@ -218,6 +217,8 @@ public final class JdbcApplier {
                     if (rows.pendingCount() >= MAX_QUEUED_STATEMENTS || rows.pendingBytes() >= MAX_QUEUED_BYTES) {
                         rows.flush();
                     }
+                } else if (ch instanceof ThlEvent.SessionChange ss) {
+                    rows.session(ss, new RowSql.Origin(e.seqno(), e.eventId(), () -> describe(ch)));
                 } else if (ch instanceof ThlEvent.StatementChange sc) {
                     rows.flush();
                     if (pendingTxns > 0) {
@@ -237,6 +238,7 @@ public final class JdbcApplier {
                 throw failure(c, rows, ex, new RowSql.Origin(e.seqno(), e.eventId(), () -> describe(ch)));
             }
         }
+        rows.endEvent(new RowSql.Origin(e.seqno(), e.eventId(), () -> "the return to the applier's session settings"));
     }
 
     /**
@@ -282,6 +284,9 @@ public final class JdbcApplier {
     private static String describe(ThlEvent.Change ch) {
         if (ch instanceof ThlEvent.RowChange rc) {
             return rc.action() + " on " + rc.schema() + "." + rc.table();
+        }
+        if (ch instanceof ThlEvent.SessionChange ss) {
+            return "session settings " + ss.settings();
         }
         String sql = ((ThlEvent.StatementChange) ch).sql();
         return "statement '" + (sql.length() > 120 ? sql.substring(0, 120) + "..." : sql) + "'";

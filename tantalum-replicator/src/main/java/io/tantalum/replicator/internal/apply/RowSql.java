@@ -83,6 +83,53 @@ final class RowSql {
         return pendingBytes;
     }
 
+    /** The applier's sql_mode; the other settings' defaults are the server's (checks on, time zone UTC). */
+    static final String DEFAULT_SQL_MODE = "NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION";
+
+    private static final java.util.regex.Pattern TIME_ZONE = java.util.regex.Pattern.compile("[A-Za-z0-9/_+:-]{1,64}");
+
+    private boolean sessionChanged;
+
+    /**
+     * Queues the SET that gives the session the source's settings for the changes that follow
+     * (the defaults for what the change does not name).
+     */
+    void session(ThlEvent.SessionChange sc, Origin origin) {
+        queue(sessionSql(sc.settings()), origin, false);
+        sessionChanged = !sc.settings().isEmpty();
+    }
+
+    /** At the end of an event: queues the return to the applier's defaults when the event changed them. */
+    void endEvent(Origin origin) {
+        if (sessionChanged) {
+            queue(sessionSql(java.util.Map.of()), origin, false);
+            sessionChanged = false;
+        }
+    }
+
+    /** The SET for {@code settings}; a value that is not what its setting takes is an error, never SQL. */
+    static String sessionSql(java.util.Map<String, String> settings) {
+        StringBuilder sb = new StringBuilder("SET SESSION ");
+        for (String check : java.util.List.of(ThlEvent.SessionChange.FOREIGN_KEY_CHECKS,
+                ThlEvent.SessionChange.UNIQUE_CHECKS, ThlEvent.SessionChange.CHECK_CONSTRAINT_CHECKS)) {
+            String v = settings.getOrDefault(check, "1");
+            if (!v.equals("0") && !v.equals("1")) {
+                throw new IllegalArgumentException("session setting " + check + "=" + v + " is not 0 or 1");
+            }
+            sb.append(check).append('=').append(v).append(", ");
+        }
+        String mode = settings.get(ThlEvent.SessionChange.SQL_MODE);
+        if (mode != null && !mode.chars().allMatch(Character::isDigit)) {
+            throw new IllegalArgumentException("session setting sql_mode=" + mode + " is not a number");
+        }
+        sb.append("sql_mode=").append(mode != null ? mode : "'" + DEFAULT_SQL_MODE + "'");
+        String zone = settings.getOrDefault(ThlEvent.SessionChange.TIME_ZONE, "+00:00");
+        if (!TIME_ZONE.matcher(zone).matches()) {
+            throw new IllegalArgumentException("session setting time_zone=" + zone + " is not a time zone");
+        }
+        return sb.append(", time_zone='").append(zone).append('\'').toString();
+    }
+
     private void queue(String sql, Origin origin, boolean match) {
         pending.add(sql);
         origins.add(origin);

@@ -20,12 +20,15 @@ import io.tantalum.thl.ThlRecord;
 import io.tantalum.thl.ThlWriter;
 import java.io.IOException;
 import java.io.Serializable;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.function.Supplier;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -44,8 +47,16 @@ public final class BinlogExtractor {
     private static final Logger LOG = LoggerFactory.getLogger(BinlogExtractor.class);
 
     /** Connection and shaping settings. */
+    /**
+     * What extraction needs to know of its source.
+     *
+     * @param charsets the source's collation ids mapped to Java charsets (statements are decoded
+     *     from their session's character_set_client)
+     * @param systemOffset the source's SYSTEM time zone as an offset such as "+01:00"
+     */
     public record Options(String host, int port, String user, String password, long serverId, String sourceId,
-            int fragmentRows, String ignoredSchemaPrefix, String catalogSchema) {}
+            int fragmentRows, String ignoredSchemaPrefix, String catalogSchema, Map<Integer, Charset> charsets,
+            String systemOffset) {}
 
     private final Options options;
     private final ThlWriter writer;
@@ -70,6 +81,8 @@ public final class BinlogExtractor {
     private int fragRows;
     private List<ThlEvent.Change> changes = new ArrayList<>();
     private String heartbeat;
+    // the session settings in force for the changes of the fragment being assembled
+    private Map<String, String> session = Map.of();
 
     /** Where extraction starts and what it numbers the next transaction. */
     public record Start(BinlogPosition position, long nextSeqno, long epoch) {}
@@ -189,6 +202,7 @@ public final class BinlogExtractor {
             }
             case WRITE_ROWS, EXT_WRITE_ROWS -> {
                 WriteRowsEventData d = event.getData();
+                rowsSession(d);
                 List<Object[][]> rows = new ArrayList<>();
                 TableMapEventData t = table(d.getTableId());
                 var cols = columns.get(d.getTableId());
@@ -199,6 +213,7 @@ public final class BinlogExtractor {
             }
             case UPDATE_ROWS, EXT_UPDATE_ROWS -> {
                 UpdateRowsEventData d = event.getData();
+                rowsSession(d);
                 List<Object[][]> rows = new ArrayList<>();
                 TableMapEventData t = table(d.getTableId());
                 var cols = columns.get(d.getTableId());
@@ -211,6 +226,7 @@ public final class BinlogExtractor {
             }
             case DELETE_ROWS, EXT_DELETE_ROWS -> {
                 DeleteRowsEventData d = event.getData();
+                rowsSession(d);
                 List<Object[][]> rows = new ArrayList<>();
                 TableMapEventData t = table(d.getTableId());
                 var cols = columns.get(d.getTableId());
@@ -225,6 +241,80 @@ public final class BinlogExtractor {
                 // FORMAT_DESCRIPTION, GTID_LIST, BINLOG_CHECKPOINT, ANNOTATE_ROWS, HEARTBEAT: nothing to store
             }
         }
+    }
+
+    /** The checks a rows event's session had turned off, as the settings of its changes. */
+    private Map<String, String> pendingSession = Map.of();
+
+    private void rowsSession(Object data) {
+        int f = data instanceof MariaDbRowDeserializers.RowsFlags r ? r.rowsFlags() : 0;
+        if ((f & (MariaDbRowDeserializers.NO_FOREIGN_KEY_CHECKS_F | MariaDbRowDeserializers.RELAXED_UNIQUE_CHECKS_F
+                | MariaDbRowDeserializers.NO_CHECK_CONSTRAINT_CHECKS_F)) == 0) {
+            pendingSession = Map.of();
+            return;
+        }
+        Map<String, String> m = new TreeMap<>();
+        checksOff(m, (f & MariaDbRowDeserializers.NO_FOREIGN_KEY_CHECKS_F) != 0,
+                (f & MariaDbRowDeserializers.RELAXED_UNIQUE_CHECKS_F) != 0,
+                (f & MariaDbRowDeserializers.NO_CHECK_CONSTRAINT_CHECKS_F) != 0);
+        pendingSession = m;
+    }
+
+    private static void checksOff(Map<String, String> m, boolean fk, boolean unique, boolean check) {
+        if (fk) {
+            m.put(ThlEvent.SessionChange.FOREIGN_KEY_CHECKS, "0");
+        }
+        if (unique) {
+            m.put(ThlEvent.SessionChange.UNIQUE_CHECKS, "0");
+        }
+        if (check) {
+            m.put(ThlEvent.SessionChange.CHECK_CONSTRAINT_CHECKS, "0");
+        }
+    }
+
+    /** The settings of a statement's session: checks turned off, sql_mode, and the time zone as an offset. */
+    private Map<String, String> statementSession(SessionQueryDeserializer.Status st, long tstampMillis) {
+        Map<String, String> m = new TreeMap<>();
+        if (st.flags2() != null) {
+            long f = st.flags2();
+            checksOff(m, (f & SessionQueryDeserializer.OPTION_NO_FOREIGN_KEY_CHECKS) != 0,
+                    (f & SessionQueryDeserializer.OPTION_RELAXED_UNIQUE_CHECKS) != 0,
+                    (f & SessionQueryDeserializer.OPTION_NO_CHECK_CONSTRAINT_CHECKS) != 0);
+        }
+        if (st.sqlMode() != null) {
+            m.put(ThlEvent.SessionChange.SQL_MODE, Long.toUnsignedString(st.sqlMode()));
+        }
+        if (st.timeZone() != null) {
+            m.put(ThlEvent.SessionChange.TIME_ZONE, offset(st.timeZone(), tstampMillis));
+        }
+        return m;
+    }
+
+    /** A MariaDB time zone as a fixed offset at the event's time (the slave may have no time zone tables). */
+    private String offset(String zone, long tstampMillis) {
+        if (zone.equalsIgnoreCase("SYSTEM")) {
+            return options.systemOffset();
+        }
+        if (zone.startsWith("+") || zone.startsWith("-")) {
+            return zone;
+        }
+        try {
+            return java.time.ZoneId.of(zone).getRules().getOffset(java.time.Instant.ofEpochMilli(tstampMillis))
+                    .getId().replace("Z", "+00:00");
+        } catch (java.time.DateTimeException e) {
+            LOG.warn("time zone '{}' of the statement at {} is unknown to Java; applying it by name", zone,
+                    currentEventId);
+            return zone;
+        }
+    }
+
+    /** Adds a change made under {@code settings}, first saying so when they differ from the fragment's. */
+    private void addChange(ThlEvent.Change c, Map<String, String> settings) {
+        if (!settings.equals(session)) {
+            changes.add(new ThlEvent.SessionChange(settings));
+            session = settings;
+        }
+        changes.add(c);
     }
 
     private TableMapEventData table(long id) {
@@ -244,6 +334,7 @@ public final class BinlogExtractor {
         this.fragno = 0;
         this.fragRows = 0;
         this.changes = new ArrayList<>();
+        this.session = Map.of();
         this.heartbeat = null;
     }
 
@@ -263,7 +354,8 @@ public final class BinlogExtractor {
         int i = 0;
         while (i < rows.size()) {
             int n = Math.min(rows.size() - i, Math.max(1, options.fragmentRows() - fragRows));
-            changes.add(new ThlEvent.RowChange(t.getDatabase(), t.getTable(), action, cols, rows.subList(i, i + n)));
+            addChange(new ThlEvent.RowChange(t.getDatabase(), t.getTable(), action, cols, rows.subList(i, i + n)),
+                    pendingSession);
             fragRows += n;
             i += n;
             if (fragRows >= options.fragmentRows()) {
@@ -295,7 +387,17 @@ public final class BinlogExtractor {
             beginTxn("", true, tstamp);
         }
         if (!ignored(q.getDatabase())) {
-            changes.add(new ThlEvent.StatementChange(Objects.toString(q.getDatabase(), ""), q.getSql(), tstamp / 1000));
+            String text = q.getSql();
+            Map<String, String> settings = Map.of();
+            if (q instanceof SessionQueryDeserializer.Query sq) {
+                Integer client = sq.status().charsetClient();
+                Charset cs = client == null ? null : options.charsets().get(client);
+                if (cs != null && !cs.equals(StandardCharsets.UTF_8)) {
+                    text = new String(sq.sqlBytes(), cs);
+                }
+                settings = statementSession(sq.status(), tstamp);
+            }
+            addChange(new ThlEvent.StatementChange(Objects.toString(q.getDatabase(), ""), text, tstamp / 1000), settings);
         }
         if (standalone) {
             commit(next);
@@ -310,11 +412,12 @@ public final class BinlogExtractor {
         }
         inTxn = false;
         changes = new ArrayList<>();
+        session = Map.of();
     }
 
     private void emit(boolean last, BinlogPosition pos) throws InterruptedException {
         String eventId = pos != null ? pos.toEventId() : new BinlogPosition(file, 0, gtid).toEventId() + ";partial";
-        String shard = changes.isEmpty() ? "" : schemaOf(changes.get(0));
+        String shard = schemaOf(changes);
         Map<String, String> meta = heartbeat != null && last
                 ? Map.of("heartbeat", heartbeat.split("#", 2)[0], "heartbeatId", heartbeat) : Map.of();
         ThlEvent e = new ThlEvent(nextSeqno, fragno, last, epoch, eventId, options.sourceId(), txnTstamp,
@@ -331,6 +434,7 @@ public final class BinlogExtractor {
             }
         }
         changes = new ArrayList<>();
+        session = Map.of();
         fragRows = 0;
         if (last) {
             lastSeqno = nextSeqno;
@@ -341,7 +445,14 @@ public final class BinlogExtractor {
         }
     }
 
-    private static String schemaOf(ThlEvent.Change c) {
-        return c instanceof ThlEvent.RowChange rc ? rc.schema() : ((ThlEvent.StatementChange) c).schema();
+    private static String schemaOf(List<ThlEvent.Change> changes) {
+        for (ThlEvent.Change c : changes) {
+            if (c instanceof ThlEvent.RowChange rc) {
+                return rc.schema();
+            } else if (c instanceof ThlEvent.StatementChange sc) {
+                return sc.schema();
+            }
+        }
+        return "";
     }
 }

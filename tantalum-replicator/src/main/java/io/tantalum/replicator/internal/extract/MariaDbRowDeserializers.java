@@ -1,7 +1,10 @@
 package io.tantalum.replicator.internal.extract;
 
+import com.github.shyiko.mysql.binlog.event.DeleteRowsEventData;
 import com.github.shyiko.mysql.binlog.event.EventType;
 import com.github.shyiko.mysql.binlog.event.TableMapEventData;
+import com.github.shyiko.mysql.binlog.event.UpdateRowsEventData;
+import com.github.shyiko.mysql.binlog.event.WriteRowsEventData;
 import com.github.shyiko.mysql.binlog.event.deserialization.AnnotateRowsEventDataDeserializer;
 import com.github.shyiko.mysql.binlog.event.deserialization.BinlogCheckpointEventDataDeserializer;
 import com.github.shyiko.mysql.binlog.event.deserialization.ColumnType;
@@ -14,7 +17,6 @@ import com.github.shyiko.mysql.binlog.event.deserialization.IntVarEventDataDeser
 import com.github.shyiko.mysql.binlog.event.deserialization.MariadbGtidEventDataDeserializer;
 import com.github.shyiko.mysql.binlog.event.deserialization.MariadbGtidListEventDataDeserializer;
 import com.github.shyiko.mysql.binlog.event.deserialization.NullEventDataDeserializer;
-import com.github.shyiko.mysql.binlog.event.deserialization.QueryEventDataDeserializer;
 import com.github.shyiko.mysql.binlog.event.deserialization.RotateEventDataDeserializer;
 import com.github.shyiko.mysql.binlog.event.deserialization.TableMapEventDataDeserializer;
 import com.github.shyiko.mysql.binlog.event.deserialization.UpdateRowsEventDataDeserializer;
@@ -26,7 +28,10 @@ import java.io.Serializable;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
+import java.util.AbstractMap;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.IdentityHashMap;
 import java.util.Map;
 
@@ -45,19 +50,19 @@ public final class MariaDbRowDeserializers {
         map.put(EventType.FORMAT_DESCRIPTION, new FormatDescriptionEventDataDeserializer());
         map.put(EventType.ROTATE, new RotateEventDataDeserializer());
         map.put(EventType.INTVAR, new IntVarEventDataDeserializer());
-        map.put(EventType.QUERY, new QueryEventDataDeserializer());
+        map.put(EventType.QUERY, new SessionQueryDeserializer());
         map.put(EventType.TABLE_MAP, new TableMapEventDataDeserializer());
         map.put(EventType.XID, new XidEventDataDeserializer());
         map.put(EventType.ANNOTATE_ROWS, new AnnotateRowsEventDataDeserializer());
         map.put(EventType.MARIADB_GTID, new MariadbGtidEventDataDeserializer());
         map.put(EventType.MARIADB_GTID_LIST, new MariadbGtidListEventDataDeserializer());
         map.put(EventType.BINLOG_CHECKPOINT, new BinlogCheckpointEventDataDeserializer());
-        map.put(EventType.WRITE_ROWS, new Write(tables));
-        map.put(EventType.UPDATE_ROWS, new Update(tables));
-        map.put(EventType.DELETE_ROWS, new Delete(tables));
-        map.put(EventType.EXT_WRITE_ROWS, new Write(tables).setMayContainExtraInformation(true));
-        map.put(EventType.EXT_UPDATE_ROWS, new Update(tables).setMayContainExtraInformation(true));
-        map.put(EventType.EXT_DELETE_ROWS, new Delete(tables).setMayContainExtraInformation(true));
+        map.put(EventType.WRITE_ROWS, new Write(tables, false));
+        map.put(EventType.UPDATE_ROWS, new Update(tables, false));
+        map.put(EventType.DELETE_ROWS, new Delete(tables, false));
+        map.put(EventType.EXT_WRITE_ROWS, new Write(tables, true));
+        map.put(EventType.EXT_UPDATE_ROWS, new Update(tables, true));
+        map.put(EventType.EXT_DELETE_ROWS, new Delete(tables, true));
         EventDeserializer d = new EventDeserializer(new EventHeaderV4Deserializer(), new NullEventDataDeserializer(),
                 map, tables);
         d.setCompatibilityMode(EventDeserializer.CompatibilityMode.CHAR_AND_BINARY_AS_BYTE_ARRAY);
@@ -182,9 +187,78 @@ public final class MariaDbRowDeserializers {
         return v != null ? v : library.decode(type, meta, length, in);
     }
 
+    /** Flags of a rows event (MariaDB's log_event.h): checks the source session had turned off. */
+    static final int NO_FOREIGN_KEY_CHECKS_F = 1 << 1;
+    static final int RELAXED_UNIQUE_CHECKS_F = 1 << 2;
+    static final int NO_CHECK_CONSTRAINT_CHECKS_F = 1 << 7;
+
+    /** A rows event's flags, which the library's deserializers skip. */
+    interface RowsFlags {
+        int rowsFlags();
+    }
+
+    static final class WriteRows extends WriteRowsEventData implements RowsFlags {
+        private int flags;
+
+        @Override
+        public int rowsFlags() {
+            return flags;
+        }
+    }
+
+    static final class UpdateRows extends UpdateRowsEventData implements RowsFlags {
+        private int flags;
+
+        @Override
+        public int rowsFlags() {
+            return flags;
+        }
+    }
+
+    static final class DeleteRows extends DeleteRowsEventData implements RowsFlags {
+        private int flags;
+
+        @Override
+        public int rowsFlags() {
+            return flags;
+        }
+    }
+
+    /** Reads a rows event's post-header after the table id: its flags, and skips a v2 event's extra data. */
+    private static int flags(ByteArrayInputStream in, boolean extraData) throws IOException {
+        int flags = in.readInteger(2);
+        if (extraData) {
+            in.skip(in.readInteger(2) - 2);
+        }
+        return flags;
+    }
+
+    /*
+     * The three deserializers below read the rows event framing themselves (as the library does,
+     * keeping the flags) and decode each row with the library's deserializeRow, whose cells go
+     * through Tantalum's decoders.
+     */
+
     static final class Write extends WriteRowsEventDataDeserializer {
-        Write(Map<Long, TableMapEventData> tables) {
+        private final boolean extraData;
+
+        Write(Map<Long, TableMapEventData> tables, boolean extraData) {
             super(tables);
+            this.extraData = extraData;
+        }
+
+        @Override
+        public WriteRowsEventData deserialize(ByteArrayInputStream in) throws IOException {
+            WriteRows d = new WriteRows();
+            d.setTableId(in.readLong(6));
+            d.flags = flags(in, extraData);
+            d.setIncludedColumns(in.readBitSet(in.readPackedInteger(), true));
+            List<Serializable[]> rows = new ArrayList<>();
+            while (in.available() > 0) {
+                rows.add(deserializeRow(d.getTableId(), d.getIncludedColumns(), in));
+            }
+            d.setRows(rows);
+            return d;
         }
 
         @Override
@@ -195,8 +269,29 @@ public final class MariaDbRowDeserializers {
     }
 
     static final class Update extends UpdateRowsEventDataDeserializer {
-        Update(Map<Long, TableMapEventData> tables) {
+        private final boolean extraData;
+
+        Update(Map<Long, TableMapEventData> tables, boolean extraData) {
             super(tables);
+            this.extraData = extraData;
+        }
+
+        @Override
+        public UpdateRowsEventData deserialize(ByteArrayInputStream in) throws IOException {
+            UpdateRows d = new UpdateRows();
+            d.setTableId(in.readLong(6));
+            d.flags = flags(in, extraData);
+            int columns = in.readPackedInteger();
+            d.setIncludedColumnsBeforeUpdate(in.readBitSet(columns, true));
+            d.setIncludedColumns(in.readBitSet(columns, true));
+            List<Map.Entry<Serializable[], Serializable[]>> rows = new ArrayList<>();
+            while (in.available() > 0) {
+                Serializable[] before = deserializeRow(d.getTableId(), d.getIncludedColumnsBeforeUpdate(), in);
+                Serializable[] after = deserializeRow(d.getTableId(), d.getIncludedColumns(), in);
+                rows.add(new AbstractMap.SimpleEntry<>(before, after));
+            }
+            d.setRows(rows);
+            return d;
         }
 
         @Override
@@ -207,8 +302,25 @@ public final class MariaDbRowDeserializers {
     }
 
     static final class Delete extends DeleteRowsEventDataDeserializer {
-        Delete(Map<Long, TableMapEventData> tables) {
+        private final boolean extraData;
+
+        Delete(Map<Long, TableMapEventData> tables, boolean extraData) {
             super(tables);
+            this.extraData = extraData;
+        }
+
+        @Override
+        public DeleteRowsEventData deserialize(ByteArrayInputStream in) throws IOException {
+            DeleteRows d = new DeleteRows();
+            d.setTableId(in.readLong(6));
+            d.flags = flags(in, extraData);
+            d.setIncludedColumns(in.readBitSet(in.readPackedInteger(), true));
+            List<Serializable[]> rows = new ArrayList<>();
+            while (in.available() > 0) {
+                rows.add(deserializeRow(d.getTableId(), d.getIncludedColumns(), in));
+            }
+            d.setRows(rows);
+            return d;
         }
 
         @Override

@@ -1,0 +1,31 @@
+package io.tantalum.replicator.internal.apply;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tantalum.thl.ThlEvent;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class RowSqlSessionTest {
+    @Test
+    void theSourceSettingsAndTheDefaultsForTheRest() {
+        assertThat(RowSql.sessionSql(Map.of(ThlEvent.SessionChange.FOREIGN_KEY_CHECKS, "0",
+                ThlEvent.SessionChange.SQL_MODE, "4", ThlEvent.SessionChange.TIME_ZONE, "+05:00")))
+                .isEqualTo("SET SESSION foreign_key_checks=0, unique_checks=1, check_constraint_checks=1, sql_mode=4,"
+                        + " time_zone='+05:00'");
+        assertThat(RowSql.sessionSql(Map.of())).isEqualTo("SET SESSION foreign_key_checks=1, unique_checks=1,"
+                + " check_constraint_checks=1, sql_mode='NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION',"
+                + " time_zone='+00:00'");
+    }
+
+    @Test
+    void aValueThatIsNotWhatItsSettingTakesIsRefused() {
+        assertThatThrownBy(() -> RowSql.sessionSql(Map.of(ThlEvent.SessionChange.SQL_MODE, "0; DROP TABLE t")))
+                .hasMessage("session setting sql_mode=0; DROP TABLE t is not a number");
+        assertThatThrownBy(() -> RowSql.sessionSql(Map.of(ThlEvent.SessionChange.TIME_ZONE, "x' OR '1")))
+                .hasMessageContaining("is not a time zone");
+        assertThatThrownBy(() -> RowSql.sessionSql(Map.of(ThlEvent.SessionChange.UNIQUE_CHECKS, "2")))
+                .hasMessage("session setting unique_checks=2 is not 0 or 1");
+    }
+}

@@ -1,0 +1,49 @@
+package io.tantalum.thl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.math.BigDecimal;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ThlCodecTest {
+    private static ThlEvent event(List<ThlEvent.Change> changes) {
+        return new ThlEvent(42, 0, true, 3, "mariadb-bin.000001:0000000000000456;gtid=0-1-7", "db1", 1000, 2000,
+                "shop", Map.of("k", "v"), changes);
+    }
+
+    private static final ThlEvent.RowChange ROWS = new ThlEvent.RowChange("shop", "t", ThlEvent.Action.INSERT,
+            List.of(new ThlEvent.ColumnSpec("id", 3, false, true), new ThlEvent.ColumnSpec("d", 246, false, false)),
+            List.<Object[][]>of(new Object[][] {null, {7L, new BigDecimal("1.50")}}));
+
+    @Test
+    void everyKindOfChangeRoundTrips() {
+        ThlEvent.SessionChange session = new ThlEvent.SessionChange(Map.of(ThlEvent.SessionChange.FOREIGN_KEY_CHECKS,
+                "0", ThlEvent.SessionChange.SQL_MODE, "1411383296", ThlEvent.SessionChange.TIME_ZONE, "+05:00"));
+        ThlEvent.StatementChange ddl = new ThlEvent.StatementChange("shop", "CREATE TABLE \"t\" (id INT)", 1000);
+        ThlEvent back = ThlRecord.of(event(List.of(session, ddl, ROWS))).decode();
+        assertThat(back.changes()).hasSize(3);
+        assertThat(back.changes().get(0)).isEqualTo(session);
+        assertThat(back.changes().get(1)).isEqualTo(ddl);
+        ThlEvent.RowChange rows = (ThlEvent.RowChange) back.changes().get(2);
+        assertThat(rows.columns()).isEqualTo(ROWS.columns());
+        assertThat(rows.rows().get(0)[1]).containsExactly(7L, new BigDecimal("1.50"));
+        assertThat(back.metadata()).isEqualTo(Map.of("k", "v"));
+        assertThat(back.eventId()).isEqualTo("mariadb-bin.000001:0000000000000456;gtid=0-1-7");
+    }
+
+    @Test
+    void version1BodiesAreStillReadAndNewerOnesAreRefusedClearly() {
+        byte[] body = ThlCodec.encode(event(List.of(ROWS)));
+        assertThat(body[0]).isEqualTo((byte) ThlCodec.VERSION);
+        body[0] = 1;
+        ThlEvent v1 = new ThlRecord(42, 0, true, 3, body).decode();
+        assertThat(v1.changes()).hasSize(1);
+        body[0] = 9;
+        assertThatThrownBy(() -> new ThlRecord(42, 0, true, 3, body).decode())
+                .hasMessage("THL event seqno=42 has body format version 9, this Tantalum reads versions 1 to 2:"
+                        + " upgrade Tantalum on this host");
+    }
+}
