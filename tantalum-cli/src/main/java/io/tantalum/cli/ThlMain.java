@@ -169,8 +169,10 @@ public final class ThlMain {
             int i = 0;
             for (ThlEvent.Change c : e.changes()) {
                 if (c instanceof ThlEvent.SessionChange ss) {
-                    sb.append(String.format("- OPTIONS(%d) = %s%n", i, ss.settings().isEmpty() ? "(defaults)"
+                    // like Tungsten's statement options: not a change of its own, so not numbered
+                    sb.append(String.format("- OPTIONS = %s%n", ss.settings().isEmpty() ? "(defaults)"
                             : ss.settings()));
+                    continue;
                 } else if (c instanceof ThlEvent.StatementChange sc) {
                     sb.append(String.format("- SQL(%d) = %s%n  - SCHEMA = %s%n", i, sc.sql(), sc.schema()));
                 } else if (c instanceof ThlEvent.RowChange rc) {

@@ -46,9 +46,8 @@ import org.slf4j.LoggerFactory;
 public final class BinlogExtractor {
     private static final Logger LOG = LoggerFactory.getLogger(BinlogExtractor.class);
 
-    /** Connection and shaping settings. */
     /**
-     * What extraction needs to know of its source.
+     * Connection and shaping settings, and what extraction needs to know of its source.
      *
      * @param charsets the source's collation ids mapped to Java charsets (statements are decoded
      *     from their session's character_set_client)
@@ -83,6 +82,8 @@ public final class BinlogExtractor {
     private String heartbeat;
     // the session settings in force for the changes of the fragment being assembled
     private Map<String, String> session = Map.of();
+    // the checks the current rows event's session had turned off, as the settings of its changes
+    private Map<String, String> pendingSession = Map.of();
 
     /** Where extraction starts and what it numbers the next transaction. */
     public record Start(BinlogPosition position, long nextSeqno, long epoch) {}
@@ -242,9 +243,6 @@ public final class BinlogExtractor {
             }
         }
     }
-
-    /** The checks a rows event's session had turned off, as the settings of its changes. */
-    private Map<String, String> pendingSession = Map.of();
 
     private void rowsSession(Object data) {
         int f = data instanceof MariaDbRowDeserializers.RowsFlags r ? r.rowsFlags() : 0;
