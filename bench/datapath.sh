@@ -20,7 +20,7 @@ field() { "$ROOT/bin/trepctl" -host "$1" status -json | python3 -c "import json,
 now() { date +%s.%N; }
 rss_max=0
 sample_rss() {
-  for f in "$TANTALUM_SANDBOX"/host*/replicator.pid; do
+  for f in "$TANTALUM_SANDBOX"/host*/run/*.pid; do
     r=$(awk '/VmRSS/ {print int($2/1024)}' "/proc/$(cat "$f")/status" 2>/dev/null || echo 0)
     if [ "$r" -gt "$rss_max" ]; then rss_max=$r; fi
   done
