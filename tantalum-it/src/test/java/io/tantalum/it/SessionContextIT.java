@@ -80,4 +80,25 @@ class SessionContextIT {
         assertThat(list.stdout()).contains("foreign_key_checks=0", "time_zone=+05:00", "CREATE TABLE sess.l1",
                 "'café','crème'");
     }
+
+    @Test
+    void aTriggerGuardedWithTantalumApplierRunsOnceAndItsRowsArriveOnce() throws Exception {
+        sb.mariadb(1, "CREATE DATABASE trg;\n"
+                + "CREATE TABLE trg.orders (id INT PRIMARY KEY, amount INT);\n"
+                + "CREATE TABLE trg.audit (id INT AUTO_INCREMENT PRIMARY KEY, order_id INT, note VARCHAR(20));\n"
+                + "DELIMITER //\n"
+                + "CREATE TRIGGER trg.orders_ai AFTER INSERT ON trg.orders FOR EACH ROW\n"
+                + "BEGIN IF @tantalum_applier IS NULL THEN INSERT INTO trg.audit (order_id, note) VALUES (NEW.id,"
+                + " 'inserted'); END IF; END//\n"
+                + "DELIMITER ;\n");
+        try (Connection c = sb.app(1)) {
+            Sql.exec(c, "INSERT INTO trg.orders VALUES (1, 10), (2, 20)", "INSERT INTO trg.orders VALUES (3, 30)");
+        }
+        sb.awaitCaughtUp(Duration.ofSeconds(60));
+        assertThat(sb.state(2)).isEqualTo("ONLINE");
+        sb.assertSameData("trg");
+        try (Connection c = sb.admin(2)) {
+            assertThat(Sql.count(c, "SELECT COUNT(*) FROM trg.audit")).as("one audit row per order").isEqualTo(3);
+        }
+    }
 }

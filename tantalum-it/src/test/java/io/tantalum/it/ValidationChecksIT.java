@@ -58,6 +58,26 @@ class ValidationChecksIT {
     }
 
     @Test
+    void triggerCheckWarnsUntilTheTriggerIsGuarded() throws Exception {
+        sb.mariadb(1, "CREATE DATABASE IF NOT EXISTS shop; CREATE TABLE shop.orders (id INT PRIMARY KEY);"
+                + " CREATE TABLE shop.audit (id INT AUTO_INCREMENT PRIMARY KEY, order_id INT);"
+                + " CREATE TRIGGER shop.orders_ai AFTER INSERT ON shop.orders FOR EACH ROW"
+                + " INSERT INTO shop.audit (order_id) VALUES (NEW.id);");
+        sb.awaitCaughtUp(Duration.ofSeconds(60));
+        fails(1, "WARN >> host1 >> triggers run again on slaves for every applied row, and the rows they wrote on the"
+                + " master arrive too, so their effect would be doubled (or stop the slave on a duplicate key):"
+                + " shop.orders_ai ON orders. Wrap each trigger's body in IF @tantalum_applier IS NULL THEN ... END IF"
+                + " (docs/operations/triggers.md) (TriggerCheck)", "WARN >> host3 >> triggers run again on slaves");
+        sb.mariadb(1, "DELIMITER //\nCREATE OR REPLACE TRIGGER shop.orders_ai AFTER INSERT ON shop.orders FOR EACH ROW"
+                + " BEGIN IF @tantalum_applier IS NULL THEN INSERT INTO shop.audit (order_id) VALUES (NEW.id); END IF;"
+                + " END//\nDELIMITER ;\n");
+        sb.awaitCaughtUp(Duration.ofSeconds(60));
+        passes();
+        sql(1, "DROP DATABASE shop");
+        sb.awaitCaughtUp(Duration.ofSeconds(60));
+    }
+
+    @Test
     void myisamAndNativeReplicationChecks() throws Exception {
         sql(1, "CREATE DATABASE IF NOT EXISTS legacy", "CREATE TABLE legacy.t (id INT) ENGINE=MyISAM");
         sb.awaitCaughtUp(Duration.ofSeconds(60));

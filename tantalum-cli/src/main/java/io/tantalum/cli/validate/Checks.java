@@ -31,6 +31,7 @@ public final class Checks {
             new Check("ClockSkewCheck", "database clocks agree with this machine's (latency figures depend on it)",
                     Checks::clockSkew),
             new Check("MyIsamCheck", "no non-transactional user tables", Checks::myisam),
+            new Check("TriggerCheck", "user triggers do not fire a second time on slaves", Checks::triggers),
             new Check("DurabilitySettingsCheck", "sync_binlog and innodb_flush_log_at_trx_commit keep commits on crash",
                     Checks::durability),
             new Check("MaxAllowedPacketCheck", "max_allowed_packet fits large row events", Checks::maxAllowedPacket));
@@ -205,6 +206,18 @@ public final class Checks {
                 out.add(new Finding(Finding.Level.WARN, h.host(), "non-transactional tables cannot be applied"
                         + " crash-safely: " + String.join(", ", t) + ". Convert them with ALTER TABLE ... ENGINE=InnoDB",
                         "MyIsamCheck"));
+            }
+        }
+    }
+
+    private static void triggers(List<HostFacts> hosts, List<Finding> out) {
+        for (HostFacts h : reachable(hosts)) {
+            List<String> t = h.extra().unguardedTriggers();
+            if (t != null && !t.isEmpty()) {
+                out.add(new Finding(Finding.Level.WARN, h.host(), "triggers run again on slaves for every applied row,"
+                        + " and the rows they wrote on the master arrive too, so their effect would be doubled (or stop"
+                        + " the slave on a duplicate key): " + String.join(", ", t) + ". Wrap each trigger's body in"
+                        + " IF @tantalum_applier IS NULL THEN ... END IF (docs/operations/triggers.md)", "TriggerCheck"));
             }
         }
     }

@@ -43,6 +43,7 @@ public final class Facts {
         String grants = null;
         Boolean nativeRepl = null;
         List<String> myisam = null;
+        List<String> triggers = null;
         Long skew = null;
         Properties p = new Properties();
         p.setProperty("user", s.string(IniKey.REPLICATION_USER));
@@ -59,6 +60,7 @@ public final class Facts {
             grants = grants(st);
             nativeRepl = nativeReplication(st);  // null when the user may not look: ReplicatorPrivilegesCheck says so
             myisam = myisam(st);
+            triggers = unguardedTriggers(st);
             long before = System.currentTimeMillis();
             try (ResultSet rs = st.executeQuery("SELECT UNIX_TIMESTAMP(NOW(3)) * 1000")) {
                 rs.next();
@@ -72,7 +74,7 @@ public final class Facts {
         String thlProblem = local ? thlProblem(thl) : null;
         Long free = local ? freeBytes(thl) : null;
         HostFacts.Extra extra = new HostFacts.Extra(nativeRepl, myisam, skew, thlProblem, free,
-                local ? java(installer.process(service, host).java()) : null);
+                local ? java(installer.process(service, host).java()) : null, triggers);
         return new HostFacts(host, address + ":" + dbPort, role(installer, service, host), vars, error, grants,
                 local ? ports(installer, service, host, address, dbPort) : Map.of(), extra);
     }
@@ -109,6 +111,20 @@ public final class Facts {
         } catch (SQLException e) {
             return null;
         }
+    }
+
+    /** User triggers that would fire again on slaves: their body does not test @tantalum_applier. */
+    private static List<String> unguardedTriggers(Statement st) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (ResultSet rs = st.executeQuery("SELECT TRIGGER_SCHEMA, TRIGGER_NAME, EVENT_OBJECT_TABLE FROM"
+                + " information_schema.TRIGGERS WHERE TRIGGER_SCHEMA NOT IN ('mysql', 'sys', 'performance_schema')"
+                + " AND TRIGGER_SCHEMA NOT LIKE 'tantalum\\_%' AND LOWER(ACTION_STATEMENT) NOT LIKE"
+                + " '%@tantalum_applier%' ORDER BY 1, 2 LIMIT 20")) {
+            while (rs.next()) {
+                out.add(rs.getString(1) + "." + rs.getString(2) + " ON " + rs.getString(3));
+            }
+        }
+        return out;
     }
 
     private static List<String> myisam(Statement st) throws SQLException {

@@ -29,11 +29,18 @@ public record HostFacts(String host, String address, String role, Map<String, St
      * @param thlDirectoryProblem why the THL directory is unusable, or null
      * @param thlFreeBytes free space where the THL directory is
      * @param java the Java runtime configured to run the replicators on this machine
+     * @param unguardedTriggers user triggers whose body does not test {@code @tantalum_applier}
+     *     ({@code schema.trigger ON table})
      */
     public record Extra(Boolean nativeReplication, List<String> myisamTables, Long clockSkewMillis,
-            String thlDirectoryProblem, Long thlFreeBytes, Java java) {
+            String thlDirectoryProblem, Long thlFreeBytes, Java java, List<String> unguardedTriggers) {
+        public Extra(Boolean nativeReplication, List<String> myisamTables, Long clockSkewMillis,
+                String thlDirectoryProblem, Long thlFreeBytes, Java java) {
+            this(nativeReplication, myisamTables, clockSkewMillis, thlDirectoryProblem, thlFreeBytes, java, null);
+        }
+
         public static Extra none() {
-            return new Extra(null, null, null, null, null, null);
+            return new Extra(null, null, null, null, null, null, null);
         }
     }
 

@@ -35,7 +35,7 @@ class ChecksTest {
         Validator.Report r = Validator.run(List.of(host("host1", "master", Map.of()), host("host2", "slave", Map.of())),
                 Set.of());
         assertThat(r.exitCode()).isZero();
-        assertThat(r.summary()).isEqualTo("Validation passed: 0 error(s), 0 warning(s) (13 checks on 2 hosts)");
+        assertThat(r.summary()).isEqualTo("Validation passed: 0 error(s), 0 warning(s) (14 checks on 2 hosts)");
     }
 
     @Test
@@ -129,13 +129,23 @@ class ChecksTest {
     }
 
     @Test
+    void unguardedTriggersAreAWarning() {
+        HostFacts h = withExtra("host2", new HostFacts.Extra(false, List.of(), 0L, null, 10L << 30, HEALTHY.java(),
+                List.of("shop.orders_ai ON orders")));
+        assertThat(problems(h)).containsExactly("WARN >> host2 >> triggers run again on slaves for every applied row,"
+                + " and the rows they wrote on the master arrive too, so their effect would be doubled (or stop the"
+                + " slave on a duplicate key): shop.orders_ai ON orders. Wrap each trigger's body in IF"
+                + " @tantalum_applier IS NULL THEN ... END IF (docs/operations/triggers.md) (TriggerCheck)");
+    }
+
+    @Test
     void onlyWarningsExitWithOneAndSkippedChecksDoNotRun() {
         Validator.Report warn = Validator.run(List.of(host("host1", "master", Map.of("read_only", "ON"))), Set.of());
         assertThat(warn.exitCode()).isEqualTo(1);
         Validator.Report skipped = Validator.run(List.of(host("host1", "master", Map.of("read_only", "ON"))),
                 Set.of("ReadOnlyCheck"));
         assertThat(skipped.exitCode()).isZero();
-        assertThat(skipped.checks()).isEqualTo(12);
+        assertThat(skipped.checks()).isEqualTo(13);
         assertThatThrownBy(() -> Validator.run(List.of(), Set.of("NoSuchCheck")))
                 .hasMessageContaining("--skip-validation-check=NoSuchCheck names no check");
     }

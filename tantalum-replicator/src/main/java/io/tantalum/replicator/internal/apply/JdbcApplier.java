@@ -59,7 +59,9 @@ public final class JdbcApplier {
     public Connection connect() throws SQLException {
         Connection c = Jdbc.connect(options.jdbcUrl(), options.user(), options.password());
         try (Statement s = c.createStatement()) {
-            s.execute("SET SESSION time_zone='+00:00', sql_mode='" + RowSql.DEFAULT_SQL_MODE + "', names utf8mb4");
+            // @tantalum_applier lets triggers tell the applier's writes apart (docs/operations/triggers.md)
+            s.execute("SET SESSION time_zone='+00:00', sql_mode='" + RowSql.DEFAULT_SQL_MODE + "', names utf8mb4,"
+                    + " @tantalum_applier='" + options.service() + "'");
         }
         return c;
     }
