@@ -58,7 +58,7 @@ class ValidationChecksIT {
     }
 
     @Test
-    void triggerCheckWarnsUntilTheTriggerIsGuarded() throws Exception {
+    void triggerAndEventSchedulerChecks() throws Exception {
         sb.mariadb(1, "CREATE DATABASE IF NOT EXISTS shop; CREATE TABLE shop.orders (id INT PRIMARY KEY);"
                 + " CREATE TABLE shop.audit (id INT AUTO_INCREMENT PRIMARY KEY, order_id INT);"
                 + " CREATE TRIGGER shop.orders_ai AFTER INSERT ON shop.orders FOR EACH ROW"
@@ -72,6 +72,20 @@ class ValidationChecksIT {
                 + " BEGIN IF @tantalum_applier IS NULL THEN INSERT INTO shop.audit (order_id) VALUES (NEW.id); END IF;"
                 + " END//\nDELIMITER ;\n");
         sb.awaitCaughtUp(Duration.ofSeconds(60));
+        passes();
+
+        // a scheduled event replicates ENABLED; a slave whose scheduler runs would run it too
+        sql(1, "CREATE EVENT shop.nightly ON SCHEDULE EVERY 1 DAY STARTS CURRENT_TIMESTAMP + INTERVAL 1 DAY"
+                + " DO DELETE FROM shop.audit WHERE id < 0");
+        sb.awaitCaughtUp(Duration.ofSeconds(60));
+        sql(3, "SET GLOBAL event_scheduler=ON");
+        try {
+            fails(1, "WARN >> host3 >> the event scheduler runs on this slave, so these events would run here as well"
+                    + " as on the master: shop.nightly. Run SET GLOBAL event_scheduler=OFF on slaves (and ON on the new"
+                    + " master after a switch) (EventSchedulerCheck)");
+        } finally {
+            sql(3, "SET GLOBAL event_scheduler=OFF");
+        }
         passes();
         sql(1, "DROP DATABASE shop");
         sb.awaitCaughtUp(Duration.ofSeconds(60));

@@ -32,6 +32,7 @@ public final class Checks {
                     Checks::clockSkew),
             new Check("MyIsamCheck", "no non-transactional user tables", Checks::myisam),
             new Check("TriggerCheck", "user triggers do not fire a second time on slaves", Checks::triggers),
+            new Check("EventSchedulerCheck", "scheduled events do not run on slaves", Checks::events),
             new Check("DurabilitySettingsCheck", "sync_binlog and innodb_flush_log_at_trx_commit keep commits on crash",
                     Checks::durability),
             new Check("MaxAllowedPacketCheck", "max_allowed_packet fits large row events", Checks::maxAllowedPacket));
@@ -218,6 +219,19 @@ public final class Checks {
                         + " and the rows they wrote on the master arrive too, so their effect would be doubled (or stop"
                         + " the slave on a duplicate key): " + String.join(", ", t) + ". Wrap each trigger's body in"
                         + " IF @tantalum_applier IS NULL THEN ... END IF (docs/operations/triggers.md)", "TriggerCheck"));
+            }
+        }
+    }
+
+    private static void events(List<HostFacts> hosts, List<Finding> out) {
+        for (HostFacts h : reachable(hosts)) {
+            List<String> e = h.extra().enabledEvents();
+            if (!"master".equals(h.role()) && "ON".equalsIgnoreCase(h.variable("event_scheduler")) && e != null
+                    && !e.isEmpty()) {
+                out.add(new Finding(Finding.Level.WARN, h.host(), "the event scheduler runs on this slave, so these"
+                        + " events would run here as well as on the master: " + String.join(", ", e) + ". Run SET"
+                        + " GLOBAL event_scheduler=OFF on slaves (and ON on the new master after a switch)",
+                        "EventSchedulerCheck"));
             }
         }
     }

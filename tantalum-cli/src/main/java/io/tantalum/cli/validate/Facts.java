@@ -28,7 +28,8 @@ import java.util.Properties;
 /** Gathers {@link HostFacts} for one host of the INI configuration: its database, ports, files and replicator. */
 public final class Facts {
     private static final String VARIABLES = "'log_bin', 'binlog_format', 'binlog_row_image', 'binlog_row_metadata',"
-            + " 'server_id', 'read_only', 'sync_binlog', 'innodb_flush_log_at_trx_commit', 'max_allowed_packet'";
+            + " 'server_id', 'read_only', 'sync_binlog', 'innodb_flush_log_at_trx_commit', 'max_allowed_packet',"
+            + " 'event_scheduler'";
 
     private Facts() {}
 
@@ -44,6 +45,7 @@ public final class Facts {
         Boolean nativeRepl = null;
         List<String> myisam = null;
         List<String> triggers = null;
+        List<String> events = null;
         Long skew = null;
         Properties p = new Properties();
         p.setProperty("user", s.string(IniKey.REPLICATION_USER));
@@ -61,6 +63,8 @@ public final class Facts {
             nativeRepl = nativeReplication(st);  // null when the user may not look: ReplicatorPrivilegesCheck says so
             myisam = myisam(st);
             triggers = unguardedTriggers(st);
+            events = names(st, "SELECT CONCAT(EVENT_SCHEMA, '.', EVENT_NAME) FROM information_schema.EVENTS"
+                    + " WHERE STATUS = 'ENABLED' ORDER BY 1 LIMIT 20");
             long before = System.currentTimeMillis();
             try (ResultSet rs = st.executeQuery("SELECT UNIX_TIMESTAMP(NOW(3)) * 1000")) {
                 rs.next();
@@ -74,7 +78,7 @@ public final class Facts {
         String thlProblem = local ? thlProblem(thl) : null;
         Long free = local ? freeBytes(thl) : null;
         HostFacts.Extra extra = new HostFacts.Extra(nativeRepl, myisam, skew, thlProblem, free,
-                local ? java(installer.process(service, host).java()) : null, triggers);
+                local ? java(installer.process(service, host).java()) : null, triggers, events);
         return new HostFacts(host, address + ":" + dbPort, role(installer, service, host), vars, error, grants,
                 local ? ports(installer, service, host, address, dbPort) : Map.of(), extra);
     }
@@ -115,28 +119,27 @@ public final class Facts {
 
     /** User triggers that would fire again on slaves: their body does not test @tantalum_applier. */
     private static List<String> unguardedTriggers(Statement st) throws SQLException {
-        List<String> out = new ArrayList<>();
-        try (ResultSet rs = st.executeQuery("SELECT TRIGGER_SCHEMA, TRIGGER_NAME, EVENT_OBJECT_TABLE FROM"
+        return names(st, "SELECT CONCAT(TRIGGER_SCHEMA, '.', TRIGGER_NAME, ' ON ', EVENT_OBJECT_TABLE) FROM"
                 + " information_schema.TRIGGERS WHERE TRIGGER_SCHEMA NOT IN ('mysql', 'sys', 'performance_schema')"
                 + " AND TRIGGER_SCHEMA NOT LIKE 'tantalum\\_%' AND LOWER(ACTION_STATEMENT) NOT LIKE"
-                + " '%@tantalum_applier%' ORDER BY 1, 2 LIMIT 20")) {
+                + " '%@tantalum_applier%' ORDER BY 1 LIMIT 20");
+    }
+
+    /** The first column of every row of {@code query}. */
+    private static List<String> names(Statement st, String query) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (ResultSet rs = st.executeQuery(query)) {
             while (rs.next()) {
-                out.add(rs.getString(1) + "." + rs.getString(2) + " ON " + rs.getString(3));
+                out.add(rs.getString(1));
             }
         }
         return out;
     }
 
     private static List<String> myisam(Statement st) throws SQLException {
-        List<String> out = new ArrayList<>();
-        try (ResultSet rs = st.executeQuery("SELECT table_schema, table_name, engine FROM information_schema.tables"
+        return names(st, "SELECT CONCAT(table_schema, '.', table_name, ' ', engine) FROM information_schema.tables"
                 + " WHERE engine IN ('MyISAM', 'Aria', 'MEMORY', 'CSV', 'ARCHIVE') AND table_type = 'BASE TABLE'"
-                + " AND table_schema NOT IN ('mysql', 'information_schema', 'performance_schema', 'sys') LIMIT 20")) {
-            while (rs.next()) {
-                out.add(rs.getString(1) + "." + rs.getString(2) + " " + rs.getString(3));
-            }
-        }
-        return out;
+                + " AND table_schema NOT IN ('mysql', 'information_schema', 'performance_schema', 'sys') LIMIT 20");
     }
 
     private static String role(Installer installer, String service, String host) {

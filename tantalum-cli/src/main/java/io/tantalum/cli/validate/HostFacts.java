@@ -31,16 +31,18 @@ public record HostFacts(String host, String address, String role, Map<String, St
      * @param java the Java runtime configured to run the replicators on this machine
      * @param unguardedTriggers user triggers whose body does not test {@code @tantalum_applier}
      *     ({@code schema.trigger ON table})
+     * @param enabledEvents scheduled events with status ENABLED ({@code schema.event})
      */
     public record Extra(Boolean nativeReplication, List<String> myisamTables, Long clockSkewMillis,
-            String thlDirectoryProblem, Long thlFreeBytes, Java java, List<String> unguardedTriggers) {
+            String thlDirectoryProblem, Long thlFreeBytes, Java java, List<String> unguardedTriggers,
+            List<String> enabledEvents) {
         public Extra(Boolean nativeReplication, List<String> myisamTables, Long clockSkewMillis,
                 String thlDirectoryProblem, Long thlFreeBytes, Java java) {
-            this(nativeReplication, myisamTables, clockSkewMillis, thlDirectoryProblem, thlFreeBytes, java, null);
+            this(nativeReplication, myisamTables, clockSkewMillis, thlDirectoryProblem, thlFreeBytes, java, null, null);
         }
 
         public static Extra none() {
-            return new Extra(null, null, null, null, null, null, null);
+            return new Extra(null, null, null, null, null, null, null, null);
         }
     }
 

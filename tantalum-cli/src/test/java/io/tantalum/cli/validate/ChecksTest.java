@@ -35,7 +35,7 @@ class ChecksTest {
         Validator.Report r = Validator.run(List.of(host("host1", "master", Map.of()), host("host2", "slave", Map.of())),
                 Set.of());
         assertThat(r.exitCode()).isZero();
-        assertThat(r.summary()).isEqualTo("Validation passed: 0 error(s), 0 warning(s) (14 checks on 2 hosts)");
+        assertThat(r.summary()).isEqualTo("Validation passed: 0 error(s), 0 warning(s) (15 checks on 2 hosts)");
     }
 
     @Test
@@ -131,11 +131,27 @@ class ChecksTest {
     @Test
     void unguardedTriggersAreAWarning() {
         HostFacts h = withExtra("host2", new HostFacts.Extra(false, List.of(), 0L, null, 10L << 30, HEALTHY.java(),
-                List.of("shop.orders_ai ON orders")));
+                List.of("shop.orders_ai ON orders"), List.of()));
         assertThat(problems(h)).containsExactly("WARN >> host2 >> triggers run again on slaves for every applied row,"
                 + " and the rows they wrote on the master arrive too, so their effect would be doubled (or stop the"
                 + " slave on a duplicate key): shop.orders_ai ON orders. Wrap each trigger's body in IF"
                 + " @tantalum_applier IS NULL THEN ... END IF (docs/operations/triggers.md) (TriggerCheck)");
+    }
+
+    @Test
+    void enabledEventsAreAWarningOnASlaveWhoseSchedulerRuns() {
+        HostFacts.Extra events = new HostFacts.Extra(false, List.of(), 0L, null, 10L << 30, HEALTHY.java(), List.of(),
+                List.of("shop.nightly"));
+        HostFacts slave = host("host2", "slave", Map.of("event_scheduler", "ON"));
+        HostFacts master = host("host1", "master", Map.of("event_scheduler", "ON"));
+        HostFacts idle = host("host3", "slave", Map.of("event_scheduler", "OFF"));
+        assertThat(problems(new HostFacts(slave.host(), slave.address(), slave.role(), slave.variables(), null, GRANTS,
+                slave.ports(), events), new HostFacts(master.host(), master.address(), master.role(),
+                master.variables(), null, GRANTS, master.ports(), events), new HostFacts(idle.host(), idle.address(),
+                idle.role(), idle.variables(), null, GRANTS, idle.ports(), events)))
+                .containsExactly("WARN >> host2 >> the event scheduler runs on this slave, so these events would run"
+                        + " here as well as on the master: shop.nightly. Run SET GLOBAL event_scheduler=OFF on slaves"
+                        + " (and ON on the new master after a switch) (EventSchedulerCheck)");
     }
 
     @Test
@@ -145,7 +161,7 @@ class ChecksTest {
         Validator.Report skipped = Validator.run(List.of(host("host1", "master", Map.of("read_only", "ON"))),
                 Set.of("ReadOnlyCheck"));
         assertThat(skipped.exitCode()).isZero();
-        assertThat(skipped.checks()).isEqualTo(13);
+        assertThat(skipped.checks()).isEqualTo(14);
         assertThatThrownBy(() -> Validator.run(List.of(), Set.of("NoSuchCheck")))
                 .hasMessageContaining("--skip-validation-check=NoSuchCheck names no check");
     }
