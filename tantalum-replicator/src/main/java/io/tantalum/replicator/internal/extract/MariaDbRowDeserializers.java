@@ -233,6 +233,21 @@ public final class MariaDbRowDeserializers {
         return flags;
     }
 
+    /** The library's per-row decoder (protected in its deserializers). */
+    private interface RowDecoder {
+        Serializable[] row(long tableId, java.util.BitSet columns, ByteArrayInputStream in) throws IOException;
+    }
+
+    /** Every row image left in the event. */
+    private static List<Serializable[]> rows(RowDecoder decoder, long tableId, java.util.BitSet columns,
+            ByteArrayInputStream in) throws IOException {
+        List<Serializable[]> rows = new ArrayList<>();
+        while (in.available() > 0) {
+            rows.add(decoder.row(tableId, columns, in));
+        }
+        return rows;
+    }
+
     /*
      * The three deserializers below read the rows event framing themselves (as the library does,
      * keeping the flags) and decode each row with the library's deserializeRow, whose cells go
@@ -253,11 +268,7 @@ public final class MariaDbRowDeserializers {
             d.setTableId(in.readLong(6));
             d.flags = flags(in, extraData);
             d.setIncludedColumns(in.readBitSet(in.readPackedInteger(), true));
-            List<Serializable[]> rows = new ArrayList<>();
-            while (in.available() > 0) {
-                rows.add(deserializeRow(d.getTableId(), d.getIncludedColumns(), in));
-            }
-            d.setRows(rows);
+            d.setRows(rows(this::deserializeRow, d.getTableId(), d.getIncludedColumns(), in));
             return d;
         }
 
@@ -315,11 +326,7 @@ public final class MariaDbRowDeserializers {
             d.setTableId(in.readLong(6));
             d.flags = flags(in, extraData);
             d.setIncludedColumns(in.readBitSet(in.readPackedInteger(), true));
-            List<Serializable[]> rows = new ArrayList<>();
-            while (in.available() > 0) {
-                rows.add(deserializeRow(d.getTableId(), d.getIncludedColumns(), in));
-            }
-            d.setRows(rows);
+            d.setRows(rows(this::deserializeRow, d.getTableId(), d.getIncludedColumns(), in));
             return d;
         }
 
