@@ -154,6 +154,20 @@ final class TpmHostCommands {
         }
     }
 
+    @Command(name = "uninstall", description = "Stop the replicators of this machine's hosts and remove their"
+            + " systemd units (or pid files) and configuration. The THL is kept unless --delete-thl; logs and the"
+            + " database (catalog schema included) are never touched.")
+    static final class Uninstall extends HostCommand implements Callable<Integer> {
+        @Option(names = "--delete-thl", description = "Also delete each service's THL directory and saved role.")
+        boolean deleteThl;
+
+        @Override
+        public Integer call() {
+            eachHost((installer, h) -> installer.uninstall(h, deleteThl, System.out));
+            return 0;
+        }
+    }
+
     @Command(name = "status", description = "Show the replicators of this machine's hosts.")
     static final class Status extends HostCommand implements Callable<Integer> {
         @Option(names = "--json", description = "Print JSON.")

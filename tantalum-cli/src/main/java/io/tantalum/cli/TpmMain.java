@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 @Command(name = "tpm", mixinStandardHelpOptions = true, version = "tpm 0.1.0",
         description = "Tantalum package manager.", subcommands = {TpmMain.SandboxCmd.class, TpmHostCommands.Validate.class, TpmMain.Docs.class,
             TpmHostCommands.Install.class, TpmHostCommands.Start.class, TpmHostCommands.Stop.class,
-            TpmHostCommands.Status.class, TpmHostCommands.Update.class})
+            TpmHostCommands.Status.class, TpmHostCommands.Update.class, TpmHostCommands.Uninstall.class})
 public final class TpmMain {
     public static void main(String[] args) {
         Cli.run(new TpmMain(), args);

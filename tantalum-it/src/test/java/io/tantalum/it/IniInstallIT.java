@@ -83,6 +83,26 @@ class IniInstallIT {
     }
 
     @Test
+    void uninstallKeepsTheThlAndAReinstallCatchesUp() throws Exception {
+        SandboxLayout.Host h3 = sb.host(3);
+        Path conf = sb.sandbox().replicatorConfig(h3);
+        SandboxFixture.CliResult un = sb.tpm("uninstall", "--host", "host3");
+        ok(un);
+        assertThat(un.stdout()).contains("host3/alpha: replicator stopped", "host3/alpha: removed " + conf,
+                "host3/alpha: kept the THL in " + h3.homePath().resolve("thl").resolve("alpha"));
+        assertThat(conf).doesNotExist();
+        assertThat(sb.sandbox().replicatorProcess(h3)).isEmpty();
+        try (Connection c = sb.app(1)) {
+            Sql.exec(c, "CREATE DATABASE IF NOT EXISTS un", "CREATE TABLE un.t (id INT PRIMARY KEY)",
+                    "INSERT INTO un.t VALUES (1), (2), (3)");
+        }
+        ok(sb.tpm("install", "--host", "host3"));
+        sb.sandbox().awaitOnline(60_000);
+        sb.awaitCaughtUp(Duration.ofSeconds(60));
+        sb.assertSameData("un");
+    }
+
+    @Test
     void aBrokenIniIsReportedWithLinesAndChangesNothing() throws Exception {
         Path bad = sb.dir().resolve("bad.ini");
         Files.writeString(bad, "[defaults]\nreplication-password=topsecret\nthl-port=70000\n[alpha]\nmaster=host1\n"

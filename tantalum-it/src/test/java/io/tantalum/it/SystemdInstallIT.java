@@ -124,6 +124,15 @@ class SystemdInstallIT {
             }
             assertThat(Files.readString(sb.sandbox().replicatorConfig(sb.host(2))))
                     .contains("replicator.apply.block.size=7");
+
+            // uninstall: the unit is stopped, disabled and removed; the THL stays
+            SandboxFixture.CliResult un = sb.tpm(host2.env(), "uninstall", "--host", "host2");
+            ok(un);
+            assertThat(un.stdout()).contains("host2/alpha: systemd unit " + UNIT + " stopped, disabled and removed",
+                    "host2/alpha: removed " + conf, "host2/alpha: kept the THL in");
+            assertThat(host2.unitDirectory().resolve(UNIT)).doesNotExist();
+            assertThat(host2.property(UNIT, "LoadState")).isEqualTo("not-found");
+            assertThat(conf).doesNotExist();
         }
     }
 }

@@ -6,6 +6,7 @@ import io.tantalum.cli.config.TantalumConfig;
 import io.tantalum.common.ErrorCode;
 import io.tantalum.common.TantalumException;
 import io.tantalum.replicator.Replicator;
+import io.tantalum.replicator.RoleStore;
 import io.tantalum.replicator.ReplicatorSettings;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -125,6 +126,46 @@ public final class Installer {
             Supervisor sup = supervisor(service, host);
             sup.stop();
             out.printf("%s: replicator stopped: %s%n", process(service, host).label(), sup.describe());
+        }
+    }
+
+    /**
+     * Stops each replicator of the host and removes what install set up: its unit or pid file and
+     * its configuration. The THL is kept unless {@code deleteThl}; logs, and the catalog schema in
+     * the database, are always kept (the database is never touched).
+     */
+    public void uninstall(String host, boolean deleteThl, PrintStream out) {
+        for (String service : servicesOn(host)) {
+            ReplicatorProcess p = process(service, host);
+            out.printf("%s: %s%n", p.label(), supervisor(service, host).uninstall());
+            try {
+                Files.deleteIfExists(p.config());
+            } catch (IOException e) {
+                throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot remove " + p.config() + ": " + e, e);
+            }
+            out.printf("%s: removed %s%n", p.label(), p.config());
+            Path thl = config.service(service).path(IniKey.THL_DIRECTORY, host).resolve(service);
+            if (deleteThl) {
+                deleteTree(thl);
+                deleteTree(RoleStore.fileFor(thl));
+                out.printf("%s: deleted the THL in %s%n", p.label(), thl);
+            } else if (Files.exists(thl)) {
+                out.printf("%s: kept the THL in %s (--delete-thl removes it), the log %s and the catalog schema"
+                        + " tantalum_%s%n", p.label(), thl, p.logFile(), service);
+            }
+        }
+    }
+
+    private static void deleteTree(Path root) {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> all = Files.walk(root)) {
+            for (Path f : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(f);
+            }
+        } catch (IOException e) {
+            throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot delete " + root + ": " + e, e);
         }
     }
 

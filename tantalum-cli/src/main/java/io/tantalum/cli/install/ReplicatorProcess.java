@@ -56,6 +56,17 @@ public record ReplicatorProcess(String label, JavaRuntime java, Path config, Pat
     }
 
     @Override
+    public String uninstall() {
+        stop();
+        try {
+            Files.deleteIfExists(pidFile);
+        } catch (IOException e) {
+            throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot remove " + pidFile + ": " + e, e);
+        }
+        return "replicator stopped";
+    }
+
+    @Override
     public String describe() {
         return "background process (pid file " + pidFile + ", log " + logFile + ")";
     }

@@ -15,6 +15,9 @@ public interface Supervisor {
 
     boolean isRunning();
 
+    /** Stops the replicator and undoes what {@link #install} set up; returns what was done, for operators. */
+    String uninstall();
+
     /** False when the running replicator (or the installed unit) no longer matches what install would set up. */
     boolean upToDate();
 

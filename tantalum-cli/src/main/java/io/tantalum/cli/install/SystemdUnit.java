@@ -141,6 +141,22 @@ public record SystemdUnit(ReplicatorProcess process, String service, String host
         systemctl("stop", name());
     }
 
+    /** Stops and disables the unit, removes its file and reloads systemd. */
+    @Override
+    public String uninstall() {
+        if (!Files.exists(file())) {
+            return "no unit " + file();
+        }
+        systemctl("disable", "--now", name());
+        try {
+            Files.delete(file());
+        } catch (IOException e) {
+            throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot remove " + file() + ": " + e, e);
+        }
+        systemctl("daemon-reload");
+        return "systemd unit " + name() + " stopped, disabled and removed";
+    }
+
     @Override
     public boolean isRunning() {
         return List.of("active", "activating", "reloading").contains(show().get("ActiveState"));
