@@ -30,11 +30,6 @@ class CrashRecoveryIT {
         return new WriteLoad(() -> sb.app(1), "loadtest");
     }
 
-    private void awaitOnline(int k) {
-        Await.until("host" + k + " to be ONLINE", Duration.ofSeconds(60), () -> sb.state(k).equals("ONLINE"),
-                sb::describe);
-    }
-
     private void awaitProgress(WriteLoad load, int moreTxns) {
         int target = load.acknowledgedCount() + moreTxns;
         Await.until("the client to commit " + moreTxns + " more transactions", Duration.ofSeconds(60),
@@ -70,7 +65,7 @@ class CrashRecoveryIT {
                 sb.sandbox().killReplicator(host2);
                 awaitProgress(load, ThreadLocalRandom.current().nextInt(1, 200));
                 sb.sandbox().startReplicator(host2);
-                awaitOnline(2);
+                sb.awaitState(2, "ONLINE");
             }
             awaitProgress(load, 100);
             load.close();
@@ -95,7 +90,7 @@ class CrashRecoveryIT {
                 }
                 awaitProgress(load, ThreadLocalRandom.current().nextInt(1, 200));
                 sb.sandbox().startReplicator(host1);
-                awaitOnline(1);
+                sb.awaitState(1, "ONLINE");
             }
             awaitProgress(load, 100);
             load.close();
@@ -153,7 +148,7 @@ class CrashRecoveryIT {
                     "pendingError            : Lost the binlog connection to " + host1.address() + ":3306",
                     "autoRecoveryNext        : attempt 1 of 10 in ");
             sb.sandbox().db(host1).start(List.of());
-            awaitOnline(1);
+            sb.awaitState(1, "ONLINE");
             awaitProgress(load, 200);
             load.close();
             acked = load.acknowledged();

@@ -33,11 +33,6 @@ class ErrorsIT {
         sb.awaitCaughtUp(Duration.ofSeconds(60));
     }
 
-    private static void awaitState(int k, String state) {
-        Await.until("host" + k + " to be " + state, Duration.ofSeconds(60), () -> sb.state(k).equals(state),
-                sb::describe);
-    }
-
     @Test
     void applyConflictStopsTheSlaveAtThatSeqnoUntilTheOperatorActs() throws Exception {
         try (Connection dba = sb.admin(2)) {
@@ -47,7 +42,7 @@ class ErrorsIT {
         try (Connection c = sb.app(1)) {
             Sql.exec(c, "INSERT INTO errs.t VALUES (5, 'from master')", "INSERT INTO errs.t VALUES (6, 'after')");
         }
-        awaitState(2, "OFFLINE:ERROR");
+        sb.awaitState(2, "OFFLINE:ERROR");
         Map<String, Object> st = sb.status(2);
         long failed = ((Number) st.get("pendingErrorSeqno")).longValue();
         assertThat(failed).isEqualTo(before + 1);
@@ -89,7 +84,7 @@ class ErrorsIT {
         try (Connection c = sb.app(1)) {
             Sql.exec(c, "INSERT INTO errs.t VALUES (7, 'from master')", "INSERT INTO errs.t VALUES (8, 'later')");
         }
-        awaitState(3, "OFFLINE:ERROR");
+        sb.awaitState(3, "OFFLINE:ERROR");
         long failed = ((Number) sb.status(3).get("pendingErrorSeqno")).longValue();
         SandboxFixture.CliResult online = sb.trepctl("-host", "host3", "online", "-skip-seqno", Long.toString(failed));
         assertThat(online.exitCode()).as(online.all()).isZero();
@@ -138,7 +133,7 @@ class ErrorsIT {
 
         // the replicator refuses to run over it
         sb.sandbox().startReplicator(host2);
-        awaitState(2, "OFFLINE:ERROR");
+        sb.awaitState(2, "OFFLINE:ERROR");
         assertThat(String.valueOf(sb.status(2).get("pendingError"))).contains(file.toString(), "offset " + offset,
                 "seqno " + seqno);
         try (Connection c = sb.admin(2)) {

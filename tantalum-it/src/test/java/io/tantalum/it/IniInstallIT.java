@@ -19,20 +19,16 @@ import org.junit.jupiter.api.Test;
 class IniInstallIT {
     static SandboxFixture sb;
 
-    private static void ok(SandboxFixture.CliResult r) {
-        assertThat(r.exitCode()).as(r.all()).isZero();
-    }
-
     @Test
     void installEachHostFromTheIniThenUpdateRestartsOnlyTheReplicators() throws Exception {
         // start from databases only: every replicator stopped and its configuration removed
-        ok(sb.tpm("stop"));
+        sb.tpm("stop").ok();
         for (SandboxLayout.Host h : sb.hosts()) {
             Files.delete(sb.sandbox().replicatorConfig(h));
         }
         for (SandboxLayout.Host h : sb.hosts()) {
             SandboxFixture.CliResult install = sb.tpm("install", "--host", h.name());
-            ok(install);
+            install.ok();
             assertThat(install.stdout()).contains(h.name() + "/alpha: wrote", "catalog tantalum_alpha ready",
                     "replicator started");
         }
@@ -52,7 +48,7 @@ class IniInstallIT {
             Path ini = sb.sandbox().iniFile();
             Files.writeString(ini, Files.readString(ini).replace("[defaults]\n", "[defaults]\napply-block-size=10\n"));
             SandboxFixture.CliResult update = sb.tpm("update");
-            ok(update);
+            update.ok();
             assertThat(update.stdout()).contains("host1/alpha: configuration changed, replicator restarted",
                     "host3/alpha: configuration changed, replicator restarted", "3 replicator(s) restarted");
             sb.sandbox().awaitOnline(60_000);
@@ -87,7 +83,7 @@ class IniInstallIT {
         SandboxLayout.Host h3 = sb.host(3);
         Path conf = sb.sandbox().replicatorConfig(h3);
         SandboxFixture.CliResult un = sb.tpm("uninstall", "--host", "host3");
-        ok(un);
+        un.ok();
         assertThat(un.stdout()).contains("host3/alpha: replicator stopped", "host3/alpha: removed " + conf,
                 "host3/alpha: kept the THL in " + h3.homePath().resolve("thl").resolve("alpha"));
         assertThat(conf).doesNotExist();
@@ -96,7 +92,7 @@ class IniInstallIT {
             Sql.exec(c, "CREATE DATABASE IF NOT EXISTS un", "CREATE TABLE un.t (id INT PRIMARY KEY)",
                     "INSERT INTO un.t VALUES (1), (2), (3)");
         }
-        ok(sb.tpm("install", "--host", "host3"));
+        sb.tpm("install", "--host", "host3").ok();
         sb.sandbox().awaitOnline(60_000);
         sb.awaitCaughtUp(Duration.ofSeconds(60));
         sb.assertSameData("un");

@@ -25,15 +25,6 @@ class RoleChangeIT {
         sb.awaitCaughtUp(Duration.ofSeconds(60));
     }
 
-    private void ok(SandboxFixture.CliResult r) {
-        assertThat(r.exitCode()).as(r.all()).isZero();
-    }
-
-    private void awaitState(int k, String state) {
-        Await.until("host" + k + " to be " + state, Duration.ofSeconds(60), () -> sb.state(k).equals(state),
-                sb::describe);
-    }
-
     @Test
     void aSlaveWithUnappliedThlRefusesToBecomeMaster() throws Exception {
         try (Connection dba = sb.admin(3)) {
@@ -43,13 +34,13 @@ class RoleChangeIT {
             Sql.exec(c, "INSERT INTO roles.t VALUES (2, 'two')", "INSERT INTO roles.t VALUES (3, 'three')",
                     "INSERT INTO roles.t VALUES (4, 'four')");
         }
-        awaitState(3, "OFFLINE:ERROR");
+        sb.awaitState(3, "OFFLINE:ERROR");
         long failed = ((Number) sb.status(3).get("pendingErrorSeqno")).longValue();
         Map<?, ?> info = new ObjectMapper().readValue(sb.thl("-host", "host3", "info", "-json").stdout(), Map.class);
         long stored = ((Number) info.get("maxSeqno")).longValue();
         assertThat(stored).isGreaterThanOrEqualTo(failed);
 
-        ok(sb.trepctl("-host", "host3", "setrole", "-role", "master"));
+        sb.trepctl("-host", "host3", "setrole", "-role", "master").ok();
         SandboxFixture.CliResult online = sb.trepctl("-host", "host3", "online");
         assertThat(online.exitCode()).isNotZero();
         assertThat(online.stderr()).contains("host3 cannot go online as master",
@@ -58,38 +49,38 @@ class RoleChangeIT {
         assertThat(sb.state(3)).isEqualTo("OFFLINE:ERROR");
 
         // back to slave, fix the data, catch up
-        ok(sb.trepctl("-host", "host3", "setrole", "-role", "slave", "-uri", "thl://host1:2112/"));
+        sb.trepctl("-host", "host3", "setrole", "-role", "slave", "-uri", "thl://host1:2112/").ok();
         try (Connection dba = sb.admin(3)) {
             Sql.exec(dba, "DELETE FROM roles.t WHERE id = 2");
         }
-        ok(sb.trepctl("-host", "host3", "online"));
+        sb.trepctl("-host", "host3", "online").ok();
         sb.awaitCaughtUp(Duration.ofSeconds(60));
         sb.assertSameData("roles");
     }
 
     @Test
     void anOldMasterWithTransactionsThatNeverShippedIsRefusedWithTheirSeqnos() throws Exception {
-        ok(sb.trepctl("-host", "host2", "offline"));
-        ok(sb.trepctl("-host", "host3", "offline"));
+        sb.trepctl("-host", "host2", "offline").ok();
+        sb.trepctl("-host", "host3", "offline").ok();
         long before = sb.appliedSeqno(1);
         try (Connection c = sb.app(1)) {
             Sql.exec(c, "INSERT INTO roles.t VALUES (10, 'orphan a')", "INSERT INTO roles.t VALUES (11, 'orphan b')");
         }
         Await.until("host1 to store both", Duration.ofSeconds(30), () -> sb.appliedSeqno(1) == before + 2);
-        ok(sb.trepctl("-host", "host1", "offline"));
+        sb.trepctl("-host", "host1", "offline").ok();
 
         // promote host2, which never received them
-        ok(sb.trepctl("-host", "host2", "setrole", "-role", "master"));
-        ok(sb.trepctl("-host", "host3", "setrole", "-role", "slave", "-uri", "thl://host2:2112/"));
-        ok(sb.trepctl("-host", "host1", "setrole", "-role", "slave", "-uri", "thl://host2:2112/"));
-        ok(sb.trepctl("-host", "host2", "online"));
-        ok(sb.trepctl("-host", "host2", "wait", "-state", "ONLINE", "-limit", "30"));
-        ok(sb.trepctl("-host", "host3", "online"));
+        sb.trepctl("-host", "host2", "setrole", "-role", "master").ok();
+        sb.trepctl("-host", "host3", "setrole", "-role", "slave", "-uri", "thl://host2:2112/").ok();
+        sb.trepctl("-host", "host1", "setrole", "-role", "slave", "-uri", "thl://host2:2112/").ok();
+        sb.trepctl("-host", "host2", "online").ok();
+        sb.trepctl("-host", "host2", "wait", "-state", "ONLINE", "-limit", "30").ok();
+        sb.trepctl("-host", "host3", "online").ok();
         try (Connection c = sb.app(2)) {
             Sql.exec(c, "INSERT INTO roles.t VALUES (20, 'new master')");
         }
-        ok(sb.trepctl("-host", "host1", "online"));
-        awaitState(1, "OFFLINE:ERROR");
+        sb.trepctl("-host", "host1", "online").ok();
+        sb.awaitState(1, "OFFLINE:ERROR");
         String error = String.valueOf(sb.status(1).get("pendingError"));
         assertThat(error).contains("refused this slave", "2 transaction(s) the master's history does not have",
                 "seqno " + (before + 1) + " (mariadb-bin.", "seqno " + (before + 2) + " (mariadb-bin.", "Ways out",
@@ -98,7 +89,7 @@ class RoleChangeIT {
         assertThat(orphans.stdout()).contains("orphan a", "orphan b");
 
         // the new master and its other slave are unaffected
-        ok(sb.trepctl("-host", "host2", "flush"));
+        sb.trepctl("-host", "host2", "flush").ok();
         Await.until("host3 to follow host2", Duration.ofSeconds(60),
                 () -> sb.appliedSeqno(3) == sb.appliedSeqno(2));
         try (Connection c = sb.admin(3)) {

@@ -35,6 +35,12 @@ public final class SandboxFixture implements AutoCloseable {
         public String all() {
             return stdout + stderr;
         }
+
+        /** Fails the test, with everything the command printed, unless it exited with 0; returns this. */
+        public CliResult ok() {
+            org.assertj.core.api.Assertions.assertThat(exitCode).as(all()).isZero();
+            return this;
+        }
     }
 
     public SandboxFixture(int hosts) {
@@ -98,6 +104,12 @@ public final class SandboxFixture implements AutoCloseable {
 
     public long appliedSeqno(int k) {
         return ((Number) status(k).get("appliedLastSeqno")).longValue();
+    }
+
+    /** Waits up to a minute for host k's replicator to be in {@code state}, describing the sandbox if not. */
+    public void awaitState(int k, String state) {
+        io.tantalum.testkit.Await.until("host" + k + " to be " + state, Duration.ofSeconds(60),
+                () -> state(k).equals(state), this::describe);
     }
 
     public String state(int k) {

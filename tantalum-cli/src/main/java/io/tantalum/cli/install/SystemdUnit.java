@@ -24,6 +24,9 @@ public record SystemdUnit(ReplicatorProcess process, String service, String host
         SYSTEM, USER
     }
 
+    /** Seconds systemd waits before it starts a failed replicator again. */
+    public static final int RESTART_SEC = 5;
+
     public SystemdUnit(ReplicatorProcess process, String service, String host, Scope scope) {
         this(process, service, host, scope, scope == Scope.SYSTEM ? Path.of("/etc/systemd/system") : userUnitDirectory());
     }
@@ -65,7 +68,7 @@ public record SystemdUnit(ReplicatorProcess process, String service, String host
                 + "SuccessExitStatus=143\n"
                 + "Restart=on-failure\n"
                 + "RestartPreventExitStatus=2\n"
-                + "RestartSec=5\n"
+                + "RestartSec=" + RESTART_SEC + "\n"
                 + "TimeoutStopSec=40\n"
                 + "StandardOutput=append:" + process.logFile() + "\n"
                 + "StandardError=append:" + process.logFile() + "\n\n"

@@ -105,7 +105,11 @@ class ChecksTest {
     }
 
     private static HostFacts withExtra(String name, HostFacts.Extra extra) {
-        HostFacts h = host(name, "slave", Map.of());
+        return withExtra(name, "slave", Map.of(), extra);
+    }
+
+    private static HostFacts withExtra(String name, String role, Map<String, String> overrides, HostFacts.Extra extra) {
+        HostFacts h = host(name, role, overrides);
         return new HostFacts(h.host(), h.address(), h.role(), h.variables(), null, GRANTS, h.ports(), extra);
     }
 
@@ -142,13 +146,9 @@ class ChecksTest {
     void enabledEventsAreAWarningOnASlaveWhoseSchedulerRuns() {
         HostFacts.Extra events = new HostFacts.Extra(false, List.of(), 0L, null, 10L << 30, HEALTHY.java(), List.of(),
                 List.of("shop.nightly"));
-        HostFacts slave = host("host2", "slave", Map.of("event_scheduler", "ON"));
-        HostFacts master = host("host1", "master", Map.of("event_scheduler", "ON"));
-        HostFacts idle = host("host3", "slave", Map.of("event_scheduler", "OFF"));
-        assertThat(problems(new HostFacts(slave.host(), slave.address(), slave.role(), slave.variables(), null, GRANTS,
-                slave.ports(), events), new HostFacts(master.host(), master.address(), master.role(),
-                master.variables(), null, GRANTS, master.ports(), events), new HostFacts(idle.host(), idle.address(),
-                idle.role(), idle.variables(), null, GRANTS, idle.ports(), events)))
+        assertThat(problems(withExtra("host2", "slave", Map.of("event_scheduler", "ON"), events),
+                withExtra("host1", "master", Map.of("event_scheduler", "ON"), events),
+                withExtra("host3", "slave", Map.of("event_scheduler", "OFF"), events)))
                 .containsExactly("WARN >> host2 >> the event scheduler runs on this slave, so these events would run"
                         + " here as well as on the master: shop.nightly. Run SET GLOBAL event_scheduler=OFF on slaves"
                         + " (and ON on the new master after a switch) (EventSchedulerCheck)");
