@@ -83,7 +83,14 @@ public final class Facts {
                 local ? ports(installer, service, host, address, dbPort) : Map.of(), extra);
     }
 
+    /** What each Java said, once per tpm run: hosts on one machine usually share it. */
+    private static final Map<Path, HostFacts.Java> JAVA = new java.util.concurrent.ConcurrentHashMap<>();
+
     private static HostFacts.Java java(JavaRuntime runtime) {
+        return JAVA.computeIfAbsent(runtime.executable(), e -> probe(runtime));
+    }
+
+    private static HostFacts.Java probe(JavaRuntime runtime) {
         String executable = runtime.executable().toString();
         try {
             JavaRuntime.Version v = runtime.probe();

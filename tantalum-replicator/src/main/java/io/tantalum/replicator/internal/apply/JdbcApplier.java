@@ -240,7 +240,7 @@ public final class JdbcApplier {
                 throw failure(c, rows, ex, new RowSql.Origin(e.seqno(), e.eventId(), () -> describe(ch)));
             }
         }
-        rows.endEvent(new RowSql.Origin(e.seqno(), e.eventId(), () -> "the return to the applier's session settings"));
+        rows.endEvent(e.seqno(), e.eventId());
     }
 
     /**

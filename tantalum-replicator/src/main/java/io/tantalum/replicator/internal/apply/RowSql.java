@@ -100,9 +100,10 @@ final class RowSql {
     }
 
     /** At the end of an event: queues the return to the applier's defaults when the event changed them. */
-    void endEvent(Origin origin) {
+    void endEvent(long seqno, String eventId) {
         if (sessionChanged) {
-            queue(sessionSql(java.util.Map.of()), origin, false);
+            queue(sessionSql(java.util.Map.of()), new Origin(seqno, eventId,
+                    () -> "the return to the applier's session settings"), false);
             sessionChanged = false;
         }
     }

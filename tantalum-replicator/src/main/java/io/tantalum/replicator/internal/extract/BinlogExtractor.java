@@ -388,12 +388,13 @@ public final class BinlogExtractor {
             String text = q.getSql();
             Map<String, String> settings = Map.of();
             if (q instanceof SessionQueryDeserializer.Query sq) {
-                Integer client = sq.status().charsetClient();
+                SessionQueryDeserializer.Status status = sq.status();
+                Integer client = status.charsetClient();
                 Charset cs = client == null ? null : options.charsets().get(client);
                 if (cs != null && !cs.equals(StandardCharsets.UTF_8)) {
                     text = new String(sq.sqlBytes(), cs);
                 }
-                settings = statementSession(sq.status(), tstamp);
+                settings = statementSession(status, tstamp);
             }
             addChange(new ThlEvent.StatementChange(Objects.toString(q.getDatabase(), ""), text, tstamp / 1000), settings);
         }

@@ -28,17 +28,20 @@ final class SessionQueryDeserializer implements EventDataDeserializer<SessionQue
         static final Status NONE = new Status(null, null, null, null);
     }
 
-    /** A QUERY event: the library's fields (SQL decoded as UTF-8) plus its raw bytes and status variables. */
+    /**
+     * A QUERY event: the library's fields (SQL decoded as UTF-8) plus its raw bytes and status
+     * variables, parsed only when asked for (every transaction's BEGIN is a QUERY event too).
+     */
     static final class Query extends QueryEventData {
         private byte[] sqlBytes;
-        private Status status = Status.NONE;
+        private byte[] statusBytes;
 
         byte[] sqlBytes() {
             return sqlBytes;
         }
 
         Status status() {
-            return status;
+            return parseStatus(statusBytes);
         }
     }
 
@@ -50,7 +53,7 @@ final class SessionQueryDeserializer implements EventDataDeserializer<SessionQue
         int dbLength = in.readInteger(1);
         q.setErrorCode(in.readInteger(2));
         int statusLength = in.readInteger(2);
-        q.status = parseStatus(in.read(statusLength));
+        q.statusBytes = in.read(statusLength);
         q.setDatabase(in.readString(dbLength));
         in.skip(1);  // the database name's NUL
         q.sqlBytes = in.read(in.available());
