@@ -20,7 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.TreeMap;
 
 /**
  * {@code tpm install|start|stop|status|update} for one host: writes each of its services'
@@ -156,13 +155,14 @@ public final class Installer {
         }
     }
 
-    private static void deleteTree(Path root) {
+    /** Deletes a file, or a directory and everything in it; nothing when it does not exist. */
+    public static void deleteTree(Path root) {
         if (!Files.exists(root)) {
             return;
         }
         try (java.util.stream.Stream<Path> all = Files.walk(root)) {
             for (Path f : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(f);
+                Files.deleteIfExists(f);
             }
         } catch (IOException e) {
             throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot delete " + root + ": " + e, e);
@@ -202,7 +202,7 @@ public final class Installer {
             ReplicatorProcess p = process(service, host);
             Properties wanted = config.replicatorProperties(service, host);
             Supervisor sup = supervisor(service, host);
-            if (Files.exists(p.config()) && read(p.config()).equals(new TreeMap<>(wanted)) && sup.upToDate()) {
+            if (Files.exists(p.config()) && read(p.config()).equals(wanted) && sup.upToDate()) {
                 out.printf("%s: unchanged%n", p.label());
                 continue;
             }
@@ -218,21 +218,22 @@ public final class Installer {
         return restarted;
     }
 
-    private static TreeMap<Object, Object> read(Path file) {
+    /** The properties in {@code file}; none when it cannot be read (then it differs from what is wanted). */
+    private static Properties read(Path file) {
         Properties p = new Properties();
         try (Reader r = Files.newBufferedReader(file)) {
             p.load(r);
         } catch (IOException e) {
-            return new TreeMap<>();
+            p.clear();
         }
-        return new TreeMap<>(p);
+        return p;
     }
 
     private static void write(Path file, Properties props) {
         try {
             Files.createDirectories(file.getParent());
             StringWriter w = new StringWriter();
-            props.store(w, "written by tpm from " + "the INI configuration; change the INI file and run `tpm update`");
+            props.store(w, "written by tpm from the INI configuration; change the INI file and run `tpm update`");
             Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
             Files.writeString(tmp, w.toString());
             try {

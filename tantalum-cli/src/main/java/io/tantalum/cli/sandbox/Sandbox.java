@@ -12,7 +12,6 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -301,13 +300,7 @@ public final class Sandbox {
     public void destroy(PrintStream out) {
         stop(out);
         Path dir = Path.of(layout.directory());
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot delete " + dir + ": " + e, e);
-        }
+        io.tantalum.cli.install.Installer.deleteTree(dir);
         out.println("removed " + dir);
     }
 
