@@ -113,6 +113,9 @@ public final class ThlMain {
                 List<Object> changes = new ArrayList<>();
                 for (ThlEvent.Change c : e.changes()) {
                     Map<String, Object> cm = new LinkedHashMap<>();
+                    if (c instanceof ThlEvent.BinlogFormatChange) {
+                        continue; // how the row changes' binlog events are read, not a change
+                    }
                     if (c instanceof ThlEvent.SessionChange ss) {
                         cm.put("type", "session");
                         cm.put("settings", ss.settings());
@@ -120,6 +123,9 @@ public final class ThlMain {
                         cm.put("type", "statement");
                         cm.put("schema", sc.schema());
                         cm.put("sql", sc.sql());
+                        if (sc.errorCode() != 0) {
+                            cm.put("errorCode", sc.errorCode());
+                        }
                     } else if (c instanceof ThlEvent.RowChange rc) {
                         cm.put("type", "rows");
                         cm.put("action", rc.action().name());
@@ -134,6 +140,9 @@ public final class ThlMain {
                             rows.add(r);
                         }
                         cm.put("rows", rows);
+                        if (rc.binlog() != null) {
+                            cm.put("binlogBytes", rc.binlog().length);
+                        }
                     }
                     changes.add(cm);
                 }
@@ -168,6 +177,9 @@ public final class ThlMain {
             }
             int i = 0;
             for (ThlEvent.Change c : e.changes()) {
+                if (c instanceof ThlEvent.BinlogFormatChange) {
+                    continue; // how the row changes' binlog events are read, not a change
+                }
                 if (c instanceof ThlEvent.SessionChange ss) {
                     // like Tungsten's statement options: not a change of its own, so not numbered
                     sb.append(String.format("- OPTIONS = %s%n", ss.settings().isEmpty() ? "(defaults)"
@@ -175,6 +187,10 @@ public final class ThlMain {
                     continue;
                 } else if (c instanceof ThlEvent.StatementChange sc) {
                     sb.append(String.format("- SQL(%d) = %s%n  - SCHEMA = %s%n", i, sc.sql(), sc.schema()));
+                    if (sc.errorCode() != 0) {
+                        sb.append(String.format("  - ERROR = %d (the statement failed on the master)%n",
+                                sc.errorCode()));
+                    }
                 } else if (c instanceof ThlEvent.RowChange rc) {
                     sb.append(String.format("- SQL(%d) =%n - ACTION = %s%n - SCHEMA = %s%n - TABLE = %s%n", i,
                             rc.action(), rc.schema(), rc.table()));

@@ -39,6 +39,7 @@ public record ReplicatorSettings(
         int blockCommitSize,
         long blockCommitMillis,
         int fragmentRows,
+        boolean applyBinlog,
         boolean autoOnline,
         int autoRecoveryMaxAttempts,
         long autoRecoveryDelayMillis,
@@ -88,6 +89,8 @@ public record ReplicatorSettings(
         BLOCK_SIZE("replicator.apply.block.size", "100", "Source transactions per database commit on a slave."),
         BLOCK_MILLIS("replicator.apply.block.ms", "500", "Longest time a block stays open (milliseconds)."),
         FRAGMENT_ROWS("replicator.extract.fragment.rows", "1000", "Rows per THL fragment of a large transaction."),
+        APPLY_BINLOG("replicator.apply.binlog", "true", "Replay the master's row events on a MariaDB slave with the"
+                + " server's BINLOG statement (native replication's code, exact); false applies them as SQL."),
         AUTO_ONLINE("replicator.auto.online", "true", "Go online when the replicator starts."),
         AUTO_RECOVERY_MAX_ATTEMPTS("replicator.auto.recovery.max.attempts", "10", "After an error that waiting can fix"
                 + " (the database or a port unavailable), go online again by itself this many times in a row"
@@ -140,6 +143,7 @@ public record ReplicatorSettings(
                 in.str(Key.DB_HOST), in.port(Key.DB_PORT), in.str(Key.DB_USER), in.str(Key.DB_PASSWORD),
                 in.number(Key.SERVER_ID, 0, 4294967295L), (int) in.number(Key.BLOCK_SIZE, 1, 100_000),
                 in.number(Key.BLOCK_MILLIS, 1, 3_600_000), (int) in.number(Key.FRAGMENT_ROWS, 1, 1_000_000),
+                Boolean.TRUE.equals(in.parse(Key.APPLY_BINLOG, ReplicatorSettings::bool)),
                 Boolean.TRUE.equals(in.parse(Key.AUTO_ONLINE, ReplicatorSettings::bool)),
                 (int) in.number(Key.AUTO_RECOVERY_MAX_ATTEMPTS, 0, 1_000_000),
                 in.number(Key.AUTO_RECOVERY_DELAY_MS, 100, 3_600_000),

@@ -16,15 +16,18 @@ import java.util.Map;
 
 /**
  * Encodes and decodes the body of a THL record (everything an {@link ThlEvent} holds beyond the
- * record header). Format version 2 (version 1, without session changes, is still read),
- * big-endian, documented in {@code docs/thl-format.md}:
+ * record header). Format version 3 (versions 1, without session changes, and 2, without binlog
+ * events and statement error codes, are still read), big-endian, documented in
+ * {@code docs/thl-format.md}:
  * <pre>
  *   u8 version(1) | str eventId | str sourceId | i64 sourceTstamp | i64 extractTstamp | str shard
  *   | i32 metadataCount { str key | str value } | i32 changeCount { change }
  *   change  := u8 1 (rows) str schema str table u8 action i32 ncols { str name i32 type u8 flags }
- *              i32 nrows { image(before) image(after) }
- *            | u8 2 (statement) str schema str sql i64 timestampSeconds
+ *              i32 nrows { image(before) image(after) } optbytes(binlog, v3+)
+ *            | u8 2 (statement) str schema str sql i64 timestampSeconds i32 errorCode(v3+)
  *            | u8 3 (session) i32 count { str key | str value }
+ *            | u8 4 (binlog format, v3+) bytes(formatDescriptionEvent)
+ *   optbytes := i32 -1 (absent) | bytes
  *   image   := u8 0 (absent) | u8 1 { value x ncols }
  *   value   := u8 tag: 0 null | 1 i64 | 2 biginteger(bytes) | 3 decimal(str) | 4 f32 | 5 f64
  *              | 6 bytes(i32 len, raw) | 7 str
@@ -34,7 +37,7 @@ import java.util.Map;
  */
 public final class ThlCodec {
     /** The body format version written by this code. */
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
 
     /** The oldest body format version this code reads. */
     public static final int OLDEST_READABLE = 1;
@@ -87,7 +90,7 @@ public final class ThlCodec {
             int nchanges = in.readInt();
             List<ThlEvent.Change> changes = new ArrayList<>(nchanges);
             for (int i = 0; i < nchanges; i++) {
-                changes.add(readChange(in));
+                changes.add(readChange(in, version));
             }
             return new ThlEvent(r.seqno(), r.fragno(), r.lastFrag(), r.epoch(), eventId, sourceId, sourceTstamp,
                     extractTstamp, shard, meta, changes);
@@ -118,11 +121,20 @@ public final class ThlCodec {
                 writeImage(out, row[0]);
                 writeImage(out, row[1]);
             }
+            if (rc.binlog() == null) {
+                out.writeInt(-1);
+            } else {
+                writeBytes(out, rc.binlog());
+            }
         } else if (c instanceof ThlEvent.StatementChange sc) {
             out.writeByte(2);
             writeStr(out, sc.schema());
             writeStr(out, sc.sql());
             out.writeLong(sc.timestampSeconds());
+            out.writeInt(sc.errorCode());
+        } else if (c instanceof ThlEvent.BinlogFormatChange f) {
+            out.writeByte(4);
+            writeBytes(out, f.formatDescription());
         } else if (c instanceof ThlEvent.SessionChange ss) {
             out.writeByte(3);
             out.writeInt(ss.settings().size());
@@ -133,10 +145,13 @@ public final class ThlCodec {
         }
     }
 
-    private static ThlEvent.Change readChange(DataInputStream in) throws IOException {
+    private static ThlEvent.Change readChange(DataInputStream in, int version) throws IOException {
         int kind = in.readUnsignedByte();
         if (kind == 2) {
-            return new ThlEvent.StatementChange(readStr(in), readStr(in), in.readLong());
+            return new ThlEvent.StatementChange(readStr(in), readStr(in), in.readLong(), version >= 3 ? in.readInt() : 0);
+        }
+        if (kind == 4) {
+            return new ThlEvent.BinlogFormatChange(readBytes(in));
         }
         if (kind == 3) {
             int n = in.readInt();
@@ -165,7 +180,14 @@ public final class ThlCodec {
         for (int i = 0; i < nrows; i++) {
             rows.add(new Object[][] {readImage(in, ncols), readImage(in, ncols)});
         }
-        return new ThlEvent.RowChange(schema, table, action, cols, rows);
+        byte[] binlog = null;
+        if (version >= 3) {
+            int n = in.readInt();
+            if (n >= 0) {
+                binlog = readBytes(in, n);
+            }
+        }
+        return new ThlEvent.RowChange(schema, table, action, cols, rows, binlog);
     }
 
     private static void writeImage(DataOutputStream out, Object[] image) throws IOException {
@@ -240,7 +262,10 @@ public final class ThlCodec {
     }
 
     private static byte[] readBytes(DataInputStream in) throws IOException {
-        int n = in.readInt();
+        return readBytes(in, in.readInt());
+    }
+
+    private static byte[] readBytes(DataInputStream in, int n) throws IOException {
         if (n < 0 || n > ThlRecord.MAX_LENGTH) {
             throw new IOException("bad byte string length " + n);
         }

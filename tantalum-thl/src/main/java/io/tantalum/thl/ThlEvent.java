@@ -42,7 +42,7 @@ public record ThlEvent(
      * A change carried by an event: a set of row changes on one table, a statement, or the source
      * session's settings for the changes that follow.
      */
-    public sealed interface Change permits RowChange, StatementChange, SessionChange {}
+    public sealed interface Change permits RowChange, StatementChange, SessionChange, BinlogFormatChange {}
 
     /** The kind of row change. */
     public enum Action {
@@ -70,15 +70,36 @@ public record ThlEvent(
      * {@code byte[]} (strings, blobs, JSON, in the column's own charset) or {@link String}
      * (temporal values in MySQL literal form, TIMESTAMP in UTC).
      *
+     * <p>{@code binlog}, when present, holds the master's own binlog events for this change, byte
+     * for byte as the master wrote them (each with its checksum, if the binlog has one): the table
+     * map events written since the previous rows event, then the rows event itself. A MariaDB
+     * applier replays them with the server's {@code BINLOG} statement, through the same code as
+     * native replication, after the {@link BinlogFormatChange} that precedes them in the event; the
+     * decoded rows are then for display and for the SQL applier. It is null when the change must be
+     * applied as SQL (a statement that also changed Tantalum's own tables).
+     *
      * @param rows one {@code [before, after]} pair per row; an absent image is null
+     * @param binlog the master's table map and rows events for this change, or null
      */
-    public record RowChange(String schema, String table, Action action, List<ColumnSpec> columns, List<Object[][]> rows)
-            implements Change {
+    public record RowChange(String schema, String table, Action action, List<ColumnSpec> columns, List<Object[][]> rows,
+            byte[] binlog) implements Change {
         public RowChange {
             columns = List.copyOf(columns);
             rows = List.copyOf(rows);
         }
+
+        /** Row changes with no binlog events (applied as SQL). */
+        public RowChange(String schema, String table, Action action, List<ColumnSpec> columns, List<Object[][]> rows) {
+            this(schema, table, action, columns, rows, null);
+        }
     }
+
+    /**
+     * The master's FORMAT_DESCRIPTION binlog event (as the master wrote it), which tells a server
+     * how to read the binlog events of the {@link RowChange}s that follow it in the event. It
+     * comes first in every event that carries binlog events.
+     */
+    public record BinlogFormatChange(byte[] formatDescription) implements Change {}
 
     /**
      * A statement (DDL or other non-row change) with the session context it ran in.
@@ -86,8 +107,16 @@ public record ThlEvent(
      * @param schema the default schema when it ran, or empty
      * @param sql the statement text
      * @param timestampSeconds the session timestamp at the source
+     * @param errorCode the error the statement ended with on the master (0: none); a statement
+     *     that failed part-way is still logged (e.g. a CREATE OR REPLACE that dropped the old
+     *     table), and a slave must end it with the same error
      */
-    public record StatementChange(String schema, String sql, long timestampSeconds) implements Change {}
+    public record StatementChange(String schema, String sql, long timestampSeconds, int errorCode) implements Change {
+        /** A statement that succeeded on the master. */
+        public StatementChange(String schema, String sql, long timestampSeconds) {
+            this(schema, sql, timestampSeconds, 0);
+        }
+    }
 
     /**
      * The settings of the source session under which the following changes of the event ran, when
@@ -107,6 +136,15 @@ public record ThlEvent(
         public static final String SQL_MODE = "sql_mode";
         /** The source session's time zone, e.g. "+05:00" (statements only). */
         public static final String TIME_ZONE = "time_zone";
+        /**
+         * The collation id of the statement's character_set_client (statements only; present only
+         * when the statement's text reaches the slave byte for byte in that character set).
+         */
+        public static final String CHARACTER_SET_CLIENT = "character_set_client";
+        /** The collation id of the source session's collation_connection (statements only). */
+        public static final String COLLATION_CONNECTION = "collation_connection";
+        /** The collation id of the source session's collation_server (statements only). */
+        public static final String COLLATION_SERVER = "collation_server";
 
         public SessionChange {
             settings = Map.copyOf(new java.util.TreeMap<>(settings));

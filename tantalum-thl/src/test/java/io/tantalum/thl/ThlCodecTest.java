@@ -35,6 +35,22 @@ class ThlCodecTest {
     }
 
     @Test
+    void binlogEventsAndStatementErrorCodesRoundTrip() {
+        byte[] format = {1, 2, 3};
+        byte[] events = {4, 5, 6, 7};
+        ThlEvent.RowChange raw = new ThlEvent.RowChange("shop", "t", ThlEvent.Action.INSERT, ROWS.columns(),
+                ROWS.rows(), events);
+        ThlEvent.StatementChange failed = new ThlEvent.StatementChange("shop", "CREATE OR REPLACE TABLE t (d INT)",
+                1000, 1486);
+        ThlEvent back = ThlRecord.of(event(List.of(new ThlEvent.BinlogFormatChange(format), raw, ROWS, failed)))
+                .decode();
+        assertThat(((ThlEvent.BinlogFormatChange) back.changes().get(0)).formatDescription()).isEqualTo(format);
+        assertThat(((ThlEvent.RowChange) back.changes().get(1)).binlog()).isEqualTo(events);
+        assertThat(((ThlEvent.RowChange) back.changes().get(2)).binlog()).isNull();
+        assertThat(back.changes().get(3)).isEqualTo(failed);
+    }
+
+    @Test
     void version1BodiesAreStillReadAndNewerOnesAreRefusedClearly() {
         byte[] body = ThlCodec.encode(event(List.of(ROWS)));
         assertThat(body[0]).isEqualTo((byte) ThlCodec.VERSION);
@@ -43,7 +59,7 @@ class ThlCodecTest {
         assertThat(v1.changes()).hasSize(1);
         body[0] = 9;
         assertThatThrownBy(() -> new ThlRecord(42, 0, true, 3, body).decode())
-                .hasMessage("THL event seqno=42 has body format version 9, this Tantalum reads versions 1 to 2:"
+                .hasMessage("THL event seqno=42 has body format version 9, this Tantalum reads versions 1 to 3:"
                         + " upgrade Tantalum on this host");
     }
 }

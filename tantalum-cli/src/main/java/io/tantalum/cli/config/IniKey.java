@@ -41,6 +41,10 @@ public enum IniKey {
     APPLY_BLOCK_SIZE("apply-block-size", Type.INT, "100", "transactions", "Source transactions per database commit"
             + " on a slave (block commit).", false),
     APPLY_BLOCK_MS("apply-block-ms", Type.LONG, "500", "ms", "Longest time a block stays open.", false),
+    APPLY_BINLOG("apply-binlog", Type.BOOLEAN, "true", "", "Replay the master's row events on each MariaDB slave"
+            + " with the server's BINLOG statement, through native replication's own code: values, hash keys,"
+            + " system-versioned rows and triggers behave exactly as on a native slave (docs/fidelity.md). false"
+            + " applies row changes as SQL statements (a target that is not MariaDB).", false),
     FRAGMENT_ROWS("fragment-rows", Type.INT, "1000", "rows", "Rows per THL fragment of a large transaction.", false),
     AUTO_RECOVERY_MAX_ATTEMPTS("auto-recovery-max-attempts", Type.INT, "10", "attempts", "After an error that"
             + " waiting can fix (the database restarting, a port still held), a replicator goes online again by itself"

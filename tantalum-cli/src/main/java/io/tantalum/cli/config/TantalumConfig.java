@@ -235,6 +235,7 @@ public final class TantalumConfig {
         p.setProperty("replicator.apply.block.size", s.string(IniKey.APPLY_BLOCK_SIZE));
         p.setProperty("replicator.apply.block.ms", s.string(IniKey.APPLY_BLOCK_MS));
         p.setProperty("replicator.extract.fragment.rows", s.string(IniKey.FRAGMENT_ROWS));
+        p.setProperty("replicator.apply.binlog", s.string(IniKey.APPLY_BINLOG));
         p.setProperty("replicator.auto.recovery.max.attempts", s.string(IniKey.AUTO_RECOVERY_MAX_ATTEMPTS));
         p.setProperty("replicator.auto.recovery.delay.ms", s.string(IniKey.AUTO_RECOVERY_DELAY_MS));
         p.setProperty("replicator.auto.recovery.reset.ms", s.string(IniKey.AUTO_RECOVERY_RESET_MS));

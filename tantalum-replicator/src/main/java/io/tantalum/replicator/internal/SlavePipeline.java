@@ -56,7 +56,7 @@ public final class SlavePipeline implements Pipeline {
     public void start() {
         JdbcApplier a = new JdbcApplier(new JdbcApplier.Options(settings.jdbcUrl(), settings.dbUser(),
                 settings.dbPassword(), settings.service(), settings.blockCommitSize(), settings.blockCommitMillis(),
-                options.skipSeqnos()), log, listener, options.trigger());
+                options.skipSeqnos(), settings.applyBinlog()), log, listener, options.trigger());
         AppliedPosition applied = a.readPosition();
         ThlRecord last = log.lastRecord();
         ThlEvent lastEvent = last == null ? null : last.decode();

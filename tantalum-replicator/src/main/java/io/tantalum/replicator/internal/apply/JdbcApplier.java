@@ -33,9 +33,14 @@ public final class JdbcApplier {
     private static final long MAX_QUEUED_BYTES = 8L << 20;
     private static final Set<Integer> DDL_ALREADY_DONE = Set.of(1050, 1051, 1007, 1008, 1060, 1091, 1061, 1146);
 
-    /** Connection and batching settings. */
+    /**
+     * Connection and batching settings.
+     *
+     * @param binlogApply replay the master's binlog events with BINLOG where the THL carries them
+     *     (MariaDB targets); false applies every row change as SQL
+     */
     public record Options(String jdbcUrl, String user, String password, String service, int blockSize,
-            long blockMillis, Set<Long> skipSeqnos) {}
+            long blockMillis, Set<Long> skipSeqnos, boolean binlogApply) {}
 
     private final Options options;
     private final ThlLog log;
@@ -59,9 +64,10 @@ public final class JdbcApplier {
     public Connection connect() throws SQLException {
         Connection c = Jdbc.connect(options.jdbcUrl(), options.user(), options.password());
         try (Statement s = c.createStatement()) {
-            // @tantalum_applier lets triggers tell the applier's writes apart (docs/operations/triggers.md)
+            // @tantalum_applier lets triggers tell the applier's writes apart (docs/operations/triggers.md);
+            // ALTERs of system-versioned tables that the master ran are run here too, as a native slave does
             s.execute("SET SESSION time_zone='+00:00', sql_mode='" + RowSql.DEFAULT_SQL_MODE + "', names utf8mb4,"
-                    + " @tantalum_applier='" + options.service() + "'");
+                    + " system_versioning_alter_history=KEEP, @tantalum_applier='" + options.service() + "'");
         }
         return c;
     }
@@ -136,7 +142,7 @@ public final class JdbcApplier {
     }
 
     private void applyLoop(Connection c) throws SQLException, InterruptedException {
-        RowSql rows = new RowSql(c);
+        RowSql rows = new RowSql(c, options.binlogApply());
         boolean firstEvent = true;
         try (ThlCursor cursor = log.cursor(applied.seqno() + 1)) {
             int pendingTxns = 0;
@@ -169,12 +175,15 @@ public final class JdbcApplier {
                     continue;
                 }
                 ThlEvent e = r.decode();
-                boolean statement = hasStatement(e);
+                // a statement, and a transaction the operator skips, are committed on their own: a
+                // skip must be recorded even when the next transaction fails and rolls its block back
+                boolean skipped = options.skipSeqnos().contains(e.seqno());
+                boolean statement = skipped || hasStatement(e);
                 if (pendingTxns > 0 && statement) {
                     commit(c, rows, lastApplied);
                     pendingTxns = 0;
                 }
-                if (options.skipSeqnos().contains(e.seqno())) {
+                if (skipped) {
                     LOG.warn("skipping seqno={} eventId={} as the operator asked (online -skip-seqno)", e.seqno(),
                             e.eventId());
                 } else {
@@ -221,26 +230,47 @@ public final class JdbcApplier {
                     }
                 } else if (ch instanceof ThlEvent.SessionChange ss) {
                     rows.session(ss, new RowSql.Origin(e.seqno(), e.eventId(), () -> describe(ch)));
+                } else if (ch instanceof ThlEvent.BinlogFormatChange f) {
+                    rows.format(f, new RowSql.Origin(e.seqno(), e.eventId(), () -> describe(ch)));
                 } else if (ch instanceof ThlEvent.StatementChange sc) {
                     rows.flush();
                     if (pendingTxns > 0) {
                         throw new IllegalStateException("statement inside an open block");
                     }
-                    try {
-                        rows.execute(sc);
-                    } catch (SQLException ex) {
-                        if (!(firstEvent && DDL_ALREADY_DONE.contains(ex.getErrorCode()))) {
-                            throw ex;
-                        }
-                        LOG.warn("statement at seqno={} had already run before the restart ({}); continuing",
-                                e.seqno(), ex.getMessage());
-                    }
+                    execute(rows, sc, e, firstEvent);
                 }
             } catch (SQLException ex) {
                 throw failure(c, rows, ex, new RowSql.Origin(e.seqno(), e.eventId(), () -> describe(ch)));
             }
         }
         rows.endEvent(e.seqno(), e.eventId());
+    }
+
+    /**
+     * Runs a statement. One that failed on the master (logged with its error code because it had
+     * already changed something) must fail here with the same error, as on a native slave.
+     */
+    private static void execute(RowSql rows, ThlEvent.StatementChange sc, ThlEvent e, boolean firstEvent)
+            throws SQLException {
+        try {
+            rows.execute(sc);
+        } catch (SQLException ex) {
+            if (sc.errorCode() != 0 && ex.getErrorCode() == sc.errorCode()) {
+                LOG.info("statement at seqno={} failed with error {} as it did on the master; continuing", e.seqno(),
+                        sc.errorCode());
+                return;
+            }
+            if (!(firstEvent && DDL_ALREADY_DONE.contains(ex.getErrorCode()))) {
+                throw ex;
+            }
+            LOG.warn("statement at seqno={} had already run before the restart ({}); continuing", e.seqno(),
+                    ex.getMessage());
+            return;
+        }
+        if (sc.errorCode() != 0) {
+            throw new SQLException("the statement failed on the master with error " + sc.errorCode()
+                    + " but succeeded on this slave, so the two differ now", "HY000", sc.errorCode());
+        }
     }
 
     /**
@@ -289,6 +319,9 @@ public final class JdbcApplier {
         }
         if (ch instanceof ThlEvent.SessionChange ss) {
             return "session settings " + ss.settings();
+        }
+        if (ch instanceof ThlEvent.BinlogFormatChange) {
+            return "the master's binlog format description";
         }
         String sql = ((ThlEvent.StatementChange) ch).sql();
         return "statement '" + (sql.length() > 120 ? sql.substring(0, 120) + "..." : sql) + "'";

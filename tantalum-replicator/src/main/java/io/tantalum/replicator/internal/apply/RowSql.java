@@ -8,7 +8,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Applies THL row changes over one JDBC connection: multi-row INSERTs, UPDATE and DELETE by
+ * Applies THL row changes over one JDBC connection. A change that carries the master's binlog
+ * events is replayed with MariaDB's {@code BINLOG} statement (the server applies the master's row
+ * events through native replication's code: exact values, no triggers, system-versioning and
+ * hash-key columns handled by the server), after the master's format description event. Other
+ * changes become SQL: multi-row INSERTs, UPDATE and DELETE by
  * primary key, or by every column with {@code <=>} and {@code LIMIT 1} on a table without one.
  * Statements are queued and sent as one JDBC batch per flush (a round trip per block rather than
  * per row), with values written as exact literals ({@link SqlLiterals}). An UPDATE or DELETE that
@@ -19,7 +23,16 @@ final class RowSql {
     private static final int FLOAT = 4;
     private static final int INSERT_ROWS_PER_STATEMENT = 200;
 
+    /** Binlog events are sent in BINLOG statements of about this many bytes at most. */
+    private static final int BINLOG_STATEMENT_BYTES = 1 << 20;
+
     private final Connection conn;
+    private final boolean binlogApply;
+    /** The format description event last replayed on this connection. */
+    private byte[] format;
+    /** Binlog events of the current event not yet queued, and the origin of the last of them. */
+    private final java.io.ByteArrayOutputStream binlog = new java.io.ByteArrayOutputStream();
+    private Origin binlogOrigin;
     /** An UPDATE or DELETE found no row to change. */
     static final class RowNotFoundException extends SQLException {
         private static final long serialVersionUID = 1L;
@@ -29,8 +42,13 @@ final class RowSql {
         }
     }
 
-    RowSql(Connection conn) {
+    /**
+     * @param binlogApply replay changes that carry binlog events with BINLOG (MariaDB targets),
+     *     rather than as SQL
+     */
+    RowSql(Connection conn, boolean binlogApply) {
         this.conn = conn;
+        this.binlogApply = binlogApply;
     }
 
     /**
@@ -68,11 +86,45 @@ final class RowSql {
      * round trip instead of one per statement).
      */
     void apply(ThlEvent.RowChange rc, Origin origin) {
+        if (binlogApply && rc.binlog() != null) {
+            if (format == null) {
+                throw new IllegalStateException("binlog events at seqno " + origin.seqno() + " without a format"
+                        + " description event before them");
+            }
+            binlog.writeBytes(rc.binlog());
+            binlogOrigin = origin;
+            if (binlog.size() >= BINLOG_STATEMENT_BYTES) {
+                queueBinlog();
+            }
+            return;
+        }
+        queueBinlog();
         switch (rc.action()) {
             case INSERT -> insert(rc, origin);
             case UPDATE -> updateOrDelete(rc, true, origin);
             case DELETE -> updateOrDelete(rc, false, origin);
         }
+    }
+
+    /** Replays the master's format description event, unless it is the one this connection last replayed. */
+    void format(ThlEvent.BinlogFormatChange f, Origin origin) {
+        if (binlogApply && !java.util.Arrays.equals(f.formatDescription(), format)) {
+            queueBinlog();
+            queue(binlogStatement(f.formatDescription()), origin, false);
+            format = f.formatDescription();
+        }
+    }
+
+    /** Queues the BINLOG statement of the binlog events gathered so far. */
+    private void queueBinlog() {
+        if (binlog.size() > 0) {
+            queue(binlogStatement(binlog.toByteArray()), binlogOrigin, false);
+            binlog.reset();
+        }
+    }
+
+    static String binlogStatement(byte[] events) {
+        return "BINLOG '" + java.util.Base64.getEncoder().encodeToString(events) + "'";
     }
 
     int pendingCount() {
@@ -95,12 +147,14 @@ final class RowSql {
      * (the defaults for what the change does not name).
      */
     void session(ThlEvent.SessionChange sc, Origin origin) {
+        queueBinlog();
         queue(sessionSql(sc.settings()), origin, false);
         sessionChanged = !sc.settings().isEmpty();
     }
 
     /** At the end of an event: queues the return to the applier's defaults when the event changed them. */
     void endEvent(long seqno, String eventId) {
+        queueBinlog();
         if (sessionChanged) {
             queue(sessionSql(java.util.Map.of()), new Origin(seqno, eventId,
                     () -> "the return to the applier's session settings"), false);
@@ -128,7 +182,21 @@ final class RowSql {
         if (!TIME_ZONE.matcher(zone).matches()) {
             throw new IllegalArgumentException("session setting time_zone=" + zone + " is not a time zone");
         }
-        return sb.append(", time_zone='").append(zone).append('\'').toString();
+        sb.append(", time_zone='").append(zone).append('\'');
+        // collations by id; the defaults are the applier's own (SET NAMES utf8mb4) and the server's
+        collation(sb, settings, ThlEvent.SessionChange.CHARACTER_SET_CLIENT, "utf8mb4");
+        collation(sb, settings, ThlEvent.SessionChange.COLLATION_CONNECTION, "utf8mb4_general_ci");
+        collation(sb, settings, ThlEvent.SessionChange.COLLATION_SERVER, "DEFAULT");
+        return sb.toString();
+    }
+
+    private static void collation(StringBuilder sb, java.util.Map<String, String> settings, String name,
+            String dflt) {
+        String id = settings.get(name);
+        if (id != null && (id.isEmpty() || !id.chars().allMatch(Character::isDigit))) {
+            throw new IllegalArgumentException("session setting " + name + "=" + id + " is not a collation id");
+        }
+        sb.append(", ").append(name).append('=').append(id != null ? id : dflt);
     }
 
     private void queue(String sql, Origin origin, boolean match) {
@@ -140,6 +208,7 @@ final class RowSql {
 
     /** Executes every queued statement; an UPDATE or DELETE that matched no row is a failure. */
     void flush() throws SQLException {
+        queueBinlog();
         if (pending.isEmpty()) {
             return;
         }
@@ -256,7 +325,9 @@ final class RowSql {
         return sb.toString();
     }
 
+    /** Runs a statement in autocommit mode, as the master did (DDL commits by itself anyway). */
     void execute(ThlEvent.StatementChange sc) throws SQLException {
+        conn.setAutoCommit(true);
         try (Statement s = conn.createStatement()) {
             if (!sc.schema().isEmpty()) {
                 try {
@@ -269,13 +340,19 @@ final class RowSql {
                 }
             }
             s.execute("SET TIMESTAMP=" + sc.timestampSeconds());
-            s.execute(sc.sql());
-            s.execute("SET TIMESTAMP=DEFAULT");
+            try {
+                s.execute(sc.sql());
+            } finally {
+                s.execute("SET TIMESTAMP=DEFAULT");
+            }
+        } finally {
+            conn.setAutoCommit(false);
         }
     }
 
     /** Drops anything queued (the transaction is being rolled back). */
     void discard() {
+        binlog.reset();
         pending.clear();
         origins.clear();
         mustMatch.clear();

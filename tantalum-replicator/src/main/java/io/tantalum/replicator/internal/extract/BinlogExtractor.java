@@ -11,6 +11,7 @@ import com.github.shyiko.mysql.binlog.event.RotateEventData;
 import com.github.shyiko.mysql.binlog.event.TableMapEventData;
 import com.github.shyiko.mysql.binlog.event.UpdateRowsEventData;
 import com.github.shyiko.mysql.binlog.event.WriteRowsEventData;
+import com.github.shyiko.mysql.binlog.event.deserialization.EventDataDeserializationException;
 import io.tantalum.common.ErrorCode;
 import io.tantalum.common.TantalumException;
 import io.tantalum.replicator.OfflineTrigger;
@@ -23,6 +24,7 @@ import java.io.Serializable;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
@@ -62,6 +64,7 @@ public final class BinlogExtractor {
     private final PipelineListener listener;
     private final Supplier<OfflineTrigger> trigger;
     private final BinaryLogClient client;
+    private final RawEventDeserializer deserializer = MariaDbRowDeserializers.create();
     private final Map<Long, TableMapEventData> tables = new HashMap<>();
     /** Column specs of each table map, computed once per TABLE_MAP event rather than per row event. */
     private final Map<Long, List<ThlEvent.ColumnSpec>> columns = new HashMap<>();
@@ -84,6 +87,14 @@ public final class BinlogExtractor {
     private Map<String, String> session = Map.of();
     // the checks the current rows event's session had turned off, as the settings of its changes
     private Map<String, String> pendingSession = Map.of();
+    // the master's FORMAT_DESCRIPTION event, which a slave replays before the binlog events it carries
+    private byte[] formatDescription;
+    // the statement being read: its table map events not carried yet, whether it touches tables
+    // Tantalum skips and tables it replicates, and whether its rows events travel as binlog events
+    private final List<byte[]> statementMaps = new ArrayList<>();
+    private boolean statementSkipsTables;
+    private boolean statementReplicatesTables;
+    private Boolean statementBinlog;
 
     /** Where extraction starts and what it numbers the next transaction. */
     public record Start(BinlogPosition position, long nextSeqno, long epoch) {}
@@ -109,13 +120,24 @@ public final class BinlogExtractor {
         client.setBinlogFilename(start.file());
         client.setBinlogPosition(start.offset());
         client.setKeepAlive(false);
-        client.setEventDeserializer(MariaDbRowDeserializers.create());
+        client.setEventDeserializer(deserializer);
         client.registerEventListener(this::onEvent);
         client.registerLifecycleListener(new BinaryLogClient.AbstractLifecycleListener() {
             @Override
             public void onEventDeserializationFailure(BinaryLogClient c, Exception ex) {
                 fail(new TantalumException(ErrorCode.DATA_LOSS, "Cannot parse the binlog of " + where() + " after "
                         + currentEventId + ": " + ex + ". Extraction stopped there; nothing after it was stored.", ex));
+            }
+
+            @Override
+            public void onCommunicationFailure(BinaryLogClient c, Exception ex) {
+                if (ex instanceof EventDataDeserializationException) {
+                    onEventDeserializationFailure(c, ex);
+                    return;
+                }
+                fail(new TantalumException(ErrorCode.UNAVAILABLE, "Lost the binlog connection to " + where() + " after "
+                        + currentEventId + " (" + ex + "). Check that the database is up: auto-recovery (or"
+                        + " `trepctl online`) resumes extraction at the last stored transaction.", ex));
             }
 
             @Override
@@ -191,50 +213,55 @@ public final class BinlogExtractor {
         long next = event.getHeader() instanceof EventHeaderV4 h ? h.getNextPosition() : 0;
         switch (type) {
             case ROTATE -> file = ((RotateEventData) event.getData()).getBinlogFilename();
+            case FORMAT_DESCRIPTION -> formatDescription = deserializer.lastEvent();
             case MARIADB_GTID -> {
                 MariadbGtidEventData g = event.getData();
-                beginTxn(g.getDomainId() + "-" + g.getServerId() + "-" + g.getSequence(),
+                // the server id is the event header's (the library leaves the data's field at 0)
+                beginTxn(g.getDomainId() + "-" + event.getHeader().getServerId() + "-" + g.getSequence(),
                         (g.getFlags() & MariadbGtidEventData.FL_STANDALONE) != 0, event.getHeader().getTimestamp());
             }
             case TABLE_MAP -> {
                 TableMapEventData t = event.getData();
                 tables.put(t.getTableId(), t);
                 columns.put(t.getTableId(), RowConverter.columns(t));
+                statementMaps.add(deserializer.lastEvent());
+                if (ignored(t.getDatabase())) {
+                    statementSkipsTables = true;
+                } else {
+                    statementReplicatesTables = true;
+                }
             }
             case WRITE_ROWS, EXT_WRITE_ROWS -> {
                 WriteRowsEventData d = event.getData();
-                rowsSession(d);
-                List<Object[][]> rows = new ArrayList<>();
-                TableMapEventData t = table(d.getTableId());
                 var cols = columns.get(d.getTableId());
+                BitSet z = deserializer.compressed(d.getTableId());
+                List<Object[][]> rows = new ArrayList<>();
                 for (Serializable[] r : d.getRows()) {
-                    rows.add(new Object[][] {null, RowConverter.values(cols, d.getIncludedColumns(), r)});
+                    rows.add(new Object[][] {null, RowConverter.values(cols, d.getIncludedColumns(), r, z)});
                 }
-                addRows(t, ThlEvent.Action.INSERT, cols, rows);
+                onRows(d, d.getTableId(), ThlEvent.Action.INSERT, rows);
             }
             case UPDATE_ROWS, EXT_UPDATE_ROWS -> {
                 UpdateRowsEventData d = event.getData();
-                rowsSession(d);
-                List<Object[][]> rows = new ArrayList<>();
-                TableMapEventData t = table(d.getTableId());
                 var cols = columns.get(d.getTableId());
+                BitSet z = deserializer.compressed(d.getTableId());
                 BitSet before = d.getIncludedColumnsBeforeUpdate();
+                List<Object[][]> rows = new ArrayList<>();
                 for (Map.Entry<Serializable[], Serializable[]> r : d.getRows()) {
-                    rows.add(new Object[][] {RowConverter.values(cols, before, r.getKey()),
-                        RowConverter.values(cols, d.getIncludedColumns(), r.getValue())});
+                    rows.add(new Object[][] {RowConverter.values(cols, before, r.getKey(), z),
+                        RowConverter.values(cols, d.getIncludedColumns(), r.getValue(), z)});
                 }
-                addRows(t, ThlEvent.Action.UPDATE, cols, rows);
+                onRows(d, d.getTableId(), ThlEvent.Action.UPDATE, rows);
             }
             case DELETE_ROWS, EXT_DELETE_ROWS -> {
                 DeleteRowsEventData d = event.getData();
-                rowsSession(d);
-                List<Object[][]> rows = new ArrayList<>();
-                TableMapEventData t = table(d.getTableId());
                 var cols = columns.get(d.getTableId());
+                BitSet z = deserializer.compressed(d.getTableId());
+                List<Object[][]> rows = new ArrayList<>();
                 for (Serializable[] r : d.getRows()) {
-                    rows.add(new Object[][] {RowConverter.values(cols, d.getIncludedColumns(), r), null});
+                    rows.add(new Object[][] {RowConverter.values(cols, d.getIncludedColumns(), r, z), null});
                 }
-                addRows(t, ThlEvent.Action.DELETE, cols, rows);
+                onRows(d, d.getTableId(), ThlEvent.Action.DELETE, rows);
             }
             case QUERY -> onQuery(event.getData(), next, event.getHeader().getTimestamp());
             case XID -> commit(next);
@@ -244,8 +271,48 @@ public final class BinlogExtractor {
         }
     }
 
-    private void rowsSession(Object data) {
-        int f = data instanceof MariaDbRowDeserializers.RowsFlags r ? r.rowsFlags() : 0;
+    /**
+     * A rows event: its decoded rows, and the binlog events a slave replays for it (the table maps
+     * of its statement not carried yet, then itself), unless its statement mixes tables Tantalum
+     * skips with tables it replicates: those statements' changes are applied as SQL.
+     */
+    private void onRows(Object data, long tableId, ThlEvent.Action action, List<Object[][]> rows)
+            throws InterruptedException {
+        int flags = data instanceof MariaDbRowDeserializers.RowsFlags r ? r.rowsFlags() : 0;
+        rowsSession(flags);
+        TableMapEventData t = table(tableId);
+        if (statementBinlog == null) {
+            statementBinlog = formatDescription != null && !(statementSkipsTables && statementReplicatesTables);
+        }
+        byte[] binlog = null;
+        if (statementBinlog) {
+            statementMaps.add(deserializer.lastEvent());
+            binlog = concat(statementMaps);
+        }
+        statementMaps.clear();
+        if ((flags & MariaDbRowDeserializers.STMT_END_F) != 0) {
+            statementBinlog = null;
+            statementSkipsTables = false;
+            statementReplicatesTables = false;
+        }
+        addRows(t, action, columns.get(tableId), rows, binlog);
+    }
+
+    private static byte[] concat(List<byte[]> parts) {
+        int n = 0;
+        for (byte[] p : parts) {
+            n += p.length;
+        }
+        byte[] out = new byte[n];
+        int at = 0;
+        for (byte[] p : parts) {
+            System.arraycopy(p, 0, out, at, p.length);
+            at += p.length;
+        }
+        return out;
+    }
+
+    private void rowsSession(int f) {
         if ((f & (MariaDbRowDeserializers.NO_FOREIGN_KEY_CHECKS_F | MariaDbRowDeserializers.RELAXED_UNIQUE_CHECKS_F
                 | MariaDbRowDeserializers.NO_CHECK_CONSTRAINT_CHECKS_F)) == 0) {
             pendingSession = Map.of();
@@ -286,6 +353,24 @@ public final class BinlogExtractor {
             m.put(ThlEvent.SessionChange.TIME_ZONE, offset(st.timeZone(), tstampMillis));
         }
         return m;
+    }
+
+    /**
+     * Adds the statement's collations (views, routines, triggers and databases record them). The
+     * slave's client sends the statement as UTF-8, so the source's character_set_client is named
+     * only when that UTF-8 text is byte for byte what the source sent; otherwise the slave reads it
+     * as UTF-8, which keeps the text but records utf8mb4 as the object's client character set.
+     */
+    private static void charsets(Map<String, String> m, SessionQueryDeserializer.Status st, boolean sameBytes) {
+        if (st.charsetClient() != null && sameBytes) {
+            m.put(ThlEvent.SessionChange.CHARACTER_SET_CLIENT, st.charsetClient().toString());
+        }
+        if (st.collationConnection() != null) {
+            m.put(ThlEvent.SessionChange.COLLATION_CONNECTION, st.collationConnection().toString());
+        }
+        if (st.collationServer() != null) {
+            m.put(ThlEvent.SessionChange.COLLATION_SERVER, st.collationServer().toString());
+        }
     }
 
     /** A MariaDB time zone as a fixed offset at the event's time (the slave may have no time zone tables). */
@@ -334,6 +419,10 @@ public final class BinlogExtractor {
         this.changes = new ArrayList<>();
         this.session = Map.of();
         this.heartbeat = null;
+        this.statementMaps.clear();
+        this.statementBinlog = null;
+        this.statementSkipsTables = false;
+        this.statementReplicatesTables = false;
     }
 
     private boolean ignored(String schema) {
@@ -341,12 +430,21 @@ public final class BinlogExtractor {
     }
 
     private void addRows(TableMapEventData t, ThlEvent.Action action, List<ThlEvent.ColumnSpec> cols,
-            List<Object[][]> rows) throws InterruptedException {
+            List<Object[][]> rows, byte[] binlog) throws InterruptedException {
         if (options.catalogSchema().equals(t.getDatabase()) && "heartbeat".equals(t.getTable())) {
             heartbeat = heartbeatName(cols, rows);
             return;
         }
         if (ignored(t.getDatabase())) {
+            return;
+        }
+        if (binlog != null) {
+            // a rows event is replayed whole: fragments split between rows events, never inside one
+            addChange(new ThlEvent.RowChange(t.getDatabase(), t.getTable(), action, cols, rows, binlog), pendingSession);
+            fragRows += rows.size();
+            if (fragRows >= options.fragmentRows()) {
+                emit(false, null);
+            }
             return;
         }
         int i = 0;
@@ -395,8 +493,10 @@ public final class BinlogExtractor {
                     text = new String(sq.sqlBytes(), cs);
                 }
                 settings = statementSession(status, tstamp);
+                charsets(settings, status, Arrays.equals(sq.sqlBytes(), text.getBytes(StandardCharsets.UTF_8)));
             }
-            addChange(new ThlEvent.StatementChange(Objects.toString(q.getDatabase(), ""), text, tstamp / 1000), settings);
+            addChange(new ThlEvent.StatementChange(Objects.toString(q.getDatabase(), ""), text, tstamp / 1000,
+                    q.getErrorCode()), settings);
         }
         if (standalone) {
             commit(next);
@@ -416,6 +516,9 @@ public final class BinlogExtractor {
 
     private void emit(boolean last, BinlogPosition pos) throws InterruptedException {
         String eventId = pos != null ? pos.toEventId() : new BinlogPosition(file, 0, gtid).toEventId() + ";partial";
+        if (changes.stream().anyMatch(c -> c instanceof ThlEvent.RowChange rc && rc.binlog() != null)) {
+            changes.add(0, new ThlEvent.BinlogFormatChange(formatDescription));
+        }
         String shard = schemaOf(changes);
         Map<String, String> meta = heartbeat != null && last
                 ? Map.of("heartbeat", heartbeat.split("#", 2)[0], "heartbeatId", heartbeat) : Map.of();

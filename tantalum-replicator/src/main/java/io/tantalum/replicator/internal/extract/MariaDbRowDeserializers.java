@@ -11,12 +11,10 @@ import com.github.shyiko.mysql.binlog.event.deserialization.ColumnType;
 import com.github.shyiko.mysql.binlog.event.deserialization.DeleteRowsEventDataDeserializer;
 import com.github.shyiko.mysql.binlog.event.deserialization.EventDataDeserializer;
 import com.github.shyiko.mysql.binlog.event.deserialization.EventDeserializer;
-import com.github.shyiko.mysql.binlog.event.deserialization.EventHeaderV4Deserializer;
 import com.github.shyiko.mysql.binlog.event.deserialization.FormatDescriptionEventDataDeserializer;
 import com.github.shyiko.mysql.binlog.event.deserialization.IntVarEventDataDeserializer;
 import com.github.shyiko.mysql.binlog.event.deserialization.MariadbGtidEventDataDeserializer;
 import com.github.shyiko.mysql.binlog.event.deserialization.MariadbGtidListEventDataDeserializer;
-import com.github.shyiko.mysql.binlog.event.deserialization.NullEventDataDeserializer;
 import com.github.shyiko.mysql.binlog.event.deserialization.RotateEventDataDeserializer;
 import com.github.shyiko.mysql.binlog.event.deserialization.TableMapEventDataDeserializer;
 import com.github.shyiko.mysql.binlog.event.deserialization.UpdateRowsEventDataDeserializer;
@@ -44,7 +42,7 @@ import java.util.Map;
 public final class MariaDbRowDeserializers {
     private MariaDbRowDeserializers() {}
 
-    public static EventDeserializer create() {
+    static RawEventDeserializer create() {
         Map<Long, TableMapEventData> tables = new HashMap<>();
         Map<EventType, EventDataDeserializer> map = new IdentityHashMap<>();
         map.put(EventType.FORMAT_DESCRIPTION, new FormatDescriptionEventDataDeserializer());
@@ -63,8 +61,7 @@ public final class MariaDbRowDeserializers {
         map.put(EventType.EXT_WRITE_ROWS, new Write(tables, true));
         map.put(EventType.EXT_UPDATE_ROWS, new Update(tables, true));
         map.put(EventType.EXT_DELETE_ROWS, new Delete(tables, true));
-        EventDeserializer d = new EventDeserializer(new EventHeaderV4Deserializer(), new NullEventDataDeserializer(),
-                map, tables);
+        RawEventDeserializer d = new RawEventDeserializer(map, tables);
         d.setCompatibilityMode(EventDeserializer.CompatibilityMode.CHAR_AND_BINARY_AS_BYTE_ARRAY);
         return d;
     }
@@ -191,6 +188,8 @@ public final class MariaDbRowDeserializers {
     static final int NO_FOREIGN_KEY_CHECKS_F = 1 << 1;
     static final int RELAXED_UNIQUE_CHECKS_F = 1 << 2;
     static final int NO_CHECK_CONSTRAINT_CHECKS_F = 1 << 7;
+    /** The last rows event of a statement: the server closes the statement's tables after it. */
+    static final int STMT_END_F = 1;
 
     /** A rows event's flags, which the library's deserializers skip. */
     interface RowsFlags {

@@ -71,16 +71,66 @@ final class RowConverter {
                 || type == ColumnType.FLOAT.getCode() || type == ColumnType.DOUBLE.getCode();
     }
 
-    static Object[] values(List<ThlEvent.ColumnSpec> cols, BitSet present, Serializable[] row) {
+    /**
+     * The THL values of a row image; {@code compressed} (or null) names the columns whose binlog
+     * values are MariaDB-compressed, which are stored uncompressed.
+     */
+    static Object[] values(List<ThlEvent.ColumnSpec> cols, BitSet present, Serializable[] row, BitSet compressed) {
         Object[] out = new Object[cols.size()];
         int j = 0;
         for (int i = 0; i < cols.size(); i++) {
             if (present != null && !present.get(i)) {
                 continue;
             }
-            out[i] = value(cols.get(i), row[j++]);
+            Serializable v = row[j++];
+            if (compressed != null && compressed.get(i) && v instanceof byte[] b) {
+                v = uncompress(b, cols.get(i).name());
+            }
+            out[i] = value(cols.get(i), v);
         }
         return out;
+    }
+
+    /**
+     * A MariaDB compressed column value (sql/field_comp.cc): empty, or a header byte then the data.
+     * Header 0: stored as is. Header 0x8N: zlib, N's low 3 bits the byte count of the big-endian
+     * original length that follows, bit 3 set for a raw deflate stream without zlib wrapper.
+     */
+    static byte[] uncompress(byte[] v, String column) {
+        if (v.length == 0) {
+            return v;
+        }
+        int header = v[0] & 0xFF;
+        if ((header & 0x80) == 0) {
+            return java.util.Arrays.copyOfRange(v, 1, v.length);
+        }
+        int lengthBytes = header & 0x07;
+        long length = 0;
+        for (int i = 0; i < lengthBytes; i++) {
+            length = (length << 8) | (v[1 + i] & 0xFF);
+        }
+        java.util.zip.Inflater inflater = new java.util.zip.Inflater((header & 0x08) != 0);
+        try {
+            inflater.setInput(v, 1 + lengthBytes, v.length - 1 - lengthBytes);
+            byte[] out = new byte[Math.toIntExact(length)];
+            int n = 0;
+            while (n < out.length && !inflater.finished()) {
+                int got = inflater.inflate(out, n, out.length - n);
+                if (got == 0 && (inflater.needsInput() || inflater.needsDictionary())) {
+                    break;
+                }
+                n += got;
+            }
+            if (n != out.length) {
+                throw new java.util.zip.DataFormatException("inflated " + n + " of " + out.length + " bytes");
+            }
+            return out;
+        } catch (java.util.zip.DataFormatException | ArithmeticException e) {
+            throw new TantalumException(ErrorCode.DATA_LOSS, "The compressed value of column " + column
+                    + " in the binlog cannot be uncompressed (" + e.getMessage() + ")", e);
+        } finally {
+            inflater.end();
+        }
     }
 
     static Object value(ThlEvent.ColumnSpec col, Serializable v) {

@@ -22,10 +22,13 @@ final class SessionQueryDeserializer implements EventDataDeserializer<SessionQue
      * @param flags2 the session's option bits (foreign key, unique and check constraint checks)
      * @param sqlMode the session's sql_mode bits
      * @param charsetClient collation id of character_set_client (the statement's encoding)
+     * @param collationConnection the session's collation_connection id
+     * @param collationServer the session's collation_server id
      * @param timeZone the session's time zone, present when the statement used it
      */
-    record Status(Long flags2, Long sqlMode, Integer charsetClient, String timeZone) {
-        static final Status NONE = new Status(null, null, null, null);
+    record Status(Long flags2, Long sqlMode, Integer charsetClient, Integer collationConnection,
+            Integer collationServer, String timeZone) {
+        static final Status NONE = new Status(null, null, null, null, null, null);
     }
 
     /**
@@ -69,6 +72,8 @@ final class SessionQueryDeserializer implements EventDataDeserializer<SessionQue
         Long flags2 = null;
         Long sqlMode = null;
         Integer charsetClient = null;
+        Integer collationConnection = null;
+        Integer collationServer = null;
         String timeZone = null;
         int p = 0;
         try {
@@ -88,6 +93,8 @@ final class SessionQueryDeserializer implements EventDataDeserializer<SessionQue
                     case 3 -> p += 4; // Q_AUTO_INCREMENT
                     case 4 -> { // Q_CHARSET_CODE: client, connection collation, server collation
                         charsetClient = (int) le(b, p, 2);
+                        collationConnection = (int) le(b, p + 2, 2);
+                        collationServer = (int) le(b, p + 4, 2);
                         p += 6;
                     }
                     case 5 -> { // Q_TIME_ZONE_CODE: length, string
@@ -120,7 +127,7 @@ final class SessionQueryDeserializer implements EventDataDeserializer<SessionQue
         } catch (IndexOutOfBoundsException e) {
             // a truncated variable: keep what was read before it
         }
-        return new Status(flags2, sqlMode, charsetClient, timeZone);
+        return new Status(flags2, sqlMode, charsetClient, collationConnection, collationServer, timeZone);
     }
 
     private static long le(byte[] b, int p, int n) {

@@ -51,6 +51,7 @@ class SessionQueryDeserializerTest {
         assertThat(st.flags2()).isEqualTo((1L << 26) | (1L << 27));
         assertThat(Long.toUnsignedString(st.sqlMode())).isEqualTo("9223372036854775812");
         assertThat(st.charsetClient()).isEqualTo(8);
+        assertThat(st.collationConnection()).isEqualTo(45);
         assertThat(st.timeZone()).isEqualTo("Europe/Paris");
     }
 
@@ -63,7 +64,7 @@ class SessionQueryDeserializerTest {
         b.write(4);
         le(b, 8, 6);
         assertThat(SessionQueryDeserializer.parseStatus(b.toByteArray()))
-                .isEqualTo(new SessionQueryDeserializer.Status(null, 4L, null, null));
+                .isEqualTo(new SessionQueryDeserializer.Status(null, 4L, null, null, null, null));
         assertThat(SessionQueryDeserializer.parseStatus(new byte[] {5, 10, '+', '0'}))
                 .isEqualTo(SessionQueryDeserializer.Status.NONE);
     }
