@@ -98,6 +98,32 @@ class ErrorsIT {
     }
 
     @Test
+    void aSkipIsKeptWhenTheNextTransactionInItsBlockFailsToo() throws Exception {
+        // two conflicts in a row: both transactions reach the slave in one block
+        try (Connection dba = sb.admin(3)) {
+            Sql.exec(dba, "INSERT INTO errs.t VALUES (30, 'by hand'), (31, 'by hand')");
+        }
+        try (Connection c = sb.app(1)) {
+            Sql.exec(c, "INSERT INTO errs.t VALUES (30, 'from master')", "INSERT INTO errs.t VALUES (31, 'from master')",
+                    "INSERT INTO errs.t VALUES (32, 'after')");
+        }
+        sb.awaitState(3, "OFFLINE:ERROR");
+        long first = ((Number) sb.status(3).get("pendingErrorSeqno")).longValue();
+        sb.trepctl("-host", "host3", "online", "-skip-seqno", Long.toString(first)).ok();
+        sb.awaitState(3, "OFFLINE:ERROR");
+        assertThat(((Number) sb.status(3).get("pendingErrorSeqno")).longValue()).isEqualTo(first + 1);
+        assertThat(sb.appliedSeqno(3)).as("the skip is recorded").isEqualTo(first);
+        sb.trepctl("-host", "host3", "online", "-skip-seqno", Long.toString(first + 1)).ok();
+        sb.awaitCaughtUpOn(3, Duration.ofSeconds(60));
+        try (Connection c = sb.admin(3)) {
+            assertThat(Sql.count(c, "SELECT COUNT(*) FROM errs.t WHERE id = 32")).isEqualTo(1);
+            Sql.exec(c, "UPDATE errs.t SET v = 'from master' WHERE id IN (30, 31)");
+        }
+        sb.awaitCaughtUp(Duration.ofSeconds(60));
+        sb.assertSameData("errs");
+    }
+
+    @Test
     void aCorruptThlByteIsReportedWithFileOffsetAndSeqnoAndNothingIsApplied() throws Exception {
         try (Connection c = sb.app(1)) {
             for (int i = 100; i < 120; i++) {
