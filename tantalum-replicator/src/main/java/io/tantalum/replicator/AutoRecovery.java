@@ -21,8 +21,11 @@ final class AutoRecovery {
     private int attempts;
     private long total;
     private long token;
-    private volatile long nextAt;
-    private volatile String lastScheduled = "NONE";
+    /** The pending attempt, published as one value so that status never pairs a time with another attempt's name. */
+    private volatile Pending next;
+
+    /** A pending attempt: when, and which one of how many. */
+    private record Pending(long at, String what) {}
 
     AutoRecovery(int maxAttempts, long delayMillis, long resetMillis) {
         this.maxAttempts = maxAttempts;
@@ -47,14 +50,13 @@ final class AutoRecovery {
             attempts = 0;
         }
         if (maxAttempts == 0 || !retryable(error) || attempts >= maxAttempts) {
-            nextAt = 0;
+            next = null;
             return null;
         }
         attempts++;
         total++;
         long delay = Math.min(MAX_DELAY_MILLIS, delayMillis << Math.min(attempts - 1, 20));
-        nextAt = now + delay;
-        lastScheduled = "attempt " + attempts + " of " + maxAttempts;
+        next = new Pending(now + delay, "attempt " + attempts + " of " + maxAttempts);
         return new Attempt(++token, attempts, delay);
     }
 
@@ -68,17 +70,17 @@ final class AutoRecovery {
 
     /** Is {@code t} the latest attempt, not cancelled since? Consumes it. */
     boolean take(long t) {
-        if (t != token || nextAt == 0) {
+        if (t != token || next == null) {
             return false;
         }
-        nextAt = 0;
+        next = null;
         return true;
     }
 
     /** The operator took over: forget the pending attempt and the streak. */
     void cancel() {
         token++;
-        nextAt = 0;
+        next = null;
         attempts = 0;
     }
 
@@ -86,8 +88,8 @@ final class AutoRecovery {
         m.put("autoRecoveryEnabled", maxAttempts > 0);
         m.put("autoRecoveryTotal", total);
         m.put("autoRecoveryAttempts", attempts);
-        long at = nextAt;
-        m.put("autoRecoveryNext", at == 0 ? "NONE" : lastScheduled + " in " + Math.max(0, (at - now + 999) / 1000)
+        Pending p = next;
+        m.put("autoRecoveryNext", p == null ? "NONE" : p.what() + " in " + Math.max(0, (p.at() - now + 999) / 1000)
                 + "s");
     }
 }

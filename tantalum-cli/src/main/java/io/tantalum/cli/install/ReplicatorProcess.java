@@ -1,6 +1,7 @@
 package io.tantalum.cli.install;
 
 import io.tantalum.common.ErrorCode;
+import io.tantalum.common.Processes;
 import io.tantalum.common.TantalumException;
 import io.tantalum.common.Threads;
 import java.io.IOException;
@@ -27,7 +28,7 @@ public record ReplicatorProcess(String label, JavaRuntime java, Path config, Pat
     public Optional<ProcessHandle> handle() {
         try {
             long pid = Long.parseLong(Files.readString(pidFile).trim());
-            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
+            return Processes.running(pid);
         } catch (IOException | NumberFormatException e) {
             return Optional.empty();
         }

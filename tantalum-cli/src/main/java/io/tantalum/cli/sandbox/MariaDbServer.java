@@ -2,6 +2,7 @@ package io.tantalum.cli.sandbox;
 
 import io.tantalum.cli.install.ReplicatorProcess;
 import io.tantalum.common.ErrorCode;
+import io.tantalum.common.Processes;
 import io.tantalum.common.TantalumException;
 import io.tantalum.common.Threads;
 import java.io.File;
@@ -177,7 +178,7 @@ public final class MariaDbServer {
     }
 
     public boolean isRunning() {
-        return pid().flatMap(ProcessHandle::of).map(ProcessHandle::isAlive).orElse(false);
+        return pid().flatMap(Processes::running).isPresent();
     }
 
     /** Stops the server cleanly (SIGTERM) and waits for it to exit. */
