@@ -64,14 +64,8 @@ class ValidationChecksIT {
                 + " CREATE TRIGGER shop.orders_ai AFTER INSERT ON shop.orders FOR EACH ROW"
                 + " INSERT INTO shop.audit (order_id) VALUES (NEW.id);");
         sb.awaitCaughtUp(Duration.ofSeconds(60));
-        fails(1, "WARN >> host1 >> triggers run again on slaves for every applied row, and the rows they wrote on the"
-                + " master arrive too, so their effect would be doubled (or stop the slave on a duplicate key):"
-                + " shop.orders_ai ON orders. Wrap each trigger's body in IF @tantalum_applier IS NULL THEN ... END IF"
-                + " (docs/operations/triggers.md) (TriggerCheck)", "WARN >> host3 >> triggers run again on slaves");
-        sb.mariadb(1, "DELIMITER //\nCREATE OR REPLACE TRIGGER shop.orders_ai AFTER INSERT ON shop.orders FOR EACH ROW"
-                + " BEGIN IF @tantalum_applier IS NULL THEN INSERT INTO shop.audit (order_id) VALUES (NEW.id); END IF;"
-                + " END//\nDELIMITER ;\n");
-        sb.awaitCaughtUp(Duration.ofSeconds(60));
+        // slaves replay the master's row events (apply-binlog, the default): their triggers do not fire, as on a
+        // native slave, so an unguarded trigger is fine (TriggerCheck warns only with apply-binlog=false)
         passes();
 
         // a scheduled event replicates ENABLED; a slave whose scheduler runs would run it too

@@ -62,7 +62,8 @@ public final class Facts {
             grants = grants(st);
             nativeRepl = nativeReplication(st);  // null when the user may not look: ReplicatorPrivilegesCheck says so
             myisam = myisam(st);
-            triggers = unguardedTriggers(st);
+            // replayed row events (apply-binlog, the default) do not fire slave triggers, as on a native slave
+            triggers = Boolean.parseBoolean(s.string(IniKey.APPLY_BINLOG)) ? List.of() : unguardedTriggers(st);
             events = names(st, "SELECT CONCAT(EVENT_SCHEMA, '.', EVENT_NAME) FROM information_schema.EVENTS"
                     + " WHERE STATUS = 'ENABLED' ORDER BY 1 LIMIT 20");
             long before = System.currentTimeMillis();
