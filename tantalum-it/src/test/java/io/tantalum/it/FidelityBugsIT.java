@@ -81,6 +81,21 @@ class FidelityBugsIT {
     }
 
     @Test
+    void statementsOfManyRowsEventsAndOfSeveralTablesArriveWhole() {
+        // one INSERT of 5,000 rows of about 1 KiB: hundreds of rows events under one table map, more
+        // rows than a THL fragment and more bytes than one BINLOG statement carries
+        sb.mariadb(1, "CREATE DATABASE big; USE big; CREATE TABLE big.t (id INT PRIMARY KEY, k INT, pad VARCHAR(1000));\n"
+                + "CREATE TABLE big.u (id INT PRIMARY KEY, n INT);\n"
+                + "INSERT INTO big.t SELECT seq, seq % 7, REPEAT(CHAR(65 + seq % 26), 1000) FROM seq_1_to_5000;\n"
+                + "INSERT INTO big.u SELECT seq, 0 FROM seq_1_to_5000;\n"
+                // one statement, two tables: two table maps before the first rows event
+                + "UPDATE big.t JOIN big.u ON t.id = u.id SET t.k = t.k + 1, u.n = u.n + 1 WHERE t.id <= 3000;\n"
+                + "DELETE big.t, big.u FROM big.t JOIN big.u ON t.id = u.id WHERE t.id > 4000;\n");
+        sameOnEveryHost("SELECT COUNT(*), SUM(k), SUM(CRC32(pad)) FROM big.t", "SELECT COUNT(*), SUM(n) FROM big.u");
+        sb.assertSameData("big");
+    }
+
+    @Test
     void systemVersionedTablesKeepTheMastersHistory() {
         sb.mariadb(1, "CREATE DATABASE ver;\n"
                 + "CREATE TABLE ver.implicit (a INT) WITH SYSTEM VERSIONING;\n"

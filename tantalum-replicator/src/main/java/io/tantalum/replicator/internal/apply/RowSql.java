@@ -30,8 +30,16 @@ final class RowSql {
     private final boolean binlogApply;
     /** The format description event last replayed on this connection. */
     private byte[] format;
-    /** Binlog events of the current event not yet queued, and the origin of the last of them. */
+    /**
+     * Binlog events not yet queued, and the origin of the last of them. The server forgets every
+     * table map at the end of each BINLOG statement (and skips, silently, the rows of a table id it
+     * does not know), so a statement whose rows events are split over two BINLOG statements has
+     * its table maps sent again at the start of the second: {@code statementMaps} holds the table
+     * maps of the statement whose last rows event (STMT_END_F) has not been seen yet.
+     */
     private final java.io.ByteArrayOutputStream binlog = new java.io.ByteArrayOutputStream();
+    private final List<byte[]> statementMaps = new ArrayList<>();
+    private boolean binlogHasRows;
     private Origin binlogOrigin;
     /** An UPDATE or DELETE found no row to change. */
     static final class RowNotFoundException extends SQLException {
@@ -91,7 +99,7 @@ final class RowSql {
                 throw new IllegalStateException("binlog events at seqno " + origin.seqno() + " without a format"
                         + " description event before them");
             }
-            binlog.writeBytes(rc.binlog());
+            appendEvents(rc.binlog());
             binlogOrigin = origin;
             if (binlog.size() >= BINLOG_STATEMENT_BYTES) {
                 queueBinlog();
@@ -115,16 +123,47 @@ final class RowSql {
         }
     }
 
-    /** Queues the BINLOG statement of the binlog events gathered so far. */
+    /** Gathers a change's binlog events (table maps, then a rows event), noting the open statement's table maps. */
+    private void appendEvents(byte[] events) {
+        int p = 0;
+        while (p < events.length) {
+            int size = BinlogEvents.size(events, p);
+            if (BinlogEvents.isTableMap(events, p)) {
+                statementMaps.add(java.util.Arrays.copyOfRange(events, p, p + size));
+            } else {
+                binlogHasRows = true;
+                if (BinlogEvents.endsStatement(events, p)) {
+                    statementMaps.clear();
+                }
+            }
+            binlog.write(events, p, size);
+            p += size;
+        }
+    }
+
+    /**
+     * Queues the BINLOG statement of the binlog events gathered so far; if a statement's rows
+     * events continue after them, the next BINLOG statement starts with that statement's table maps.
+     */
     private void queueBinlog() {
-        if (binlog.size() > 0) {
-            queue(binlogStatement(binlog.toByteArray()), binlogOrigin, false);
-            binlog.reset();
+        if (!binlogHasRows) {
+            return;
+        }
+        queue(binlogStatement(binlog.toByteArray()), binlogOrigin, false);
+        binlog.reset();
+        binlogHasRows = false;
+        for (byte[] map : statementMaps) {
+            binlog.writeBytes(map);
         }
     }
 
     static String binlogStatement(byte[] events) {
         return "BINLOG '" + java.util.Base64.getEncoder().encodeToString(events) + "'";
+    }
+
+    /** The statements queued and not yet sent (for tests). */
+    List<String> pendingStatements() {
+        return List.copyOf(pending);
     }
 
     int pendingCount() {
@@ -353,6 +392,8 @@ final class RowSql {
     /** Drops anything queued (the transaction is being rolled back). */
     void discard() {
         binlog.reset();
+        binlogHasRows = false;
+        statementMaps.clear();
         pending.clear();
         origins.clear();
         mustMatch.clear();

@@ -1,0 +1,77 @@
+package io.tantalum.replicator.internal.apply;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tantalum.thl.ThlEvent;
+import java.io.ByteArrayOutputStream;
+import java.util.Base64;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class RowSqlBinlogTest {
+    private static final byte[] FORMAT = event(15, 0, 30);
+    private static final byte[] MAP = event(19, 0, 40);
+
+    /** A binlog event of a type, with rows-event flags, padded to a size. */
+    private static byte[] event(int type, int flags, int size) {
+        byte[] e = new byte[size];
+        e[4] = (byte) type;
+        e[9] = (byte) size;
+        e[10] = (byte) (size >> 8);
+        e[BinlogEvents.HEADER_LENGTH + 6] = (byte) flags;
+        return e;
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            out.writeBytes(p);
+        }
+        return out.toByteArray();
+    }
+
+    private static ThlEvent.RowChange rows(byte[] binlog) {
+        return new ThlEvent.RowChange("s", "t", ThlEvent.Action.INSERT, List.of(), List.of(), binlog);
+    }
+
+    private static byte[] decoded(String statement) {
+        assertThat(statement).startsWith("BINLOG '").endsWith("'");
+        return Base64.getDecoder().decode(statement.substring(8, statement.length() - 1));
+    }
+
+    @Test
+    void aStatementSplitOverTwoFragmentsHasItsTableMapsSentAgain() {
+        RowSql sql = new RowSql(null, true);
+        RowSql.Origin o = new RowSql.Origin(1, "e", () -> "x");
+        byte[] first = event(23, 0, 50);
+        byte[] last = event(23, 1, 60);
+        sql.format(new ThlEvent.BinlogFormatChange(FORMAT), o);
+        sql.apply(rows(concat(MAP, first)), o);
+        sql.endEvent(1, "e"); // fragment 0 ends inside the statement
+        sql.format(new ThlEvent.BinlogFormatChange(FORMAT), o); // the same format: not replayed again
+        sql.apply(rows(last), o);
+        sql.endEvent(1, "e");
+        List<String> sent = sql.pendingStatements();
+        assertThat(sent).hasSize(3);
+        assertThat(decoded(sent.get(0))).isEqualTo(FORMAT);
+        assertThat(decoded(sent.get(1))).isEqualTo(concat(MAP, first));
+        assertThat(decoded(sent.get(2))).as("the table map again, then the rest").isEqualTo(concat(MAP, last));
+    }
+
+    @Test
+    void statementsThatEndedNeedNoTableMapsAgain() {
+        RowSql sql = new RowSql(null, true);
+        RowSql.Origin o = new RowSql.Origin(1, "e", () -> "x");
+        byte[] whole = concat(MAP, event(24, 1, 70));
+        sql.format(new ThlEvent.BinlogFormatChange(FORMAT), o);
+        sql.apply(rows(whole), o);
+        sql.apply(rows(whole), o);
+        sql.endEvent(1, "e");
+        sql.apply(rows(whole), o);
+        sql.endEvent(2, "f");
+        List<String> sent = sql.pendingStatements();
+        assertThat(sent).hasSize(3);
+        assertThat(decoded(sent.get(1))).isEqualTo(concat(whole, whole));
+        assertThat(decoded(sent.get(2))).isEqualTo(whole);
+    }
+}
