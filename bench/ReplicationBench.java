@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Tantalum against native MariaDB replication, in the same run on the same machine: a 3-host
@@ -108,6 +109,7 @@ public final class ReplicationBench {
         start = System.nanoTime();
         admin(t).post("online");
         while (tantalumSeq() < target) {
+            tantalumHealthy();
             Thread.sleep(20);
         }
         double tantalumRate = (target - tFrom) / ((System.nanoTime() - start) / 1e9);
@@ -177,7 +179,16 @@ public final class ReplicationBench {
     static void awaitCaughtUp() throws Exception {
         long target = seq(m);
         while (nativeSeq() < target || tantalumSeq() < target) {
+            tantalumHealthy();
             Thread.sleep(100);
+        }
+    }
+
+    /** Ends the run at once if the Tantalum slave stopped with an error (it would never catch up). */
+    static void tantalumHealthy() {
+        Map<String, Object> st = admin(t).get("status");
+        if (String.valueOf(st.get("state")).startsWith("OFFLINE:ERROR")) {
+            throw new IllegalStateException("the Tantalum slave stopped: " + st.get("pendingError"));
         }
     }
 
