@@ -137,13 +137,13 @@ public record ThlEvent(
         /** The source session's time zone, e.g. "+05:00" (statements only). */
         public static final String TIME_ZONE = "time_zone";
         /**
-         * The collation id of the statement's character_set_client (statements only; present only
-         * when the statement's text reaches the slave byte for byte in that character set).
+         * The name of the statement's character_set_client, e.g. "latin1" (statements only;
+         * present only when the statement's text reaches the slave byte for byte in it).
          */
         public static final String CHARACTER_SET_CLIENT = "character_set_client";
-        /** The collation id of the source session's collation_connection (statements only). */
+        /** The name of the source session's collation_connection, e.g. "latin1_swedish_ci" (statements only). */
         public static final String COLLATION_CONNECTION = "collation_connection";
-        /** The collation id of the source session's collation_server (statements only). */
+        /** The name of the source session's collation_server (statements only). */
         public static final String COLLATION_SERVER = "collation_server";
 
         public SessionChange {

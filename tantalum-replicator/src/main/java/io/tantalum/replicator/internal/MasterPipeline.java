@@ -14,7 +14,6 @@ import io.tantalum.thl.ThlEvent;
 import io.tantalum.thl.ThlLog;
 import io.tantalum.thl.ThlRecord;
 import io.tantalum.thl.ThlWriter;
-import java.nio.charset.Charset;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -61,7 +60,7 @@ public final class MasterPipeline implements Pipeline {
     public void start() {
         log.truncateIncompleteTail();
         BinlogExtractor.Start start;
-        Map<Integer, Charset> charsets;
+        Map<Integer, SourceCharsets.Collation> charsets;
         String systemOffset;
         try (Connection c = Jdbc.connect(settings)) {
             catalog.create(c);

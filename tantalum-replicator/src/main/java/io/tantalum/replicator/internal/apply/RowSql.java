@@ -177,6 +177,7 @@ final class RowSql {
     /** The applier's sql_mode; the other settings' defaults are the server's (checks on, time zone UTC). */
     static final String DEFAULT_SQL_MODE = "NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION";
 
+    private static final java.util.regex.Pattern COLLATION = java.util.regex.Pattern.compile("[A-Za-z0-9_]{1,64}");
     private static final java.util.regex.Pattern TIME_ZONE = java.util.regex.Pattern.compile("[A-Za-z0-9/_+:-]{1,64}");
 
     private boolean sessionChanged;
@@ -216,13 +217,16 @@ final class RowSql {
         if (mode != null && !mode.chars().allMatch(Character::isDigit)) {
             throw new IllegalArgumentException("session setting sql_mode=" + mode + " is not a number");
         }
-        sb.append("sql_mode=").append(mode != null ? mode : "'" + DEFAULT_SQL_MODE + "'");
+        // string literals carry an introducer: the session's collation_connection may be the source's,
+        // one in which '+00:00' would not read as a time zone (utf32, say)
+        sb.append("sql_mode=").append(mode != null ? mode : "_utf8mb4'" + DEFAULT_SQL_MODE + "'");
         String zone = settings.getOrDefault(ThlEvent.SessionChange.TIME_ZONE, "+00:00");
         if (!TIME_ZONE.matcher(zone).matches()) {
             throw new IllegalArgumentException("session setting time_zone=" + zone + " is not a time zone");
         }
-        sb.append(", time_zone='").append(zone).append('\'');
-        // collations by id; the defaults are the applier's own (SET NAMES utf8mb4) and the server's
+        sb.append(", time_zone=_utf8mb4'").append(zone).append('\'');
+        // character set and collations by name; the defaults are the applier's own (SET NAMES utf8mb4) and the
+        // server's
         collation(sb, settings, ThlEvent.SessionChange.CHARACTER_SET_CLIENT, "utf8mb4");
         collation(sb, settings, ThlEvent.SessionChange.COLLATION_CONNECTION, "utf8mb4_general_ci");
         collation(sb, settings, ThlEvent.SessionChange.COLLATION_SERVER, "DEFAULT");
@@ -231,11 +235,12 @@ final class RowSql {
 
     private static void collation(StringBuilder sb, java.util.Map<String, String> settings, String name,
             String dflt) {
-        String id = settings.get(name);
-        if (id != null && (id.isEmpty() || !id.chars().allMatch(Character::isDigit))) {
-            throw new IllegalArgumentException("session setting " + name + "=" + id + " is not a collation id");
+        String value = settings.get(name);
+        if (value != null && !COLLATION.matcher(value).matches()) {
+            throw new IllegalArgumentException("session setting " + name + "=" + value
+                    + " is not a character set or collation name");
         }
-        sb.append(", ").append(name).append('=').append(id != null ? id : dflt);
+        sb.append(", ").append(name).append('=').append(value != null ? value : dflt);
     }
 
     private void queue(String sql, Origin origin, boolean match) {

@@ -51,12 +51,13 @@ public final class BinlogExtractor {
     /**
      * Connection and shaping settings, and what extraction needs to know of its source.
      *
-     * @param charsets the source's collation ids mapped to Java charsets (statements are decoded
-     *     from their session's character_set_client)
+     * @param charsets the source's collations by id (statements are decoded from their session's
+     *     character_set_client, and carry their collations by name)
      * @param systemOffset the source's SYSTEM time zone as an offset such as "+01:00"
      */
     public record Options(String host, int port, String user, String password, long serverId, String sourceId,
-            int fragmentRows, String ignoredSchemaPrefix, String catalogSchema, Map<Integer, Charset> charsets,
+            int fragmentRows, String ignoredSchemaPrefix, String catalogSchema,
+            Map<Integer, SourceCharsets.Collation> charsets,
             String systemOffset) {}
 
     private final Options options;
@@ -361,16 +362,24 @@ public final class BinlogExtractor {
      * only when that UTF-8 text is byte for byte what the source sent; otherwise the slave reads it
      * as UTF-8, which keeps the text but records utf8mb4 as the object's client character set.
      */
-    private static void charsets(Map<String, String> m, SessionQueryDeserializer.Status st, boolean sameBytes) {
-        if (st.charsetClient() != null && sameBytes) {
-            m.put(ThlEvent.SessionChange.CHARACTER_SET_CLIENT, st.charsetClient().toString());
+    private void collations(Map<String, String> m, SessionQueryDeserializer.Status st, boolean sameBytes) {
+        SourceCharsets.Collation client = collation(st.charsetClient());
+        if (client != null && sameBytes) {
+            m.put(ThlEvent.SessionChange.CHARACTER_SET_CLIENT, client.charset());
         }
-        if (st.collationConnection() != null) {
-            m.put(ThlEvent.SessionChange.COLLATION_CONNECTION, st.collationConnection().toString());
+        SourceCharsets.Collation connection = collation(st.collationConnection());
+        if (connection != null) {
+            m.put(ThlEvent.SessionChange.COLLATION_CONNECTION, connection.name());
         }
-        if (st.collationServer() != null) {
-            m.put(ThlEvent.SessionChange.COLLATION_SERVER, st.collationServer().toString());
+        SourceCharsets.Collation server = collation(st.collationServer());
+        if (server != null) {
+            m.put(ThlEvent.SessionChange.COLLATION_SERVER, server.name());
         }
+    }
+
+    /** The source's collation with this id, or null (none given, or one the source did not list). */
+    private SourceCharsets.Collation collation(Integer id) {
+        return id == null ? null : options.charsets().get(id);
     }
 
     /** A MariaDB time zone as a fixed offset at the event's time (the slave may have no time zone tables). */
@@ -487,13 +496,13 @@ public final class BinlogExtractor {
             Map<String, String> settings = Map.of();
             if (q instanceof SessionQueryDeserializer.Query sq) {
                 SessionQueryDeserializer.Status status = sq.status();
-                Integer client = status.charsetClient();
-                Charset cs = client == null ? null : options.charsets().get(client);
+                SourceCharsets.Collation client = collation(status.charsetClient());
+                Charset cs = client == null ? null : client.java();
                 if (cs != null && !cs.equals(StandardCharsets.UTF_8)) {
                     text = new String(sq.sqlBytes(), cs);
                 }
                 settings = statementSession(status, tstamp);
-                charsets(settings, status, Arrays.equals(sq.sqlBytes(), text.getBytes(StandardCharsets.UTF_8)));
+                collations(settings, status, Arrays.equals(sq.sqlBytes(), text.getBytes(StandardCharsets.UTF_8)));
             }
             addChange(new ThlEvent.StatementChange(Objects.toString(q.getDatabase(), ""), text, tstamp / 1000,
                     q.getErrorCode()), settings);

@@ -10,7 +10,7 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 
-/** What the extractor learns from its source before reading the binlog: collation charsets and the SYSTEM time zone. */
+/** What the extractor learns from its source before reading the binlog: its collations and the SYSTEM time zone. */
 public final class SourceCharsets {
     private SourceCharsets() {}
 
@@ -47,17 +47,27 @@ public final class SourceCharsets {
         }
     }
 
-    /** Collation id to Java charset, for every collation of the source. */
-    public static Map<Integer, Charset> load(Connection c) throws SQLException {
-        Map<Integer, Charset> m = new HashMap<>();
-        try (Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT ID, CHARACTER_SET_NAME FROM information_schema.COLLATIONS")) {
+    /**
+     * A collation of the source.
+     *
+     * @param name the collation's name, e.g. {@code latin1_german1_ci}
+     * @param charset its character set's name, e.g. {@code latin1}
+     * @param java the Java charset statements in it are decoded with (UTF-8 where Java has none)
+     */
+    public record Collation(String name, String charset, Charset java) {}
+
+    /** Collation id to collation, for every collation of the source. */
+    public static Map<Integer, Collation> load(Connection c) throws SQLException {
+        Map<Integer, Collation> m = new HashMap<>();
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+                "SELECT ID, COLLATION_NAME, CHARACTER_SET_NAME FROM information_schema.COLLATIONS")) {
             while (rs.next()) {
-                if (rs.getString(2) == null) {
+                if (rs.getString(3) == null) {
                     continue; // a collation not tied to one character set
                 }
-                Charset cs = javaCharset(rs.getString(2));
-                m.put(rs.getInt(1), cs != null ? cs : StandardCharsets.UTF_8);
+                Charset cs = javaCharset(rs.getString(3));
+                m.put(rs.getInt(1), new Collation(rs.getString(2), rs.getString(3),
+                        cs != null ? cs : StandardCharsets.UTF_8));
             }
         }
         return m;
