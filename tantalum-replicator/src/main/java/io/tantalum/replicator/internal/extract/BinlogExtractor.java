@@ -21,16 +21,13 @@ import io.tantalum.thl.ThlRecord;
 import io.tantalum.thl.ThlWriter;
 import java.io.IOException;
 import java.io.Serializable;
-import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
 import java.util.function.Supplier;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -66,6 +63,7 @@ public final class BinlogExtractor {
     private final Supplier<OfflineTrigger> trigger;
     private final BinaryLogClient client;
     private final RawEventDeserializer deserializer = MariaDbRowDeserializers.create();
+    private final SourceSession sourceSession;
     private final Map<Long, TableMapEventData> tables = new HashMap<>();
     /** Column specs of each table map, computed once per TABLE_MAP event rather than per row event. */
     private final Map<Long, List<ThlEvent.ColumnSpec>> columns = new HashMap<>();
@@ -108,6 +106,7 @@ public final class BinlogExtractor {
     private BinlogExtractor(Options options, BinlogPosition start, long nextSeqno, long epoch, ThlWriter writer,
             PipelineListener listener, Supplier<OfflineTrigger> trigger) {
         this.options = options;
+        this.sourceSession = new SourceSession(options.charsets(), options.systemOffset());
         this.writer = writer;
         this.listener = listener;
         this.trigger = trigger;
@@ -234,7 +233,7 @@ public final class BinlogExtractor {
             }
             case WRITE_ROWS, EXT_WRITE_ROWS -> {
                 WriteRowsEventData d = event.getData();
-                var cols = columns.get(d.getTableId());
+                var cols = columnsOf(d.getTableId());
                 BitSet z = deserializer.compressed(d.getTableId());
                 List<Object[][]> rows = new ArrayList<>();
                 for (Serializable[] r : d.getRows()) {
@@ -244,7 +243,7 @@ public final class BinlogExtractor {
             }
             case UPDATE_ROWS, EXT_UPDATE_ROWS -> {
                 UpdateRowsEventData d = event.getData();
-                var cols = columns.get(d.getTableId());
+                var cols = columnsOf(d.getTableId());
                 BitSet z = deserializer.compressed(d.getTableId());
                 BitSet before = d.getIncludedColumnsBeforeUpdate();
                 List<Object[][]> rows = new ArrayList<>();
@@ -256,7 +255,7 @@ public final class BinlogExtractor {
             }
             case DELETE_ROWS, EXT_DELETE_ROWS -> {
                 DeleteRowsEventData d = event.getData();
-                var cols = columns.get(d.getTableId());
+                var cols = columnsOf(d.getTableId());
                 BitSet z = deserializer.compressed(d.getTableId());
                 List<Object[][]> rows = new ArrayList<>();
                 for (Serializable[] r : d.getRows()) {
@@ -280,7 +279,7 @@ public final class BinlogExtractor {
     private void onRows(Object data, long tableId, ThlEvent.Action action, List<Object[][]> rows)
             throws InterruptedException {
         int flags = data instanceof MariaDbRowDeserializers.RowsFlags r ? r.rowsFlags() : 0;
-        rowsSession(flags);
+        pendingSession = SourceSession.ofRows(flags);
         TableMapEventData t = table(tableId);
         if (statementBinlog == null) {
             statementBinlog = formatDescription != null && !(statementSkipsTables && statementReplicatesTables);
@@ -313,93 +312,6 @@ public final class BinlogExtractor {
         return out;
     }
 
-    private void rowsSession(int f) {
-        if ((f & (MariaDbRowDeserializers.NO_FOREIGN_KEY_CHECKS_F | MariaDbRowDeserializers.RELAXED_UNIQUE_CHECKS_F
-                | MariaDbRowDeserializers.NO_CHECK_CONSTRAINT_CHECKS_F)) == 0) {
-            pendingSession = Map.of();
-            return;
-        }
-        Map<String, String> m = new TreeMap<>();
-        checksOff(m, (f & MariaDbRowDeserializers.NO_FOREIGN_KEY_CHECKS_F) != 0,
-                (f & MariaDbRowDeserializers.RELAXED_UNIQUE_CHECKS_F) != 0,
-                (f & MariaDbRowDeserializers.NO_CHECK_CONSTRAINT_CHECKS_F) != 0);
-        pendingSession = m;
-    }
-
-    private static void checksOff(Map<String, String> m, boolean fk, boolean unique, boolean check) {
-        if (fk) {
-            m.put(ThlEvent.SessionChange.FOREIGN_KEY_CHECKS, "0");
-        }
-        if (unique) {
-            m.put(ThlEvent.SessionChange.UNIQUE_CHECKS, "0");
-        }
-        if (check) {
-            m.put(ThlEvent.SessionChange.CHECK_CONSTRAINT_CHECKS, "0");
-        }
-    }
-
-    /** The settings of a statement's session: checks turned off, sql_mode, and the time zone as an offset. */
-    private Map<String, String> statementSession(SessionQueryDeserializer.Status st, long tstampMillis) {
-        Map<String, String> m = new TreeMap<>();
-        if (st.flags2() != null) {
-            long f = st.flags2();
-            checksOff(m, (f & SessionQueryDeserializer.OPTION_NO_FOREIGN_KEY_CHECKS) != 0,
-                    (f & SessionQueryDeserializer.OPTION_RELAXED_UNIQUE_CHECKS) != 0,
-                    (f & SessionQueryDeserializer.OPTION_NO_CHECK_CONSTRAINT_CHECKS) != 0);
-        }
-        if (st.sqlMode() != null) {
-            m.put(ThlEvent.SessionChange.SQL_MODE, Long.toUnsignedString(st.sqlMode()));
-        }
-        if (st.timeZone() != null) {
-            m.put(ThlEvent.SessionChange.TIME_ZONE, offset(st.timeZone(), tstampMillis));
-        }
-        return m;
-    }
-
-    /**
-     * Adds the statement's collations (views, routines, triggers and databases record them). The
-     * slave's client sends the statement as UTF-8, so the source's character_set_client is named
-     * only when that UTF-8 text is byte for byte what the source sent; otherwise the slave reads it
-     * as UTF-8, which keeps the text but records utf8mb4 as the object's client character set.
-     */
-    private void collations(Map<String, String> m, SessionQueryDeserializer.Status st, boolean sameBytes) {
-        SourceCharsets.Collation client = collation(st.charsetClient());
-        if (client != null && sameBytes) {
-            m.put(ThlEvent.SessionChange.CHARACTER_SET_CLIENT, client.charset());
-        }
-        SourceCharsets.Collation connection = collation(st.collationConnection());
-        if (connection != null) {
-            m.put(ThlEvent.SessionChange.COLLATION_CONNECTION, connection.name());
-        }
-        SourceCharsets.Collation server = collation(st.collationServer());
-        if (server != null) {
-            m.put(ThlEvent.SessionChange.COLLATION_SERVER, server.name());
-        }
-    }
-
-    /** The source's collation with this id, or null (none given, or one the source did not list). */
-    private SourceCharsets.Collation collation(Integer id) {
-        return id == null ? null : options.charsets().get(id);
-    }
-
-    /** A MariaDB time zone as a fixed offset at the event's time (the slave may have no time zone tables). */
-    private String offset(String zone, long tstampMillis) {
-        if (zone.equalsIgnoreCase("SYSTEM")) {
-            return options.systemOffset();
-        }
-        if (zone.startsWith("+") || zone.startsWith("-")) {
-            return zone;
-        }
-        try {
-            return java.time.ZoneId.of(zone).getRules().getOffset(java.time.Instant.ofEpochMilli(tstampMillis))
-                    .getId().replace("Z", "+00:00");
-        } catch (java.time.DateTimeException e) {
-            LOG.warn("time zone '{}' of the statement at {} is unknown to Java; applying it by name", zone,
-                    currentEventId);
-            return zone;
-        }
-    }
-
     /** Adds a change made under {@code settings}, first saying so when they differ from the fragment's. */
     private void addChange(ThlEvent.Change c, Map<String, String> settings) {
         if (!settings.equals(session)) {
@@ -407,6 +319,12 @@ public final class BinlogExtractor {
             session = settings;
         }
         changes.add(c);
+    }
+
+    /** The column specs of a table id, which a TABLE_MAP event of the transaction must have given. */
+    private List<ThlEvent.ColumnSpec> columnsOf(long id) {
+        table(id);
+        return columns.get(id);
     }
 
     private TableMapEventData table(long id) {
@@ -473,7 +391,7 @@ public final class BinlogExtractor {
         Object[] after = rows.get(rows.size() - 1)[1];
         for (int i = 0; i < cols.size(); i++) {
             if (cols.get(i).name().equals("name") && after != null && after[i] instanceof byte[] b) {
-                return new String(b, java.nio.charset.StandardCharsets.UTF_8);
+                return new String(b, StandardCharsets.UTF_8);
             }
         }
         return "heartbeat";
@@ -492,20 +410,11 @@ public final class BinlogExtractor {
             beginTxn("", true, tstamp);
         }
         if (!ignored(q.getDatabase())) {
-            String text = q.getSql();
-            Map<String, String> settings = Map.of();
-            if (q instanceof SessionQueryDeserializer.Query sq) {
-                SessionQueryDeserializer.Status status = sq.status();
-                SourceCharsets.Collation client = collation(status.charsetClient());
-                Charset cs = client == null ? null : client.java();
-                if (cs != null && !cs.equals(StandardCharsets.UTF_8)) {
-                    text = new String(sq.sqlBytes(), cs);
-                }
-                settings = statementSession(status, tstamp);
-                collations(settings, status, Arrays.equals(sq.sqlBytes(), text.getBytes(StandardCharsets.UTF_8)));
-            }
-            addChange(new ThlEvent.StatementChange(Objects.toString(q.getDatabase(), ""), text, tstamp / 1000,
-                    q.getErrorCode()), settings);
+            SourceSession.Statement st = q instanceof SessionQueryDeserializer.Query sq
+                    ? sourceSession.ofStatement(sq, tstamp, currentEventId)
+                    : new SourceSession.Statement(q.getSql(), Map.of());
+            addChange(new ThlEvent.StatementChange(Objects.toString(q.getDatabase(), ""), st.text(), tstamp / 1000,
+                    q.getErrorCode()), st.settings());
         }
         if (standalone) {
             commit(next);
