@@ -142,7 +142,7 @@ public final class JdbcApplier {
     }
 
     private void applyLoop(Connection c) throws SQLException, InterruptedException {
-        RowSql rows = new RowSql(c, options.binlogApply());
+        RowSql rows = new RowSql(c, options.binlogApply(), maxAllowedPacket(c));
         boolean firstEvent = true;
         try (ThlCursor cursor = log.cursor(applied.seqno() + 1)) {
             int pendingTxns = 0;
@@ -212,6 +212,13 @@ public final class JdbcApplier {
             }
         } finally {
             rows.discard();
+        }
+    }
+
+    private static long maxAllowedPacket(Connection c) throws SQLException {
+        try (Statement s = c.createStatement(); java.sql.ResultSet rs = s.executeQuery("SELECT @@max_allowed_packet")) {
+            rs.next();
+            return rs.getLong(1);
         }
     }
 

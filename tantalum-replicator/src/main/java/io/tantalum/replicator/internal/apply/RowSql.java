@@ -28,6 +28,8 @@ final class RowSql {
 
     private final Connection conn;
     private final boolean binlogApply;
+    /** The database's max_allowed_packet: no statement sent may be longer. */
+    private final long maxPacket;
     /** The format description event last replayed on this connection. */
     private byte[] format;
     /**
@@ -54,9 +56,10 @@ final class RowSql {
      * @param binlogApply replay changes that carry binlog events with BINLOG (MariaDB targets),
      *     rather than as SQL
      */
-    RowSql(Connection conn, boolean binlogApply) {
+    RowSql(Connection conn, boolean binlogApply, long maxPacket) {
         this.conn = conn;
         this.binlogApply = binlogApply;
+        this.maxPacket = maxPacket;
     }
 
     /**
@@ -128,6 +131,9 @@ final class RowSql {
         int p = 0;
         while (p < events.length) {
             int size = BinlogEvents.size(events, p);
+            if (binlogHasRows && binlog.size() + size > BINLOG_STATEMENT_BYTES) {
+                queueBinlog(); // a large event goes in a BINLOG statement of its own (with its table maps)
+            }
             if (BinlogEvents.isTableMap(events, p)) {
                 statementMaps.add(java.util.Arrays.copyOfRange(events, p, p + size));
             } else {
@@ -149,7 +155,9 @@ final class RowSql {
         if (!binlogHasRows) {
             return;
         }
-        queue(binlogStatement(binlog.toByteArray()), binlogOrigin, false);
+        for (String statement : binlogStatements(binlog.toByteArray(), maxPacket, binlogOrigin)) {
+            queue(statement, binlogOrigin, false);
+        }
         binlog.reset();
         binlogHasRows = false;
         for (byte[] map : statementMaps) {
@@ -159,6 +167,34 @@ final class RowSql {
 
     static String binlogStatement(byte[] events) {
         return "BINLOG '" + java.util.Base64.getEncoder().encodeToString(events) + "'";
+    }
+
+    /** Room left in a packet for what surrounds a statement's text. */
+    private static final int PACKET_MARGIN = 1024;
+
+    /**
+     * The statements that replay {@code events}: one BINLOG statement, or, when that would not fit
+     * in the database's max_allowed_packet (a row of many megabytes), the base64 text in two user
+     * variables and {@code BINLOG @binlog_fragment_0, @binlog_fragment_1}, as mariadb-binlog writes
+     * it. An event too large even for that stops the applier with what to raise.
+     */
+    static List<String> binlogStatements(byte[] events, long maxPacket, Origin origin) {
+        String b64 = java.util.Base64.getEncoder().encodeToString(events);
+        if (b64.length() + PACKET_MARGIN <= maxPacket) {
+            return List.of("BINLOG '" + b64 + "'");
+        }
+        int half = (b64.length() + 1) / 2;
+        if (half + PACKET_MARGIN > maxPacket) {
+            long need = ((long) half + PACKET_MARGIN + (1 << 20) - 1) >> 20 << 20;
+            throw new ApplyException("Cannot apply seqno " + origin.seqno() + " (event id " + origin.eventId() + "): its"
+                    + " binlog events take " + events.length + " bytes, " + b64.length() + " in base64, more than"
+                    + " two packets of this database's max_allowed_packet (" + maxPacket + " bytes) can carry. Raise"
+                    + " it on this slave (SET GLOBAL max_allowed_packet=" + need + ", and in its configuration),"
+                    + " then run `trepctl online`.", origin.seqno(), origin.eventId(), null);
+        }
+        return List.of("SET @binlog_fragment_0='" + b64.substring(0, half) + "'",
+                "SET @binlog_fragment_1='" + b64.substring(half) + "'",
+                "BINLOG @binlog_fragment_0, @binlog_fragment_1");
     }
 
     /** The statements queued and not yet sent (for tests). */

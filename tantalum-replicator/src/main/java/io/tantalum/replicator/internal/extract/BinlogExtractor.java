@@ -423,10 +423,12 @@ public final class BinlogExtractor {
 
     private void commit(long next) throws InterruptedException {
         BinlogPosition pos = new BinlogPosition(file, next, gtid);
-        currentEventId = pos.toEventId();
         if (inTxn && (!changes.isEmpty() || fragno > 0 || heartbeat != null)) {
             emit(true, pos);
         }
+        // only now: extraction has got past this transaction once the writer has it (a large one takes a
+        // while to encode, and a reader of currentEventId must find its seqno already handed over)
+        currentEventId = pos.toEventId();
         inTxn = false;
         changes = new ArrayList<>();
         session = Map.of();

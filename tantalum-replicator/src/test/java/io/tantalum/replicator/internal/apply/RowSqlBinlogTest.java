@@ -1,6 +1,7 @@
 package io.tantalum.replicator.internal.apply;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tantalum.thl.ThlEvent;
 import java.io.ByteArrayOutputStream;
@@ -41,7 +42,7 @@ class RowSqlBinlogTest {
 
     @Test
     void aStatementSplitOverTwoFragmentsHasItsTableMapsSentAgain() {
-        RowSql sql = new RowSql(null, true);
+        RowSql sql = new RowSql(null, true, 16L << 20);
         RowSql.Origin o = new RowSql.Origin(1, "e", () -> "x");
         byte[] first = event(23, 0, 50);
         byte[] last = event(23, 1, 60);
@@ -60,7 +61,7 @@ class RowSqlBinlogTest {
 
     @Test
     void statementsThatEndedNeedNoTableMapsAgain() {
-        RowSql sql = new RowSql(null, true);
+        RowSql sql = new RowSql(null, true, 16L << 20);
         RowSql.Origin o = new RowSql.Origin(1, "e", () -> "x");
         byte[] whole = concat(MAP, event(24, 1, 70));
         sql.format(new ThlEvent.BinlogFormatChange(FORMAT), o);
@@ -73,5 +74,25 @@ class RowSqlBinlogTest {
         assertThat(sent).hasSize(3);
         assertThat(decoded(sent.get(1))).isEqualTo(concat(whole, whole));
         assertThat(decoded(sent.get(2))).isEqualTo(whole);
+    }
+
+    @Test
+    void anEventLargerThanAPacketGoesInTwoFragmentsOrStopsTheApplierWithWhatToRaise() {
+        RowSql.Origin o = new RowSql.Origin(7, "mariadb-bin.000001:0000000000000400;gtid=0-1-8", () -> "x");
+        byte[] big = new byte[30_000];
+        assertThat(RowSql.binlogStatements(big, 100_000, o)).hasSize(1);
+        List<String> fragments = RowSql.binlogStatements(big, 30_000, o);
+        assertThat(fragments).hasSize(3);
+        assertThat(fragments.get(0)).startsWith("SET @binlog_fragment_0='");
+        assertThat(fragments.get(2)).isEqualTo("BINLOG @binlog_fragment_0, @binlog_fragment_1");
+        String b64 = fragments.get(0).substring(24, fragments.get(0).length() - 1)
+                + fragments.get(1).substring(24, fragments.get(1).length() - 1);
+        assertThat(Base64.getDecoder().decode(b64)).isEqualTo(big);
+        assertThatThrownBy(() -> RowSql.binlogStatements(big, 15_000, o))
+                .isInstanceOf(ApplyException.class)
+                .hasMessage("Cannot apply seqno 7 (event id mariadb-bin.000001:0000000000000400;gtid=0-1-8): its binlog"
+                        + " events take 30000 bytes, 40000 in base64, more than two packets of this database's"
+                        + " max_allowed_packet (15000 bytes) can carry. Raise it on this slave (SET GLOBAL"
+                        + " max_allowed_packet=1048576, and in its configuration), then run `trepctl online`.");
     }
 }
