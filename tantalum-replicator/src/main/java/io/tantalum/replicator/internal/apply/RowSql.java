@@ -192,9 +192,12 @@ final class RowSql {
                     + " it on this slave (SET GLOBAL max_allowed_packet=" + need + ", and in its configuration),"
                     + " then run `trepctl online`.", origin.seqno(), origin.eventId(), null);
         }
-        return List.of("SET @binlog_fragment_0='" + b64.substring(0, half) + "'",
-                "SET @binlog_fragment_1='" + b64.substring(half) + "'",
-                "BINLOG @binlog_fragment_0, @binlog_fragment_1");
+        // _binary: the session's collation_connection may be the source's (utf32, say); the variables are
+        // emptied afterwards so that the session does not keep megabytes
+        return List.of("SET @binlog_fragment_0=_binary'" + b64.substring(0, half) + "'",
+                "SET @binlog_fragment_1=_binary'" + b64.substring(half) + "'",
+                "BINLOG @binlog_fragment_0, @binlog_fragment_1",
+                "SET @binlog_fragment_0=NULL, @binlog_fragment_1=NULL");
     }
 
     /** The statements queued and not yet sent (for tests). */

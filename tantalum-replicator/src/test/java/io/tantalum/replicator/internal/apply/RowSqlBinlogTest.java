@@ -82,11 +82,12 @@ class RowSqlBinlogTest {
         byte[] big = new byte[30_000];
         assertThat(RowSql.binlogStatements(big, 100_000, o)).hasSize(1);
         List<String> fragments = RowSql.binlogStatements(big, 30_000, o);
-        assertThat(fragments).hasSize(3);
-        assertThat(fragments.get(0)).startsWith("SET @binlog_fragment_0='");
+        assertThat(fragments).hasSize(4);
+        assertThat(fragments.get(0)).startsWith("SET @binlog_fragment_0=_binary'");
         assertThat(fragments.get(2)).isEqualTo("BINLOG @binlog_fragment_0, @binlog_fragment_1");
-        String b64 = fragments.get(0).substring(24, fragments.get(0).length() - 1)
-                + fragments.get(1).substring(24, fragments.get(1).length() - 1);
+        assertThat(fragments.get(3)).isEqualTo("SET @binlog_fragment_0=NULL, @binlog_fragment_1=NULL");
+        String b64 = fragments.get(0).substring(31, fragments.get(0).length() - 1)
+                + fragments.get(1).substring(31, fragments.get(1).length() - 1);
         assertThat(Base64.getDecoder().decode(b64)).isEqualTo(big);
         assertThatThrownBy(() -> RowSql.binlogStatements(big, 15_000, o))
                 .isInstanceOf(ApplyException.class)
