@@ -100,15 +100,9 @@ class ErrorsIT {
     @Test
     void aSkipIsKeptWhenTheNextTransactionInItsBlockFailsToo() throws Exception {
         // two conflicts in a row: both transactions reach the slave in one block
-        try (Connection dba = sb.admin(3)) {
-            Sql.exec(dba, "INSERT INTO errs.t VALUES (30, 'by hand'), (31, 'by hand')");
-        }
-        try (Connection c = sb.app(1)) {
-            Sql.exec(c, "INSERT INTO errs.t VALUES (30, 'from master')", "INSERT INTO errs.t VALUES (31, 'from master')",
-                    "INSERT INTO errs.t VALUES (32, 'after')");
-        }
-        sb.awaitState(3, "OFFLINE:ERROR");
-        long first = ((Number) sb.status(3).get("pendingErrorSeqno")).longValue();
+        long first = sb.conflictOn(3, "INSERT INTO errs.t VALUES (30, 'by hand'), (31, 'by hand')",
+                "INSERT INTO errs.t VALUES (30, 'from master')", "INSERT INTO errs.t VALUES (31, 'from master')",
+                "INSERT INTO errs.t VALUES (32, 'after')");
         sb.trepctl("-host", "host3", "online", "-skip-seqno", Long.toString(first)).ok();
         sb.awaitState(3, "OFFLINE:ERROR");
         assertThat(((Number) sb.status(3).get("pendingErrorSeqno")).longValue()).isEqualTo(first + 1);

@@ -27,15 +27,9 @@ class RoleChangeIT {
 
     @Test
     void aSlaveWithUnappliedThlRefusesToBecomeMaster() throws Exception {
-        try (Connection dba = sb.admin(3)) {
-            Sql.exec(dba, "INSERT INTO roles.t VALUES (2, 'by hand')");
-        }
-        try (Connection c = sb.app(1)) {
-            Sql.exec(c, "INSERT INTO roles.t VALUES (2, 'two')", "INSERT INTO roles.t VALUES (3, 'three')",
-                    "INSERT INTO roles.t VALUES (4, 'four')");
-        }
-        sb.awaitState(3, "OFFLINE:ERROR");
-        long failed = ((Number) sb.status(3).get("pendingErrorSeqno")).longValue();
+        long failed = sb.conflictOn(3, "INSERT INTO roles.t VALUES (2, 'by hand')",
+                "INSERT INTO roles.t VALUES (2, 'two')", "INSERT INTO roles.t VALUES (3, 'three')",
+                "INSERT INTO roles.t VALUES (4, 'four')");
         Map<?, ?> info = new ObjectMapper().readValue(sb.thl("-host", "host3", "info", "-json").stdout(), Map.class);
         long stored = ((Number) info.get("maxSeqno")).longValue();
         assertThat(stored).isGreaterThanOrEqualTo(failed);

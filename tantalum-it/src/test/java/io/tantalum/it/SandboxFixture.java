@@ -153,6 +153,22 @@ public final class SandboxFixture implements AutoCloseable {
                 () -> appliedSeqno(k) == appliedSeqno(1) && state(k).equals("ONLINE"), this::describe);
     }
 
+    /**
+     * Makes slave k diverge: runs {@code onSlave} there behind the replicator's back, then
+     * {@code onMaster} on the master as the application, waits for k to stop with an error and
+     * returns the seqno it stopped at.
+     */
+    public long conflictOn(int k, String onSlave, String... onMaster) throws java.sql.SQLException {
+        try (Connection dba = admin(k)) {
+            Sql.exec(dba, onSlave);
+        }
+        try (Connection c = app(1)) {
+            Sql.exec(c, onMaster);
+        }
+        awaitState(k, "OFFLINE:ERROR");
+        return ((Number) status(k).get("pendingErrorSeqno")).longValue();
+    }
+
     public String describe() {
         StringBuilder sb = new StringBuilder();
         for (int k = 1; k <= hosts().size(); k++) {
