@@ -121,7 +121,9 @@ final class RowSql {
     void format(ThlEvent.BinlogFormatChange f, Origin origin) {
         if (binlogApply && !java.util.Arrays.equals(f.formatDescription(), format)) {
             queueBinlog();
-            queue(binlogStatement(f.formatDescription()), origin, false);
+            for (String statement : binlogStatements(f.formatDescription(), maxPacket, origin)) {
+                queue(statement, origin, false);
+            }
             format = f.formatDescription();
         }
     }
@@ -163,10 +165,6 @@ final class RowSql {
         for (byte[] map : statementMaps) {
             binlog.writeBytes(map);
         }
-    }
-
-    static String binlogStatement(byte[] events) {
-        return "BINLOG '" + java.util.Base64.getEncoder().encodeToString(events) + "'";
     }
 
     /** Room left in a packet for what surrounds a statement's text. */

@@ -30,8 +30,7 @@ final class RawEventDeserializer extends EventDeserializer {
     static final int VARCHAR_COMPRESSED = 141;
     private static final int VARCHAR = 15;
     private static final int BLOB = 252;
-    /** Binlog event type codes. */
-    static final int FORMAT_DESCRIPTION_EVENT = 15;
+    /** The binlog event type code of TABLE_MAP. */
     static final int TABLE_MAP_EVENT = 19;
     /** Post-header length of a TABLE_MAP event: table id (6) and flags (2). */
     private static final int TABLE_MAP_POST_HEADER = 8;
@@ -113,6 +112,7 @@ final class RawEventDeserializer extends EventDeserializer {
         return copy;
     }
 
+    /** The unsigned little-endian integer of {@code n} bytes at {@code p}. */
     static long le(byte[] b, int p, int n) {
         long v = 0;
         for (int i = n - 1; i >= 0; i--) {

@@ -82,19 +82,19 @@ final class SessionQueryDeserializer implements EventDataDeserializer<SessionQue
                 int code = b[p++] & 0xFF;
                 switch (code) {
                     case 0 -> { // Q_FLAGS2_CODE
-                        flags2 = le(b, p, 4);
+                        flags2 = RawEventDeserializer.le(b, p, 4);
                         p += 4;
                     }
                     case 1 -> { // Q_SQL_MODE_CODE
-                        sqlMode = le(b, p, 8);
+                        sqlMode = RawEventDeserializer.le(b, p, 8);
                         p += 8;
                     }
                     case 2 -> p += (b[p] & 0xFF) + 2; // Q_CATALOG_CODE: length, string, NUL
                     case 3 -> p += 4; // Q_AUTO_INCREMENT
                     case 4 -> { // Q_CHARSET_CODE: client, connection collation, server collation
-                        charsetClient = (int) le(b, p, 2);
-                        collationConnection = (int) le(b, p + 2, 2);
-                        collationServer = (int) le(b, p + 4, 2);
+                        charsetClient = (int) RawEventDeserializer.le(b, p, 2);
+                        collationConnection = (int) RawEventDeserializer.le(b, p + 2, 2);
+                        collationServer = (int) RawEventDeserializer.le(b, p + 4, 2);
                         p += 6;
                     }
                     case 5 -> { // Q_TIME_ZONE_CODE: length, string
@@ -128,13 +128,5 @@ final class SessionQueryDeserializer implements EventDataDeserializer<SessionQue
             // a truncated variable: keep what was read before it
         }
         return new Status(flags2, sqlMode, charsetClient, collationConnection, collationServer, timeZone);
-    }
-
-    private static long le(byte[] b, int p, int n) {
-        long v = 0;
-        for (int i = n - 1; i >= 0; i--) {
-            v = (v << 8) | (b[p + i] & 0xFF);
-        }
-        return v;
     }
 }
