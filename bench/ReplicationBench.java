@@ -1,4 +1,6 @@
-import io.tantalum.cli.AdminClient;
+import io.tantalum.api.AdminClient;
+import io.tantalum.api.ReplicatorApi;
+import io.tantalum.api.ReplicatorStatus;
 import io.tantalum.cli.sandbox.Sandbox;
 import io.tantalum.cli.sandbox.SandboxLayout;
 import java.io.ByteArrayOutputStream;
@@ -94,7 +96,7 @@ public final class ReplicationBench {
     /** Both slaves stopped during a load; then each catches up alone, native first. */
     static Catchup catchup(int nativeThreads) throws Exception {
         exec(n, "STOP SLAVE", "SET GLOBAL slave_parallel_threads=" + nativeThreads);
-        admin(t).post("offline");
+        admin(t).call(ReplicatorApi.OFFLINE, new ReplicatorApi.OfflineRequest(false));
         sysbench("run", DURATION);
         long target = seq(m);
         long nFrom = nativeSeq();
@@ -107,7 +109,7 @@ public final class ReplicationBench {
         long tFrom = tantalumSeq();
         long cpu0 = cpuTicks();
         start = System.nanoTime();
-        admin(t).post("online");
+        admin(t).call(ReplicatorApi.ONLINE, new ReplicatorApi.OnlineRequest(null, false, null));
         while (tantalumSeq() < target) {
             tantalumHealthy();
             Thread.sleep(20);
@@ -186,9 +188,9 @@ public final class ReplicationBench {
 
     /** Ends the run at once if the Tantalum slave stopped with an error (it would never catch up). */
     static void tantalumHealthy() {
-        Map<String, Object> st = admin(t).get("status");
-        if (String.valueOf(st.get("state")).startsWith("OFFLINE:ERROR")) {
-            throw new IllegalStateException("the Tantalum slave stopped: " + st.get("pendingError"));
+        ReplicatorStatus st = admin(t).call(ReplicatorApi.STATUS);
+        if (st.state().startsWith("OFFLINE:ERROR")) {
+            throw new IllegalStateException("the Tantalum slave stopped: " + st.pendingError());
         }
     }
 

@@ -1,5 +1,9 @@
 package io.tantalum.cli;
 
+import io.tantalum.api.AdminClient;
+import io.tantalum.cli.config.IniLocator;
+import io.tantalum.cli.config.ServiceSecrets;
+import io.tantalum.cli.config.TantalumConfig;
 import io.tantalum.cli.sandbox.SandboxLayout;
 import io.tantalum.common.ErrorCode;
 import io.tantalum.common.TantalumException;
@@ -15,6 +19,30 @@ import java.util.Optional;
 public final class HostResolver {
     /** Where a host's replicator listens. */
     public record Target(String name, String address, int adminPort) {}
+
+    /**
+     * What to present to the replicator of {@code host}: the admin token of its service, from the
+     * local installation's INI configuration (the sandbox's, {@code $TANTALUM_INI} or
+     * {@code /etc/tantalum/tantalum.ini}) and the secrets file beside it. {@code service}: the one
+     * named, else the one {@code host} is a member of, else the first.
+     */
+    public static AdminClient.Credentials credentials(String host, String service) {
+        TantalumConfig config;
+        try {
+            config = TantalumConfig.load(IniLocator.find(null));
+        } catch (TantalumException e) {
+            return new AdminClient.Credentials(null, "no INI configuration on this host (" + e.getMessage() + ")",
+                    null);
+        }
+        String name = service;
+        if (name == null) {
+            name = config.services().values().stream().filter(s -> host == null || s.members().contains(host)
+                    || s.members().stream().anyMatch(m -> config.address(m).equals(host)))
+                    .map(TantalumConfig.Service::name).findFirst()
+                    .orElse(config.services().keySet().iterator().next());
+        }
+        return ServiceSecrets.load(config, name).credentials();
+    }
 
     private HostResolver() {}
 

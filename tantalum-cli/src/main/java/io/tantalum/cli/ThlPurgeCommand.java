@@ -1,5 +1,7 @@
 package io.tantalum.cli;
 
+import io.tantalum.api.ReplicatorApi;
+import io.tantalum.cli.sandbox.Sandbox;
 import io.tantalum.cli.sandbox.SandboxLayout;
 import io.tantalum.common.ErrorCode;
 import io.tantalum.common.TantalumException;
@@ -82,7 +84,7 @@ final class ThlPurgeCommand implements Callable<Integer> {
         }
         SandboxLayout.Host h = sandbox.get().host(hostName(sandbox.get())).orElseThrow();
         try {
-            Object state = new AdminClient(h.name(), h.address(), h.adminPort()).get("status").get("state");
+            String state = new Sandbox(sandbox.get()).admin(h).call(ReplicatorApi.STATUS).state();
             if (!String.valueOf(state).startsWith("OFFLINE")) {
                 throw new TantalumException(ErrorCode.FAILED_PRECONDITION, h.name() + "'s replicator is " + state
                         + ": put it offline first (`trepctl -host " + h.name() + " offline`), then purge.");
@@ -103,8 +105,7 @@ final class ThlPurgeCommand implements Callable<Integer> {
                 continue;
             }
             try {
-                Map<String, Object> st = new AdminClient(h.name(), h.address(), h.adminPort()).get("status");
-                long applied = ((Number) st.get("appliedLastSeqno")).longValue();
+                long applied = new Sandbox(l).admin(h).call(ReplicatorApi.STATUS).appliedLastSeqno();
                 if (applied < to) {
                     out.add(h.name() + " has applied only up to seqno " + applied + "; if it needs seqno "
                             + (applied + 1) + " to " + to + " from this host, they will be gone");

@@ -1,5 +1,9 @@
 package io.tantalum.cli;
 
+import io.tantalum.api.AdminClient;
+import io.tantalum.api.ReplicatorApi;
+import io.tantalum.api.ReplicatorApi.StopPoint;
+import io.tantalum.api.ReplicatorStatus;
 import io.tantalum.common.ErrorCode;
 import io.tantalum.common.TantalumException;
 import io.tantalum.common.Threads;
@@ -7,7 +11,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDateTime;
@@ -25,26 +28,8 @@ import picocli.CommandLine.ParentCommand;
 final class TrepctlCommands {
     private TrepctlCommands() {}
 
-    static String encode(String v) {
-        return URLEncoder.encode(v, StandardCharsets.UTF_8);
-    }
-
-    /** Query parameters for a stop point: {@code prefix} is {@code at} or {@code until}. */
-    static String point(String prefix, Long seqno, String event, String heartbeat, String time) {
-        StringBuilder q = new StringBuilder();
-        if (seqno != null) {
-            q.append('&').append(prefix).append("Seqno=").append(seqno);
-        }
-        if (event != null) {
-            q.append('&').append(prefix).append("Event=").append(encode(event));
-        }
-        if (heartbeat != null) {
-            q.append('&').append(prefix).append("Heartbeat=").append(encode(heartbeat));
-        }
-        if (time != null) {
-            q.append('&').append(prefix).append("Time=").append(parseTime(time));
-        }
-        return q.toString();
+    static StopPoint point(Long seqno, String event, String heartbeat, String time) {
+        return new StopPoint(seqno, event, heartbeat, time == null ? null : parseTime(time));
     }
 
     /** Accepts Tungsten's {@code YYYY-MM-DD_hh:mm:ss} (local time) or an ISO-8601 instant. */
@@ -78,8 +63,8 @@ final class TrepctlCommands {
                 + " this time (YYYY-MM-DD_hh:mm:ss).")
         String time;
 
-        String query() {
-            return point("until", seqno, event, heartbeat, time);
+        StopPoint point() {
+            return TrepctlCommands.point(seqno, event, heartbeat, time);
         }
     }
 
@@ -99,8 +84,8 @@ final class TrepctlCommands {
                 + " this time (YYYY-MM-DD_hh:mm:ss).")
         String time;
 
-        String query() {
-            return point("at", seqno, event, heartbeat, time);
+        StopPoint point() {
+            return TrepctlCommands.point(seqno, event, heartbeat, time);
         }
     }
 
@@ -129,13 +114,13 @@ final class TrepctlCommands {
 
         @Override
         public Integer call() {
-            String q = at.query();
-            if (q.isEmpty()) {
+            StopPoint p = at.point();
+            if (p.isEmpty()) {
                 throw new TantalumException(ErrorCode.INVALID_ARGUMENT,
                         "offline-deferred needs -at-seqno N, -at-event ID, -at-heartbeat [NAME] or -at-time TIME");
             }
-            Map<String, Object> r = parent.client().post("offline-deferred?" + q.substring(1));
-            System.out.println(parent.hostLabel() + ": " + r.get("state") + ", offline " + r.get("offlineRequests"));
+            var r = parent.client().call(ReplicatorApi.OFFLINE_DEFERRED, new ReplicatorApi.OfflineDeferredRequest(p));
+            System.out.println(parent.hostLabel() + ": " + r.state() + ", offline " + r.offlineRequests());
             return 0;
         }
     }
@@ -153,12 +138,9 @@ final class TrepctlCommands {
 
         @Override
         public Integer call() {
-            String q = "setrole?role=" + encode(role);
-            if (uri != null) {
-                q += "&uri=" + encode(resolveUri(uri).toString());
-            }
-            Map<String, Object> r = parent.client().post(q);
-            System.out.println(parent.hostLabel() + ": role " + r.get("role") + ", " + r.get("state"));
+            var r = parent.client().call(ReplicatorApi.SET_ROLE, new ReplicatorApi.SetRoleRequest(role,
+                    uri == null ? null : resolveUri(uri).toString()));
+            System.out.println(parent.hostLabel() + ": role " + r.role() + ", " + r.state());
             return 0;
         }
 
@@ -190,8 +172,8 @@ final class TrepctlCommands {
 
         @Override
         public Integer call() {
-            Map<String, Object> r = parent.client().post("flush?timeoutMillis=" + limit * 1000);
-            System.out.println("Master log is synchronized with database at log sequence number: " + r.get("seqno"));
+            var r = parent.client().call(ReplicatorApi.FLUSH, new ReplicatorApi.FlushRequest(limit * 1000));
+            System.out.println("Master log is synchronized with database at log sequence number: " + r.seqno());
             return 0;
         }
     }
@@ -206,8 +188,8 @@ final class TrepctlCommands {
 
         @Override
         public Integer call() {
-            Map<String, Object> r = parent.client().post("heartbeat?name=" + encode(name));
-            System.out.println(parent.hostLabel() + ": heartbeat " + name + " stored at seqno " + r.get("seqno"));
+            var r = parent.client().call(ReplicatorApi.HEARTBEAT, new ReplicatorApi.HeartbeatRequest(name));
+            System.out.println(parent.hostLabel() + ": heartbeat " + name + " stored at seqno " + r.seqno());
             return 0;
         }
     }
@@ -233,23 +215,21 @@ final class TrepctlCommands {
             }
             AdminClient c = parent.client();
             long deadline = limit > 0 ? System.currentTimeMillis() + limit * 1000 : Long.MAX_VALUE;
-            Map<String, Object> st;
             while (true) {
-                st = c.get("status");
-                long seqno = ((Number) st.get("appliedLastSeqno")).longValue();
-                if (applied != null ? seqno >= applied : state.equalsIgnoreCase(String.valueOf(st.get("state")))) {
-                    System.out.println(parent.hostLabel() + ": " + st.get("state") + ", applied seqno " + seqno);
+                ReplicatorStatus st = c.call(ReplicatorApi.STATUS);
+                long seqno = st.appliedLastSeqno();
+                if (applied != null ? seqno >= applied : state.equalsIgnoreCase(st.state())) {
+                    System.out.println(parent.hostLabel() + ": " + st.state() + ", applied seqno " + seqno);
                     return 0;
                 }
-                if (applied != null && "OFFLINE:ERROR".equals(st.get("state"))
-                        && "NONE".equals(String.valueOf(st.getOrDefault("autoRecoveryNext", "NONE")))) {
+                if (applied != null && st.stuckInError()) {
                     throw new TantalumException(ErrorCode.FAILED_PRECONDITION, parent.hostLabel() + " is OFFLINE:ERROR"
-                            + " at applied seqno " + seqno + " and will not reach " + applied + ": " + st.get("pendingError"));
+                            + " at applied seqno " + seqno + " and will not reach " + applied + ": " + st.pendingError());
                 }
                 if (System.currentTimeMillis() > deadline) {
                     throw new TantalumException(ErrorCode.DEADLINE_EXCEEDED, "Timed out after " + limit + "s waiting for "
                             + parent.hostLabel() + (applied != null ? " to apply seqno " + applied + " (applied: " + seqno
-                            : " to be " + state + " (state: " + st.get("state")) + ")");
+                            : " to be " + state + " (state: " + st.state()) + ")");
                 }
                 Threads.sleep(200);
             }
@@ -282,13 +262,13 @@ final class TrepctlCommands {
             }
             AdminClient c = parent.client();
             String what = dropThl && dropDb ? "THL and catalog" : dropThl ? "THL" : "catalog";
-            if (!confirm(yes, "Delete the " + what + " of service " + c.get("status").get("serviceName") + " on "
+            if (!confirm(yes, "Delete the " + what + " of service " + c.call(ReplicatorApi.STATUS).serviceName() + " on "
                     + parent.hostLabel() + "? This cannot be undone.")) {
                 System.out.println("reset cancelled: nothing was deleted");
                 return 1;
             }
-            Map<String, Object> r = c.post("reset?thl=" + dropThl + "&db=" + dropDb);
-            System.out.println(parent.hostLabel() + ": " + what + " deleted, " + r.get("state"));
+            var r = c.call(ReplicatorApi.RESET, new ReplicatorApi.ResetRequest(dropThl, dropDb));
+            System.out.println(parent.hostLabel() + ": " + what + " deleted, " + r.state());
             return 0;
         }
     }
@@ -309,7 +289,7 @@ final class TrepctlCommands {
                 System.out.println("purge cancelled: no session was ended");
                 return 1;
             }
-            System.out.println(parent.hostLabel() + ": read_only=ON, ended " + c.post("purge").get("killed")
+            System.out.println(parent.hostLabel() + ": read_only=ON, ended " + c.call(ReplicatorApi.PURGE).killed()
                     + " client session(s)");
             return 0;
         }
@@ -322,23 +302,21 @@ final class TrepctlCommands {
 
         @Override
         public Integer call() {
-            Map<String, Object> st = parent.client().get("status");
-            String role = String.valueOf(st.get("role"));
-            System.out.printf("%s: %s %s, %s%n", parent.hostLabel(), st.get("state"), role,
-                    role.equals("master") ? "serving thl on " + st.get("masterListenUri")
-                            : "reading from " + st.get("masterConnectUri"));
+            ReplicatorStatus st = parent.client().call(ReplicatorApi.STATUS);
+            System.out.printf("%s: %s %s, %s%n", parent.hostLabel(), st.state(), st.role(),
+                    st.isMaster() ? "serving thl on " + st.masterListenUri() : "reading from " + st.masterConnectUri());
             System.out.printf("applied seqno %s (latency %ss, %s tx/s), stored %s..%s, epoch %s%n",
-                    st.get("appliedLastSeqno"), st.get("appliedLatency"), st.get("appliedRatePerSecond"),
-                    st.get("minimumStoredSeqNo"), st.get("maximumStoredSeqNo"), st.get("latestEpochNumber"));
-            long behind = ((Number) st.get("behindSeqnos")).longValue();
-            double eta = ((Number) st.get("estimatedCatchupSeconds")).doubleValue();
-            if (!role.equals("master")) {
+                    st.appliedLastSeqno(), st.appliedLatency(), st.appliedRatePerSecond(),
+                    st.minimumStoredSeqNo(), st.maximumStoredSeqNo(), st.latestEpochNumber());
+            long behind = st.behindSeqnos();
+            double eta = st.estimatedCatchupSeconds();
+            if (!st.isMaster()) {
                 System.out.println(behind == 0 ? "caught up with the master"
                         : behind + " transaction(s) behind the master, " + (eta < 0 ? "not progressing"
                                 : "caught up in about " + Math.round(eta) + "s"));
             }
-            if (!"NONE".equals(st.get("pendingError"))) {
-                System.out.println("error at seqno " + st.get("pendingErrorSeqno") + ": " + st.get("pendingError"));
+            if (!"NONE".equals(st.pendingError())) {
+                System.out.println("error at seqno " + st.pendingErrorSeqno() + ": " + st.pendingError());
             }
             return 0;
         }

@@ -1,7 +1,11 @@
 package io.tantalum.cli;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.tantalum.api.AdminClient;
+import io.tantalum.api.ReplicatorApi;
+import io.tantalum.api.ReplicatorStatus;
 import io.tantalum.common.ErrorCode;
 import io.tantalum.common.TantalumException;
 import java.util.List;
@@ -44,14 +48,14 @@ public final class TrepctlMain {
 
     AdminClient client() {
         HostResolver.Target t = HostResolver.resolve(host, port);
-        AdminClient c = new AdminClient(t.name(), t.address(), t.adminPort(), retry);
+        AdminClient c = new AdminClient(t.name(), t.address(), t.adminPort(),
+                HostResolver.credentials(t.name(), service), retry);
         if (service != null) {
-            @SuppressWarnings("unchecked")
-            List<Map<String, Object>> services = (List<Map<String, Object>>) c.get("services").get("services");
-            if (services.stream().noneMatch(s -> service.equals(s.get("name")))) {
+            List<ReplicatorApi.ServiceInfo> services = c.call(ReplicatorApi.SERVICES).services();
+            if (services.stream().noneMatch(s -> service.equals(s.name()))) {
                 throw new TantalumException(ErrorCode.INVALID_ARGUMENT, "Service '" + service + "' is not running on "
                         + t.name() + "; it runs: " + String.join(", ", services.stream()
-                                .map(s -> String.valueOf(s.get("name"))).toList()));
+                                .map(ReplicatorApi.ServiceInfo::name).toList()));
             }
         }
         return c;
@@ -74,13 +78,16 @@ public final class TrepctlMain {
 
         @Override
         public Integer call() throws Exception {
-            Map<String, Object> st = parent.client().get(name == null ? "status" : "status?name=" + name);
+            AdminClient c = parent.client();
+            Map<String, Object> st = name == null
+                    ? JSON.convertValue(c.call(ReplicatorApi.STATUS), new TypeReference<TreeMap<String, Object>>() {})
+                    : c.call(ReplicatorApi.STATUS_SECTION, new ReplicatorApi.SectionRequest(name));
             if (json.enabled()) {
                 JsonOption.print(st);
                 return 0;
             }
             System.out.println("Processing status command" + (name == null ? "" : " (" + name + ")") + "...");
-            System.out.print(Cli.aligned(name == null ? new TreeMap<>(st) : st));
+            System.out.print(Cli.aligned(st));
             System.out.println("Finished status command...");
             return 0;
         }
@@ -102,13 +109,9 @@ public final class TrepctlMain {
 
         @Override
         public Integer call() {
-            StringBuilder q = new StringBuilder("online?force=" + force);
-            if (skip != null && !skip.isEmpty()) {
-                q.append("&skipSeqno=").append(String.join(",", skip.stream().map(String::valueOf).toList()));
-            }
-            q.append(until.query());
-            Map<String, Object> r = parent.client().post(q.toString());
-            System.out.println(parent.hostLabel() + ": " + r.get("state"));
+            ReplicatorApi.StateReply r = parent.client().call(ReplicatorApi.ONLINE,
+                    new ReplicatorApi.OnlineRequest(skip, force, until.point()));
+            System.out.println(parent.hostLabel() + ": " + r.state());
             return 0;
         }
     }
@@ -123,8 +126,9 @@ public final class TrepctlMain {
 
         @Override
         public Integer call() {
-            Map<String, Object> r = parent.client().post(immediate ? "offline?immediate=true" : "offline");
-            System.out.println(parent.hostLabel() + ": " + r.get("state"));
+            ReplicatorApi.StateReply r = parent.client().call(ReplicatorApi.OFFLINE,
+                    new ReplicatorApi.OfflineRequest(immediate));
+            System.out.println(parent.hostLabel() + ": " + r.state());
             return 0;
         }
     }
@@ -138,25 +142,24 @@ public final class TrepctlMain {
         JsonOption json;
 
         @Override
-        @SuppressWarnings("unchecked")
         public Integer call() throws Exception {
             AdminClient c = parent.client();
-            List<Map<String, Object>> services = (List<Map<String, Object>>) c.get("services").get("services");
-            Map<String, Object> st = c.get("status");
+            List<ReplicatorApi.ServiceInfo> services = c.call(ReplicatorApi.SERVICES).services();
+            ReplicatorStatus st = c.call(ReplicatorApi.STATUS);
             if (json.enabled()) {
                 JsonOption.print(services);
                 return 0;
             }
             System.out.println("Processing services command...");
-            for (Map<String, Object> s : services) {
+            for (ReplicatorApi.ServiceInfo s : services) {
                 Map<String, Object> m = new java.util.LinkedHashMap<>();
-                m.put("appliedLastSeqno", st.get("appliedLastSeqno"));
-                m.put("appliedLatency", st.get("appliedLatency"));
-                m.put("role", s.get("role"));
-                m.put("serviceName", s.get("name"));
+                m.put("appliedLastSeqno", st.appliedLastSeqno());
+                m.put("appliedLatency", st.appliedLatency());
+                m.put("role", s.role());
+                m.put("serviceName", s.name());
                 m.put("serviceType", "local");
                 m.put("started", "true");
-                m.put("state", s.get("state"));
+                m.put("state", s.state());
                 System.out.print(Cli.aligned(m));
             }
             System.out.println("Finished services command...");
@@ -171,7 +174,7 @@ public final class TrepctlMain {
 
         @Override
         public Integer call() {
-            System.out.println(parent.client().get("status").get("version"));
+            System.out.println(parent.client().call(ReplicatorApi.STATUS).version());
             return 0;
         }
     }

@@ -18,7 +18,9 @@ public enum ErrorCode {
     /** Stored data is corrupt, missing or diverged (THL checksum, purged binlog, epoch mismatch). */
     DATA_LOSS(false, 7),
     /** A bug or an unexpected condition inside Tantalum. */
-    INTERNAL(false, 8);
+    INTERNAL(false, 8),
+    /** The caller did not prove that it may ask (missing or wrong admin token, not a member). Not retriable. */
+    UNAUTHENTICATED(false, 9);
 
     private final boolean retriable;
     private final int exitCode;

@@ -141,7 +141,7 @@ class CrashRecoveryIT {
             awaitProgress(load, 200);
             sb.sandbox().db(host1).stop();
             Await.until("host1 to plan an auto-recovery attempt", Duration.ofSeconds(60),
-                    () -> sb.state(1).equals("OFFLINE:ERROR") && !"NONE".equals(sb.status(1).get("autoRecoveryNext")),
+                    () -> sb.state(1).equals("OFFLINE:ERROR") && !"NONE".equals(sb.status(1).autoRecoveryNext()),
                     sb::describe);
             SandboxFixture.CliResult status = sb.trepctl("-host", "host1", "status");
             assertThat(status.stdout()).contains("state                   : OFFLINE:ERROR",
@@ -155,8 +155,8 @@ class CrashRecoveryIT {
         }
         sb.awaitCaughtUp(Duration.ofSeconds(120));
         assertExactlyOnce(acked);
-        assertThat(((Number) sb.status(1).get("autoRecoveryTotal")).longValue()).isGreaterThanOrEqualTo(1);
-        assertThat(sb.status(1).get("pendingError")).isEqualTo("NONE");
+        assertThat(sb.status(1).autoRecoveryTotal()).isGreaterThanOrEqualTo(1);
+        assertThat(sb.status(1).pendingError()).isEqualTo("NONE");
     }
 
     @Test
@@ -166,7 +166,7 @@ class CrashRecoveryIT {
                     "INSERT INTO bulk.t SELECT seq, CONCAT('row-', seq) FROM seq_1_to_100000");
         }
         Await.until("host2 to start receiving the large transaction", Duration.ofSeconds(60),
-                () -> ((Number) sb.status(2).get("maximumStoredSeqNo")).longValue() >= sb.appliedSeqno(1) - 1);
+                () -> sb.status(2).maximumStoredSeqNo() >= sb.appliedSeqno(1) - 1);
         SandboxFixture.CliResult off = sb.trepctl("-host", "host2", "offline");
         assertThat(off.exitCode()).as(off.all()).isZero();
         assertThat(off.stdout()).isEqualTo("host2: OFFLINE:NORMAL\n");

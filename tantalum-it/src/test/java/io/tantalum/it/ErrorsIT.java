@@ -3,6 +3,7 @@ package io.tantalum.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tantalum.api.ReplicatorStatus;
 import io.tantalum.cli.sandbox.SandboxLayout;
 import io.tantalum.testkit.Await;
 import io.tantalum.testkit.Sql;
@@ -43,16 +44,16 @@ class ErrorsIT {
             Sql.exec(c, "INSERT INTO errs.t VALUES (5, 'from master')", "INSERT INTO errs.t VALUES (6, 'after')");
         }
         sb.awaitState(2, "OFFLINE:ERROR");
-        Map<String, Object> st = sb.status(2);
-        long failed = ((Number) st.get("pendingErrorSeqno")).longValue();
+        ReplicatorStatus st = sb.status(2);
+        long failed = st.pendingErrorSeqno();
         assertThat(failed).isEqualTo(before + 1);
-        assertThat(String.valueOf(st.get("pendingError"))).contains("seqno " + failed, "Duplicate entry",
+        assertThat(st.pendingError()).contains("seqno " + failed, "Duplicate entry",
                 "errs.t", "trepctl online -skip-seqno " + failed);
-        assertThat(String.valueOf(st.get("pendingErrorEventId"))).startsWith("mariadb-bin.");
-        assertThat(String.valueOf(st.get("pendingErrorCode"))).contains("1062");
+        assertThat(st.pendingErrorEventId()).startsWith("mariadb-bin.");
+        assertThat(st.pendingErrorCode()).contains("1062");
         assertThat(sb.appliedSeqno(2)).isEqualTo(before);
-        assertThat(st.get("autoRecoveryNext")).as("a conflict waits for the operator").isEqualTo("NONE");
-        assertThat(st.get("autoRecoveryTotal")).isEqualTo(0);
+        assertThat(st.autoRecoveryNext()).as("a conflict waits for the operator").isEqualTo("NONE");
+        assertThat(st.autoRecoveryTotal()).isZero();
 
         // what the operator sees
         SandboxFixture.CliResult status = sb.trepctl("-host", "host2", "status");
@@ -85,7 +86,7 @@ class ErrorsIT {
             Sql.exec(c, "INSERT INTO errs.t VALUES (7, 'from master')", "INSERT INTO errs.t VALUES (8, 'later')");
         }
         sb.awaitState(3, "OFFLINE:ERROR");
-        long failed = ((Number) sb.status(3).get("pendingErrorSeqno")).longValue();
+        long failed = sb.status(3).pendingErrorSeqno();
         SandboxFixture.CliResult online = sb.trepctl("-host", "host3", "online", "-skip-seqno", Long.toString(failed));
         assertThat(online.exitCode()).as(online.all()).isZero();
         sb.awaitCaughtUp(Duration.ofSeconds(60));
@@ -105,7 +106,7 @@ class ErrorsIT {
                 "INSERT INTO errs.t VALUES (32, 'after')");
         sb.trepctl("-host", "host3", "online", "-skip-seqno", Long.toString(first)).ok();
         sb.awaitState(3, "OFFLINE:ERROR");
-        assertThat(((Number) sb.status(3).get("pendingErrorSeqno")).longValue()).isEqualTo(first + 1);
+        assertThat(sb.status(3).pendingErrorSeqno()).isEqualTo(first + 1);
         assertThat(sb.appliedSeqno(3)).as("the skip is recorded").isEqualTo(first);
         sb.trepctl("-host", "host3", "online", "-skip-seqno", Long.toString(first + 1)).ok();
         sb.awaitCaughtUpOn(3, Duration.ofSeconds(60));
@@ -154,7 +155,7 @@ class ErrorsIT {
         // the replicator refuses to run over it
         sb.sandbox().startReplicator(host2);
         sb.awaitState(2, "OFFLINE:ERROR");
-        assertThat(String.valueOf(sb.status(2).get("pendingError"))).contains(file.toString(), "offset " + offset,
+        assertThat(String.valueOf(sb.status(2).pendingError())).contains(file.toString(), "offset " + offset,
                 "seqno " + seqno);
         try (Connection c = sb.admin(2)) {
             assertThat(Sql.count(c, "SELECT seqno FROM tantalum_alpha.trep_commit_seqno")).isEqualTo(appliedBefore);

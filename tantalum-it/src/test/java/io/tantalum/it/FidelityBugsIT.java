@@ -165,8 +165,7 @@ class FidelityBugsIT {
         sb.awaitCaughtUp(Duration.ofSeconds(60));
         String now = on(1, "SELECT @@gtid_binlog_pos").trim();
         assertThat(now).isNotEqualTo(gtid);
-        Map<String, Object> st = sb.status(2);
-        assertThat(String.valueOf(st.get("appliedLastEventId"))).endsWith(";gtid=" + now);
+        assertThat(sb.status(2).appliedLastEventId()).endsWith(";gtid=" + now);
         try (Connection c = sb.admin(2)) {
             assertThat(Sql.query(c, "SELECT eventid FROM tantalum_alpha.trep_commit_seqno").get(0).get(0))
                     .asString().endsWith(";gtid=" + now);

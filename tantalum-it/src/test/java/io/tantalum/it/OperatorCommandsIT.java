@@ -43,7 +43,7 @@ class OperatorCommandsIT {
         long at = flush() + 3;
         SandboxFixture.CliResult r = sb.trepctl("-host", "host3", "offline-deferred", "-at-seqno", Long.toString(at));
         assertThat(r.exitCode()).as(r.all()).isZero();
-        assertThat(sb.status(3).get("offlineRequests")).isEqualTo("Offline at seqno " + at);
+        assertThat(sb.status(3).offlineRequests()).isEqualTo("Offline at seqno " + at);
         write(10);
         SandboxFixture.CliResult w = sb.trepctl("-host", "host3", "wait", "-state", "OFFLINE:NORMAL", "-limit", "60");
         assertThat(w.exitCode()).as(w.all()).isZero();
@@ -89,7 +89,7 @@ class OperatorCommandsIT {
         SandboxFixture.CliResult setrole = sb.trepctl("-host", "host2", "setrole", "-role", "master");
         assertThat(setrole.exitCode()).isEqualTo(3);
         assertThat(setrole.stderr()).contains("Cannot change role in state ONLINE", "trepctl offline");
-        assertThat(sb.status(2).get("role")).isEqualTo("slave");
+        assertThat(sb.status(2).role()).isEqualTo("slave");
 
         SandboxFixture.CliResult flushSlave = sb.trepctl("-host", "host2", "flush");
         assertThat(flushSlave.exitCode()).isEqualTo(3);
@@ -129,7 +129,7 @@ class OperatorCommandsIT {
         assertThat(unknown.exitCode()).isEqualTo(2);
 
         assertThat(sb.state(2)).isEqualTo("ONLINE");
-        assertThat(sb.status(2).get("offlineRequests")).isEqualTo("NONE");
+        assertThat(sb.status(2).offlineRequests()).isEqualTo("NONE");
     }
 
     @Test

@@ -1,5 +1,7 @@
 package io.tantalum.it;
 
+import io.tantalum.api.ReplicatorApi;
+import io.tantalum.api.ReplicatorStatus;
 import io.tantalum.testkit.Await;
 import io.tantalum.testkit.BinlogChanges;
 import io.tantalum.testkit.SchemaSnapshot;
@@ -164,8 +166,8 @@ final class ReplicaSet {
         String error = null;
         long seqno = -1;
         try {
-            seqno = ((Number) sb.sandbox().admin(sb.host(1)).post("flush?timeoutMillis=" + timeout.toMillis())
-                    .get("seqno")).longValue();
+            seqno = sb.replicator(1).call(ReplicatorApi.FLUSH, new ReplicatorApi.FlushRequest(timeout.toMillis()))
+                    .seqno();
         } catch (RuntimeException e) {
             error = "the master replicator cannot flush: " + e.getMessage() + " (" + sb.describe() + ")";
         }
@@ -198,12 +200,12 @@ final class ReplicaSet {
         String[] error = {null};
         try {
             Await.until("host" + k + " to apply seqno " + seqno, timeout, () -> {
-                Map<String, Object> st = sb.status(k);
-                if (((Number) st.get("appliedLastSeqno")).longValue() >= seqno) {
+                ReplicatorStatus st = sb.status(k);
+                if (st.appliedLastSeqno() >= seqno) {
                     return true;
                 }
-                if (stopped(st)) {
-                    error[0] = String.valueOf(st.get("pendingError"));
+                if (st.stuckInError()) {
+                    error[0] = st.pendingError();
                     return true;
                 }
                 return false;
@@ -222,11 +224,6 @@ final class ReplicaSet {
         } catch (IOException | UncheckedIOException e) {
             return "";
         }
-    }
-
-    private static boolean stopped(Map<String, Object> st) {
-        return "OFFLINE:ERROR".equals(st.get("state"))
-                && "NONE".equals(String.valueOf(st.getOrDefault("autoRecoveryNext", "NONE")));
     }
 
     /** Waits until the native replica applied the master's GTID position, or a replication thread stopped. */
@@ -264,8 +261,8 @@ final class ReplicaSet {
 
     /** Puts the master replicator online again if it stopped with an error (extraction failed, say). */
     private void recoverMaster() {
-        if (stopped(sb.status(1))) {
-            sb.sandbox().admin(sb.host(1)).post("online");
+        if (sb.status(1).stuckInError()) {
+            sb.replicator(1).call(ReplicatorApi.ONLINE, new ReplicatorApi.OnlineRequest(null, false, null));
             sb.awaitState(1, "ONLINE");
         }
     }
@@ -290,14 +287,14 @@ final class ReplicaSet {
                 return;
             }
             if (c.ending() == Ending.STOPPED) {
-                Object failed = sb.status(k).get("pendingErrorSeqno");
-                if (!(failed instanceof Number n) || n.longValue() < 0) {
+                long failed = sb.status(k).pendingErrorSeqno();
+                if (failed < 0) {
                     throw new AssertionError("host" + k + " stopped without a seqno to skip: " + c.message());
                 }
-                skip(k, n.longValue(), through);
+                skip(k, failed, through);
             } else if (sb.appliedSeqno(k) == appliedBefore) {
                 // ONLINE but stuck on one transaction (retrying it forever, say): stop it and skip that one
-                sb.sandbox().admin(sb.host(k)).post("offline?immediate=true");
+                sb.replicator(k).call(ReplicatorApi.OFFLINE, new ReplicatorApi.OfflineRequest(true));
                 sb.awaitState(k, "OFFLINE:NORMAL");
                 skip(k, appliedBefore + 1, through);
             } else if (System.nanoTime() > deadline) {
@@ -314,9 +311,9 @@ final class ReplicaSet {
      * all of it belongs to the file already judged.
      */
     private void skip(int k, long from, long through) {
-        String seqnos = LongStream.rangeClosed(from, Math.max(from, Math.min(through, from + SKIP_BATCH - 1)))
-                .mapToObj(Long::toString).collect(Collectors.joining(","));
-        sb.sandbox().admin(sb.host(k)).post("online?force=false&skipSeqno=" + seqnos);
+        List<Long> skipped = LongStream.rangeClosed(from, Math.max(from, Math.min(through, from + SKIP_BATCH - 1)))
+                .boxed().toList();
+        sb.replicator(k).call(ReplicatorApi.ONLINE, new ReplicatorApi.OnlineRequest(skipped, false, null));
     }
 
     private void recoverNative(String gtid) {

@@ -75,7 +75,7 @@ class RoleChangeIT {
         }
         sb.trepctl("-host", "host1", "online").ok();
         sb.awaitState(1, "OFFLINE:ERROR");
-        String error = String.valueOf(sb.status(1).get("pendingError"));
+        String error = String.valueOf(sb.status(1).pendingError());
         assertThat(error).contains("refused this slave", "2 transaction(s) the master's history does not have",
                 "seqno " + (before + 1) + " (mariadb-bin.", "seqno " + (before + 2) + " (mariadb-bin.", "Ways out",
                 "thl list -low " + (before + 1) + " -high " + (before + 2));

@@ -24,7 +24,7 @@ class RollingMaintenanceIT {
         for (int k = 1; k <= 3; k++) {
             try {
                 var st = sb.status(k);
-                if ("master".equals(st.get("role")) && "ONLINE".equals(st.get("state"))) {
+                if ("master".equals(st.role()) && "ONLINE".equals(st.state())) {
                     return sb.app(k);
                 }
             } catch (RuntimeException e) {
@@ -44,10 +44,10 @@ class RollingMaintenanceIT {
             var st = sb.status(k);
             String want = roles[k - 1];
             if (want.equals("offline")) {
-                assertThat(st.get("state")).as(step + ": host" + k + " state").isEqualTo("OFFLINE:NORMAL");
+                assertThat(st.state()).as(step + ": host" + k + " state").isEqualTo("OFFLINE:NORMAL");
             } else {
-                assertThat(st.get("state")).as(step + ": host" + k + " state").isEqualTo("ONLINE");
-                assertThat(st.get("role")).as(step + ": host" + k + " role").isEqualTo(want);
+                assertThat(st.state()).as(step + ": host" + k + " state").isEqualTo("ONLINE");
+                assertThat(st.role()).as(step + ": host" + k + " role").isEqualTo(want);
             }
         }
     }

@@ -1,5 +1,8 @@
 package io.tantalum.it;
 
+import io.tantalum.api.AdminClient;
+import io.tantalum.api.ReplicatorApi;
+import io.tantalum.api.ReplicatorStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tantalum.cli.sandbox.Sandbox;
@@ -98,12 +101,17 @@ public final class SandboxFixture implements AutoCloseable {
                 layout().replicatorPassword());
     }
 
-    public Map<String, Object> status(int k) {
-        return sandbox.admin(host(k)).get("status");
+    public ReplicatorStatus status(int k) {
+        return sandbox.admin(host(k)).call(ReplicatorApi.STATUS);
+    }
+
+    /** The admin API client of host k's replicator, with the sandbox's token. */
+    public AdminClient replicator(int k) {
+        return sandbox.admin(host(k));
     }
 
     public long appliedSeqno(int k) {
-        return ((Number) status(k).get("appliedLastSeqno")).longValue();
+        return status(k).appliedLastSeqno();
     }
 
     /** Waits up to a minute for host k's replicator to be in {@code state}, describing the sandbox if not. */
@@ -113,7 +121,7 @@ public final class SandboxFixture implements AutoCloseable {
     }
 
     public String state(int k) {
-        return String.valueOf(status(k).get("state"));
+        return status(k).state();
     }
 
     /** The master database's current binlog position as {@code file:offset} (zero-padded offset). */
@@ -130,7 +138,7 @@ public final class SandboxFixture implements AutoCloseable {
     public void awaitCaughtUp(Duration timeout) {
         String target = masterBinlogPosition();
         Await.until("the master replicator to extract up to " + target, timeout, () -> {
-            String current = String.valueOf(status(1).get("currentEventId")).split(";")[0];
+            String current = String.valueOf(status(1).currentEventId()).split(";")[0];
             return current.compareTo(target) >= 0;
         }, this::describe);
         Await.until("all slaves to apply the master's last seqno", timeout, () -> {
@@ -148,7 +156,7 @@ public final class SandboxFixture implements AutoCloseable {
     public void awaitCaughtUpOn(int k, Duration timeout) {
         String target = masterBinlogPosition();
         Await.until("the master replicator to extract up to " + target, timeout, () ->
-                String.valueOf(status(1).get("currentEventId")).split(";")[0].compareTo(target) >= 0, this::describe);
+                String.valueOf(status(1).currentEventId()).split(";")[0].compareTo(target) >= 0, this::describe);
         Await.until("host" + k + " to apply the master's last seqno", timeout,
                 () -> appliedSeqno(k) == appliedSeqno(1) && state(k).equals("ONLINE"), this::describe);
     }
@@ -166,17 +174,17 @@ public final class SandboxFixture implements AutoCloseable {
             Sql.exec(c, onMaster);
         }
         awaitState(k, "OFFLINE:ERROR");
-        return ((Number) status(k).get("pendingErrorSeqno")).longValue();
+        return status(k).pendingErrorSeqno();
     }
 
     public String describe() {
         StringBuilder sb = new StringBuilder();
         for (int k = 1; k <= hosts().size(); k++) {
             try {
-                Map<String, Object> s = status(k);
-                sb.append("host").append(k).append(": ").append(s.get("state")).append(" applied=")
-                        .append(s.get("appliedLastSeqno")).append(" stored=").append(s.get("maximumStoredSeqNo"))
-                        .append(" error=").append(s.get("pendingError")).append("; ");
+                ReplicatorStatus s = status(k);
+                sb.append("host").append(k).append(": ").append(s.state()).append(" applied=")
+                        .append(s.appliedLastSeqno()).append(" stored=").append(s.maximumStoredSeqNo())
+                        .append(" error=").append(s.pendingError()).append("; ");
             } catch (RuntimeException e) {
                 sb.append("host").append(k).append(": ").append(e.getMessage()).append("; ");
             }

@@ -84,12 +84,12 @@ final class AutoRecovery {
         attempts = 0;
     }
 
-    void status(Map<String, Object> m, long now) {
-        m.put("autoRecoveryEnabled", maxAttempts > 0);
-        m.put("autoRecoveryTotal", total);
-        m.put("autoRecoveryAttempts", attempts);
+    /** What {@code trepctl status} shows: enabled, attempts in all, in the current streak, and the next one. */
+    record Status(boolean enabled, long total, int attempts, String next) {}
+
+    Status status(long now) {
         Pending p = next;
-        m.put("autoRecoveryNext", p == null ? "NONE" : p.what() + " in " + Math.max(0, (p.at() - now + 999) / 1000)
-                + "s");
+        return new Status(maxAttempts > 0, total, attempts, p == null ? "NONE"
+                : p.what() + " in " + Math.max(0, (p.at() - now + 999) / 1000) + "s");
     }
 }

@@ -391,22 +391,26 @@ public final class Replicator implements AutoCloseable {
     }
 
     /** The status fields of {@code trepctl status}, in Tungsten's names. */
-    public Map<String, Object> status() {
+    public io.tantalum.api.ReplicatorStatus status() {
         return StatusReport.build(new StatusReport.Input(settings, role, state, stateSince, startMillis, pendingError,
                 offlineTrigger, pipeline, lastApplied, rate, recovery));
     }
 
     /** {@code trepctl status -name tasks|stages|stores}. */
-    public Object statusSection(String name) {
-        if (!java.util.List.of("tasks", "stages", "stores").contains(name)) {
+    public io.tantalum.api.ReplicatorApi.Section statusSection(String name) {
+        if (!java.util.List.of("tasks", "stages", "stores").contains(String.valueOf(name))) {
             throw new TantalumException(ErrorCode.INVALID_ARGUMENT, "Unknown status section '" + name
                     + "': use tasks, stages or stores.");
         }
+        io.tantalum.api.ReplicatorApi.Section section = new io.tantalum.api.ReplicatorApi.Section();
         Pipeline p = pipeline;
         if (p == null) {
-            return Map.of("state", state.display(), "detail", "the pipeline is not running");
+            section.put("state", state.display());
+            section.put("detail", "the pipeline is not running");
+        } else {
+            section.putAll(p.section(name));
         }
-        return p.section(name);
+        return section;
     }
 
     @Override

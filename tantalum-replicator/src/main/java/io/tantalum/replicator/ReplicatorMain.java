@@ -29,7 +29,7 @@ public final class ReplicatorMain {
         try {
             settings = ReplicatorSettings.load(Path.of(args[0]));
             replicator = new Replicator(settings);
-            admin = new AdminServer(replicator, settings.bindAddress(), settings.adminPort());
+            admin = new AdminServer(replicator, null);
         } catch (TantalumException e) {
             System.err.println("ERROR: " + e.getMessage());
             System.exit(e.code().exitCode());
@@ -46,7 +46,7 @@ public final class ReplicatorMain {
             stopped.countDown();
         }, "tantalum-shutdown"));
         LOG.info("replicator {} service={} host={} role={} admin={}:{} thl={} pid={}", Replicator.VERSION,
-                settings.service(), settings.host(), settings.role().display(), settings.bindAddress(),
+                settings.service(), settings.host(), replicator.role().display(), settings.bindAddress(),
                 settings.adminPort(), settings.thlDirectory(), ManagementFactory.getRuntimeMXBean().getPid());
         replicator.start();
         stopped.await();

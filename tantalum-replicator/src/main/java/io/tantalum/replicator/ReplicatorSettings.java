@@ -43,7 +43,26 @@ public record ReplicatorSettings(
         boolean autoOnline,
         int autoRecoveryMaxAttempts,
         long autoRecoveryDelayMillis,
-        long autoRecoveryResetMillis) {
+        long autoRecoveryResetMillis,
+        Security security) {
+
+    /**
+     * The replicator's secrets: the admin API's bearer token and the service secret that THL
+     * peers prove they know. Never printed: {@link #toString()} hides them.
+     */
+    public record Security(String adminToken, String serviceSecret) {
+        @Override
+        public String toString() {
+            return "Security[adminToken=(hidden), serviceSecret=(hidden)]";
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ReplicatorSettings[service=" + service + ", host=" + host + ", role=" + role + ", bind=" + bindAddress
+                + ", thlPort=" + thlPort + ", adminPort=" + adminPort + ", masterUri=" + masterUri + ", thlDirectory="
+                + thlDirectory + ", db=" + dbUser + "@" + dbHost + ":" + dbPort + " (password hidden)]";
+    }
 
     /** The replication role of a replicator. */
     public enum Role {
@@ -98,7 +117,11 @@ public record ReplicatorSettings(
         AUTO_RECOVERY_DELAY_MS("replicator.auto.recovery.delay.ms", "5000", "Delay before the first auto-recovery"
                 + " attempt (milliseconds); it doubles each attempt, up to a minute."),
         AUTO_RECOVERY_RESET_MS("replicator.auto.recovery.reset.ms", "300000", "Once online this long (milliseconds),"
-                + " the count of auto-recovery attempts starts again from zero.");
+                + " the count of auto-recovery attempts starts again from zero."),
+        ADMIN_TOKEN("replicator.admin.token", null, "Bearer token that every admin API request but /health must"
+                + " carry (tpm install generates it). Never logged."),
+        SERVICE_SECRET("replicator.service.secret", null, "Secret shared by the members of the service: a slave and"
+                + " its master prove to each other that they know it before any THL flows. Never logged.");
 
         public final String key;
         public final String defaultValue;
@@ -147,7 +170,8 @@ public record ReplicatorSettings(
                 Boolean.TRUE.equals(in.parse(Key.AUTO_ONLINE, ReplicatorSettings::bool)),
                 (int) in.number(Key.AUTO_RECOVERY_MAX_ATTEMPTS, 0, 1_000_000),
                 in.number(Key.AUTO_RECOVERY_DELAY_MS, 100, 3_600_000),
-                in.number(Key.AUTO_RECOVERY_RESET_MS, 0, Long.MAX_VALUE));
+                in.number(Key.AUTO_RECOVERY_RESET_MS, 0, Long.MAX_VALUE),
+                new Security(in.secret(Key.ADMIN_TOKEN), in.secret(Key.SERVICE_SECRET)));
         if (s.role() == Role.SLAVE && s.masterUri() == null && errors.isEmpty()) {
             errors.add(Key.MASTER_URI.key + " is required for a slave (e.g. thl://host1:2112/)");
         }
@@ -193,6 +217,15 @@ public record ReplicatorSettings(
 
         String str(Key k) {
             return raw(k);
+        }
+
+        /** A secret of at least 16 characters; errors name the key, never the value. */
+        String secret(Key k) {
+            String v = raw(k);
+            if (v != null && v.length() < 16) {
+                errors.add(k.key + " is too short (" + v.length() + " characters; at least 16): set a longer secret");
+            }
+            return v;
         }
 
         <T> T parse(Key k, java.util.function.Function<String, T> f) {

@@ -1,15 +1,14 @@
 package io.tantalum.replicator;
 
+import io.tantalum.api.ReplicatorStatus;
 import io.tantalum.replicator.internal.Pipeline;
 import io.tantalum.replicator.internal.SlavePipeline;
 import io.tantalum.replicator.internal.apply.ApplyException;
 import io.tantalum.thl.ThlLog;
 import io.tantalum.thl.ThlRecord;
 import java.sql.SQLException;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
-/** Builds {@code trepctl status}: Tungsten's field names, plus the figures {@code trepctl qs} uses. */
+/** Builds {@code trepctl status} ({@link ReplicatorStatus}) from one capture of the replicator's parts. */
 final class StatusReport {
     /** Everything the report reads, captured once. */
     record Input(ReplicatorSettings settings, RoleStore.Assignment role, ReplicatorState state, long stateSince,
@@ -18,7 +17,7 @@ final class StatusReport {
 
     private StatusReport() {}
 
-    static Map<String, Object> build(Input in) {
+    static ReplicatorStatus build(Input in) {
         ReplicatorSettings s = in.settings();
         boolean master = in.role().role() == ReplicatorSettings.Role.MASTER;
         Pipeline p = in.pipeline();
@@ -32,66 +31,56 @@ final class StatusReport {
                     pos.latencySeconds());
         }
         long now = System.currentTimeMillis();
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("appliedLastEventId", a == null ? "NONE" : a.eventId());
-        m.put("appliedLastSeqno", a == null ? -1 : a.seqno());
-        m.put("appliedLatency", round(a == null ? 0 : a.latencySeconds()));
-        m.put("channels", 1);
-        m.put("clusterName", s.service());
-        m.put("currentEventId", "NONE");
-        m.put("currentTimeMillis", now);
-        m.put("dataServerHost", s.dbHost());
-        m.put("extensions", "");
-        m.put("host", s.host());
-        m.put("latestEpochNumber", lastRecord != null ? lastRecord.epoch() : -1);
-        m.put("masterConnectUri", master || in.role().masterUri() == null ? "" : in.role().masterUri().toString());
-        m.put("masterListenUri", "thl://" + s.bindAddress() + ":" + s.thlPort() + "/");
-        m.put("maximumStoredSeqNo", log != null ? log.maxSeqno() : -1);
-        m.put("minimumStoredSeqNo", log != null ? log.minSeqno() : -1);
-        m.put("offlineRequests", in.offline() == null ? "NONE" : "Offline " + in.offline().describe());
-        putError(m, in.error());
-        in.recovery().status(m, now);
-        m.put("pipelineSource", master ? "jdbc:mariadb://" + s.dbHost() + ":" + s.dbPort() + "/"
-                : String.valueOf(in.role().masterUri()));
-        m.put("relativeLatency", a != null && a.sourceTstamp() > 0 ? round((now - a.sourceTstamp()) / 1000.0) : -1);
-        m.put("resourcePrecedence", 99);
-        m.put("rmiPort", s.adminPort());
-        m.put("role", in.role().role().display());
-        m.put("seqnoType", "java.lang.Long");
-        m.put("serviceName", s.service());
-        m.put("serviceType", "local");
-        m.put("simpleServiceName", s.service());
-        m.put("siteName", "default");
-        m.put("sourceId", s.host());
-        m.put("state", in.state().display());
-        m.put("timeInStateSeconds", round((now - in.stateSince()) / 1000.0));
-        m.put("transitioningTo", "");
-        m.put("uptimeSeconds", round((now - in.startMillis()) / 1000.0));
-        m.put("useSSLConnection", false);
-        m.put("version", Replicator.VERSION);
-        if (p != null) {
-            p.status(m);
-        }
-        putProgress(m, master, a, in.rate());
-        return m;
-    }
-
-    private static void putError(Map<String, Object> m, RuntimeException err) {
-        m.put("pendingError", err == null ? "NONE" : err.getMessage());
-        m.put("pendingErrorCode", err == null ? "NONE" : errorCode(err));
-        m.put("pendingErrorEventId", err instanceof ApplyException ae ? ae.eventId() : "NONE");
-        m.put("pendingErrorSeqno", err instanceof ApplyException ae ? ae.seqno() : -1);
-        m.put("pendingExceptionMessage", err == null ? "NONE" : rootMessage(err));
-    }
-
-    /** How far behind a slave is and when it should catch up, for {@code trepctl qs}. */
-    private static void putProgress(Map<String, Object> m, boolean master, Pipeline.Applied a, RateSampler rate) {
-        double perSecond = rate.perSecond();
-        m.put("appliedRatePerSecond", round(perSecond));
-        long masterMax = m.get("masterMaxSeqno") instanceof Number n ? n.longValue() : -1;
+        Pipeline.Status ps = p != null ? p.status() : new Pipeline.Status("NONE", null, null);
+        RuntimeException err = in.error();
+        AutoRecovery.Status recovery = in.recovery().status(now);
+        double perSecond = in.rate().perSecond();
+        long masterMax = ps.masterMaxSeqno() != null ? ps.masterMaxSeqno() : -1;
         long behind = master || masterMax < 0 || a == null ? 0 : Math.max(0, masterMax - a.seqno());
-        m.put("behindSeqnos", behind);
-        m.put("estimatedCatchupSeconds", behind == 0 ? 0 : perSecond > 0 ? round(behind / perSecond) : -1);
+        return new ReplicatorStatus(
+                a == null ? "NONE" : a.eventId(), // appliedLastEventId
+                a == null ? -1 : a.seqno(), // appliedLastSeqno
+                round(a == null ? 0 : a.latencySeconds()), // appliedLatency
+                round(perSecond), // appliedRatePerSecond
+                recovery.attempts(), recovery.enabled(), recovery.next(), recovery.total(),
+                behind, // behindSeqnos
+                1, // channels
+                s.service(), // clusterName
+                ps.connectedSlaves(), ps.currentEventId(), now,
+                s.dbHost(), // dataServerHost
+                behind == 0 ? 0 : perSecond > 0 ? round(behind / perSecond) : -1, // estimatedCatchupSeconds
+                "", // extensions
+                s.host(),
+                lastRecord != null ? lastRecord.epoch() : -1, // latestEpochNumber
+                master || in.role().masterUri() == null ? "" : in.role().masterUri().toString(), // masterConnectUri
+                "thl://" + s.bindAddress() + ":" + s.thlPort() + "/", // masterListenUri
+                ps.masterMaxSeqno(),
+                log != null ? log.maxSeqno() : -1, // maximumStoredSeqNo
+                log != null ? log.minSeqno() : -1, // minimumStoredSeqNo
+                in.offline() == null ? "NONE" : "Offline " + in.offline().describe(), // offlineRequests
+                err == null ? "NONE" : err.getMessage(), // pendingError
+                err == null ? "NONE" : errorCode(err), // pendingErrorCode
+                err instanceof ApplyException ae ? ae.eventId() : "NONE", // pendingErrorEventId
+                err instanceof ApplyException ae ? ae.seqno() : -1, // pendingErrorSeqno
+                err == null ? "NONE" : rootMessage(err), // pendingExceptionMessage
+                master ? "jdbc:mariadb://" + s.dbHost() + ":" + s.dbPort() + "/" // pipelineSource
+                        : String.valueOf(in.role().masterUri()),
+                a != null && a.sourceTstamp() > 0 ? round((now - a.sourceTstamp()) / 1000.0) : -1, // relativeLatency
+                99, // resourcePrecedence
+                s.adminPort(), // rmiPort
+                in.role().role().display(), // role: the one RoleStore holds, as everywhere
+                "java.lang.Long", // seqnoType
+                s.service(), // serviceName
+                "local", // serviceType
+                s.service(), // simpleServiceName
+                "default", // siteName
+                s.host(), // sourceId
+                in.state().display(), // state
+                round((now - in.stateSince()) / 1000.0), // timeInStateSeconds
+                "", // transitioningTo
+                round((now - in.startMillis()) / 1000.0), // uptimeSeconds
+                false, // useSSLConnection
+                Replicator.VERSION);
     }
 
     private static String errorCode(RuntimeException e) {

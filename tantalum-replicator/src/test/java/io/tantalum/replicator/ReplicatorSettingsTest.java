@@ -9,11 +9,15 @@ import java.util.Properties;
 import org.junit.jupiter.api.Test;
 
 class ReplicatorSettingsTest {
+    private static final String TOKEN = "token-0123456789abcdef";
+    private static final String SECRET = "secret-0123456789abcdef";
     private static Properties base() {
         Properties p = new Properties();
         p.setProperty("replicator.host", "host2");
         p.setProperty("thl.directory", "/tmp/thl");
         p.setProperty("replicator.master.uri", "thl://host1:2112/");
+        p.setProperty("replicator.admin.token", TOKEN);
+        p.setProperty("replicator.service.secret", SECRET);
         return p;
     }
 
@@ -68,5 +72,21 @@ class ReplicatorSettingsTest {
     @Test
     void thlUriGetsTheDefaultPort() {
         assertThat(ReplicatorSettings.thlUri("thl://db1/").getPort()).isEqualTo(2112);
+    }
+
+    @Test
+    void secretsAreRequiredAndNeverPrinted() {
+        Properties p = base();
+        p.setProperty("db.password", "dbpass-0123456789");
+        ReplicatorSettings s = ReplicatorSettings.from(p, "test");
+        assertThat(s.security().adminToken()).isEqualTo(TOKEN);
+        assertThat(s.toString()).doesNotContain(TOKEN, SECRET, "dbpass-0123456789");
+        Properties q = base();
+        q.remove("replicator.admin.token");
+        q.setProperty("replicator.service.secret", "short-secret");
+        assertThatThrownBy(() -> ReplicatorSettings.from(q, "r.properties"))
+                .hasMessageContaining("missing required key 'replicator.admin.token'")
+                .hasMessageContaining("replicator.service.secret is too short")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("short-secret"));
     }
 }

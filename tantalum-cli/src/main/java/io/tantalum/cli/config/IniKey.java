@@ -60,7 +60,13 @@ public enum IniKey {
             + " `systemd` (units in /etc/systemd/system, as root), `systemd-user` (units of the installing user's"
             + " own systemd instance, `systemctl --user`: a non-root install, with `loginctl enable-linger`),"
             + " `background` (detached processes with pid files), or `auto` (systemd when tpm runs as root on a host"
-            + " booted with systemd, else background).", false);
+            + " booted with systemd, else background).", false),
+    ADMIN_TOKEN("admin-token", Type.STRING, "", "", "Bearer token that every admin API request must carry (trepctl,"
+            + " tpm, the manager). Empty: tpm install generates one into the secrets file next to the INI"
+            + " (SERVICE.secrets, mode 0600); copy that file with the INI to every host. Never printed.", true),
+    SERVICE_SECRET("service-secret", Type.STRING, "", "", "Secret shared by the members of a service: a slave and"
+            + " its master prove to each other that they know it before any THL flows (it never crosses the"
+            + " network). Empty: generated like admin-token. Never printed.", true);
 
     /** Value types, each with its parser. */
     public enum Type {

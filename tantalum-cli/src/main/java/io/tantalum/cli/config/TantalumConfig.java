@@ -37,6 +37,14 @@ public final class TantalumConfig {
             return String.valueOf(values.get(k));
         }
 
+        /** The values, with every secret's hidden. */
+        @Override
+        public String toString() {
+            Map<IniKey, Object> shown = new EnumMap<>(IniKey.class);
+            values.forEach((k, v) -> shown.put(k, k.secret ? "(hidden)" : v));
+            return "Service[" + name + ", " + shown + "]";
+        }
+
         /** A path value with {@code {host}} and {@code {service}} filled in. */
         public Path path(IniKey k, String host) {
             return Path.of(values.get(k).toString().replace("{host}", host).replace("{service}", name));
@@ -205,8 +213,8 @@ public final class TantalumConfig {
         }
     }
 
-    /** The effective replicator configuration of one service on one host. */
-    public Properties replicatorProperties(String service, String host) {
+    /** The effective replicator configuration of one service on one host, with the service's secrets. */
+    public Properties replicatorProperties(String service, String host, ServiceSecrets secrets) {
         Service s = service(service);
         if (!s.members().contains(host)) {
             throw new TantalumException(ErrorCode.INVALID_ARGUMENT, "Host '" + host + "' is not a member of service "
@@ -239,6 +247,12 @@ public final class TantalumConfig {
         p.setProperty("replicator.auto.recovery.max.attempts", s.string(IniKey.AUTO_RECOVERY_MAX_ATTEMPTS));
         p.setProperty("replicator.auto.recovery.delay.ms", s.string(IniKey.AUTO_RECOVERY_DELAY_MS));
         p.setProperty("replicator.auto.recovery.reset.ms", s.string(IniKey.AUTO_RECOVERY_RESET_MS));
+        if (secrets.adminToken() != null) {
+            p.setProperty("replicator.admin.token", secrets.adminToken());
+        }
+        if (secrets.serviceSecret() != null) {
+            p.setProperty("replicator.service.secret", secrets.serviceSecret());
+        }
         return p;
     }
 }

@@ -1,7 +1,10 @@
 package io.tantalum.cli.install;
 
-import io.tantalum.cli.AdminClient;
+import io.tantalum.api.AdminClient;
+import io.tantalum.api.ReplicatorApi;
+import io.tantalum.api.ReplicatorStatus;
 import io.tantalum.cli.config.IniKey;
+import io.tantalum.cli.config.ServiceSecrets;
 import io.tantalum.cli.config.TantalumConfig;
 import io.tantalum.common.ErrorCode;
 import io.tantalum.common.TantalumException;
@@ -88,15 +91,17 @@ public final class Installer {
                 home.resolve("run").resolve(service + ".pid"), home.resolve("log").resolve(service + ".log"));
     }
 
+    /** A client of the replicator of {@code service} on {@code host}, with the service's admin token. */
     public AdminClient admin(String service, String host) {
-        return new AdminClient(host, config.address(host), config.service(service).intValue(IniKey.ADMIN_PORT));
+        return new AdminClient("the replicator of " + host, config.address(host),
+                config.service(service).intValue(IniKey.ADMIN_PORT), ServiceSecrets.load(config, service).credentials());
     }
 
     /** Writes the effective configuration, creates the catalog and starts every replicator of the host. */
     public void install(String host, PrintStream out) {
         for (String service : servicesOn(host)) {
             ReplicatorProcess p = process(service, host);
-            Properties props = config.replicatorProperties(service, host);
+            Properties props = config.replicatorProperties(service, host, ServiceSecrets.ensure(config, service, out));
             write(p.config(), props);
             out.printf("%s: wrote %s%n", p.label(), p.config());
             Replicator.createCatalog(ReplicatorSettings.from(props, p.config().toString()));
@@ -180,10 +185,10 @@ public final class Installer {
             m.put("pid", p.handle().map(ProcessHandle::pid).orElse(null));
             m.put("supervisor", supervisor(service, host).describe());
             try {
-                Map<String, Object> st = admin(service, host).get("status");
-                m.put("state", st.get("state"));
-                m.put("role", st.get("role"));
-                m.put("appliedLastSeqno", st.get("appliedLastSeqno"));
+                ReplicatorStatus st = admin(service, host).call(ReplicatorApi.STATUS);
+                m.put("state", st.state());
+                m.put("role", st.role());
+                m.put("appliedLastSeqno", st.appliedLastSeqno());
             } catch (TantalumException e) {
                 m.put("state", p.isRunning() ? "UNREACHABLE" : "STOPPED");
             }
@@ -200,7 +205,7 @@ public final class Installer {
         List<String> restarted = new ArrayList<>();
         for (String service : servicesOn(host)) {
             ReplicatorProcess p = process(service, host);
-            Properties wanted = config.replicatorProperties(service, host);
+            Properties wanted = config.replicatorProperties(service, host, ServiceSecrets.ensure(config, service, out));
             Supervisor sup = supervisor(service, host);
             if (Files.exists(p.config()) && read(p.config()).equals(wanted) && sup.upToDate()) {
                 out.printf("%s: unchanged%n", p.label());

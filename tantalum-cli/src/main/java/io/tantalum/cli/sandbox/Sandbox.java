@@ -1,6 +1,8 @@
 package io.tantalum.cli.sandbox;
 
-import io.tantalum.cli.AdminClient;
+import io.tantalum.api.AdminClient;
+import io.tantalum.api.ReplicatorApi;
+import io.tantalum.api.ReplicatorStatus;
 import io.tantalum.common.ErrorCode;
 import io.tantalum.common.TantalumException;
 import io.tantalum.common.Threads;
@@ -146,6 +148,9 @@ public final class Sandbox {
                 .append("\nmembers=").append(String.join(",", layout.hosts().stream().map(SandboxLayout.Host::name)
                         .toList())).append('\n');
         try {
+            Files.deleteIfExists(iniFile());
+            Files.createFile(iniFile(), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
             Files.writeString(iniFile(), sb.toString());
         } catch (IOException e) {
             throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot write " + iniFile() + ": " + e, e);
@@ -193,7 +198,7 @@ public final class Sandbox {
     }
 
     public AdminClient admin(SandboxLayout.Host h) {
-        return new AdminClient(h.name(), h.address(), h.adminPort());
+        return installer().admin(layout.service(), h.name());
     }
 
     /**
@@ -206,14 +211,14 @@ public final class Sandbox {
             while (true) {
                 String state = "(no answer)";
                 try {
-                    Map<String, Object> st = admin(h).get("status");
-                    state = String.valueOf(st.get("state"));
+                    ReplicatorStatus st = admin(h).call(ReplicatorApi.STATUS);
+                    state = st.state();
                     if (state.equals("ONLINE")) {
                         break;
                     }
-                    if (state.equals("OFFLINE:ERROR") && "NONE".equals(String.valueOf(st.get("autoRecoveryNext")))) {
+                    if (st.stuckInError()) {
                         throw new TantalumException(ErrorCode.FAILED_PRECONDITION, h.name() + ": the replicator is"
-                                + " OFFLINE:ERROR: " + st.get("pendingError"));
+                                + " OFFLINE:ERROR: " + st.pendingError());
                     }
                 } catch (TantalumException e) {
                     if (e.code() != ErrorCode.UNAVAILABLE) {
@@ -318,11 +323,11 @@ public final class Sandbox {
             m.put("dbRunning", db(h).isRunning());
             m.put("replicatorPid", replicatorProcess(h).map(ProcessHandle::pid).orElse(null));
             try {
-                Map<String, Object> st = admin(h).get("status");
-                m.put("role", st.get("role"));
-                m.put("state", st.get("state"));
-                m.put("appliedLastSeqno", st.get("appliedLastSeqno"));
-                m.put("appliedLatency", st.get("appliedLatency"));
+                ReplicatorStatus st = admin(h).call(ReplicatorApi.STATUS);
+                m.put("role", st.role());
+                m.put("state", st.state());
+                m.put("appliedLastSeqno", st.appliedLastSeqno());
+                m.put("appliedLatency", st.appliedLatency());
             } catch (TantalumException e) {
                 m.put("role", currentRole(h));
                 m.put("state", "STOPPED");

@@ -152,7 +152,7 @@ public final class Facts {
 
     private static String role(Installer installer, String service, String host) {
         try {
-            return String.valueOf(installer.admin(service, host).get("status").get("role"));
+            return installer.admin(service, host).call(io.tantalum.api.ReplicatorApi.STATUS).role();
         } catch (TantalumException e) {
             Path thl = installer.config().service(service).path(IniKey.THL_DIRECTORY, host).resolve(service);
             return RoleStore.savedRole(thl).orElse(host.equals(installer.config().service(service).master())

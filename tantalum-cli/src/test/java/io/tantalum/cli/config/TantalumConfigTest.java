@@ -9,6 +9,8 @@ import java.util.Properties;
 import org.junit.jupiter.api.Test;
 
 class TantalumConfigTest {
+    private static final ServiceSecrets SECRETS = new ServiceSecrets("token-0123456789abcdef", "secret-0123456789abcdef",
+            "test");
     private static TantalumConfig parse(String... lines) {
         return TantalumConfig.from(Path.of("t.ini"), IniFile.parse("t.ini", List.of(lines)));
     }
@@ -21,13 +23,13 @@ class TantalumConfigTest {
         TantalumConfig.Service alpha = c.service("alpha");
         assertThat(alpha.members()).containsExactly("db1", "db2", "db3");
         assertThat(alpha.path(IniKey.INSTALL_DIRECTORY, "db2")).isEqualTo(Path.of("/opt/t/db2"));
-        Properties slave = c.replicatorProperties("alpha", "db2");
+        Properties slave = c.replicatorProperties("alpha", "db2", SECRETS);
         assertThat(slave.getProperty("replicator.role")).isEqualTo("slave");
         assertThat(slave.getProperty("replicator.master.uri")).isEqualTo("thl://10.0.0.1:2112/");
         assertThat(slave.getProperty("replicator.bind.address")).isEqualTo("10.0.0.2");
         assertThat(slave.getProperty("thl.directory")).isEqualTo("/var/lib/tantalum/thl/alpha");
         assertThat(slave.getProperty("replicator.apply.block.size")).isEqualTo("50");
-        assertThat(c.replicatorProperties("alpha", "db1").getProperty("replicator.role")).isEqualTo("master");
+        assertThat(c.replicatorProperties("alpha", "db1", SECRETS).getProperty("replicator.role")).isEqualTo("master");
     }
 
     @Test
@@ -79,7 +81,7 @@ class TantalumConfigTest {
     @Test
     void aHostOutsideTheServiceIsNamed() {
         TantalumConfig c = parse("[alpha]", "master=a", "members=a,b");
-        assertThatThrownBy(() -> c.replicatorProperties("alpha", "z"))
+        assertThatThrownBy(() -> c.replicatorProperties("alpha", "z", SECRETS))
                 .hasMessageContaining("Host 'z' is not a member of service alpha");
         assertThat(c.address("b")).isEqualTo("b");
     }

@@ -75,7 +75,8 @@ public final class MasterPipeline implements Pipeline {
         }
         try {
             writer = new ThlWriter(log, settings.service(), 10_000, 1000, listener::failed);
-            server = new ThlServer(log, settings.service(), settings.bindAddress(), settings.thlPort());
+            server = new ThlServer(log, new ThlServer.Options(settings.service(), settings.bindAddress(),
+                    settings.thlPort(), settings.security().serviceSecret()));
             extractor = new BinlogExtractor(new BinlogExtractor.Options(settings.dbHost(), settings.dbPort(),
                     settings.dbUser(), settings.dbPassword(), settings.effectiveServerId(), settings.host(),
                     settings.fragmentRows(), "tantalum_", catalog.schema(), charsets, systemOffset), start, writer,
@@ -172,14 +173,15 @@ public final class MasterPipeline implements Pipeline {
     }
 
     @Override
-    public void status(Map<String, Object> m) {
+    public Status status() {
         BinlogExtractor x = extractor;
-        m.put("currentEventId", x != null ? x.currentEventId() : "NONE");
-        m.put("connectedSlaves", server != null ? server.connectedSlaves().size() : 0);
+        ThlServer srv = server;
+        return new Status(x != null ? x.currentEventId() : "NONE", srv != null ? srv.connectedSlaves().size() : 0,
+                null);
     }
 
     @Override
-    public Object section(String name) {
+    public Map<String, Object> section(String name) {
         Map<String, Object> m = new LinkedHashMap<>();
         switch (name) {
             case "tasks" -> {

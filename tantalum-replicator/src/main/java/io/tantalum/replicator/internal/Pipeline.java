@@ -22,14 +22,20 @@ public interface Pipeline {
     /** The seqno of {@link #applied}, without decoding anything (for once-a-second sampling); -1 if none. */
     long appliedSeqno();
 
-    /** Adds this pipeline's fields to {@code trepctl status}. */
-    void status(Map<String, Object> fields);
+    /** This pipeline's fields of {@code trepctl status}. */
+    Status status();
 
     /** The lowest seqno this pipeline (or a slave it serves) still needs; older THL files may go. */
     long retentionFloor();
 
     /** {@code trepctl status -name tasks|stages|stores}. */
-    Object section(String name);
+    Map<String, Object> section(String name);
+
+    /**
+     * The fields that depend on the role: the event being extracted, the slaves connected to a
+     * master (null on a slave), the highest seqno a slave's master has (null on a master).
+     */
+    record Status(String currentEventId, Integer connectedSlaves, Long masterMaxSeqno) {}
 
     /** A position: seqno, event id, source commit time and apply latency. */
     record Applied(long seqno, String eventId, long sourceTstamp, double latencySeconds) {}

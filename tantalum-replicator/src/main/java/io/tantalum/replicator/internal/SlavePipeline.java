@@ -88,7 +88,7 @@ public final class SlavePipeline implements Pipeline {
         writer = new ThlWriter(log, settings.service(), 10_000, 1000, listener::failed);
         applier = a;
         client = new ThlClient(new ThlClient.Options(options.master(), settings.service(), settings.host(),
-                options.force()), from, log, writer, new ThlClient.Listener() {
+                options.force(), settings.security().serviceSecret()), from, log, writer, new ThlClient.Listener() {
                     @Override
                     public void connected() {
                         listener.synchronizedWithSource();
@@ -159,13 +159,12 @@ public final class SlavePipeline implements Pipeline {
     }
 
     @Override
-    public void status(Map<String, Object> m) {
-        m.put("currentEventId", "NONE");
-        m.put("masterMaxSeqno", masterMaxSeqno());
+    public Status status() {
+        return new Status("NONE", null, masterMaxSeqno());
     }
 
     @Override
-    public Object section(String name) {
+    public Map<String, Object> section(String name) {
         Map<String, Object> m = new LinkedHashMap<>();
         switch (name) {
             case "tasks" -> {

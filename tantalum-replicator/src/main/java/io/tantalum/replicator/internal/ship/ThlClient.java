@@ -47,6 +47,7 @@ public final class ThlClient {
     private final ThlWriter writer;
     private final Listener listener;
     private final boolean force;
+    private final ThlMembership membership;
     private final ThlLog log;
     private volatile Position last;
     private volatile ThlRecord lastReceived;
@@ -55,14 +56,23 @@ public final class ThlClient {
     private volatile long masterMaxSeqno = -1;
     private Thread thread;
 
-    /** Where to connect and what to send: the master, this host, and whether to skip the history check. */
-    public record Options(URI master, String service, String host, boolean force) {}
+    /**
+     * Where to connect and what to send: the master, this host, whether to skip the history check,
+     * and the service secret that both sides prove they know.
+     */
+    public record Options(URI master, String service, String host, boolean force, String serviceSecret) {
+        @Override
+        public String toString() {
+            return "Options[master=" + master + ", service=" + service + ", host=" + host + ", force=" + force + "]";
+        }
+    }
 
     public ThlClient(Options options, Position last, ThlLog log, ThlWriter writer, Listener listener) {
         this.master = options.master();
         this.service = options.service();
         this.host = options.host();
         this.force = options.force();
+        this.membership = new ThlMembership(options.service(), options.serviceSecret());
         this.last = last;
         this.log = log;
         this.writer = writer;
@@ -137,9 +147,7 @@ public final class ThlClient {
             last = new Position(lr.seqno(), lr.fragno(), lr.lastFrag(), lr.epoch(), lr.decode().eventId());
         }
         Position p = last;
-        out.writeUTF(ThlProtocol.MAGIC);
-        out.writeUTF(service);
-        out.writeUTF(host);
+        proveMembership(in, out);
         out.writeLong(p.seqno());
         out.writeInt(p.fragno());
         out.writeBoolean(p.lastFrag());
@@ -155,6 +163,37 @@ public final class ThlClient {
                     + (divergedFrom >= 0 ? ". " + orphans(divergedFrom) : ". Check masterConnectUri."));
         }
         LOG.info("connected to master {} after seqno={} fragno={}", master, p.seqno(), p.fragno());
+    }
+
+    /**
+     * The membership handshake ({@link ThlProtocol}): proves that this slave knows the service
+     * secret, and refuses a master that cannot prove the same (a stranger posing as the master).
+     */
+    private void proveMembership(DataInputStream in, DataOutputStream out) throws IOException {
+        byte[] slaveNonce = io.tantalum.api.Secrets.nonce(ThlMembership.NONCE_BYTES);
+        out.writeUTF(ThlProtocol.MAGIC);
+        out.writeUTF(service);
+        out.writeUTF(host);
+        out.write(slaveNonce);
+        out.flush();
+        byte[] masterNonce = new byte[ThlMembership.NONCE_BYTES];
+        in.readFully(masterNonce);
+        out.write(membership.slaveProof(host, slaveNonce, masterNonce));
+        out.flush();
+        if (!in.readBoolean()) {
+            throw new TantalumException(ErrorCode.UNAUTHENTICATED, "Master " + master + " refused this slave: "
+                    + in.readUTF() + ". Check that this host and the master are installed from the same"
+                    + " configuration (docs/security.md).");
+        }
+        in.readUTF();
+        byte[] proof = new byte[ThlMembership.PROOF_BYTES];
+        in.readFully(proof);
+        if (!ThlMembership.same(membership.masterProof(host, slaveNonce, masterNonce), proof)) {
+            throw new TantalumException(ErrorCode.UNAUTHENTICATED, "The server at " + master + " is not a member of"
+                    + " service '" + service + "': it cannot prove that it knows the service secret, so this slave"
+                    + " takes nothing from it. Check masterConnectUri, and that both hosts share the service secret"
+                    + " (docs/security.md).");
+        }
     }
 
     /** Names the local events from {@code from} on, which the master's history does not have. */

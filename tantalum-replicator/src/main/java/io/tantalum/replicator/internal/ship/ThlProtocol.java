@@ -1,10 +1,18 @@
 package io.tantalum.replicator.internal.ship;
 
 /**
- * The THL shipping protocol (TCP, default port 2112), version 1, big-endian (Java Data streams):
+ * The THL shipping protocol (TCP, default port 2112, or TLS for {@code thls://}), version 2,
+ * big-endian (Java Data streams). First the two peers prove membership ({@link ThlMembership}):
  * <pre>
- *   slave -> master  utf "TANTALUM-THL/1" | utf service | utf slaveHost
- *                    | i64 lastSeqno | i32 lastFragno | bool lastFrag | i64 lastEpoch | utf lastEventId
+ *   slave -> master  utf "TANTALUM-THL/2" | utf service | utf slaveHost | 32 bytes slaveNonce
+ *   master -> slave  32 bytes masterNonce
+ *   slave -> master  32 bytes slaveProof
+ *   master -> slave  bool member | utf message | (member only) 32 bytes masterProof
+ * </pre>
+ * A refused slave gets the message and the connection closes; the slave checks the master's
+ * proof before it sends anything else. Then:
+ * <pre>
+ *   slave -> master  i64 lastSeqno | i32 lastFragno | bool lastFrag | i64 lastEpoch | utf lastEventId
  *                    | bool force (skip the history check)
  *   master -> slave  bool accepted | utf message | i64 divergedFrom (first seqno where the histories differ, or -1)
  *   then, master -> slave, repeated:
@@ -14,7 +22,9 @@ package io.tantalum.replicator.internal.ship;
  * {@code lastSeqno = -1} asks for the master's whole log.
  */
 final class ThlProtocol {
-    static final String MAGIC = "TANTALUM-THL/1";
+    static final String MAGIC = "TANTALUM-THL/2";
+    /** Spoken by replicators before membership checks; such a slave is told to upgrade. */
+    static final String MAGIC_V1 = "TANTALUM-THL/1";
     static final int RECORD = 1;
     static final int HEARTBEAT = 2;
     static final long HEARTBEAT_MILLIS = 1000;

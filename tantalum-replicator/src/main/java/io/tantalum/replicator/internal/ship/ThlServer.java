@@ -22,7 +22,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Serves a master's THL to slaves. Each slave gets a thread that checks the slave's last event
+ * Serves a master's THL to slaves that prove they are members of the service ({@link
+ * ThlMembership}). Each slave gets a thread that checks the slave's last event
  * against this log (same seqno, epoch and event id, or the slave is refused with both histories
  * named), then streams durable records from the next one and heartbeats when idle. Thread-safe.
  */
@@ -32,14 +33,26 @@ public final class ThlServer implements Closeable {
 
     private final ThlLog log;
     private final String service;
+    private final ThlMembership membership;
     private final ServerSocket socket;
     private final Set<Socket> clients = ConcurrentHashMap.newKeySet();
     private final java.util.Map<Socket, SlavePosition> slaves = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
-    public ThlServer(ThlLog log, String service, String bindAddress, int port) {
+    /** Where to listen, and the service secret that slaves must prove they know. */
+    public record Options(String service, String bindAddress, int port, String serviceSecret) {
+        @Override
+        public String toString() {
+            return "Options[" + service + " on " + bindAddress + ":" + port + "]";
+        }
+    }
+
+    public ThlServer(ThlLog log, Options options) {
         this.log = log;
-        this.service = service;
+        this.service = options.service();
+        this.membership = new ThlMembership(service, options.serviceSecret());
+        String bindAddress = options.bindAddress();
+        int port = options.port();
         try {
             socket = new ServerSocket();
             socket.setReuseAddress(true);
@@ -74,19 +87,17 @@ public final class ThlServer implements Closeable {
                 DataOutputStream out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream(), 1 << 16))) {
             s.setTcpNoDelay(true);
             s.setSoTimeout(ThlProtocol.READ_TIMEOUT_MILLIS);
-            if (!ThlProtocol.MAGIC.equals(in.readUTF())) {
+            String slaveHost = admit(in, out, peer);
+            if (slaveHost == null) {
                 return;
             }
-            String slaveService = in.readUTF();
-            String slaveHost = in.readUTF();
             long seqno = in.readLong();
             int fragno = in.readInt();
             boolean lastFrag = in.readBoolean();
             long epoch = in.readLong();
             String eventId = in.readUTF();
             boolean force = in.readBoolean();
-            Refusal refusal = slaveService.equals(service) ? check(slaveHost, seqno, fragno, epoch, eventId, force)
-                    : new Refusal("this master serves service '" + service + "', not '" + slaveService + "'", -1);
+            Refusal refusal = check(slaveHost, seqno, fragno, epoch, eventId, force);
             out.writeBoolean(refusal == null);
             out.writeUTF(refusal == null ? "ok" : refusal.message());
             out.writeLong(refusal == null ? -1 : refusal.divergedFrom());
@@ -108,6 +119,59 @@ public final class ThlServer implements Closeable {
             clients.remove(s);
             slaves.remove(s);
         }
+    }
+
+    /**
+     * The membership handshake ({@link ThlProtocol}): returns the slave's host name once it has
+     * proved that it knows the service secret, else logs the refused address and returns null.
+     * Before that, a peer gets a random nonce and, if it speaks the protocol, a refusal: nothing
+     * of the THL.
+     */
+    private String admit(DataInputStream in, DataOutputStream out, String peer) throws IOException {
+        String magic;
+        try {
+            magic = in.readUTF();
+        } catch (IOException e) {
+            LOG.warn("refused THL connection from {}: not a Tantalum THL client ({})", peer, e.toString());
+            return null;
+        }
+        if (ThlProtocol.MAGIC_V1.equals(magic)) {
+            LOG.warn("refused THL connection from {}: the slave speaks THL protocol 1, without membership checks",
+                    peer);
+            out.writeBoolean(false);
+            out.writeUTF("this master requires THL protocol 2 (service membership): upgrade the slave's Tantalum");
+            out.writeLong(-1);
+            out.flush();
+            return null;
+        }
+        if (!ThlProtocol.MAGIC.equals(magic)) {
+            LOG.warn("refused THL connection from {}: not a Tantalum THL client", peer);
+            return null;
+        }
+        String slaveService = in.readUTF();
+        String slaveHost = in.readUTF();
+        byte[] slaveNonce = in.readNBytes(ThlMembership.NONCE_BYTES);
+        byte[] masterNonce = io.tantalum.api.Secrets.nonce(ThlMembership.NONCE_BYTES);
+        out.write(masterNonce);
+        out.flush();
+        byte[] proof = in.readNBytes(ThlMembership.PROOF_BYTES);
+        String why = !slaveService.equals(service) ? "this master serves service '" + service + "', not '"
+                + slaveService + "'"
+                : !ThlMembership.same(membership.slaveProof(slaveHost, slaveNonce, masterNonce), proof)
+                ? "not a member of service '" + service + "': its proof does not match this master's service secret"
+                        + " (the members of a service must share one service secret; see docs/security.md)"
+                : null;
+        out.writeBoolean(why == null);
+        out.writeUTF(why == null ? "ok" : why);
+        if (why != null) {
+            out.flush();
+            LOG.warn("refused THL connection from {} (slave '{}' of service '{}'): {}", peer, slaveHost, slaveService,
+                    why);
+            return null;
+        }
+        out.write(membership.masterProof(slaveHost, slaveNonce, masterNonce));
+        out.flush();
+        return slaveHost;
     }
 
     /** Why a slave was refused; {@code divergedFrom} is the first seqno where the histories differ, or -1. */

@@ -1,0 +1,239 @@
+package io.tantalum.api;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import io.tantalum.common.ErrorCode;
+import io.tantalum.common.TantalumException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Function;
+import javax.net.ssl.SSLContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP side of a daemon's admin API: routes {@link Endpoint}s to handlers, refuses a request
+ * without the right bearer token (401) before anything else, answers a known path asked with the
+ * wrong method with 405, decodes requests into their records and encodes replies as JSON.
+ * Errors are {@code {"error": message, "code": ErrorCode}}. HTTPS when given an SSL context.
+ *
+ * <p>Built on the JDK's own server: the routing, authentication and JSON are ours either way
+ * (about 200 lines), and a library (Javalin, Jetty, Undertow) would add megabytes of jars and
+ * start-up time to every daemon and CLI for no feature we use; see docs/architecture.md.
+ */
+public final class AdminHttpServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(AdminHttpServer.class);
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private static final int MAX_BODY_BYTES = 1 << 20;
+
+    /** Where to listen, what to call the threads, the token to require, and TLS (null: plain HTTP). */
+    public record Options(String name, String bindAddress, int port, String token, SSLContext tls) {
+        @Override
+        public String toString() {
+            return "Options[name=" + name + ", bind=" + bindAddress + ":" + port + ", tls=" + (tls != null) + "]";
+        }
+    }
+
+    /** A reply with its own HTTP status, for public endpoints such as {@code /health}. */
+    public record Response<R>(int status, R body) {}
+
+    private record Route(boolean open, Function<Object, Response<?>> handler, Class<?> request) {}
+
+    private final Options options;
+    private final HttpServer http;
+    private final ExecutorService executor;
+    private final Map<String, Map<Endpoint.Method, Route>> routes = new ConcurrentHashMap<>();
+
+    public AdminHttpServer(Options options) {
+        this.options = options;
+        if (options.token() == null || options.token().isBlank()) {
+            throw new TantalumException(ErrorCode.INVALID_ARGUMENT, options.name() + ": no admin token is configured;"
+                    + " the admin API refuses to start without one. Reinstall with `tpm install`, which generates it.");
+        }
+        try {
+            InetSocketAddress at = new InetSocketAddress(InetAddress.getByName(options.bindAddress()), options.port());
+            if (options.tls() != null) {
+                HttpsServer https = HttpsServer.create(at, 16);
+                https.setHttpsConfigurator(new HttpsConfigurator(options.tls()));
+                http = https;
+            } else {
+                http = HttpServer.create(at, 16);
+            }
+        } catch (IOException e) {
+            throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot listen for admin requests on "
+                    + options.bindAddress() + ":" + options.port() + ": " + e.getMessage() + ". Another process holds"
+                    + " the admin port: stop it or change the admin port.", e);
+        }
+        executor = Executors.newFixedThreadPool(4, r -> {
+            Thread t = new Thread(r, "tantalum-" + options.name() + "-admin");
+            t.setDaemon(true);
+            return t;
+        });
+        http.setExecutor(executor);
+        http.createContext("/", this::dispatch);
+    }
+
+    /** Serves {@code endpoint} to callers with the token; the handler's reply is sent with 200. */
+    @SuppressWarnings("unchecked")
+    public <Q, R> AdminHttpServer on(Endpoint<Q, R> endpoint, Function<Q, R> handler) {
+        return add(endpoint, false, q -> new Response<>(200, handler.apply((Q) q)));
+    }
+
+    /** Serves {@code endpoint} to anyone, without a token: only for replies that hold no secret. */
+    @SuppressWarnings("unchecked")
+    public <Q, R> AdminHttpServer onPublic(Endpoint<Q, R> endpoint, Function<Q, Response<R>> handler) {
+        return add(endpoint, true, q -> handler.apply((Q) q));
+    }
+
+    private AdminHttpServer add(Endpoint<?, ?> e, boolean open, Function<Object, Response<?>> handler) {
+        routes.computeIfAbsent(e.path(), p -> new ConcurrentHashMap<>())
+                .put(e.method(), new Route(open, handler, e.request()));
+        return this;
+    }
+
+    public AdminHttpServer start() {
+        http.start();
+        LOG.info("admin API listening on {}://{}:{}", options.tls() != null ? "https" : "http", options.bindAddress(),
+                options.port());
+        return this;
+    }
+
+    private void dispatch(HttpExchange ex) throws IOException {
+        try (ex) {
+            String path = ex.getRequestURI().getPath();
+            Map<Endpoint.Method, Route> byMethod = routes.get(path);
+            Endpoint.Method method = method(ex.getRequestMethod());
+            Route route = byMethod == null || method == null ? null : byMethod.get(method);
+            boolean open = route != null ? route.open() : byMethod != null && byMethod.values().stream()
+                    .allMatch(Route::open);
+            if (!open && !authenticated(ex)) {
+                LOG.warn("refused admin request {} {} from {}: missing or wrong token", ex.getRequestMethod(), path,
+                        ex.getRemoteAddress());
+                ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"tantalum\"");
+                error(ex, 401, ErrorCode.UNAUTHENTICATED, "missing or wrong admin token (Authorization: Bearer ...)");
+                return;
+            }
+            if (byMethod == null) {
+                error(ex, 404, ErrorCode.INVALID_ARGUMENT, "no such endpoint: " + path);
+                return;
+            }
+            if (route == null) {
+                ex.getResponseHeaders().set("Allow", String.join(", ", byMethod.keySet().stream().map(Enum::name)
+                        .sorted().toList()));
+                error(ex, 405, ErrorCode.INVALID_ARGUMENT, ex.getRequestMethod() + " is not allowed on " + path
+                        + "; use " + String.join(" or ", byMethod.keySet().stream().map(Enum::name).toList()));
+                return;
+            }
+            handle(ex, route, method);
+        }
+    }
+
+    private void handle(HttpExchange ex, Route route, Endpoint.Method method) throws IOException {
+        try {
+            Object request = method == Endpoint.Method.GET ? JSON.convertValue(query(ex), route.request())
+                    : JSON.readValue(body(ex), route.request());
+            Response<?> r = route.handler().apply(request);
+            write(ex, r.status(), r.body());
+        } catch (IllegalArgumentException | com.fasterxml.jackson.core.JacksonException e) {
+            error(ex, 400, ErrorCode.INVALID_ARGUMENT, "bad request: " + firstLine(e.getMessage()));
+        } catch (TantalumException e) {
+            error(ex, status(e.code()), e.code(), String.valueOf(e.getMessage()));
+        } catch (RuntimeException e) {
+            LOG.error("admin request {} failed", ex.getRequestURI().getPath(), e);
+            error(ex, 500, ErrorCode.INTERNAL, String.valueOf(e));
+        }
+    }
+
+    private static Endpoint.Method method(String m) {
+        try {
+            return Endpoint.Method.valueOf(m);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private boolean authenticated(HttpExchange ex) {
+        String h = ex.getRequestHeaders().getFirst("Authorization");
+        String presented = h != null && h.regionMatches(true, 0, "Bearer ", 0, 7) ? h.substring(7).trim() : null;
+        return Secrets.matches(presented, options.token());
+    }
+
+    private static int status(ErrorCode code) {
+        return switch (code) {
+            case INVALID_ARGUMENT -> 400;
+            case UNAUTHENTICATED -> 401;
+            case FAILED_PRECONDITION -> 409;
+            case UNAVAILABLE -> 503;
+            case DEADLINE_EXCEEDED -> 504;
+            default -> 500;
+        };
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "malformed";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    private static byte[] body(HttpExchange ex) throws IOException {
+        try (InputStream in = ex.getRequestBody()) {
+            byte[] b = in.readNBytes(MAX_BODY_BYTES + 1);
+            if (b.length > MAX_BODY_BYTES) {
+                throw new IllegalArgumentException("request body larger than " + MAX_BODY_BYTES + " bytes");
+            }
+            return b.length == 0 ? "{}".getBytes(StandardCharsets.UTF_8) : b;
+        }
+    }
+
+    private static Map<String, String> query(HttpExchange ex) {
+        Map<String, String> m = new LinkedHashMap<>();
+        String q = ex.getRequestURI().getRawQuery();
+        if (q != null && !q.isEmpty()) {
+            for (String kv : q.split("&")) {
+                String[] p = kv.split("=", 2);
+                m.put(URLDecoder.decode(p[0], StandardCharsets.UTF_8),
+                        p.length > 1 ? URLDecoder.decode(p[1], StandardCharsets.UTF_8) : "");
+            }
+        }
+        return m;
+    }
+
+    private static void error(HttpExchange ex, int status, ErrorCode code, String message) throws IOException {
+        Map<String, String> body = new LinkedHashMap<>();
+        body.put("error", message);
+        body.put("code", code.name());
+        write(ex, status, body);
+    }
+
+    private static void write(HttpExchange ex, int status, Object body) throws IOException {
+        byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(body);
+        ex.getResponseHeaders().set("Content-Type", "application/json");
+        ex.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    @Override
+    public void close() {
+        http.stop(0);
+        executor.shutdownNow();
+    }
+}
