@@ -1,5 +1,6 @@
 package io.tantalum.api;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -79,6 +80,7 @@ public final class ReplicatorApi {
     public record StopPoint(Long seqno, String event, String heartbeat, Long timeMillis) {
         public static final StopPoint NONE = new StopPoint(null, null, null, null);
 
+        @JsonIgnore
         public boolean isEmpty() {
             return seqno == null && event == null && heartbeat == null && timeMillis == null;
         }

@@ -1,5 +1,6 @@
 package io.tantalum.api;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
@@ -63,11 +64,13 @@ public record ReplicatorStatus(
         boolean useSSLConnection,
         String version) {
 
+    @JsonIgnore
     public boolean isMaster() {
         return "master".equals(role);
     }
 
     /** OFFLINE:ERROR with no automatic recovery coming: only an operator can bring it back. */
+    @JsonIgnore
     public boolean stuckInError() {
         return "OFFLINE:ERROR".equals(state) && "NONE".equals(autoRecoveryNext);
     }

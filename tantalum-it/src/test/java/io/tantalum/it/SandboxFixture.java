@@ -105,6 +105,12 @@ public final class SandboxFixture implements AutoCloseable {
         return sandbox.admin(host(k)).call(ReplicatorApi.STATUS);
     }
 
+    /** The sandbox's admin token, as tpm install generated it. */
+    public String replicatorToken() {
+        return io.tantalum.cli.config.ServiceSecrets.load(io.tantalum.cli.config.TantalumConfig.load(
+                sandbox.iniFile()), layout().service()).adminToken();
+    }
+
     /** The admin API client of host k's replicator, with the sandbox's token. */
     public AdminClient replicator(int k) {
         return sandbox.admin(host(k));

@@ -47,6 +47,7 @@ public final class ThlClient {
     private final ThlWriter writer;
     private final Listener listener;
     private final boolean force;
+    private final String bindAddress;
     private final ThlMembership membership;
     private final ThlLog log;
     private volatile Position last;
@@ -60,7 +61,8 @@ public final class ThlClient {
      * Where to connect and what to send: the master, this host, whether to skip the history check,
      * and the service secret that both sides prove they know.
      */
-    public record Options(URI master, String service, String host, boolean force, String serviceSecret) {
+    public record Options(URI master, String service, String host, boolean force, String serviceSecret,
+            String bindAddress) {
         @Override
         public String toString() {
             return "Options[master=" + master + ", service=" + service + ", host=" + host + ", force=" + force + "]";
@@ -72,6 +74,7 @@ public final class ThlClient {
         this.service = options.service();
         this.host = options.host();
         this.force = options.force();
+        this.bindAddress = options.bindAddress();
         this.membership = new ThlMembership(options.service(), options.serviceSecret());
         this.last = last;
         this.log = log;
@@ -112,6 +115,7 @@ public final class ThlClient {
         while (!stopping) {
             try (Socket s = new Socket()) {
                 socket = s;
+                bindLocal(s);
                 s.connect(new InetSocketAddress(master.getHost(), master.getPort()), 5000);
                 s.setSoTimeout(ThlProtocol.HANDSHAKE_TIMEOUT_MILLIS);
                 s.setTcpNoDelay(true);
@@ -138,6 +142,14 @@ public final class ThlClient {
                 Thread.currentThread().interrupt();
                 return;
             }
+        }
+    }
+
+    /** Connects from this host's own address, so that the master's log and network rules name this host. */
+    private void bindLocal(Socket s) throws IOException {
+        java.net.InetAddress local = java.net.InetAddress.getByName(bindAddress);
+        if (!local.isAnyLocalAddress()) {
+            s.bind(new InetSocketAddress(local, 0));
         }
     }
 
