@@ -35,7 +35,8 @@ public final class ReplicationBench {
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "trbench");
         Files.delete(dir);
         PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
-        sb = Sandbox.deploy(new Sandbox.DeployOptions(dir, 3, System.getenv().getOrDefault("SUBNET", "127.0.7"), "alpha"),
+        sb = Sandbox.deploy(new Sandbox.DeployOptions(dir, 3, System.getenv().getOrDefault("SUBNET", "127.0.7"), "alpha",
+                "1".equals(System.getenv("TLS"))),
                 quiet);
         try {
             run();

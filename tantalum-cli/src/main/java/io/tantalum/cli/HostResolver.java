@@ -35,13 +35,16 @@ public final class HostResolver {
                     null);
         }
         String name = service;
-        if (name == null) {
+        if (name == null || !config.services().containsKey(name)) {
+            // an unknown service: the host's own credentials, so that the replicator can say which services it runs
             name = config.services().values().stream().filter(s -> host == null || s.members().contains(host)
                     || s.members().stream().anyMatch(m -> config.address(m).equals(host)))
                     .map(TantalumConfig.Service::name).findFirst()
                     .orElse(config.services().keySet().iterator().next());
         }
-        return ServiceSecrets.load(config, name).credentials();
+        String member = host == null ? null : config.services().get(name).members().stream()
+                .filter(m -> m.equals(host) || config.address(m).equals(host)).findFirst().orElse(null);
+        return ServiceSecrets.credentials(config, name, member != null ? member : host == null ? "localhost" : host);
     }
 
     private HostResolver() {}

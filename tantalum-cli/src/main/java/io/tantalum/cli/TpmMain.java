@@ -60,9 +60,13 @@ public final class TpmMain {
         @Option(names = "--service", defaultValue = "alpha", description = "Service name (default alpha).")
         String service;
 
+        @Option(names = "--tls", description = "Create a private CA and host certificates; THL (thls://) and admin"
+                + " APIs (https) run over TLS.")
+        boolean tls;
+
         @Override
         public Integer call() {
-            Sandbox s = Sandbox.deploy(new Sandbox.DeployOptions(dir(), hosts, subnet, service), System.out);
+            Sandbox s = Sandbox.deploy(new Sandbox.DeployOptions(dir(), hosts, subnet, service, tls), System.out);
             SandboxLayout l = s.layout();
             System.out.println();
             System.out.println("Sandbox dataservice '" + l.service() + "' is ONLINE in " + l.directory());

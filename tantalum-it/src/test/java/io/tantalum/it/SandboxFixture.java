@@ -47,6 +47,10 @@ public final class SandboxFixture implements AutoCloseable {
     }
 
     public SandboxFixture(int hosts) {
+        this(hosts, false);
+    }
+
+    public SandboxFixture(int hosts, boolean tls) {
         try {
             dir = Files.createTempDirectory(Path.of("/tmp"), "tt-");
             Files.delete(dir);
@@ -59,7 +63,7 @@ public final class SandboxFixture implements AutoCloseable {
         cleanup = new Thread(this::destroyQuietly, "sandbox-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
         try {
-            sandbox = Sandbox.deploy(new Sandbox.DeployOptions(dir, hosts, subnet, "alpha"),
+            sandbox = Sandbox.deploy(new Sandbox.DeployOptions(dir, hosts, subnet, "alpha", tls),
                     new PrintStream(log, true, StandardCharsets.UTF_8));
         } catch (RuntimeException e) {
             destroyQuietly();

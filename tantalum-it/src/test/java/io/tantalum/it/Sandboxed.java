@@ -18,6 +18,9 @@ public @interface Sandboxed {
     /** Number of hosts. */
     int hosts() default 3;
 
+    /** Deploy with {@code --tls}: a private CA, THL over TLS and admin APIs over https. */
+    boolean tls() default false;
+
     /** A fresh sandbox for every test (for tests that change roles), instead of one per class. */
     boolean perTest() default false;
 }

@@ -14,18 +14,17 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import javax.net.ssl.SSLContext;
 
 /** Serves {@link ReplicatorApi} for one replicator: each endpoint mapped to the replicator's commands. */
 public final class AdminServer implements AutoCloseable {
     private final AdminHttpServer http;
     private final Replicator replicator;
 
-    public AdminServer(Replicator replicator, SSLContext tls) {
+    public AdminServer(Replicator replicator) {
         this.replicator = replicator;
         ReplicatorSettings s = replicator.settings();
         http = new AdminHttpServer(new AdminHttpServer.Options(s.service(), s.bindAddress(), s.adminPort(),
-                s.security().adminToken(), tls));
+                s.security().adminToken(), s.security().tlsContext()));
         http.on(ReplicatorApi.SERVICES, q -> new ReplicatorApi.ServicesReply(List.of(new ReplicatorApi.ServiceInfo(
                         s.service(), replicator.state().display(), replicator.role().display()))))
                 .on(ReplicatorApi.STATUS, q -> replicator.status())

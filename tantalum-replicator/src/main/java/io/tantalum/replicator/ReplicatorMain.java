@@ -29,7 +29,7 @@ public final class ReplicatorMain {
         try {
             settings = ReplicatorSettings.load(Path.of(args[0]));
             replicator = new Replicator(settings);
-            admin = new AdminServer(replicator, null);
+            admin = new AdminServer(replicator);
         } catch (TantalumException e) {
             System.err.println("ERROR: " + e.getMessage());
             System.exit(e.code().exitCode());

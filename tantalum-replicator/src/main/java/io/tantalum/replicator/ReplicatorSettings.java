@@ -1,5 +1,6 @@
 package io.tantalum.replicator;
 
+import io.tantalum.api.TlsSettings;
 import io.tantalum.common.ErrorCode;
 import io.tantalum.common.TantalumException;
 import java.io.IOException;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
+import javax.net.ssl.SSLContext;
 
 /**
  * The effective configuration of one replicator, read from a properties file. Every key is
@@ -50,10 +52,10 @@ public record ReplicatorSettings(
      * The replicator's secrets: the admin API's bearer token and the service secret that THL
      * peers prove they know. Never printed: {@link #toString()} hides them.
      */
-    public record Security(String adminToken, String serviceSecret) {
+    public record Security(String adminToken, String serviceSecret, TlsSettings tls, SSLContext tlsContext) {
         @Override
         public String toString() {
-            return "Security[adminToken=(hidden), serviceSecret=(hidden)]";
+            return "Security[adminToken=(hidden), serviceSecret=(hidden), tls=" + tls + "]";
         }
     }
 
@@ -121,7 +123,15 @@ public record ReplicatorSettings(
         ADMIN_TOKEN("replicator.admin.token", null, "Bearer token that every admin API request but /health must"
                 + " carry (tpm install generates it). Never logged."),
         SERVICE_SECRET("replicator.service.secret", null, "Secret shared by the members of the service: a slave and"
-                + " its master prove to each other that they know it before any THL flows. Never logged.");
+                + " its master prove to each other that they know it before any THL flows. Never logged."),
+        TLS("replicator.tls", "false", "Serve THL (thls://) and the admin API (https) over TLS, and trust the"
+                + " certificate authorities of replicator.tls.truststore."),
+        TLS_KEYSTORE("replicator.tls.keystore", "", "PKCS12 keystore with this host's key and certificate chain."),
+        TLS_KEYSTORE_PASSWORD("replicator.tls.keystore.password", "", "Password of the keystore. Never logged."),
+        TLS_TRUSTSTORE("replicator.tls.truststore", "", "PKCS12 truststore with the CA certificates that sign the"
+                + " service's hosts."),
+        TLS_TRUSTSTORE_PASSWORD("replicator.tls.truststore.password", "", "Password of the truststore. Never"
+                + " logged.");
 
         public final String key;
         public final String defaultValue;
@@ -171,9 +181,14 @@ public record ReplicatorSettings(
                 (int) in.number(Key.AUTO_RECOVERY_MAX_ATTEMPTS, 0, 1_000_000),
                 in.number(Key.AUTO_RECOVERY_DELAY_MS, 100, 3_600_000),
                 in.number(Key.AUTO_RECOVERY_RESET_MS, 0, Long.MAX_VALUE),
-                new Security(in.secret(Key.ADMIN_TOKEN), in.secret(Key.SERVICE_SECRET)));
+                security(in));
         if (s.role() == Role.SLAVE && s.masterUri() == null && errors.isEmpty()) {
             errors.add(Key.MASTER_URI.key + " is required for a slave (e.g. thl://host1:2112/)");
+        }
+        if (s.masterUri() != null && "thls".equals(s.masterUri().getScheme()) && s.security().tls() == null
+                && errors.isEmpty()) {
+            errors.add(Key.MASTER_URI.key + "=" + s.masterUri() + " is THL over TLS: set " + Key.TLS.key + "=true and"
+                    + " the truststore that holds the master's CA");
         }
         if (!errors.isEmpty()) {
             throw new TantalumException(ErrorCode.INVALID_ARGUMENT, "Invalid replicator configuration " + source + ":\n  "
@@ -182,13 +197,42 @@ public record ReplicatorSettings(
         return s;
     }
 
-    /** Parses a {@code thl://host:port/} URI. */
+    /** The secrets and TLS; the TLS stores are opened now, so that a bad one stops the start-up. */
+    private static Security security(Parser in) {
+        String token = in.secret(Key.ADMIN_TOKEN);
+        String secret = in.secret(Key.SERVICE_SECRET);
+        if (!Boolean.TRUE.equals(in.parse(Key.TLS, ReplicatorSettings::bool))) {
+            return new Security(token, secret, null, null);
+        }
+        String keystore = in.str(Key.TLS_KEYSTORE);
+        String truststore = in.str(Key.TLS_TRUSTSTORE);
+        if (keystore == null || keystore.isEmpty() || truststore == null || truststore.isEmpty()) {
+            in.errors().add(Key.TLS.key + "=true needs " + Key.TLS_KEYSTORE.key + " and " + Key.TLS_TRUSTSTORE.key);
+            return new Security(token, secret, null, null);
+        }
+        TlsSettings tls = new TlsSettings(Path.of(keystore), in.str(Key.TLS_KEYSTORE_PASSWORD), Path.of(truststore),
+                in.str(Key.TLS_TRUSTSTORE_PASSWORD));
+        try {
+            return new Security(token, secret, tls, tls.context());
+        } catch (TantalumException e) {
+            in.errors().add(e.getMessage());
+            return new Security(token, secret, tls, null);
+        }
+    }
+
+    /** Parses a {@code thl://host:port/} URI, or {@code thls://} for THL over TLS. */
     public static URI thlUri(String v) {
         URI u = URI.create(v.trim());
-        if (!"thl".equals(u.getScheme()) || u.getHost() == null) {
-            throw new IllegalArgumentException("'" + v + "' is not a THL URI like thl://host1:2112/");
+        if (!("thl".equals(u.getScheme()) || "thls".equals(u.getScheme())) || u.getHost() == null) {
+            throw new IllegalArgumentException("'" + v + "' is not a THL URI like thl://host1:2112/ (or thls:// for"
+                    + " TLS)");
         }
-        return u.getPort() < 0 ? URI.create("thl://" + u.getHost() + ":2112/") : u;
+        return u.getPort() < 0 ? URI.create(u.getScheme() + "://" + u.getHost() + ":2112/") : u;
+    }
+
+    /** The scheme of this replicator's THL: {@code thls} with TLS, else {@code thl}. */
+    public String thlScheme() {
+        return security.tlsContext() != null ? "thls" : "thl";
     }
 
     private static boolean bool(String v) {

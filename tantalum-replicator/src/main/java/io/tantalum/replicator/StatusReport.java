@@ -53,7 +53,7 @@ final class StatusReport {
                 s.host(),
                 lastRecord != null ? lastRecord.epoch() : -1, // latestEpochNumber
                 master || in.role().masterUri() == null ? "" : in.role().masterUri().toString(), // masterConnectUri
-                "thl://" + s.bindAddress() + ":" + s.thlPort() + "/", // masterListenUri
+                s.thlScheme() + "://" + s.bindAddress() + ":" + s.thlPort() + "/", // masterListenUri
                 ps.masterMaxSeqno(),
                 log != null ? log.maxSeqno() : -1, // maximumStoredSeqNo
                 log != null ? log.minSeqno() : -1, // minimumStoredSeqNo
@@ -79,7 +79,7 @@ final class StatusReport {
                 round((now - in.stateSince()) / 1000.0), // timeInStateSeconds
                 "", // transitioningTo
                 round((now - in.startMillis()) / 1000.0), // uptimeSeconds
-                false, // useSSLConnection
+                s.security().tlsContext() != null, // useSSLConnection
                 Replicator.VERSION);
     }
 

@@ -66,7 +66,18 @@ public enum IniKey {
             + " (SERVICE.secrets, mode 0600); copy that file with the INI to every host. Never printed.", true),
     SERVICE_SECRET("service-secret", Type.STRING, "", "", "Secret shared by the members of a service: a slave and"
             + " its master prove to each other that they know it before any THL flows (it never crosses the"
-            + " network). Empty: generated like admin-token. Never printed.", true);
+            + " network). Empty: generated like admin-token. Never printed.", true),
+    TLS("tls", Type.BOOLEAN, "false", "", "THL over TLS (thls://) and the admin APIs over https. Each host needs"
+            + " tls-keystore and tls-truststore; `tpm sandbox deploy --tls` makes a private CA and host certificates"
+            + " (docs/security.md).", false),
+    TLS_KEYSTORE("tls-keystore", Type.OPTIONAL_PATH, "", "", "PKCS12 keystore with the host's key and certificate,"
+            + " whose subject alternative names hold the host's address; may contain {host}.", false),
+    TLS_KEYSTORE_PASSWORD("tls-keystore-password", Type.STRING, "", "", "Password of tls-keystore. Never printed.",
+            true),
+    TLS_TRUSTSTORE("tls-truststore", Type.OPTIONAL_PATH, "", "", "PKCS12 truststore with the CA certificate(s) that"
+            + " sign the hosts' certificates; may contain {host}. The CLIs use it too.", false),
+    TLS_TRUSTSTORE_PASSWORD("tls-truststore-password", Type.STRING, "", "", "Password of tls-truststore. Never"
+            + " printed.", true);
 
     /** Value types, each with its parser. */
     public enum Type {

@@ -67,9 +67,11 @@ public record ServiceSecrets(String adminToken, String serviceSecret, String sou
         return load(config, service);
     }
 
-    /** What an admin client presents for this service. */
-    public AdminClient.Credentials credentials() {
-        return new AdminClient.Credentials(adminToken, source, null);
+    /** What an admin client presents to the daemons of {@code service} on {@code host}: token and TLS trust. */
+    public static AdminClient.Credentials credentials(TantalumConfig config, String service, String host) {
+        ServiceSecrets s = load(config, service);
+        io.tantalum.api.TlsSettings tls = config.clientTls(service, host);
+        return new AdminClient.Credentials(s.adminToken(), s.source(), tls == null ? null : tls.context());
     }
 
     private static Properties read(Path f) {

@@ -213,6 +213,16 @@ public final class TantalumConfig {
         }
     }
 
+    /** TLS as a client of {@code host} sees it (the truststore only), or null when the service runs without TLS. */
+    public io.tantalum.api.TlsSettings clientTls(String service, String host) {
+        Service s = service(service);
+        if (!Boolean.TRUE.equals(s.values().get(IniKey.TLS))) {
+            return null;
+        }
+        return new io.tantalum.api.TlsSettings(null, null, s.path(IniKey.TLS_TRUSTSTORE, host),
+                s.string(IniKey.TLS_TRUSTSTORE_PASSWORD));
+    }
+
     /** The effective replicator configuration of one service on one host, with the service's secrets. */
     public Properties replicatorProperties(String service, String host, ServiceSecrets secrets) {
         Service s = service(service);
@@ -228,8 +238,17 @@ public final class TantalumConfig {
         p.setProperty("replicator.bind.address", address(host));
         p.setProperty("replicator.thl.port", s.string(IniKey.THL_PORT));
         p.setProperty("replicator.admin.port", s.string(IniKey.ADMIN_PORT));
+        boolean tls = Boolean.TRUE.equals(s.values().get(IniKey.TLS));
         if (!master) {
-            p.setProperty("replicator.master.uri", "thl://" + address(s.master()) + ":" + s.string(IniKey.THL_PORT) + "/");
+            p.setProperty("replicator.master.uri", (tls ? "thls" : "thl") + "://" + address(s.master()) + ":"
+                    + s.string(IniKey.THL_PORT) + "/");
+        }
+        if (tls) {
+            p.setProperty("replicator.tls", "true");
+            p.setProperty("replicator.tls.keystore", s.path(IniKey.TLS_KEYSTORE, host).toString());
+            p.setProperty("replicator.tls.keystore.password", s.string(IniKey.TLS_KEYSTORE_PASSWORD));
+            p.setProperty("replicator.tls.truststore", s.path(IniKey.TLS_TRUSTSTORE, host).toString());
+            p.setProperty("replicator.tls.truststore.password", s.string(IniKey.TLS_TRUSTSTORE_PASSWORD));
         }
         p.setProperty("thl.directory", s.path(IniKey.THL_DIRECTORY, host).resolve(service).toString());
         p.setProperty("thl.segment.bytes", s.string(IniKey.THL_SEGMENT_BYTES));

@@ -94,7 +94,7 @@ public final class Installer {
     /** A client of the replicator of {@code service} on {@code host}, with the service's admin token. */
     public AdminClient admin(String service, String host) {
         return new AdminClient("the replicator of " + host, config.address(host),
-                config.service(service).intValue(IniKey.ADMIN_PORT), ServiceSecrets.load(config, service).credentials());
+                config.service(service).intValue(IniKey.ADMIN_PORT), ServiceSecrets.credentials(config, service, host));
     }
 
     /** Writes the effective configuration, creates the catalog and starts every replicator of the host. */

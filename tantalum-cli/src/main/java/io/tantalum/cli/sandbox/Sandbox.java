@@ -38,7 +38,8 @@ public final class Sandbox {
     }
 
     /** Options of {@code tpm sandbox deploy}. */
-    public record DeployOptions(Path dir, int hosts, String subnet, String service) {}
+    /** Options of {@code tpm sandbox deploy}; {@code tls}: a private CA, host certificates, THL and admin over TLS. */
+    public record DeployOptions(Path dir, int hosts, String subnet, String service, boolean tls) {}
 
     /** Opens an existing, completely deployed sandbox. */
     public static Sandbox open(Path dir) {
@@ -67,7 +68,10 @@ public final class Sandbox {
                 "secret", hosts);
         layout.save();
         Sandbox s = new Sandbox(layout);
-        s.writeIni();
+        if (o.tls()) {
+            out.println("creating a private certificate authority and host certificates in " + o.dir().resolve("tls"));
+        }
+        s.writeIni(o.tls() ? new SandboxTls().create(o.dir(), hosts) : null);
         for (SandboxLayout.Host h : hosts) {
             out.printf("%s: initializing MariaDB at %s:%d%n", h.name(), h.address(), h.dbPort());
             s.db(h).initialize();
@@ -132,7 +136,7 @@ public final class Sandbox {
         return Path.of(layout.directory()).resolve(io.tantalum.cli.config.IniLocator.SANDBOX_INI);
     }
 
-    private void writeIni() {
+    private void writeIni(SandboxTls.Stores tls) {
         StringBuilder sb = new StringBuilder("# written by tpm sandbox deploy\n[defaults]\n");
         sb.append("replication-user=").append(layout.replicatorUser()).append('\n');
         sb.append("replication-password=").append(layout.replicatorPassword()).append('\n');
@@ -140,6 +144,13 @@ public final class Sandbox {
         sb.append("thl-directory=").append(layout.directory()).append("/{host}/thl\n");
         sb.append("# every host of the sandbox is on this machine: its replicators run as background processes\n");
         sb.append("service-manager=background\n");
+        if (tls != null) {
+            sb.append("# THL over TLS (thls://) and admin APIs over https, with the sandbox's private CA\n");
+            sb.append("tls=true\ntls-keystore=").append(tls.keystorePattern()).append('\n');
+            sb.append("tls-keystore-password=").append(tls.keystorePassword()).append('\n');
+            sb.append("tls-truststore=").append(tls.truststore()).append('\n');
+            sb.append("tls-truststore-password=").append(tls.truststorePassword()).append('\n');
+        }
         sb.append("\n[hosts]\n");
         for (SandboxLayout.Host h : layout.hosts()) {
             sb.append(h.name()).append('=').append(h.address()).append('\n');

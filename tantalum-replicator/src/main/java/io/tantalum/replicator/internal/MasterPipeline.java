@@ -76,7 +76,7 @@ public final class MasterPipeline implements Pipeline {
         try {
             writer = new ThlWriter(log, settings.service(), 10_000, 1000, listener::failed);
             server = new ThlServer(log, new ThlServer.Options(settings.service(), settings.bindAddress(),
-                    settings.thlPort(), settings.security().serviceSecret()));
+                    settings.thlPort(), settings.security().serviceSecret(), settings.security().tlsContext()));
             extractor = new BinlogExtractor(new BinlogExtractor.Options(settings.dbHost(), settings.dbPort(),
                     settings.dbUser(), settings.dbPassword(), settings.effectiveServerId(), settings.host(),
                     settings.fragmentRows(), "tantalum_", catalog.schema(), charsets, systemOffset), start, writer,

@@ -88,7 +88,8 @@ public final class SlavePipeline implements Pipeline {
         writer = new ThlWriter(log, settings.service(), 10_000, 1000, listener::failed);
         applier = a;
         client = new ThlClient(new ThlClient.Options(options.master(), settings.service(), settings.host(),
-                options.force(), settings.security().serviceSecret(), settings.bindAddress()), from, log, writer, new ThlClient.Listener() {
+                options.force(), settings.security().serviceSecret(), settings.bindAddress(),
+                settings.security().tlsContext()), from, log, writer, new ThlClient.Listener() {
                     @Override
                     public void connected() {
                         listener.synchronizedWithSource();

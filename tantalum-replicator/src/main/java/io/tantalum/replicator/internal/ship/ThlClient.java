@@ -15,6 +15,10 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +52,7 @@ public final class ThlClient {
     private final Listener listener;
     private final boolean force;
     private final String bindAddress;
+    private final SSLContext tls;
     private final ThlMembership membership;
     private final ThlLog log;
     private volatile Position last;
@@ -62,7 +67,7 @@ public final class ThlClient {
      * and the service secret that both sides prove they know.
      */
     public record Options(URI master, String service, String host, boolean force, String serviceSecret,
-            String bindAddress) {
+            String bindAddress, SSLContext tls) {
         @Override
         public String toString() {
             return "Options[master=" + master + ", service=" + service + ", host=" + host + ", force=" + force + "]";
@@ -75,6 +80,7 @@ public final class ThlClient {
         this.host = options.host();
         this.force = options.force();
         this.bindAddress = options.bindAddress();
+        this.tls = options.tls();
         this.membership = new ThlMembership(options.service(), options.serviceSecret());
         this.last = last;
         this.log = log;
@@ -119,8 +125,9 @@ public final class ThlClient {
                 s.connect(new InetSocketAddress(master.getHost(), master.getPort()), 5000);
                 s.setSoTimeout(ThlProtocol.HANDSHAKE_TIMEOUT_MILLIS);
                 s.setTcpNoDelay(true);
-                DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream(), 1 << 16));
-                DataOutputStream out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream()));
+                Socket c = secure(s);
+                DataInputStream in = new DataInputStream(new BufferedInputStream(c.getInputStream(), 1 << 16));
+                DataOutputStream out = new DataOutputStream(new BufferedOutputStream(c.getOutputStream()));
                 handshake(in, out);
                 s.setSoTimeout(ThlProtocol.READ_TIMEOUT_MILLIS);
                 backoff = 250;
@@ -143,6 +150,34 @@ public final class ThlClient {
                 return;
             }
         }
+    }
+
+    /**
+     * For {@code thls://}, the TLS handshake: the master's certificate must be signed by a CA of
+     * the truststore and name the master's address. A failed handshake will not heal by retrying,
+     * so it stops the slave with what to check.
+     */
+    private Socket secure(Socket s) throws IOException {
+        if (!"thls".equals(master.getScheme())) {
+            return s;
+        }
+        if (tls == null) {
+            throw new TantalumException(ErrorCode.INVALID_ARGUMENT, "The master " + master + " serves THL over TLS,"
+                    + " but this replicator has no TLS settings: set replicator.tls=true and its truststore.");
+        }
+        SSLSocket ssl = (SSLSocket) tls.getSocketFactory().createSocket(s, master.getHost(), master.getPort(), true);
+        SSLParameters params = ssl.getSSLParameters();
+        params.setEndpointIdentificationAlgorithm("HTTPS");
+        ssl.setSSLParameters(params);
+        try {
+            ssl.startHandshake();
+        } catch (SSLHandshakeException e) {
+            throw new TantalumException(ErrorCode.UNAUTHENTICATED, "TLS handshake with the master " + master
+                    + " failed: " + e.getMessage() + ". This slave does not trust the master's certificate: check that"
+                    + " replicator.tls.truststore holds the CA that signed it, and that the certificate names "
+                    + master.getHost() + " (docs/security.md).", e);
+        }
+        return ssl;
     }
 
     /** Connects from this host's own address, so that the master's log and network rules name this host. */

@@ -18,6 +18,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,10 +41,10 @@ public final class ThlServer implements Closeable {
     private volatile boolean closed;
 
     /** Where to listen, and the service secret that slaves must prove they know. */
-    public record Options(String service, String bindAddress, int port, String serviceSecret) {
+    public record Options(String service, String bindAddress, int port, String serviceSecret, SSLContext tls) {
         @Override
         public String toString() {
-            return "Options[" + service + " on " + bindAddress + ":" + port + "]";
+            return "Options[" + service + " on " + bindAddress + ":" + port + (tls != null ? ", TLS" : "") + "]";
         }
     }
 
@@ -54,7 +55,8 @@ public final class ThlServer implements Closeable {
         String bindAddress = options.bindAddress();
         int port = options.port();
         try {
-            socket = new ServerSocket();
+            socket = options.tls() != null ? options.tls().getServerSocketFactory().createServerSocket()
+                    : new ServerSocket();
             socket.setReuseAddress(true);
             socket.bind(new InetSocketAddress(InetAddress.getByName(bindAddress), port));
         } catch (IOException e) {
@@ -63,7 +65,7 @@ public final class ThlServer implements Closeable {
                     + " replicator.thl.port.", e);
         }
         Threads.start(service + "-thl-server", this::acceptLoop);
-        LOG.info("serving THL on {}:{}", bindAddress, port);
+        LOG.info("serving THL on {}://{}:{}", options.tls() != null ? "thls" : "thl", bindAddress, port);
     }
 
     private void acceptLoop() {

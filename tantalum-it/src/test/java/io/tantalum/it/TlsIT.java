@@ -1,0 +1,84 @@
+package io.tantalum.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tantalum.api.ReplicatorStatus;
+import io.tantalum.cli.sandbox.SandboxTls;
+import io.tantalum.testkit.Await;
+import io.tantalum.testkit.Sql;
+import java.io.Reader;
+import java.io.Writer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A sandbox deployed with {@code --tls}: THL over TLS between every master and slave, the admin
+ * API over https for the CLIs, and a slave that trusts another CA refusing its master.
+ */
+@Sandboxed(hosts = 3, tls = true)
+class TlsIT {
+    static SandboxFixture sb;
+
+    @Test
+    void theWholeSandboxReplicatesOverTls() throws Exception {
+        ReplicatorStatus master = sb.status(1);
+        assertThat(master.masterListenUri()).startsWith("thls://" + sb.host(1).address());
+        assertThat(master.useSSLConnection()).isTrue();
+        for (int k = 2; k <= 3; k++) {
+            assertThat(sb.status(k).masterConnectUri()).startsWith("thls://" + sb.host(1).address());
+        }
+        try (Connection c = sb.app(1)) {
+            Sql.exec(c, "CREATE DATABASE tls_app", "CREATE TABLE tls_app.t (id INT PRIMARY KEY, v VARCHAR(20))",
+                    "INSERT INTO tls_app.t VALUES (1, 'over'), (2, 'tls')");
+        }
+        sb.awaitCaughtUp(Duration.ofSeconds(60));
+        sb.assertSameData("tls_app");
+        SandboxFixture.CliResult r = sb.trepctl("-host", "host2", "status").ok();
+        assertThat(r.stdout()).contains("useSSLConnection", "thls://");
+    }
+
+    @Test
+    void aSlaveThatTrustsAnotherCaRefusesItsMaster() throws Exception {
+        Path conf = sb.sandbox().replicatorConfig(sb.host(3));
+        Path saved = conf.resolveSibling("alpha.properties.saved");
+        Files.copy(conf, saved, StandardCopyOption.REPLACE_EXISTING);
+        try {
+            sb.sandbox().stopReplicator(sb.host(3));
+            Properties p = new Properties();
+            try (Reader in = Files.newBufferedReader(conf)) {
+                p.load(in);
+            }
+            Path foreign = new SandboxTls().foreignTruststore(sb.dir().resolve("foreign-truststore.p12"),
+                    "foreign-password");
+            p.setProperty("replicator.tls.truststore", foreign.toString());
+            p.setProperty("replicator.tls.truststore.password", "foreign-password");
+            try (Writer out = Files.newBufferedWriter(conf)) {
+                p.store(out, "host3 trusts another CA");
+            }
+            sb.sandbox().startReplicator(sb.host(3));
+            sb.awaitState(3, "OFFLINE:ERROR");
+            String error = sb.status(3).pendingError();
+            assertThat(error).contains("TLS handshake with the master thls://" + sb.host(1).address(),
+                    "does not trust the master's certificate", "replicator.tls.truststore");
+            Path masterLog = sb.sandbox().replicatorLog(sb.host(1));
+            Await.until("the master to log the refused address", Duration.ofSeconds(30), () -> {
+                try {
+                    return Files.readString(masterLog).contains("refused THL connection from /" + sb.host(3).address());
+                } catch (java.io.IOException e) {
+                    return false;
+                }
+            });
+            assertThat(sb.status(3).maximumStoredSeqNo()).isEqualTo(sb.status(3).appliedLastSeqno());
+        } finally {
+            sb.sandbox().stopReplicator(sb.host(3));
+            Files.move(saved, conf, StandardCopyOption.REPLACE_EXISTING);
+            sb.sandbox().startReplicator(sb.host(3));
+            sb.awaitState(3, "ONLINE");
+        }
+    }
+}
