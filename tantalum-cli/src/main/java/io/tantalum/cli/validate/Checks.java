@@ -35,7 +35,41 @@ public final class Checks {
             new Check("EventSchedulerCheck", "scheduled events do not run on slaves", Checks::events),
             new Check("DurabilitySettingsCheck", "sync_binlog and innodb_flush_log_at_trx_commit keep commits on crash",
                     Checks::durability),
-            new Check("MaxAllowedPacketCheck", "max_allowed_packet fits large row events", Checks::maxAllowedPacket));
+            new Check("MaxAllowedPacketCheck", "max_allowed_packet fits large row events", Checks::maxAllowedPacket),
+            new Check("TlsCertificateCheck", "with tls=true, each host's certificate is readable, signed by the"
+                    + " truststore's CA, not expired, and names the host's address", Checks::certificates));
+
+    /** A certificate that expires sooner than this is a warning. */
+    static final java.time.Duration CERTIFICATE_WARNING = java.time.Duration.ofDays(30);
+
+    private static void certificates(List<HostFacts> hosts, List<Finding> out) {
+        java.time.Instant now = java.time.Instant.now();
+        for (HostFacts h : hosts) {
+            HostFacts.Certificate c = h.extra().certificate();
+            String address = h.address().substring(0, h.address().lastIndexOf(':'));
+            if (c == null) {
+                continue;
+            }
+            if (c.problem() != null) {
+                out.add(new Finding(Finding.Level.ERROR, h.host(), c.problem() + ". Fix tls-keystore, tls-truststore"
+                        + " and their passwords in the INI (docs/security.md)", "TlsCertificateCheck"));
+            } else if (c.notAfter().isBefore(now)) {
+                out.add(new Finding(Finding.Level.ERROR, h.host(), "the certificate in " + c.keystore() + " expired on "
+                        + c.notAfter() + ": issue a new one (docs/security.md, rotating certificates)",
+                        "TlsCertificateCheck"));
+            } else if (!c.names().contains(address)) {
+                out.add(new Finding(Finding.Level.ERROR, h.host(), "the certificate in " + c.keystore() + " names "
+                        + c.names() + " but not the host's address " + address + ": peers will refuse it; issue one"
+                        + " with subjectAltName IP:" + address, "TlsCertificateCheck"));
+            } else if (c.notAfter().isBefore(now.plus(CERTIFICATE_WARNING))) {
+                out.add(new Finding(Finding.Level.WARN, h.host(), "the certificate in " + c.keystore() + " expires"
+                        + " on " + c.notAfter() + ": issue a new one soon (docs/security.md)", "TlsCertificateCheck"));
+            } else {
+                out.add(info(h, "TLS certificate valid until " + c.notAfter() + " for " + c.names(),
+                        "TlsCertificateCheck"));
+            }
+        }
+    }
 
     /** Free space below which the THL directory is a warning. */
     static final long MIN_FREE_BYTES = 1L << 30;

@@ -79,7 +79,8 @@ public final class Facts {
         String thlProblem = local ? thlProblem(thl) : null;
         Long free = local ? freeBytes(thl) : null;
         HostFacts.Extra extra = new HostFacts.Extra(nativeRepl, myisam, skew, thlProblem, free,
-                local ? java(installer.process(service, host).java()) : null, triggers, events);
+                local ? java(installer.process(service, host).java()) : null, triggers, events,
+                local && Boolean.TRUE.equals(s.values().get(IniKey.TLS)) ? Certificates.inspect(s, host) : null);
         return new HostFacts(host, address + ":" + dbPort, role(installer, service, host), vars, error, grants,
                 local ? ports(installer, service, host, address, dbPort) : Map.of(), extra);
     }

@@ -32,17 +32,25 @@ public record HostFacts(String host, String address, String role, Map<String, St
      * @param unguardedTriggers user triggers whose body does not test {@code @tantalum_applier}
      *     ({@code schema.trigger ON table})
      * @param enabledEvents scheduled events with status ENABLED ({@code schema.event})
+     * @param certificate the host's TLS certificate (null without TLS, or on another machine)
      */
     public record Extra(Boolean nativeReplication, List<String> myisamTables, Long clockSkewMillis,
             String thlDirectoryProblem, Long thlFreeBytes, Java java, List<String> unguardedTriggers,
-            List<String> enabledEvents) {
+            List<String> enabledEvents, Certificate certificate) {
+        public Extra(Boolean nativeReplication, List<String> myisamTables, Long clockSkewMillis,
+                String thlDirectoryProblem, Long thlFreeBytes, Java java, List<String> unguardedTriggers,
+                List<String> enabledEvents) {
+            this(nativeReplication, myisamTables, clockSkewMillis, thlDirectoryProblem, thlFreeBytes, java,
+                    unguardedTriggers, enabledEvents, null);
+        }
+
         public Extra(Boolean nativeReplication, List<String> myisamTables, Long clockSkewMillis,
                 String thlDirectoryProblem, Long thlFreeBytes, Java java) {
             this(nativeReplication, myisamTables, clockSkewMillis, thlDirectoryProblem, thlFreeBytes, java, null, null);
         }
 
         public static Extra none() {
-            return new Extra(null, null, null, null, null, null, null, null);
+            return new Extra(null, null, null, null, null, null, null, null, null);
         }
     }
 
@@ -55,6 +63,17 @@ public record HostFacts(String host, String address, String role, Map<String, St
      * @param problem why it could not be run, or null
      */
     public record Java(String executable, String version, int feature, String problem) {}
+
+    /**
+     * The host's TLS certificate as its keystore holds it.
+     *
+     * @param keystore the keystore file
+     * @param problem why the keystore or truststore cannot be used (missing, unreadable, wrong password, a
+     *     certificate no CA of the truststore signed), or null
+     * @param notAfter when the certificate expires
+     * @param names its subject alternative names (addresses and DNS names)
+     */
+    public record Certificate(String keystore, String problem, java.time.Instant notAfter, List<String> names) {}
 
     public String variable(String name) {
         return variables == null ? null : variables.get(name);

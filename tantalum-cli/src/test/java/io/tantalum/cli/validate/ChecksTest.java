@@ -35,7 +35,7 @@ class ChecksTest {
         Validator.Report r = Validator.run(List.of(host("host1", "master", Map.of()), host("host2", "slave", Map.of())),
                 Set.of());
         assertThat(r.exitCode()).isZero();
-        assertThat(r.summary()).isEqualTo("Validation passed: 0 error(s), 0 warning(s) (15 checks on 2 hosts)");
+        assertThat(r.summary()).isEqualTo("Validation passed: 0 error(s), 0 warning(s) (16 checks on 2 hosts)");
     }
 
     @Test
@@ -143,6 +143,35 @@ class ChecksTest {
     }
 
     @Test
+    void certificatesMustBeReadableSignedCurrentAndNameTheHost() {
+        java.time.Instant year = java.time.Instant.now().plus(java.time.Duration.ofDays(365));
+        List<String> h2Names = List.of("10.0.0.2", "host2");
+        HostFacts unreadable = withCertificate("host2", new HostFacts.Certificate("/k2.p12", "Cannot open the TLS"
+                + " keystore /k2.p12: keystore password was incorrect", null, List.of()));
+        HostFacts expired = withCertificate("host3", new HostFacts.Certificate("/k3.p12", null,
+                java.time.Instant.parse("2020-01-01T00:00:00Z"), List.of("10.0.0.3")));
+        HostFacts wrongName = withCertificate("host4", new HostFacts.Certificate("/k4.p12", null, year, h2Names));
+        HostFacts soon = withCertificate("host5", new HostFacts.Certificate("/k5.p12", null,
+                java.time.Instant.now().plus(java.time.Duration.ofDays(3)), List.of("10.0.0.5")));
+        HostFacts fine = withCertificate("host6", new HostFacts.Certificate("/k6.p12", null, year, List.of("10.0.0.6")));
+        assertThat(problems(unreadable, expired, wrongName, soon, fine)).filteredOn(p -> p.contains("TlsCertificate"))
+                .hasSize(4).anySatisfy(p -> assertThat(p).startsWith("ERROR >> host2 >> Cannot open the TLS keystore"))
+                .anySatisfy(p -> assertThat(p).startsWith("ERROR >> host3 >> the certificate in /k3.p12 expired on"
+                        + " 2020-01-01T00:00:00Z"))
+                .anySatisfy(p -> assertThat(p).startsWith("ERROR >> host4 >> the certificate in /k4.p12 names"
+                        + " [10.0.0.2, host2] but not the host's address 10.0.0.4"))
+                .anySatisfy(p -> assertThat(p).startsWith("WARN >> host5 >> the certificate in /k5.p12 expires on"));
+    }
+
+    private static HostFacts withCertificate(String host, HostFacts.Certificate c) {
+        HostFacts.Extra e = new HostFacts.Extra(false, List.of(), 0L, null, 10L << 30, HEALTHY.java(), List.of(),
+                List.of(), c);
+        HostFacts base = withExtra(host, e);
+        return new HostFacts(base.host(), "10.0.0." + host.substring(4) + ":3306", base.role(), base.variables(),
+                base.dbError(), base.grants(), base.ports(), e);
+    }
+
+    @Test
     void enabledEventsAreAWarningOnASlaveWhoseSchedulerRuns() {
         HostFacts.Extra events = new HostFacts.Extra(false, List.of(), 0L, null, 10L << 30, HEALTHY.java(), List.of(),
                 List.of("shop.nightly"));
@@ -161,7 +190,7 @@ class ChecksTest {
         Validator.Report skipped = Validator.run(List.of(host("host1", "master", Map.of("read_only", "ON"))),
                 Set.of("ReadOnlyCheck"));
         assertThat(skipped.exitCode()).isZero();
-        assertThat(skipped.checks()).isEqualTo(14);
+        assertThat(skipped.checks()).isEqualTo(15);
         assertThatThrownBy(() -> Validator.run(List.of(), Set.of("NoSuchCheck")))
                 .hasMessageContaining("--skip-validation-check=NoSuchCheck names no check");
     }
