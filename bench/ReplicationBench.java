@@ -52,7 +52,7 @@ public final class ReplicationBench {
         sb.stopReplicator(n);
         exec(n, "STOP ALL SLAVES", "SET GLOBAL gtid_slave_pos='" + query(m, "SELECT @@gtid_binlog_pos") + "'",
                 "CHANGE MASTER TO MASTER_HOST='" + m.address() + "', MASTER_PORT=3306, MASTER_USER='tungsten',"
-                        + " MASTER_PASSWORD='secret', MASTER_USE_GTID=slave_pos", "START SLAVE");
+                        + " MASTER_PASSWORD='" + sb.layout().replicatorPassword() + "', MASTER_USE_GTID=slave_pos", "START SLAVE");
         exec(m, "CREATE DATABASE sbtest");
         sysbench("prepare", 0);
         awaitCaughtUp();
@@ -159,7 +159,7 @@ public final class ReplicationBench {
 
     static double sysbench(String cmd, int seconds) throws Exception {
         List<String> c = new ArrayList<>(List.of("sysbench", "oltp_write_only", "--db-driver=mysql", "--mysql-host="
-                + m.address(), "--mysql-port=3306", "--mysql-user=app", "--mysql-password=secret", "--mysql-db=sbtest",
+                + m.address(), "--mysql-port=3306", "--mysql-user=app", "--mysql-password=" + sb.layout().appPassword(), "--mysql-db=sbtest",
                 "--tables=" + TABLES, "--table-size=" + TABLE_SIZE, "--threads=" + THREADS));
         if (seconds > 0) {
             c.add("--time=" + seconds);
@@ -196,7 +196,8 @@ public final class ReplicationBench {
     }
 
     static Connection connect(SandboxLayout.Host h) throws SQLException {
-        return DriverManager.getConnection("jdbc:mariadb://" + h.address() + ":3306/", "tungsten", "secret");
+        return DriverManager.getConnection("jdbc:mariadb://" + h.address() + ":3306/", "tungsten",
+                sb.layout().replicatorPassword());
     }
 
     static String query(SandboxLayout.Host h, String sql) throws SQLException {

@@ -28,11 +28,13 @@ sample_rss() {
 wait_seqno() { # host target
   while [ "$(field "$1" appliedLastSeqno)" -lt "$2" ]; do sample_rss; sleep 0.2; done
 }
-SB=(sysbench oltp_write_only --db-driver=mysql --mysql-host="$M" --mysql-port=3306 --mysql-user=app
-    --mysql-password=secret --mysql-db=sbtest --tables="$TABLES" --table-size="$TABLE_SIZE" --threads="$THREADS")
-
 "$ROOT/bin/tpm" sandbox deploy --hosts 2 --subnet "$SUBNET" >/dev/null
-mariadb -h"$M" -uapp -psecret -e "CREATE DATABASE sbtest"
+APP=(--defaults-extra-file="$TANTALUM_SANDBOX/app.cnf"); TUNGSTEN=(--defaults-extra-file="$TANTALUM_SANDBOX/tungsten.cnf")
+# sysbench reads no option file: its password comes from the sandbox's app.cnf (a benchmark, not production)
+SB=(sysbench oltp_write_only --db-driver=mysql --mysql-host="$M" --mysql-port=3306 --mysql-user=app
+    --mysql-password="$(sed -n 's/^password=//p' "$TANTALUM_SANDBOX/app.cnf")" --mysql-db=sbtest --tables="$TABLES"
+    --table-size="$TABLE_SIZE" --threads="$THREADS")
+mariadb "${APP[@]}" -h"$M" -e "CREATE DATABASE sbtest"
 "${SB[@]}" prepare >/dev/null
 wait_seqno host2 "$(field host1 appliedLastSeqno)"
 
@@ -43,7 +45,7 @@ start_seqno=$(field host1 appliedLastSeqno)
 tps=$("${SB[@]}" --time="$DURATION" --report-interval=0 run | awk '/transactions:/ {gsub("\\(",""); print $3}')
 
 # extraction of the backlog: until the master replicator has read up to the binlog's end
-binlog_end=$(mariadb -h"$M" -utungsten -psecret -N -e "SHOW MASTER STATUS" | awk '{printf "%s:%016d", $1, $2}')
+binlog_end=$(mariadb "${TUNGSTEN[@]}" -h"$M" -N -e "SHOW MASTER STATUS" | awk '{printf "%s:%016d", $1, $2}')
 t0=$(now); "$ROOT/bin/trepctl" -host host1 online >/dev/null
 until [[ "$(field host1 currentEventId | cut -d';' -f1)" > "$binlog_end" || \
          "$(field host1 currentEventId | cut -d';' -f1)" == "$binlog_end" ]]; do sample_rss; sleep 0.1; done
@@ -58,7 +60,7 @@ t1=$(now)
 apply_rate=$(python3 -c "print(round($txns / ($t1 - $t0)))")
 sample_rss
 
-checks=$(for h in "$M" "$S"; do mariadb -h"$h" -uapp -psecret -N -e "CHECKSUM TABLE sbtest.sbtest1" | awk '{print $2}'; done | sort -u | wc -l)
+checks=$(for h in "$M" "$S"; do mariadb "${APP[@]}" -h"$h" -N -e "CHECKSUM TABLE sbtest.sbtest1" | awk '{print $2}'; done | sort -u | wc -l)
 echo "load: sysbench oltp_write_only ${TABLES}x${TABLE_SIZE}, ${THREADS} threads, ${DURATION}s: master ${tps} tps, ${txns} transactions"
 echo "extraction (binlog backlog -> THL, fsync'd): ${extract_rate} transactions/s"
 echo "apply (THL backlog -> slave DB): ${apply_rate} transactions/s"

@@ -71,8 +71,8 @@ public final class TpmMain {
             System.out.println();
             System.out.println("Sandbox dataservice '" + l.service() + "' is ONLINE in " + l.directory());
             for (SandboxLayout.Host h : l.hosts()) {
-                System.out.printf("  %-6s %-7s mariadb -h%s -P%d -u%s -p%s   (trepctl -host %s status)%n", h.name(),
-                        h.role(), h.address(), h.dbPort(), l.appUser(), l.appPassword(), h.name());
+                System.out.printf("  %-6s %-7s mariadb --defaults-extra-file=%s -h%s -P%d   (trepctl -host %s status)%n",
+                        h.name(), h.role(), s.clientOptions(l.appUser()), h.address(), h.dbPort(), h.name());
             }
             System.out.println("Write on host1 (the master); host2.. are read-only slaves that apply its changes.");
             return 0;

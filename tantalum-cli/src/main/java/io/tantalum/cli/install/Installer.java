@@ -234,22 +234,14 @@ public final class Installer {
         return p;
     }
 
+    /** The replicator's configuration holds its secrets: mode 0600. */
     private static void write(Path file, Properties props) {
+        StringWriter w = new StringWriter();
         try {
-            Files.createDirectories(file.getParent());
-            StringWriter w = new StringWriter();
             props.store(w, "written by tpm from the INI configuration; change the INI file and run `tpm update`");
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.writeString(tmp, w.toString());
-            try {
-                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-            } catch (UnsupportedOperationException e) {
-                // not a POSIX file system: keep the default permissions
-            }
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot write " + file + ": " + e, e);
+            throw new IllegalStateException("a StringWriter does not fail", e);
         }
+        io.tantalum.common.PrivateFiles.write(file, w.toString());
     }
 }

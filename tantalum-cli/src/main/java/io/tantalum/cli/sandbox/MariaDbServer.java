@@ -88,7 +88,7 @@ public final class MariaDbServer {
                 throw new TantalumException(ErrorCode.INTERNAL, "mariadb-install-db failed for " + dataDir() + ":\n"
                         + ReplicatorProcess.tail(spec.home().resolve("install-db.log"), 20));
             }
-            Files.writeString(spec.home().resolve("init.sql"), initSql());
+            io.tantalum.common.PrivateFiles.write(spec.home().resolve("init.sql"), initSql());
         } catch (IOException e) {
             throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot initialize " + dataDir() + ": " + e, e);
         } catch (InterruptedException e) {

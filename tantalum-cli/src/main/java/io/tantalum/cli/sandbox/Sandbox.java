@@ -64,8 +64,10 @@ public final class Sandbox {
                 requireFree(h, port);
             }
         }
-        SandboxLayout layout = new SandboxLayout(o.service(), o.dir().toString(), false, "tungsten", "secret", "app",
-                "secret", hosts);
+        // fresh passwords for each sandbox: they are written only to files of mode 0600
+        SandboxLayout layout = new SandboxLayout(o.service(), o.dir().toString(), false, "tungsten",
+                io.tantalum.api.Secrets.generate().substring(0, 24), "app", io.tantalum.api.Secrets.generate()
+                        .substring(0, 24), hosts);
         layout.save();
         Sandbox s = new Sandbox(layout);
         if (o.tls()) {
@@ -158,14 +160,20 @@ public final class Sandbox {
         sb.append("\n[").append(layout.service()).append("]\nmaster=").append(layout.master().name())
                 .append("\nmembers=").append(String.join(",", layout.hosts().stream().map(SandboxLayout.Host::name)
                         .toList())).append('\n');
-        try {
-            Files.deleteIfExists(iniFile());
-            Files.createFile(iniFile(), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
-            Files.writeString(iniFile(), sb.toString());
-        } catch (IOException e) {
-            throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot write " + iniFile() + ": " + e, e);
+        io.tantalum.common.PrivateFiles.write(iniFile(), sb.toString());
+        for (String[] account : new String[][] {{layout.appUser(), layout.appPassword()},
+            {layout.replicatorUser(), layout.replicatorPassword()}}) {
+            io.tantalum.common.PrivateFiles.write(clientOptions(account[0]), "# mariadb --defaults-extra-file=THIS -hHOST\n"
+                    + "[client]\nuser=" + account[0] + "\npassword=" + account[1] + "\n");
         }
+    }
+
+    /**
+     * A client option file for one of the sandbox's accounts ({@code app}, {@code tungsten}), so
+     * that no password needs to be typed on a command line: {@code mariadb --defaults-extra-file=FILE -hHOST}.
+     */
+    public Path clientOptions(String user) {
+        return Path.of(layout.directory()).resolve(user + ".cnf");
     }
 
     /** The installer over the sandbox's INI file. */
@@ -346,7 +354,7 @@ public final class Sandbox {
                 m.put("appliedLatency", -1);
             }
             m.put("user", layout.appUser());
-            m.put("password", layout.appPassword());
+            m.put("clientOptions", clientOptions(layout.appUser()).toString());
             m.put("jdbcUrl", "jdbc:mariadb://" + h.address() + ":" + h.dbPort() + "/");
             m.put("home", h.home());
             list.add(m);

@@ -41,12 +41,8 @@ public record SandboxLayout(String service, String directory, boolean complete, 
 
     public void save() {
         try {
-            Path dir = Path.of(directory);
-            Files.createDirectories(dir);
-            Path tmp = dir.resolve(FILE + ".tmp");
-            JSON.writeValue(tmp.toFile(), this);
-            Files.move(tmp, dir.resolve(FILE), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            // it holds the sandbox's database passwords
+            io.tantalum.common.PrivateFiles.write(Path.of(directory).resolve(FILE), JSON.writeValueAsBytes(this));
         } catch (IOException e) {
             throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot write " + directory + "/" + FILE + ": " + e, e);
         }
