@@ -32,6 +32,8 @@ public final class SandboxFixture implements AutoCloseable {
     private final Path dir;
     private final Sandbox sandbox;
     private final Thread cleanup;
+    /** Everything the CLIs printed in this sandbox, checked for secrets at {@link #close()}. */
+    private final StringBuffer cliOutputs = new StringBuffer();
 
     /** The outcome of running a CLI: exit code and output. */
     public record CliResult(int exitCode, String stdout, String stderr) {
@@ -244,6 +246,7 @@ public final class SandboxFixture implements AutoCloseable {
                 throw new AssertionError("CLI did not finish: " + cmd);
             }
             CliResult r = new CliResult(p.exitValue(), Files.readString(out), Files.readString(err));
+            cliOutputs.append(r.all());
             Files.delete(out);
             Files.delete(err);
             return r;
@@ -336,6 +339,59 @@ public final class SandboxFixture implements AutoCloseable {
 
     @Override
     public void close() {
+        try {
+            assertNoSecretLeaked();
+        } finally {
+            closeQuietly();
+        }
+    }
+
+    /**
+     * Fails when a secret of this sandbox (admin token, service secret, database or keystore
+     * password) is in any CLI output of the tests, in the process table, or in any log of its
+     * hosts: run at the end of every sandboxed test class.
+     */
+    public void assertNoSecretLeaked() {
+        Map<String, String> secrets = new java.util.LinkedHashMap<>();
+        io.tantalum.cli.config.TantalumConfig config = io.tantalum.cli.config.TantalumConfig.load(sandbox.iniFile());
+        var s = io.tantalum.cli.config.ServiceSecrets.load(config, layout().service());
+        secrets.put("the admin token", s.adminToken());
+        secrets.put("the service secret", s.serviceSecret());
+        secrets.put("the replicators' database password", layout().replicatorPassword());
+        secrets.put("the application's database password", layout().appPassword());
+        var svc = config.service(layout().service());
+        secrets.put("the keystore password", svc.string(io.tantalum.cli.config.IniKey.TLS_KEYSTORE_PASSWORD));
+        secrets.put("the truststore password", svc.string(io.tantalum.cli.config.IniKey.TLS_TRUSTSTORE_PASSWORD));
+        Map<String, String> places = new java.util.LinkedHashMap<>();
+        places.put("CLI output", cliOutputs.toString());
+        try {
+            Process ps = new ProcessBuilder("ps", "-eo", "args").redirectErrorStream(true).start();
+            places.put("ps output", new String(ps.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+                for (Path f : files.filter(f -> f.toString().endsWith(".log") || f.toString().endsWith(".err"))
+                        .toList()) {
+                    places.put(f.toString(), Files.readString(f, StandardCharsets.ISO_8859_1));
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        List<String> leaks = new ArrayList<>();
+        secrets.forEach((what, value) -> {
+            if (value != null && value.length() >= 8) {
+                places.forEach((where, text) -> {
+                    if (text.contains(value)) {
+                        leaks.add(what + " is in " + where);
+                    }
+                });
+            }
+        });
+        if (!leaks.isEmpty()) {
+            throw new AssertionError("secrets leaked: " + String.join("; ", leaks));
+        }
+    }
+
+    private void closeQuietly() {
         destroyQuietly();
         try {
             Runtime.getRuntime().removeShutdownHook(cleanup);
