@@ -9,7 +9,6 @@ import io.tantalum.common.ErrorCode;
 import io.tantalum.common.TantalumException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.nio.file.Path;
 import java.util.Optional;
 
 /**

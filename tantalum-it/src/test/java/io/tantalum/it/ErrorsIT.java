@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tantalum.api.ReplicatorStatus;
 import io.tantalum.cli.sandbox.SandboxLayout;
-import io.tantalum.testkit.Await;
 import io.tantalum.testkit.Sql;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;

@@ -1,7 +1,6 @@
 package io.tantalum.replicator;
 
 import io.tantalum.api.AdminHttpServer;
-import io.tantalum.api.Endpoint;
 import io.tantalum.api.ReplicatorApi;
 import io.tantalum.api.ReplicatorApi.StopPoint;
 import io.tantalum.common.ErrorCode;

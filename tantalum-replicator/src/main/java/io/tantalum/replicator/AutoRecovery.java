@@ -2,7 +2,6 @@ package io.tantalum.replicator;
 
 import io.tantalum.common.ErrorCode;
 import io.tantalum.common.TantalumException;
-import java.util.Map;
 
 /**
  * Auto-recovery, as Tungsten's {@code auto-recovery-max-attempts}: after an error that waiting can

@@ -88,14 +88,16 @@ public final class BinlogChanges {
 
     private static String decode(Source s, Position from, Position to, List<String> files) {
         List<String> cmd = new ArrayList<>(List.of("mariadb-binlog", "--no-defaults", "--read-from-remote-server",
-                "--host=" + s.host(), "--port=" + s.port(), "--user=" + s.user(), "--password=" + s.password(),
+                "--host=" + s.host(), "--port=" + s.port(), "--user=" + s.user(),
                 "--base64-output=DECODE-ROWS", "--verbose", "--start-position=" + from.offset(),
                 "--stop-position=" + to.offset()));
         cmd.addAll(files);
         Path out = null;
         try {
             out = Files.createTempFile("binlog", ".txt");
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile())
+            ProcessBuilder pb = new ProcessBuilder(cmd);
+            pb.environment().put("MYSQL_PWD", s.password()); // not on the command line, where ps shows it
+            Process p = pb.redirectErrorStream(true).redirectOutput(out.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
             if (!p.waitFor(120, TimeUnit.SECONDS)) {
                 p.destroyForcibly();

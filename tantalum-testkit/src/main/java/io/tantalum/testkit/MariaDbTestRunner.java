@@ -106,7 +106,7 @@ public final class MariaDbTestRunner {
 
     private Process start(String file, Target t, Path out) {
         List<String> cmd = new ArrayList<>(List.of(BINARY.toString(), "--host=" + t.host(), "--port=" + t.port(),
-                "--user=" + t.user(), "--password=" + t.password(), "--socket=" + t.socket(), "--database=test",
+                "--user=" + t.user(), "--socket=" + t.socket(), "--database=test",
                 "--basedir=" + suite, "--tmpdir=" + work.resolve("tmp"), "--logdir=" + work.resolve("log"),
                 "--record", "--result-file=" + work.resolve("scratch.result"), "--test-file=" + suite.resolve(file),
                 "--silent", "--max-connect-retries=3"));
@@ -116,6 +116,7 @@ public final class MariaDbTestRunner {
                 work.resolve("tmp").toString(), "MYSQL_TMP_DIR", work.resolve("tmp").toString(), "MASTER_MYSOCK",
                 t.socket().toString()));
         pb.environment().putAll(env);
+        pb.environment().put("MYSQL_PWD", t.password()); // not on the command line, where ps shows it
         try {
             return pb.start();
         } catch (IOException e) {
