@@ -34,6 +34,7 @@ public final class SandboxFixture implements AutoCloseable {
     private final Thread cleanup;
     /** Everything the CLIs printed in this sandbox, checked for secrets at {@link #close()}. */
     private final StringBuffer cliOutputs = new StringBuffer();
+    private final Map<String, String> secrets;
 
     /** The outcome of running a CLI: exit code and output. */
     public record CliResult(int exitCode, String stdout, String stderr) {
@@ -67,6 +68,7 @@ public final class SandboxFixture implements AutoCloseable {
         try {
             sandbox = Sandbox.deploy(new Sandbox.DeployOptions(dir, hosts, subnet, "alpha", tls),
                     new PrintStream(log, true, StandardCharsets.UTF_8));
+            secrets = readSecrets();
         } catch (RuntimeException e) {
             destroyQuietly();
             throw e;
@@ -352,25 +354,17 @@ public final class SandboxFixture implements AutoCloseable {
      * hosts: run at the end of every sandboxed test class.
      */
     public void assertNoSecretLeaked() {
-        Map<String, String> secrets = new java.util.LinkedHashMap<>();
-        io.tantalum.cli.config.TantalumConfig config = io.tantalum.cli.config.TantalumConfig.load(sandbox.iniFile());
-        var s = io.tantalum.cli.config.ServiceSecrets.load(config, layout().service());
-        secrets.put("the admin token", s.adminToken());
-        secrets.put("the service secret", s.serviceSecret());
-        secrets.put("the replicators' database password", layout().replicatorPassword());
-        secrets.put("the application's database password", layout().appPassword());
-        var svc = config.service(layout().service());
-        secrets.put("the keystore password", svc.string(io.tantalum.cli.config.IniKey.TLS_KEYSTORE_PASSWORD));
-        secrets.put("the truststore password", svc.string(io.tantalum.cli.config.IniKey.TLS_TRUSTSTORE_PASSWORD));
         Map<String, String> places = new java.util.LinkedHashMap<>();
         places.put("CLI output", cliOutputs.toString());
         try {
             Process ps = new ProcessBuilder("ps", "-eo", "args").redirectErrorStream(true).start();
             places.put("ps output", new String(ps.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
-            try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
-                for (Path f : files.filter(f -> f.toString().endsWith(".log") || f.toString().endsWith(".err"))
-                        .toList()) {
-                    places.put(f.toString(), Files.readString(f, StandardCharsets.ISO_8859_1));
+            if (Files.isDirectory(dir)) {
+                try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+                    for (Path f : files.filter(f -> f.toString().endsWith(".log") || f.toString().endsWith(".err"))
+                            .toList()) {
+                        places.put(f.toString(), Files.readString(f, StandardCharsets.ISO_8859_1));
+                    }
                 }
             }
         } catch (IOException e) {
@@ -389,6 +383,21 @@ public final class SandboxFixture implements AutoCloseable {
         if (!leaks.isEmpty()) {
             throw new AssertionError("secrets leaked: " + String.join("; ", leaks));
         }
+    }
+
+    /** The sandbox's secrets, by what they are (read once, after deploy: a test may destroy the sandbox). */
+    private Map<String, String> readSecrets() {
+        Map<String, String> secrets = new java.util.LinkedHashMap<>();
+        io.tantalum.cli.config.TantalumConfig config = io.tantalum.cli.config.TantalumConfig.load(sandbox.iniFile());
+        var s = io.tantalum.cli.config.ServiceSecrets.load(config, layout().service());
+        secrets.put("the admin token", s.adminToken());
+        secrets.put("the service secret", s.serviceSecret());
+        secrets.put("the replicators' database password", layout().replicatorPassword());
+        secrets.put("the application's database password", layout().appPassword());
+        var svc = config.service(layout().service());
+        secrets.put("the keystore password", svc.string(io.tantalum.cli.config.IniKey.TLS_KEYSTORE_PASSWORD));
+        secrets.put("the truststore password", svc.string(io.tantalum.cli.config.IniKey.TLS_TRUSTSTORE_PASSWORD));
+        return secrets;
     }
 
     private void closeQuietly() {

@@ -93,11 +93,15 @@ class ValidationChecksIT {
         sql(1, "DROP DATABASE legacy");
         sb.awaitCaughtUp(Duration.ofSeconds(60));
         SandboxLayout.Host m = sb.host(1);
-        sql(3, "CHANGE MASTER TO MASTER_HOST='" + m.address() + "', MASTER_PORT=3306, MASTER_USER='tungsten',"
-                + " MASTER_PASSWORD='secret', MASTER_USE_GTID=slave_pos", "START SLAVE IO_THREAD");
-        fails(2, "ERROR >> host3 >> MariaDB's own replication is running on this database: it would apply changes"
-                + " twice. Run STOP ALL SLAVES and RESET SLAVE ALL first (NativeReplicationCheck)");
-        sql(3, "STOP ALL SLAVES", "RESET SLAVE ALL");
+        sql(3, "CHANGE MASTER TO MASTER_HOST='" + m.address() + "', MASTER_PORT=3306, MASTER_USER='"
+                + sb.layout().replicatorUser() + "', MASTER_PASSWORD='" + sb.layout().replicatorPassword() + "',"
+                + " MASTER_USE_GTID=slave_pos", "START SLAVE IO_THREAD");
+        try {
+            fails(2, "ERROR >> host3 >> MariaDB's own replication is running on this database: it would apply"
+                    + " changes twice. Run STOP ALL SLAVES and RESET SLAVE ALL first (NativeReplicationCheck)");
+        } finally {
+            sql(3, "STOP ALL SLAVES", "RESET SLAVE ALL");
+        }
         passes();
     }
 
