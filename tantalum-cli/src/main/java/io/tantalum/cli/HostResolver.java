@@ -9,6 +9,7 @@ import io.tantalum.common.ErrorCode;
 import io.tantalum.common.TantalumException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -23,7 +24,8 @@ public final class HostResolver {
      * What to present to the replicator of {@code host}: the admin token of its service, from the
      * local installation's INI configuration (the sandbox's, {@code $TANTALUM_INI} or
      * {@code /etc/tantalum/tantalum.ini}) and the secrets file beside it. {@code service}: the one
-     * named, else the one {@code host} is a member of, else the first.
+     * named, else the one {@code host} is a member of. The token goes only to a member of the
+     * service, or to this machine itself: never to a host the configuration does not name.
      */
     public static AdminClient.Credentials credentials(String host, String service) {
         TantalumConfig config;
@@ -33,17 +35,20 @@ public final class HostResolver {
             return new AdminClient.Credentials(null, "no INI configuration on this host (" + e.getMessage() + ")",
                     null);
         }
-        String name = service;
-        if (name == null || !config.services().containsKey(name)) {
-            // an unknown service: the host's own credentials, so that the replicator can say which services it runs
-            name = config.services().values().stream().filter(s -> host == null || s.members().contains(host)
-                    || s.members().stream().anyMatch(m -> config.address(m).equals(host)))
-                    .map(TantalumConfig.Service::name).findFirst()
-                    .orElse(config.services().keySet().iterator().next());
+        List<TantalumConfig.Service> candidates = service != null && config.services().containsKey(service)
+                ? List.of(config.service(service)) : List.copyOf(config.services().values());
+        for (TantalumConfig.Service s : candidates) {
+            for (String m : s.members()) {
+                if (m.equals(host) || config.address(m).equals(host)) {
+                    return ServiceSecrets.credentials(config, s.name(), m);
+                }
+            }
         }
-        String member = host == null ? null : config.services().get(name).members().stream()
-                .filter(m -> m.equals(host) || config.address(m).equals(host)).findFirst().orElse(null);
-        return ServiceSecrets.credentials(config, name, member != null ? member : host == null ? "localhost" : host);
+        if (host == null || host.equals("localhost") || io.tantalum.cli.validate.Facts.isLocal(host)) {
+            return ServiceSecrets.credentials(config, candidates.get(0).name(), host == null ? "localhost" : host);
+        }
+        return new AdminClient.Credentials(null, config.file() + ", where no service has " + host + " as a member"
+                + " (the token is sent only to members)", null);
     }
 
     private HostResolver() {}

@@ -143,7 +143,7 @@ final class TrepctlCommands {
             return 0;
         }
 
-        /** Checks a thl:// URI and maps a sandbox host name to its address. */
+        /** Checks a thl:// or thls:// URI and maps a sandbox host name to its address, keeping the scheme. */
         static URI resolveUri(String text) {
             URI u;
             try {
@@ -151,12 +151,13 @@ final class TrepctlCommands {
             } catch (IllegalArgumentException e) {
                 u = null;
             }
-            if (u == null || !"thl".equals(u.getScheme()) || u.getHost() == null) {
+            if (u == null || !("thl".equals(u.getScheme()) || "thls".equals(u.getScheme())) || u.getHost() == null) {
                 throw new TantalumException(ErrorCode.INVALID_ARGUMENT, "'" + text + "' is not a THL URI: use"
-                        + " thl://HOST:PORT/, e.g. thl://host1:2112/");
+                        + " thl://HOST:PORT/, e.g. thl://host1:2112/ (thls:// when the service runs with TLS)");
             }
             HostResolver.Target t = HostResolver.resolve(u.getHost(), null);
-            return URI.create("thl://" + t.address() + ":" + (u.getPort() < 0 ? 2112 : u.getPort()) + "/");
+            return URI.create(u.getScheme() + "://" + t.address() + ":" + (u.getPort() < 0 ? 2112 : u.getPort())
+                    + "/");
         }
     }
 

@@ -147,6 +147,9 @@ public final class AdminHttpServer implements AutoCloseable {
         try {
             Object request = method == Endpoint.Method.GET ? JSON.convertValue(query(ex), route.request())
                     : JSON.readValue(body(ex), route.request());
+            if (request == null) {
+                throw new IllegalArgumentException("the body must be a JSON object, not null");
+            }
             Response<?> r = route.handler().apply(request);
             write(ex, r.status(), r.body());
         } catch (IllegalArgumentException | com.fasterxml.jackson.core.JacksonException e) {
@@ -155,7 +158,8 @@ public final class AdminHttpServer implements AutoCloseable {
             error(ex, status(e.code()), e.code(), String.valueOf(e.getMessage()));
         } catch (RuntimeException e) {
             LOG.error("admin request {} failed", ex.getRequestURI().getPath(), e);
-            error(ex, 500, ErrorCode.INTERNAL, String.valueOf(e));
+            error(ex, 500, ErrorCode.INTERNAL, "internal error (" + e.getClass().getSimpleName() + "): see the"
+                    + " daemon's log");
         }
     }
 

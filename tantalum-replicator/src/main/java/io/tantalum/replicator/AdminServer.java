@@ -79,6 +79,10 @@ public final class AdminServer implements AutoCloseable {
         } catch (RuntimeException e) {
             throw new TantalumException(ErrorCode.INVALID_ARGUMENT, e.getMessage());
         }
+        String problem = uri == null ? null : replicator.settings().masterUriProblem(uri);
+        if (problem != null) {
+            throw new TantalumException(ErrorCode.INVALID_ARGUMENT, "setrole -uri " + uri + ": " + problem);
+        }
         ReplicatorState s = await(replicator.submit(new ReplicatorEvent.SetRole(role, uri)));
         return new ReplicatorApi.RoleReply(s.display(), replicator.role().display());
     }

@@ -185,10 +185,11 @@ public record ReplicatorSettings(
         if (s.role() == Role.SLAVE && s.masterUri() == null && errors.isEmpty()) {
             errors.add(Key.MASTER_URI.key + " is required for a slave (e.g. thl://host1:2112/)");
         }
-        if (s.masterUri() != null && "thls".equals(s.masterUri().getScheme()) && s.security().tls() == null
-                && errors.isEmpty()) {
-            errors.add(Key.MASTER_URI.key + "=" + s.masterUri() + " is THL over TLS: set " + Key.TLS.key + "=true and"
-                    + " the truststore that holds the master's CA");
+        if (s.masterUri() != null && errors.isEmpty()) {
+            String problem = s.masterUriProblem(s.masterUri());
+            if (problem != null) {
+                errors.add(Key.MASTER_URI.key + "=" + s.masterUri() + ": " + problem);
+            }
         }
         if (!errors.isEmpty()) {
             throw new TantalumException(ErrorCode.INVALID_ARGUMENT, "Invalid replicator configuration " + source + ":\n  "
@@ -228,6 +229,22 @@ public record ReplicatorSettings(
                     + " TLS)");
         }
         return u.getPort() < 0 ? URI.create(u.getScheme() + "://" + u.getHost() + ":2112/") : u;
+    }
+
+    /**
+     * Why this replicator cannot read THL from {@code uri}, or null: with TLS it reads only
+     * {@code thls://} (never plain THL from a master that may be a stranger), without TLS it cannot
+     * read {@code thls://}.
+     */
+    public String masterUriProblem(URI uri) {
+        boolean tlsUri = "thls".equals(uri.getScheme());
+        if (tlsUri && security.tls() == null) {
+            return "THL over TLS needs " + Key.TLS.key + "=true and the truststore that holds the master's CA";
+        }
+        if (!tlsUri && security.tls() != null) {
+            return "this replicator runs with TLS: use thls://" + uri.getHost() + ":" + uri.getPort() + "/";
+        }
+        return null;
     }
 
     /** The scheme of this replicator's THL: {@code thls} with TLS, else {@code thl}. */

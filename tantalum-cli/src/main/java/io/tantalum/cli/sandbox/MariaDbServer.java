@@ -24,7 +24,12 @@ import java.util.Optional;
 public final class MariaDbServer {
     /** Where and how to run one server. */
     public record Spec(Path home, String address, int port, int serverId, boolean readOnly, String user,
-            String password, String appUser, String appPassword) {}
+            String password, String appUser, String appPassword) {
+        @Override
+        public String toString() {
+            return "Spec[" + home + ", " + address + ":" + port + ", server_id=" + serverId + ", passwords hidden]";
+        }
+    }
 
     private final Spec spec;
 

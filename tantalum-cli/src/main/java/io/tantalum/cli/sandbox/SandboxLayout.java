@@ -27,6 +27,11 @@ public record SandboxLayout(String service, String directory, boolean complete, 
         }
     }
 
+    @Override
+    public String toString() {
+        return "SandboxLayout[" + service + " in " + directory + ", " + hosts.size() + " hosts, passwords hidden]";
+    }
+
     public SandboxLayout withComplete(boolean c) {
         return new SandboxLayout(service, directory, c, replicatorUser, replicatorPassword, appUser, appPassword, hosts);
     }

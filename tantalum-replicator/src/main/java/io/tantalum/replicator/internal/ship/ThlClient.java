@@ -172,12 +172,26 @@ public final class ThlClient {
         try {
             ssl.startHandshake();
         } catch (SSLHandshakeException e) {
+            if (!certificateProblem(e)) {
+                throw e; // the connection dropped mid-handshake (a master restarting): reconnect
+            }
             throw new TantalumException(ErrorCode.UNAUTHENTICATED, "TLS handshake with the master " + master
                     + " failed: " + e.getMessage() + ". This slave does not trust the master's certificate: check that"
                     + " replicator.tls.truststore holds the CA that signed it, and that the certificate names "
                     + master.getHost() + " (docs/security.md).", e);
         }
         return ssl;
+    }
+
+    /** A refused certificate (untrusted, expired, wrong name) will not heal by reconnecting; a dropped one may. */
+    private static boolean certificateProblem(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.security.cert.CertificateException
+                    || t instanceof java.security.cert.CertPathValidatorException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Connects from this host's own address, so that the master's log and network rules name this host. */

@@ -158,7 +158,7 @@ public final class ThlServer implements Closeable {
         out.flush();
         byte[] proof = in.readNBytes(ThlMembership.PROOF_BYTES);
         String why = !slaveService.equals(service) ? "this master serves service '" + service + "', not '"
-                + slaveService + "'"
+                + printable(slaveService) + "'"
                 : !ThlMembership.same(membership.slaveProof(slaveHost, slaveNonce, masterNonce), proof)
                 ? "not a member of service '" + service + "': its proof does not match this master's service secret"
                         + " (the members of a service must share one service secret; see docs/security.md)"
@@ -167,13 +167,19 @@ public final class ThlServer implements Closeable {
         out.writeUTF(why == null ? "ok" : why);
         if (why != null) {
             out.flush();
-            LOG.warn("refused THL connection from {} (slave '{}' of service '{}'): {}", peer, slaveHost, slaveService,
-                    why);
+            LOG.warn("refused THL connection from {} (slave '{}' of service '{}'): {}", peer, printable(slaveHost),
+                    printable(slaveService), why);
             return null;
         }
         out.write(membership.masterProof(slaveHost, slaveNonce, masterNonce));
         out.flush();
         return slaveHost;
+    }
+
+    /** What a peer said about itself, safe to log before it proved anything: no control characters, 64 at most. */
+    private static String printable(String s) {
+        String p = s.replaceAll("\\p{Cntrl}", "?");
+        return p.length() > 64 ? p.substring(0, 64) + "..." : p;
     }
 
     /** Why a slave was refused; {@code divergedFrom} is the first seqno where the histories differ, or -1. */
