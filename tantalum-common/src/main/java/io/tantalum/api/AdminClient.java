@@ -137,7 +137,7 @@ public final class AdminClient {
             Thread.currentThread().interrupt();
             throw new TantalumException(ErrorCode.ABORTED, "interrupted");
         }
-        if (r.statusCode() < 400 || request.uri().getPath().equals(ReplicatorApi.HEALTH.path())) {
+        if (r.statusCode() < 400) {
             return r;
         }
         Map<String, Object> body;
@@ -146,6 +146,9 @@ public final class AdminClient {
         } catch (IOException e) {
             throw new TantalumException(ErrorCode.INTERNAL, label + " answered HTTP " + r.statusCode()
                     + " with a body that is not JSON: " + r.body(), e);
+        }
+        if (!body.containsKey("error")) {
+            return r; // not an error reply: an endpoint that answers with its own status, such as /health's 503
         }
         ErrorCode code;
         try {

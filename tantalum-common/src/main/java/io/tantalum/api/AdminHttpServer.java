@@ -106,6 +106,11 @@ public final class AdminHttpServer implements AutoCloseable {
         return this;
     }
 
+    /** The port it listens on (the one the system chose, when started with port 0). */
+    public int port() {
+        return http.getAddress().getPort();
+    }
+
     public AdminHttpServer start() {
         http.start();
         LOG.info("admin API listening on {}://{}:{}", options.tls() != null ? "https" : "http", options.bindAddress(),

@@ -20,6 +20,17 @@ public final class PrivateFiles {
         write(file, content.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** Writes {@code props} as a properties file (mode 0600) with a comment line. */
+    public static void write(Path file, java.util.Properties props, String comment) {
+        java.io.StringWriter w = new java.io.StringWriter();
+        try {
+            props.store(w, comment);
+        } catch (IOException e) {
+            throw new IllegalStateException("a StringWriter does not fail", e);
+        }
+        write(file, w.toString());
+    }
+
     public static void write(Path file, byte[] content) {
         try {
             Path dir = file.toAbsolutePath().getParent();

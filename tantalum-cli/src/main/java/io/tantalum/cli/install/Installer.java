@@ -14,7 +14,6 @@ import io.tantalum.replicator.ReplicatorSettings;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.Reader;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -235,12 +234,7 @@ public final class Installer {
 
     /** The replicator's configuration holds its secrets: mode 0600. */
     private static void write(Path file, Properties props) {
-        StringWriter w = new StringWriter();
-        try {
-            props.store(w, "written by tpm from the INI configuration; change the INI file and run `tpm update`");
-        } catch (IOException e) {
-            throw new IllegalStateException("a StringWriter does not fail", e);
-        }
-        io.tantalum.common.PrivateFiles.write(file, w.toString());
+        io.tantalum.common.PrivateFiles.write(file, props, "written by tpm from the INI configuration; change the INI"
+                + " file and run `tpm update`");
     }
 }

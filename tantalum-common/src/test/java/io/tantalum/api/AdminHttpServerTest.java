@@ -1,0 +1,86 @@
+package io.tantalum.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tantalum.common.ErrorCode;
+import io.tantalum.common.TantalumException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The router and the client together, in process on loopback: what every daemon's admin API relies on. */
+class AdminHttpServerTest {
+    private static final String TOKEN = Secrets.generate();
+    private final AtomicInteger offlines = new AtomicInteger();
+    private AdminHttpServer server;
+
+    @BeforeEach
+    void start() {
+        server = new AdminHttpServer(new AdminHttpServer.Options("test", "127.0.0.1", 0, TOKEN, null))
+                .on(ReplicatorApi.OFFLINE, q -> {
+                    offlines.incrementAndGet();
+                    return new ReplicatorApi.StateReply(q.immediate() ? "OFFLINE:NORMAL" : "GOING-OFFLINE");
+                })
+                .onPublic(ReplicatorApi.HEALTH, q -> new AdminHttpServer.Response<>(503,
+                        new ReplicatorApi.StateReply("OFFLINE:ERROR")))
+                .start();
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    private AdminClient client(String token) {
+        return new AdminClient("test", "127.0.0.1", server.port(), new AdminClient.Credentials(token, "here", null));
+    }
+
+    private HttpResponse<String> raw(String method, String path, String body) throws Exception {
+        HttpRequest r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+                .header("Authorization", "Bearer " + TOKEN)
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body)).build();
+        return HttpClient.newHttpClient().send(r, HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void aTypedCallGoesThroughWithTheToken() {
+        assertThat(client(TOKEN).call(ReplicatorApi.OFFLINE, new ReplicatorApi.OfflineRequest(true)).state())
+                .isEqualTo("OFFLINE:NORMAL");
+        assertThat(offlines).hasValue(1);
+    }
+
+    @Test
+    void withoutTheRightTokenNothingHappens() {
+        for (String token : new String[] {null, "", "x" + TOKEN}) {
+            assertThatThrownBy(() -> client(token).call(ReplicatorApi.OFFLINE, new ReplicatorApi.OfflineRequest(true)))
+                    .isInstanceOfSatisfying(TantalumException.class,
+                            e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAUTHENTICATED))
+                    .hasMessageContaining("test refused the request").hasMessageNotContaining(TOKEN);
+        }
+        assertThat(offlines).hasValue(0);
+    }
+
+    @Test
+    void wrongMethodsAndBadBodiesAreRefusedBeforeTheHandler() throws Exception {
+        HttpResponse<String> get = raw("GET", "/api/v1/offline", null);
+        assertThat(get.statusCode()).isEqualTo(405);
+        assertThat(get.headers().firstValue("Allow")).hasValue("POST");
+        assertThat(raw("POST", "/api/v1/offline", "null").statusCode()).isEqualTo(400);
+        assertThat(raw("POST", "/api/v1/offline", "{\"immediately\":true}").body()).contains("bad request",
+                "immediately");
+        assertThat(raw("POST", "/api/v1/nothing", "{}").statusCode()).isEqualTo(404);
+        assertThat(offlines).hasValue(0);
+    }
+
+    @Test
+    void aPublicEndpointAnswersItsOwnStatusWithoutAToken() {
+        assertThat(client(null).call(ReplicatorApi.HEALTH).state()).isEqualTo("OFFLINE:ERROR");
+    }
+}
