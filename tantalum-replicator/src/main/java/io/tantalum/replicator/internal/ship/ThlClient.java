@@ -97,8 +97,28 @@ public final class ThlClient {
     }
 
     /** Stops at a transaction boundary of what was received (the rest is fetched again later). */
+    private final Object backoffWait = new Object();
+
+    /** Waits out a reconnect backoff; {@link #stop()} ends it at once. False when interrupted. */
+    private boolean pause(long millis) {
+        synchronized (backoffWait) {
+            try {
+                if (!stopping) {
+                    backoffWait.wait(millis);
+                }
+                return true;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+    }
+
     public void stop() {
         stopping = true;
+        synchronized (backoffWait) {
+            backoffWait.notifyAll(); // an offline must not wait for a reconnect backoff to end
+        }
         Socket s = socket;
         if (s != null) {
             try {
@@ -143,7 +163,9 @@ public final class ThlClient {
                 }
                 listener.disconnected("cannot reach master " + master + ": " + e.getMessage());
                 LOG.warn("THL connection to {} failed ({}); retrying in {}ms", master, e.getMessage(), backoff);
-                Threads.sleep(backoff);
+                if (!pause(backoff)) {
+                    return;
+                }
                 backoff = Math.min(backoff * 2, 5000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
