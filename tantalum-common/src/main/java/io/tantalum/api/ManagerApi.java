@@ -1,0 +1,96 @@
+package io.tantalum.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+
+/**
+ * The manager's admin API, shared by the manager daemon and {@code cctrl}. Same conventions as
+ * {@link ReplicatorApi}: reads are {@code GET}, actions {@code POST} with a JSON body, every request
+ * but {@code /health} carries the service's admin token. Any manager answers; one that is not the
+ * coordinator forwards actions to the coordinator, which alone changes the dataservice.
+ * <pre>
+ *   GET  /api/v1/cluster                    {@link ClusterView}: topology, observations, coordinator
+ *   GET  /api/v1/cluster/history?limit=N    {@link History}: the audit trail, newest last
+ *   POST /api/v1/cluster/switch             {@link SwitchRequest} -&gt; {@link ProcedureReply}
+ *   POST /api/v1/cluster/policy             {@link PolicyRequest} -&gt; {@link ClusterView}
+ *   POST /api/v1/cluster/datasource         {@link DatasourceRequest} -&gt; {@link ProcedureReply}
+ *   POST /api/v1/cluster/replicator         {@link DatasourceRequest} -&gt; {@link ProcedureReply}
+ *   POST /api/v1/cluster/heartbeat          -&gt; {@link ProcedureReply}
+ *   GET  /health                            {@link ReplicatorApi.StateReply}: 200 while the manager runs
+ * </pre>
+ */
+public final class ManagerApi {
+    public static final Endpoint<Endpoint.None, ClusterView> CLUSTER = Endpoint.get("/api/v1/cluster", ClusterView.class);
+    public static final Endpoint<HistoryRequest, History> HISTORY =
+            Endpoint.get("/api/v1/cluster/history", HistoryRequest.class, History.class);
+    public static final Endpoint<SwitchRequest, ProcedureReply> SWITCH =
+            Endpoint.post("/api/v1/cluster/switch", SwitchRequest.class, ProcedureReply.class);
+    public static final Endpoint<PolicyRequest, ClusterView> POLICY =
+            Endpoint.post("/api/v1/cluster/policy", PolicyRequest.class, ClusterView.class);
+    public static final Endpoint<DatasourceRequest, ProcedureReply> DATASOURCE =
+            Endpoint.post("/api/v1/cluster/datasource", DatasourceRequest.class, ProcedureReply.class);
+    public static final Endpoint<DatasourceRequest, ProcedureReply> REPLICATOR =
+            Endpoint.post("/api/v1/cluster/replicator", DatasourceRequest.class, ProcedureReply.class);
+    public static final Endpoint<Endpoint.None, ProcedureReply> HEARTBEAT =
+            Endpoint.post("/api/v1/cluster/heartbeat", Endpoint.None.class, ProcedureReply.class);
+    public static final Endpoint<Endpoint.None, ReplicatorApi.StateReply> HEALTH =
+            Endpoint.get("/health", ReplicatorApi.StateReply.class);
+
+    /** Every endpoint that needs the token. */
+    public static final List<Endpoint<?, ?>> PROTECTED = List.of(CLUSTER, HISTORY, SWITCH, POLICY, DATASOURCE,
+            REPLICATOR, HEARTBEAT);
+
+    private ManagerApi() {}
+
+    /** {@code switch} ({@code to} null: the best slave) or {@code switch to <host>}. */
+    public record SwitchRequest(String to) {}
+
+    /** {@code set policy automatic|manual|maintenance}. */
+    public record PolicyRequest(String policy) {}
+
+    /** {@code datasource <host> <action>} or {@code replicator <host> <action>}. */
+    public record DatasourceRequest(String host, String action) {}
+
+    /** {@code cluster history}: the last {@code limit} audit records (0: 50). */
+    public record HistoryRequest(int limit) {}
+
+    /**
+     * What {@code cctrl ls} shows: the coordinator, the policy, the topology's version and one
+     * {@link DatasourceView} per member, master first. {@code procedure}: a procedure that is in
+     * progress (or was interrupted and is being finished), else null.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record ClusterView(String service, String coordinator, String policy, int topologyVersion, String master,
+            String zookeeper, String answeredBy, String procedure, List<DatasourceView> datasources) {}
+
+    /**
+     * One datasource as {@code ls} shows it: its role and state in the topology (with the reason of
+     * a non-ONLINE state), and what its manager last observed ({@code manager}: RUNNING or
+     * UNREACHABLE; {@code replicator}: its state or STOPPED/UNREACHABLE; {@code dataserver}: ONLINE
+     * or STOPPED).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record DatasourceView(String host, String role, String state, String reason, String manager,
+            String replicator, String replicatorRole, String masterUri, long appliedSeqno, double appliedLatency,
+            String pendingError, String dataserver, Boolean readOnly, String gtidPosition, String dataserverError,
+            long observedMillisAgo) {}
+
+    /** The outcome of an action: what was done, phase by phase, and how long it took. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record ProcedureReply(String procedure, String outcome, List<Phase> phases, long totalMillis,
+            String master, String message) {}
+
+    /** One phase of a procedure: its name, how long it took, and what it did. */
+    public record Phase(String name, long millis, String detail) {}
+
+    /** The audit trail, oldest first. */
+    public record History(List<AuditRecord> records) {}
+
+    /**
+     * One audit record: when, which procedure (id and kind), which phase, its outcome
+     * ({@code ok}, {@code failed}, {@code rolled-back}, {@code resumed}...), by which coordinator,
+     * and what happened.
+     */
+    public record AuditRecord(long timeMillis, String procedureId, String procedure, String phase, String outcome,
+            String coordinator, long millis, String detail) {}
+}

@@ -1,0 +1,96 @@
+package io.tantalum.manager;
+
+import io.tantalum.common.ErrorCode;
+import io.tantalum.common.TantalumException;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Preflight of a switch: whether the master can hand over and which slave takes over. A pure
+ * function over the topology and the observations, table-tested in {@code CandidatePolicyTest}.
+ * A named candidate must be a member, not the master, ONLINE (not shunned, failed or offline), with
+ * its database up, its replicator ONLINE as a slave, and within the lag limit; otherwise the switch
+ * is refused, before anything changes, with the reason and what to do. Without a name, the best
+ * eligible slave: most applied seqno, then least applied latency, then the members' order.
+ */
+public final class CandidatePolicy {
+    private CandidatePolicy() {}
+
+    /** The chosen candidate, or a FAILED_PRECONDITION / INVALID_ARGUMENT refusal. */
+    public static String choose(Topology t, Map<String, Observation> obs, String requested, double lagLimitSeconds) {
+        checkMaster(t, obs);
+        if (requested != null) {
+            if (!t.datasources().containsKey(requested)) {
+                throw new TantalumException(ErrorCode.INVALID_ARGUMENT, "Cannot switch to " + requested + ": it is not a"
+                        + " member of " + t.service() + " (members: " + String.join(", ", t.datasources().keySet())
+                        + "). Nothing was changed.");
+            }
+            if (requested.equals(t.master())) {
+                throw new TantalumException(ErrorCode.FAILED_PRECONDITION, "Cannot switch to " + requested + ": it is"
+                        + " already the master. Nothing was changed; `switch` alone picks the best slave.");
+            }
+            String problem = problem(t, obs, requested, lagLimitSeconds);
+            if (problem != null) {
+                throw new TantalumException(ErrorCode.FAILED_PRECONDITION, "Cannot switch to " + requested + ": "
+                        + problem + ". Nothing was changed.");
+            }
+            return requested;
+        }
+        List<String> order = List.copyOf(t.datasources().keySet());
+        Optional<String> best = order.stream().filter(h -> !h.equals(t.master()))
+                .filter(h -> problem(t, obs, h, lagLimitSeconds) == null)
+                .min(Comparator.comparingLong((String h) -> -obs.get(h).appliedSeqno())
+                        .thenComparingDouble(h -> obs.get(h).lagBehind(obs.get(t.master())))
+                        .thenComparingInt(order::indexOf));
+        return best.orElseThrow(() -> new TantalumException(ErrorCode.FAILED_PRECONDITION, "Cannot switch: no slave"
+                + " can take over (" + String.join("; ", order.stream().filter(h -> !h.equals(t.master()))
+                        .map(h -> h + ": " + problem(t, obs, h, lagLimitSeconds)).toList())
+                + "). Nothing was changed."));
+    }
+
+    private static void checkMaster(Topology t, Map<String, Observation> obs) {
+        Observation m = obs.get(t.master());
+        String why = m == null ? "its manager is not running, so its state is unknown"
+                : !m.dbReachable() ? "its database is not reachable (" + m.dbError() + ")"
+                : !m.replicatorOnline() ? "its replicator is " + m.replicatorState()
+                : !"master".equals(m.replicatorRole()) ? "its replicator's role is " + m.replicatorRole() : null;
+        if (why != null) {
+            throw new TantalumException(ErrorCode.FAILED_PRECONDITION, "Cannot switch: the master " + t.master()
+                    + " cannot hand over: " + why + ". A switch needs a healthy master; bring it back (or, once"
+                    + " failover exists, fail over). Nothing was changed.");
+        }
+    }
+
+    /** Why {@code host} cannot take over, or null when it can. */
+    static String problem(Topology t, Map<String, Observation> obs, String host, double lagLimitSeconds) {
+        Topology.Datasource ds = t.datasource(host);
+        switch (ds.state()) {
+            case SHUNNED:
+                return "it is " + ds.display() + "; run `datasource " + host + " welcome` first";
+            case FAILED:
+                return "it is " + ds.display() + "; repair it and run `datasource " + host + " recover` first";
+            case OFFLINE:
+                return "it is " + ds.display() + "; run `datasource " + host + " online` first";
+            default:
+                break;
+        }
+        Observation o = obs.get(host);
+        if (o == null) {
+            return "its manager is not running, so its state is unknown; start it (`tpm start`)";
+        }
+        if (!o.dbReachable()) {
+            return "its database is not reachable (" + o.dbError() + ")";
+        }
+        if (!o.replicatorOnline() || !"slave".equals(o.replicatorRole())) {
+            return "its replicator is " + o.replicatorState() + " (" + o.replicatorRole() + "), not an ONLINE slave";
+        }
+        double lag = o.lagBehind(obs.get(t.master()));
+        if (lag > lagLimitSeconds) {
+            return String.format(java.util.Locale.ROOT, "it is %.1f s behind the master (limit %.0f s); wait until it"
+                    + " has caught up", lag, lagLimitSeconds);
+        }
+        return null;
+    }
+}

@@ -1,0 +1,269 @@
+package io.tantalum.manager;
+
+import io.tantalum.api.AdminClient;
+import io.tantalum.api.ManagerApi.AuditRecord;
+import io.tantalum.api.ManagerApi.Phase;
+import io.tantalum.api.ManagerApi.ProcedureReply;
+import io.tantalum.api.ReplicatorApi;
+import io.tantalum.api.ReplicatorStatus;
+import io.tantalum.common.Deadline;
+import io.tantalum.common.ErrorCode;
+import io.tantalum.common.TantalumException;
+import io.tantalum.manager.Topology.Datasource;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the elected coordinator does: each tick it finishes or rolls back a procedure that a dead
+ * coordinator left, derives datasource states from the observations ({@link DatasourceAnalyzer})
+ * and, in AUTOMATIC, asks failed slaves' replicators to go online again; on request it runs the
+ * operators' commands (switch, policy, datasource, replicator, heartbeat). One procedure at a
+ * time: {@link #lock} in this JVM, the procedure record in ZooKeeper across managers. Every change
+ * goes to the topology by compare-and-set and to the audit trail. Thread-safe.
+ */
+final class Coordinator {
+    private static final Logger LOG = LoggerFactory.getLogger(Coordinator.class);
+    private static final long RECOVER_EVERY_MS = 5_000;
+
+    private final Dataservice ds;
+    private final ZkStore store;
+    private final Leadership leader;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final java.util.concurrent.atomic.AtomicBoolean commandRunning = new java.util.concurrent.atomic.AtomicBoolean();
+    private final Map<String, Long> lastRecover = new ConcurrentHashMap<>();
+
+    Coordinator(Dataservice ds, ZkStore store, Leadership leader) {
+        this.ds = ds;
+        this.store = store;
+        this.leader = leader;
+    }
+
+    /** One round of the coordinator's duties; called about every observation interval while leading. */
+    void tick() {
+        if (!lock.tryLock()) {
+            return; // a command's procedure is running
+        }
+        try {
+            leader.check();
+            ZkStore.Versioned<Topology> topo = ensureTopology();
+            var inFlight = store.procedure();
+            if (inFlight.isPresent()) {
+                new SwitchProcedure(ds, store, leader).resume(inFlight.get().value(), inFlight.get().version());
+                return;
+            }
+            Map<String, Observation> obs = store.observations();
+            var a = DatasourceAnalyzer.analyze(topo.value(), obs, ds.settings().lagLimitSeconds());
+            if (a.changed()) {
+                store.casTopology(a.topology().stamped(leader.host(), System.currentTimeMillis()), topo.version());
+                for (String c : a.changes()) {
+                    LOG.info("datasource state: {}", c);
+                    audit("state", "detect", "ok", 0, c);
+                }
+            }
+            for (String h : a.recover()) {
+                recover(h);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void recover(String host) {
+        long now = System.currentTimeMillis();
+        if (now - lastRecover.getOrDefault(host, 0L) < RECOVER_EVERY_MS) {
+            return;
+        }
+        lastRecover.put(host, now);
+        try {
+            ds.replicator(host).call(ReplicatorApi.ONLINE, new ReplicatorApi.OnlineRequest(List.of(), false, null));
+            audit("recover", host, "ok", 0, host + ": database reachable again, replicator asked to go online");
+        } catch (TantalumException e) {
+            LOG.info("recover {}: the replicator did not go online yet: {}", host, e.getMessage());
+        }
+    }
+
+    /** The topology; created from the observations (the replicator whose role is master) when there is none yet. */
+    ZkStore.Versioned<Topology> ensureTopology() {
+        var t = store.topology();
+        if (t.isPresent()) {
+            return t.get();
+        }
+        String master = store.observations().values().stream().filter(o -> "master".equals(o.replicatorRole()))
+                .map(Observation::host).findFirst().orElse(ds.settings().master());
+        store.createTopology(Topology.initial(ds.settings().service(), master, ds.settings().members().keySet(),
+                leader.host(), System.currentTimeMillis()));
+        audit("topology", "create", "ok", 0, "topology created with master " + master + ", policy AUTOMATIC");
+        return store.topology().orElseThrow();
+    }
+
+    ProcedureReply switchTo(String to) {
+        return exclusive("switch", () -> new SwitchProcedure(ds, store, leader).run(to));
+    }
+
+    Topology setPolicy(Policy p) {
+        exclusive("set policy", () -> {
+            var t = ensureTopology();
+            store.casTopology(t.value().withPolicy(p).stamped(leader.host(), System.currentTimeMillis()), t.version());
+            audit("policy", "set", "ok", 0, "policy " + t.value().policy() + " -> " + p);
+            return null;
+        });
+        return store.topology().orElseThrow().value();
+    }
+
+    ProcedureReply heartbeat() {
+        return exclusive("heartbeat", () -> {
+            long t0 = System.nanoTime();
+            String master = ensureTopology().value().master();
+            long seqno = ds.replicator(master).call(ReplicatorApi.HEARTBEAT,
+                    new ReplicatorApi.HeartbeatRequest("cluster-heartbeat")).seqno();
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            audit("heartbeat", "HEARTBEAT", "ok", ms, "heartbeat on " + master + " at seqno " + seqno);
+            return new ProcedureReply("heartbeat", "ok", List.of(new Phase("HEARTBEAT", ms, master + ": seqno " + seqno)),
+                    ms, master, "heartbeat written on " + master + " at seqno " + seqno);
+        });
+    }
+
+    /** {@code replicator <host> online|offline}: the replicator's own command, recorded as operator intent. */
+    ProcedureReply replicator(String host, String action) {
+        member(host);
+        AdminClient c = ds.replicator(host);
+        long t0 = System.nanoTime();
+        String state = switch (action.toLowerCase(Locale.ROOT)) {
+            case "online" -> c.call(ReplicatorApi.ONLINE, new ReplicatorApi.OnlineRequest(List.of(), false, null)).state();
+            case "offline" -> c.call(ReplicatorApi.OFFLINE, new ReplicatorApi.OfflineRequest(false)).state();
+            default -> throw new TantalumException(ErrorCode.INVALID_ARGUMENT, "Unknown replicator action '" + action
+                    + "': use online or offline");
+        };
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        audit("replicator", action.toUpperCase(Locale.ROOT), "ok", ms, host + ": replicator " + action + " -> " + state);
+        return new ProcedureReply("replicator " + action, "ok", List.of(new Phase(action.toUpperCase(Locale.ROOT), ms,
+                host + ": " + state)), ms, null, host + ": replicator " + state);
+    }
+
+    /** {@code datasource <host> shun|welcome|offline|online|recover}. */
+    ProcedureReply datasource(String host, String action) {
+        member(host);
+        return exclusive("datasource " + action, () -> {
+            long t0 = System.nanoTime();
+            var t = ensureTopology();
+            Topology topo = t.value();
+            String a = action.toLowerCase(Locale.ROOT);
+            Datasource next;
+            switch (a) {
+                case "shun" -> {
+                    if (host.equals(topo.master())) {
+                        throw new TantalumException(ErrorCode.FAILED_PRECONDITION, "Cannot shun " + host + ": it is the"
+                                + " master. Switch to another host first (`switch`), then shun it.");
+                    }
+                    next = new Datasource(DatasourceState.SHUNNED, "MANUALLY-SHUNNED", true);
+                }
+                case "offline" -> {
+                    ds.replicator(host).call(ReplicatorApi.OFFLINE, new ReplicatorApi.OfflineRequest(false));
+                    next = new Datasource(DatasourceState.OFFLINE, DatasourceAnalyzer.OPERATOR_OFFLINE, true);
+                }
+                case "online", "welcome", "recover" -> {
+                    bringBack(host, topo.master(), a.equals("recover"));
+                    next = Datasource.ONLINE;
+                }
+                default -> throw new TantalumException(ErrorCode.INVALID_ARGUMENT, "Unknown datasource action '"
+                        + action + "': use shun, welcome, offline, online or recover");
+            }
+            var now = store.topology().orElseThrow();
+            store.casTopology(now.value().with(host, next).stamped(leader.host(), System.currentTimeMillis()),
+                    now.version());
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            String detail = host + ": " + topo.datasource(host).display() + " -> " + next.display();
+            audit("datasource", a.toUpperCase(Locale.ROOT), "ok", ms, detail);
+            return new ProcedureReply("datasource " + a, "ok", List.of(new Phase(a.toUpperCase(Locale.ROOT), ms,
+                    detail)), ms, topo.master(), detail);
+        });
+    }
+
+    /**
+     * Brings {@code host} back into service: its database must answer; with {@code repoint} (recover)
+     * a slave whose replicator follows another master is pointed at the current one; then its
+     * replicator goes online and must reach ONLINE within the phase timeout.
+     */
+    private void bringBack(String host, String master, boolean repoint) {
+        Observation o = store.observations().get(host);
+        if (o != null && !o.dbReachable()) {
+            throw new TantalumException(ErrorCode.FAILED_PRECONDITION, "Cannot bring " + host + " back: its database"
+                    + " is not reachable (" + o.dbError() + "). Start it first.");
+        }
+        AdminClient c = ds.replicator(host);
+        ReplicatorStatus s = c.call(ReplicatorApi.STATUS);
+        if (repoint && !host.equals(master)) {
+            String uri = ds.settings().thlUri(master);
+            if (!"slave".equals(s.role()) || !uri.equals(s.masterConnectUri())) {
+                if (!s.state().startsWith("OFFLINE")) {
+                    c.call(ReplicatorApi.OFFLINE, new ReplicatorApi.OfflineRequest(false));
+                }
+                c.call(ReplicatorApi.SET_ROLE, new ReplicatorApi.SetRoleRequest("slave", uri));
+            }
+        }
+        if (!"ONLINE".equals(s.state()) || repoint) {
+            c.call(ReplicatorApi.ONLINE, new ReplicatorApi.OnlineRequest(List.of(), false, null));
+        }
+        Deadline.in(ds.settings().phaseTimeout()).await(host + "'s replicator to be ONLINE", 50,
+                () -> "ONLINE".equals(c.call(ReplicatorApi.STATUS).state()));
+    }
+
+    private void member(String host) {
+        if (!ds.settings().members().containsKey(host)) {
+            throw new TantalumException(ErrorCode.INVALID_ARGUMENT, "Unknown host '" + host + "': the members of "
+                    + ds.settings().service() + " are " + String.join(", ", ds.settings().members().keySet()));
+        }
+    }
+
+    /**
+     * Runs an operator's command alone: a second command while one runs is refused at once; a
+     * coordinator round in progress (a few milliseconds, or the finishing of a dead coordinator's
+     * procedure) is waited for, up to the phase timeout.
+     */
+    private <T> T exclusive(String what, java.util.function.Supplier<T> body) {
+        if (!commandRunning.compareAndSet(false, true)) {
+            throw busy(what);
+        }
+        try {
+            if (!lock.tryLock(ds.settings().phaseTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                throw busy(what);
+            }
+        } catch (InterruptedException e) {
+            commandRunning.set(false);
+            Thread.currentThread().interrupt();
+            throw new TantalumException(ErrorCode.ABORTED, "interrupted");
+        } catch (TantalumException e) {
+            commandRunning.set(false);
+            throw e;
+        }
+        try {
+            leader.check();
+            var inFlight = store.procedure();
+            if (inFlight.isPresent()) {
+                ProcedureRecord r = inFlight.get().value();
+                throw new TantalumException(ErrorCode.FAILED_PRECONDITION, "Cannot run " + what + ": " + r.id() + " ("
+                        + r.from() + " -> " + r.to() + ", at " + r.phase() + ") is still in progress; the coordinator"
+                        + " is finishing it. Nothing was changed.");
+            }
+            return body.get();
+        } finally {
+            lock.unlock();
+            commandRunning.set(false);
+        }
+    }
+
+    private static TantalumException busy(String what) {
+        return new TantalumException(ErrorCode.FAILED_PRECONDITION, "Cannot run " + what + ": the coordinator is busy"
+                + " with another procedure; wait for it to finish (`cctrl ls`). Nothing was changed.");
+    }
+
+    private void audit(String kind, String phase, String outcome, long millis, String detail) {
+        store.audit(new AuditRecord(System.currentTimeMillis(), kind, kind, phase, outcome, leader.host(), millis,
+                detail));
+    }
+}

@@ -1,0 +1,107 @@
+package io.tantalum.manager;
+
+import io.tantalum.manager.Topology.Datasource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Derives each datasource's state from its manager's latest observation: a pure function over
+ * snapshot records, table-tested ({@code DatasourceAnalyzerTest}) and documented in
+ * {@code docs/failure-detection.md}. The coordinator applies its result with compare-and-set.
+ *
+ * <p>Rules, in order, for each member:
+ * <ol>
+ *   <li>MAINTENANCE policy: nothing changes (observe only).
+ *   <li>SHUNNED: stays; only {@code datasource welcome|recover} ends it.
+ *   <li>No observation (its manager is not running) or a transitional replicator state: no change.
+ *   <li>Replicator {@code OFFLINE:NORMAL}: OFFLINE as operator intent, in every policy.
+ *   <li>OFFLINE by an operator: stays until the replicator is ONLINE again (an operator put it
+ *       back), whatever else happens to the host.
+ *   <li>Database unreachable, replicator stopped or {@code OFFLINE:ERROR}: FAILED(reason).
+ *   <li>Healthy (database reachable, replicator ONLINE): an OFFLINE datasource becomes ONLINE; a
+ *       FAILED one becomes ONLINE only in AUTOMATIC and once caught up (applied latency within the
+ *       limit); in MANUAL it waits for {@code datasource recover}.
+ * </ol>
+ * A FAILED slave whose database is reachable again but whose replicator waits in
+ * {@code OFFLINE:ERROR} is listed in {@link Analysis#recover()}: in AUTOMATIC the coordinator asks
+ * its replicator to go online.
+ */
+public final class DatasourceAnalyzer {
+    /** Reasons shown in {@code ls}, e.g. {@code FAILED(DATASERVER-STOPPED)}. */
+    public static final String DATASERVER_STOPPED = "DATASERVER-STOPPED";
+    public static final String REPLICATOR_STOPPED = "REPLICATOR-STOPPED";
+    public static final String REPLICATOR_ERROR = "REPLICATOR-ERROR";
+    public static final String OPERATOR_OFFLINE = "REPLICATOR-OFFLINE-BY-OPERATOR";
+
+    /** The derived topology, one line per change (for the audit trail), and the hosts to recover. */
+    public record Analysis(Topology topology, List<String> changes, List<String> recover) {
+        public boolean changed() {
+            return !changes.isEmpty();
+        }
+    }
+
+    private DatasourceAnalyzer() {}
+
+    public static Analysis analyze(Topology t, Map<String, Observation> observations, double lagLimitSeconds) {
+        List<String> changes = new ArrayList<>();
+        List<String> recover = new ArrayList<>();
+        Topology next = t;
+        if (t.policy() == Policy.MAINTENANCE) {
+            return new Analysis(t, changes, recover);
+        }
+        for (String host : t.datasources().keySet()) {
+            Datasource now = t.datasource(host);
+            Observation o = observations.get(host);
+            Datasource wanted = next(now, o, observations.get(t.master()), t.policy(), lagLimitSeconds);
+            if (!wanted.equals(now)) {
+                changes.add(host + ": " + now.display() + " -> " + wanted.display());
+                next = next.with(host, wanted);
+            }
+            if (t.policy() == Policy.AUTOMATIC && wanted.state() == DatasourceState.FAILED && o != null
+                    && o.dbReachable() && "OFFLINE:ERROR".equals(o.replicatorState())) {
+                recover.add(host);
+            }
+        }
+        return new Analysis(next, changes, recover);
+    }
+
+    /** The state that {@code now} should become given observation {@code o} (null: none). */
+    static Datasource next(Datasource now, Observation o, Observation master, Policy policy, double lagLimitSeconds) {
+        if (now.state() == DatasourceState.SHUNNED || o == null) {
+            return now;
+        }
+        if ("OFFLINE:NORMAL".equals(o.replicatorState())) {
+            return new Datasource(DatasourceState.OFFLINE, OPERATOR_OFFLINE, true);
+        }
+        if (now.state() == DatasourceState.OFFLINE && now.operator() && !o.replicatorOnline()) {
+            return now;
+        }
+        String failure = failure(o);
+        if (failure != null) {
+            return new Datasource(DatasourceState.FAILED, failure, false);
+        }
+        if (!o.replicatorOnline()) {
+            return now; // GOING-ONLINE, GOING-OFFLINE...: wait for a settled state
+        }
+        if (now.state() == DatasourceState.FAILED) {
+            boolean caughtUp = o.lagBehind(master) <= lagLimitSeconds;
+            return policy == Policy.AUTOMATIC && caughtUp ? Datasource.ONLINE : now;
+        }
+        return Datasource.ONLINE;
+    }
+
+    /** Why the host cannot serve, or null when its database and replicator are up. */
+    static String failure(Observation o) {
+        if (!o.dbReachable()) {
+            return DATASERVER_STOPPED;
+        }
+        if (!o.replicatorReachable()) {
+            return REPLICATOR_STOPPED;
+        }
+        if ("OFFLINE:ERROR".equals(o.replicatorState())) {
+            return REPLICATOR_ERROR;
+        }
+        return null;
+    }
+}

@@ -1,0 +1,13 @@
+package io.tantalum.manager;
+
+/**
+ * The coordinator's right to act, re-checked between the phases of every procedure: it holds
+ * while this manager leads the election and its ZooKeeper connection is not SUSPENDED or LOST.
+ */
+interface Leadership {
+    /** Throws ABORTED when this manager may no longer act as coordinator. */
+    void check();
+
+    /** This coordinator's host name, for audit records. */
+    String host();
+}

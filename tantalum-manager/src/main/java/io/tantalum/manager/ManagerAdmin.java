@@ -1,0 +1,125 @@
+package io.tantalum.manager;
+
+import io.tantalum.api.AdminHttpServer;
+import io.tantalum.api.Endpoint;
+import io.tantalum.api.ManagerApi;
+import io.tantalum.api.ManagerApi.ClusterView;
+import io.tantalum.api.ManagerApi.DatasourceView;
+import io.tantalum.api.ReplicatorApi;
+import io.tantalum.common.ErrorCode;
+import io.tantalum.common.TantalumException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Serves {@link ManagerApi} for one manager. Reads are answered from ZooKeeper by any manager;
+ * actions are run by the coordinator: a manager that is not the coordinator forwards them to it
+ * (with the same token), and without a quorum refuses them with the reason.
+ */
+public final class ManagerAdmin implements AutoCloseable {
+    private final Manager manager;
+    private final AdminHttpServer http;
+
+    public ManagerAdmin(Manager manager) {
+        this.manager = manager;
+        ManagerSettings s = manager.settings();
+        Coordinator c = manager.coordinator();
+        http = new AdminHttpServer(new AdminHttpServer.Options(s.service() + "-manager", s.bindAddress(),
+                s.adminPort(), s.adminToken(), s.tlsContext()));
+        http.on(ManagerApi.CLUSTER, q -> cluster())
+                .on(ManagerApi.HISTORY, q -> new ManagerApi.History(zk(() -> manager.store().history(
+                        q.limit() > 0 ? q.limit() : 50))))
+                .on(ManagerApi.SWITCH, coordinated(ManagerApi.SWITCH, q -> c.switchTo(blankToNull(q.to()))))
+                .on(ManagerApi.POLICY, coordinated(ManagerApi.POLICY, q -> {
+                    c.setPolicy(Policy.parse(q.policy()));
+                    return cluster();
+                }))
+                .on(ManagerApi.DATASOURCE, coordinated(ManagerApi.DATASOURCE, q -> c.datasource(q.host(), q.action())))
+                .on(ManagerApi.REPLICATOR, coordinated(ManagerApi.REPLICATOR, q -> c.replicator(q.host(), q.action())))
+                .on(ManagerApi.HEARTBEAT, coordinated(ManagerApi.HEARTBEAT, q -> c.heartbeat()))
+                .onPublic(ManagerApi.HEALTH, q -> new AdminHttpServer.Response<>(200,
+                        new ReplicatorApi.StateReply(manager.connected() ? "ONLINE" : "ZOOKEEPER-" + manager
+                                .zookeeperState())));
+        http.start();
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+
+    /** Runs {@code local} on the coordinator: here when this manager leads, else forwarded to the leader. */
+    private <Q, R> Function<Q, R> coordinated(Endpoint<Q, R> endpoint, Function<Q, R> local) {
+        return q -> {
+            if (manager.isCoordinator()) {
+                return local.apply(q);
+            }
+            String leader = manager.coordinatorHost().orElseThrow(() -> noQuorum());
+            if (leader.equals(manager.settings().host())) {
+                throw new TantalumException(ErrorCode.UNAVAILABLE, "This manager is being elected coordinator; retry in"
+                        + " a moment.");
+            }
+            return manager.dataservice().manager(leader).call(endpoint, q);
+        };
+    }
+
+    private TantalumException noQuorum() {
+        return new TantalumException(ErrorCode.UNAVAILABLE, "No coordinator: " + manager.settings().host() + "'s"
+                + " manager cannot reach a ZooKeeper quorum (" + manager.settings().zookeeperServers() + ", connection "
+                + manager.zookeeperState() + "). Nothing was changed. Replication keeps running and managers keep"
+                + " observing; bring a majority of the ZooKeeper members back (`tpm sandbox status` shows them).");
+    }
+
+    private <T> T zk(java.util.function.Supplier<T> read) {
+        if (!manager.connected()) {
+            throw noQuorum();
+        }
+        return read.get();
+    }
+
+    /** What {@code cctrl ls} shows, from the topology and the members' observations. */
+    ClusterView cluster() {
+        return zk(() -> {
+            Coordinator c = manager.coordinator();
+            Topology t = manager.isCoordinator() ? c.ensureTopology().value()
+                    : manager.store().topology().map(ZkStore.Versioned::value).orElse(null);
+            int version = manager.store().topology().map(ZkStore.Versioned::version).orElse(-1);
+            Map<String, Observation> obs = manager.store().observations();
+            String procedure = manager.store().procedure().map(v -> v.value().id() + " " + v.value().from() + " -> "
+                    + v.value().to() + " at " + v.value().phase()).orElse(null);
+            ManagerSettings s = manager.settings();
+            List<DatasourceView> views = new ArrayList<>();
+            List<String> order = new ArrayList<>(s.members().keySet());
+            if (t != null) {
+                order.remove(t.master());
+                order.add(0, t.master());
+            }
+            long now = System.currentTimeMillis();
+            for (String h : order) {
+                views.add(view(h, t, obs.get(h), now));
+            }
+            return new ClusterView(s.service(), manager.coordinatorHost().orElse(null), t == null ? null
+                    : t.policy().name(), version, t == null ? null : t.master(), s.zookeeperServers(), s.host(),
+                    procedure, views);
+        });
+    }
+
+    private static DatasourceView view(String h, Topology t, Observation o, long now) {
+        Topology.Datasource d = t == null ? Topology.Datasource.ONLINE : t.datasource(h);
+        String role = t == null ? "?" : t.role(h);
+        if (o == null) {
+            return new DatasourceView(h, role, d.state().name(), d.reason(), "UNREACHABLE", "UNKNOWN", null, null, -1,
+                    -1, null, "UNKNOWN", null, null, null, -1);
+        }
+        return new DatasourceView(h, role, d.state().name(), d.reason(), "RUNNING", o.replicatorState(),
+                o.replicatorRole(), o.masterUri(), o.appliedSeqno(), o.appliedLatency(), o.pendingError(),
+                o.dbReachable() ? "ONLINE" : "STOPPED", o.readOnly(), o.gtidPosition(), o.dbError(),
+                now - o.timeMillis());
+    }
+
+    @Override
+    public void close() {
+        http.close();
+    }
+}

@@ -1,0 +1,139 @@
+package io.tantalum.manager;
+
+import io.tantalum.api.TlsSettings;
+import io.tantalum.common.ErrorCode;
+import io.tantalum.common.TantalumException;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.function.Function;
+import javax.net.ssl.SSLContext;
+
+/**
+ * The manager's configuration, written by {@code tpm install} as {@code conf/<service>-manager.properties}.
+ * Every problem is reported at once, naming the key, before anything starts. Immutable;
+ * {@link #toString()} hides the secrets.
+ *
+ * @param members every member of the service, host name to address, in the INI's order
+ * @param master the master at installation (the topology's first master; ZooKeeper's topology wins after)
+ * @param zookeeperServers the ensemble's connect string, {@code host:port,...}
+ * @param lagLimitSeconds a switch candidate must be this close to the master; a FAILED slave must be
+ *     this close before AUTOMATIC recovers it
+ * @param phaseTimeout the deadline of each phase of a procedure
+ * @param haltAfterPhase testing only: the manager halts (as kill -9) right after this switch phase
+ */
+public record ManagerSettings(String service, String host, String bindAddress, int adminPort, String adminToken,
+        String zookeeperServers, Duration sessionTimeout, Duration observeInterval, Map<String, String> members,
+        String master, int replicatorAdminPort, int thlPort, int dbPort, String dbUser, String dbPassword,
+        double lagLimitSeconds, Duration phaseTimeout, TlsSettings tls, String haltAfterPhase) {
+
+    @Override
+    public String toString() {
+        return "ManagerSettings[service=" + service + ", host=" + host + ", admin=" + bindAddress + ":" + adminPort
+                + ", zookeeper=" + zookeeperServers + ", sessionTimeout=" + sessionTimeout + ", members=" + members
+                + ", master=" + master + ", tls=" + (tls != null) + ", secrets hidden]";
+    }
+
+    public String address(String member) {
+        return members.getOrDefault(member, member);
+    }
+
+    /** The THL URI of {@code member}, the way its slaves connect to it. */
+    public String thlUri(String member) {
+        return (tls != null ? "thls" : "thl") + "://" + address(member) + ":" + thlPort + "/";
+    }
+
+    public SSLContext tlsContext() {
+        return tls == null ? null : tls.context();
+    }
+
+    public static ManagerSettings load(Path file) {
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(file)) {
+            p.load(r);
+        } catch (IOException e) {
+            throw new TantalumException(ErrorCode.INVALID_ARGUMENT, "Cannot read the manager configuration " + file
+                    + ": " + e.getMessage() + ". Run `tpm install` to write it.", e);
+        }
+        return from(p, file.toString());
+    }
+
+    public static ManagerSettings from(Properties p, String source) {
+        List<String> errors = new ArrayList<>();
+        Keys r = new Keys(p, errors);
+        String service = r.required("service.name");
+        String host = r.required("manager.host");
+        Map<String, String> members = new LinkedHashMap<>();
+        for (String m : r.required("manager.members").split(",")) {
+            String[] kv = m.trim().split("=", 2);
+            if (kv.length == 2 && !kv[0].isBlank() && !kv[1].isBlank()) {
+                members.put(kv[0].trim(), kv[1].trim());
+            } else if (!m.isBlank()) {
+                errors.add("manager.members: '" + m + "' is not host=address");
+            }
+        }
+        String master = r.required("manager.master");
+        if (!members.isEmpty() && !members.containsKey(master)) {
+            errors.add("manager.master: " + master + " is not one of manager.members");
+        }
+        if (!members.isEmpty() && !host.isEmpty() && !members.containsKey(host)) {
+            errors.add("manager.host: " + host + " is not one of manager.members");
+        }
+        String token = r.required("manager.admin.token");
+        if (!token.isEmpty() && token.length() < 16) {
+            errors.add("manager.admin.token: shorter than 16 characters");
+        }
+        TlsSettings tls = null;
+        if (Boolean.parseBoolean(p.getProperty("manager.tls", "false"))) {
+            tls = new TlsSettings(Path.of(r.required("manager.tls.keystore")), p.getProperty(
+                    "manager.tls.keystore.password", ""), Path.of(r.required("manager.tls.truststore")),
+                    p.getProperty("manager.tls.truststore.password", ""));
+        }
+        ManagerSettings s = new ManagerSettings(service, host, p.getProperty("manager.bind.address", "127.0.0.1"),
+                r.number("manager.admin.port", "8090", Integer::parseInt), token, r.required("manager.zookeeper.servers"),
+                Duration.ofMillis(r.number("manager.zookeeper.session.timeout.ms", "5000", Long::parseLong)),
+                Duration.ofMillis(r.number("manager.observe.interval.ms", "500", Long::parseLong)), members, master,
+                r.number("manager.replicator.admin.port", "10000", Integer::parseInt),
+                r.number("manager.thl.port", "2112", Integer::parseInt), r.number("db.port", "3306", Integer::parseInt),
+                r.required("db.user"), p.getProperty("db.password", ""),
+                r.number("manager.switch.lag.limit.s", "30", Double::parseDouble),
+                Duration.ofMillis(r.number("manager.phase.timeout.ms", "20000", Long::parseLong)), tls,
+                p.getProperty("manager.fault.halt.after.phase", ""));
+        if (s.sessionTimeout().toMillis() < 1000) {
+            errors.add("manager.zookeeper.session.timeout.ms: at least 1000 (ZooKeeper's minimum is 2 ticks)");
+        }
+        if (!errors.isEmpty()) {
+            throw new TantalumException(ErrorCode.INVALID_ARGUMENT, "The manager configuration " + source + " has "
+                    + errors.size() + " problem(s):\n  " + String.join("\n  ", errors) + "\nFix the INI and run"
+                    + " `tpm update`.");
+        }
+        return s;
+    }
+
+    private record Keys(Properties p, List<String> errors) {
+        String required(String key) {
+            String v = p.getProperty(key, "").trim();
+            if (v.isEmpty()) {
+                errors.add(key + ": missing");
+            }
+            return v;
+        }
+
+        <T> T number(String key, String dflt, Function<String, T> parse) {
+            String v = p.getProperty(key, dflt).trim();
+            try {
+                return parse.apply(v);
+            } catch (NumberFormatException e) {
+                errors.add(key + "=" + v + ": not a number");
+                return parse.apply(dflt);
+            }
+        }
+    }
+}

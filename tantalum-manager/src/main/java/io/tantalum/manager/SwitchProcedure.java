@@ -1,0 +1,331 @@
+package io.tantalum.manager;
+
+import io.tantalum.api.AdminClient;
+import io.tantalum.api.ManagerApi.AuditRecord;
+import io.tantalum.api.ManagerApi.Phase;
+import io.tantalum.api.ManagerApi.ProcedureReply;
+import io.tantalum.api.ReplicatorApi;
+import io.tantalum.api.ReplicatorStatus;
+import io.tantalum.common.Deadline;
+import io.tantalum.common.ErrorCode;
+import io.tantalum.common.TantalumException;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The planned switch of the master, as a linear procedure (vitess's planned reparent): each phase
+ * has its own deadline, writes an audit record, and is followed by a re-check of the coordinator's
+ * leadership and of the procedure record's version. The record in ZooKeeper says how far it got, so
+ * that the next coordinator can finish or undo a switch whose coordinator died
+ * ({@link #resume}). Invariants: docs/switchover-and-failover.md.
+ * <pre>
+ *   PREFLIGHT  choose the candidate (CandidatePolicy); create the procedure record (the lock)
+ *   DEMOTE     old master: read_only=ON, client sessions ended (replicator purge)
+ *   FLUSH      old master: heartbeat through the database, its seqno S
+ *   CATCH_UP   candidate applied S (others: waited for within the same deadline, not required)
+ *   STOP       old master's replicator offline; candidate applied all it stored; candidate offline
+ *   ---------- point of no return: record PROMOTING ----------
+ *   PROMOTE    candidate: setrole master, online (read_only=OFF); topology: master = candidate
+ *   REPOINT    old master and other slaves: setrole slave -uri candidate, online
+ *   VERIFY     heartbeat on the new master; every repointed slave applies it
+ * </pre>
+ * A failure before PROMOTING undoes the demotion under a fresh deadline (old master writable
+ * again, candidate back online as a slave). A failure after it is finished by a re-run (the next
+ * coordinator tick resumes the record). Not thread-safe: one procedure at a time, on the
+ * coordinator.
+ */
+final class SwitchProcedure {
+    private static final Logger LOG = LoggerFactory.getLogger(SwitchProcedure.class);
+    static final String KIND = "switch";
+    /** Phases in order; {@link #PROMOTING} marks the point of no return. */
+    static final List<String> PHASES = List.of("PREFLIGHT", "DEMOTE", "FLUSH", "CATCH_UP", "STOP", "PROMOTING",
+            "PROMOTE", "REPOINT", "VERIFY");
+    static final String PROMOTING = "PROMOTING";
+
+    private final Dataservice ds;
+    private final ZkStore store;
+    private final Leadership leader;
+    private final ManagerSettings settings;
+    private final List<Phase> phases = new ArrayList<>();
+    private ProcedureRecord record;
+    private int version;
+    private long phaseStart;
+    private boolean resuming;
+
+    SwitchProcedure(Dataservice ds, ZkStore store, Leadership leader) {
+        this.ds = ds;
+        this.store = store;
+        this.leader = leader;
+        this.settings = ds.settings();
+    }
+
+    /** Runs a switch to {@code requested} (null: the best slave). */
+    ProcedureReply run(String requested) {
+        long start = System.nanoTime();
+        phaseStart = start;
+        leader.check();
+        ZkStore.Versioned<Topology> topo = store.topology().orElseThrow(() -> new TantalumException(
+                ErrorCode.FAILED_PRECONDITION, "There is no topology in ZooKeeper yet: wait for the coordinator."));
+        Map<String, Observation> obs = store.observations();
+        String from = topo.value().master();
+        String to = CandidatePolicy.choose(topo.value(), obs, requested, settings.lagLimitSeconds());
+        String id = KIND + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS"));
+        record = new ProcedureRecord(id, KIND, from, to, "BEGIN", -1, leader.host(), System.currentTimeMillis());
+        if (!store.beginProcedure(record)) {
+            String other = store.procedure().map(v -> v.value().id() + " (" + v.value().from() + " -> " + v.value().to()
+                    + ", at " + v.value().phase() + ")").orElse("another procedure");
+            throw new TantalumException(ErrorCode.FAILED_PRECONDITION, "Cannot switch: " + other + " is in progress;"
+                    + " wait for it to finish (`cctrl ls` shows it). Nothing was changed.");
+        }
+        version = 0;
+        LOG.info("switch {}: {} -> {} (requested {})", id, from, to, requested == null ? "best slave" : requested);
+        done("PREFLIGHT", "candidate " + to + (requested == null ? " (best slave)" : ""));
+        try {
+            demoteAndCatchUp(from, to);
+        } catch (TantalumException e) {
+            if (e.code() == ErrorCode.ABORTED) {
+                throw e; // leadership lost: the next coordinator undoes it from the record
+            }
+            undoDemote(e);
+            throw new TantalumException(e.code(), "The switch from " + from + " to " + to + " failed before the"
+                    + " promotion and was rolled back: " + from + " is the master again and writable. Cause: "
+                    + e.getMessage(), e);
+        }
+        finishFromPromotion();
+        return reply("ok", start, to + " is the master");
+    }
+
+    /** The next coordinator's way to finish (after PROMOTING) or undo (before it) a switch that a dead one left. */
+    ProcedureReply resume(ProcedureRecord r, int recordVersion) {
+        long start = System.nanoTime();
+        phaseStart = start;
+        record = r;
+        version = recordVersion;
+        resuming = true;
+        leader.check();
+        boolean forward = PHASES.indexOf(r.phase()) >= PHASES.indexOf(PROMOTING);
+        audit("RESUME", "resumed", 0, "coordinator " + r.coordinator() + " left " + r.id() + " at phase " + r.phase()
+                + (forward ? "; finishing it" : "; rolling it back"));
+        if (!forward) {
+            undoDemote(null);
+            return reply("rolled-back", start, r.from() + " is the master again");
+        }
+        finishFromPromotion();
+        return reply("ok", start, r.to() + " is the master");
+    }
+
+    private void demoteAndCatchUp(String from, String to) {
+        AdminClient master = ds.replicator(from);
+        AdminClient candidate = ds.replicator(to);
+        int killed = master.call(ReplicatorApi.PURGE).killed();
+        done("DEMOTE", from + ": read_only=ON, " + killed + " client session(s) ended");
+        long s = master.call(ReplicatorApi.FLUSH, new ReplicatorApi.FlushRequest(deadline().remainingMillis()))
+                .seqno();
+        record = record.withFlushSeqno(s);
+        done("FLUSH", from + ": flushed at seqno " + s);
+        Deadline d = deadline();
+        awaitApplied(to, s, d);
+        List<String> behind = new ArrayList<>();
+        for (String other : others(from, to)) {
+            try {
+                awaitApplied(other, s, Deadline.in(Duration.ofMillis(Math.min(2000, d.remainingMillis()))));
+            } catch (TantalumException e) {
+                behind.add(other);
+            }
+        }
+        done("CATCH_UP", to + " applied seqno " + s + (behind.isEmpty() ? "" : "; still applying: " + behind));
+        offline(master);
+        // an offline master's last applied seqno is the last event it stored in its THL
+        ReplicatorStatus stopped = master.call(ReplicatorApi.STATUS);
+        long stored = Math.max(stopped.appliedLastSeqno(), stopped.maximumStoredSeqNo());
+        awaitApplied(to, stored, deadline());
+        offline(candidate);
+        done("STOP", from + " and " + to + " replicators offline; " + to + " applied everything " + from
+                + " stored (seqno " + stored + ")");
+    }
+
+    private void finishFromPromotion() {
+        String from = record.from();
+        String to = record.to();
+        if (PHASES.indexOf(record.phase()) < PHASES.indexOf(PROMOTING)) {
+            done(PROMOTING, "point of no return: " + to + " becomes the master");
+        }
+        promote(to);
+        ZkStore.Versioned<Topology> topo = store.topology().orElseThrow();
+        if (!topo.value().master().equals(to)) {
+            store.casTopology(topo.value().withMaster(to).stamped(leader.host(), System.currentTimeMillis()),
+                    topo.version());
+        }
+        done("PROMOTE", to + ": master, online, writable; topology generation "
+                + store.topology().orElseThrow().value().generation());
+        List<String> repointed = repointAll(to);
+        done("REPOINT", repointed.isEmpty() ? "no slave to repoint" : String.join(", ", repointed)
+                + " now replicate from " + to);
+        long hb = ds.replicator(to).call(ReplicatorApi.HEARTBEAT, new ReplicatorApi.HeartbeatRequest(record.id()))
+                .seqno();
+        Deadline d = deadline();
+        for (String h : repointed) {
+            awaitApplied(h, hb, d);
+        }
+        done("VERIFY", "heartbeat seqno " + hb + " applied on " + (repointed.isEmpty() ? "no slave"
+                : String.join(", ", repointed)));
+        store.endProcedure(version);
+    }
+
+    /** Makes {@code to} an ONLINE master, whatever part of that is already done. */
+    private void promote(String to) {
+        AdminClient c = ds.replicator(to);
+        ReplicatorStatus s = c.call(ReplicatorApi.STATUS);
+        if (!"master".equals(s.role())) {
+            if (!s.state().startsWith("OFFLINE")) {
+                offline(c);
+            }
+            c.call(ReplicatorApi.SET_ROLE, new ReplicatorApi.SetRoleRequest("master", null));
+        }
+        online(c, to);
+    }
+
+    /** Repoints every other member to {@code to}, all at once; returns those repointed. */
+    private List<String> repointAll(String to) {
+        List<String> hosts = settings.members().keySet().stream().filter(h -> !h.equals(to)).toList();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(
+                Math.max(1, hosts.size()), r -> new Thread(r, "tantalum-" + settings.service() + "-repoint"));
+        try {
+            List<java.util.concurrent.Future<Boolean>> done = new ArrayList<>();
+            for (String h : hosts) {
+                done.add(pool.submit(() -> repoint(h, to)));
+            }
+            List<String> repointed = new ArrayList<>();
+            for (int i = 0; i < hosts.size(); i++) {
+                if (join(done.get(i))) {
+                    repointed.add(hosts.get(i));
+                }
+            }
+            return repointed;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static boolean join(java.util.concurrent.Future<Boolean> f) {
+        try {
+            return f.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof TantalumException te ? te
+                    : new TantalumException(ErrorCode.INTERNAL, "repoint failed: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TantalumException(ErrorCode.ABORTED, "interrupted while repointing the slaves");
+        }
+    }
+
+    /**
+     * Makes {@code h} an ONLINE slave of {@code master}; false when its replicator cannot be reached
+     * (a stopped host is repointed by its recovery, not by the switch).
+     */
+    private boolean repoint(String h, String master) {
+        AdminClient c = ds.replicator(h);
+        ReplicatorStatus s;
+        try {
+            s = c.call(ReplicatorApi.STATUS);
+        } catch (TantalumException e) {
+            LOG.warn("switch {}: cannot repoint {}: {}", record.id(), h, e.getMessage());
+            return false;
+        }
+        String uri = settings.thlUri(master);
+        if (!"slave".equals(s.role()) || !uri.equals(s.masterConnectUri())) {
+            if (!s.state().startsWith("OFFLINE")) {
+                offline(c);
+            }
+            c.call(ReplicatorApi.SET_ROLE, new ReplicatorApi.SetRoleRequest("slave", uri));
+        }
+        online(c, h);
+        return true;
+    }
+
+    /** Undoes a demotion under a fresh deadline: the candidate back online as a slave, the old master writable. */
+    private void undoDemote(TantalumException cause) {
+        long t0 = System.nanoTime();
+        String from = record.from();
+        String to = record.to();
+        try {
+            AdminClient candidate = ds.replicator(to);
+            if (candidate.call(ReplicatorApi.STATUS).state().startsWith("OFFLINE")) {
+                online(candidate, to);
+            }
+            AdminClient master = ds.replicator(from);
+            if (master.call(ReplicatorApi.STATUS).state().startsWith("OFFLINE")) {
+                online(master, from); // a master going online sets read_only=OFF
+            } else {
+                ds.setReadOnly(from, false);
+            }
+            audit("UNDO_DEMOTE", "rolled-back", System.nanoTime() - t0, from + " is the master again and writable"
+                    + (cause == null ? "" : "; cause: " + cause.getMessage()));
+            store.endProcedure(version);
+        } catch (TantalumException e) {
+            audit("UNDO_DEMOTE", "failed", System.nanoTime() - t0, "could not roll back (" + e.getMessage() + "); "
+                    + from + " stays read-only and the next coordinator retries the rollback");
+            throw new TantalumException(e.code(), "The switch " + record.id() + " failed and its rollback failed too: "
+                    + e.getMessage() + ". " + from + " is read-only; the coordinator retries the rollback every"
+                    + " second (`cctrl ls` shows the procedure until it is done)." + (cause == null ? ""
+                    : " First cause: " + cause.getMessage()), e);
+        }
+    }
+
+    private void online(AdminClient c, String host) {
+        c.call(ReplicatorApi.ONLINE, new ReplicatorApi.OnlineRequest(List.of(), false, null));
+        deadline().await(host + "'s replicator to be ONLINE", 20, () -> "ONLINE".equals(c.call(ReplicatorApi.STATUS)
+                .state()));
+    }
+
+    private static void offline(AdminClient c) {
+        c.call(ReplicatorApi.OFFLINE, new ReplicatorApi.OfflineRequest(false));
+    }
+
+    private void awaitApplied(String host, long seqno, Deadline d) {
+        AdminClient c = ds.replicator(host);
+        d.await(host + " to apply seqno " + seqno, 20, () -> c.call(ReplicatorApi.STATUS).appliedLastSeqno() >= seqno);
+    }
+
+    private List<String> others(String from, String to) {
+        return settings.members().keySet().stream().filter(h -> !h.equals(from) && !h.equals(to)).toList();
+    }
+
+    private Deadline deadline() {
+        return Deadline.in(settings.phaseTimeout());
+    }
+
+    /** Ends a phase: records it in ZooKeeper and the audit trail, then re-checks leadership. */
+    private void done(String phase, String detail) {
+        long now = System.nanoTime();
+        long nanos = now - phaseStart;
+        phaseStart = now;
+        record = record.at(phase);
+        version = store.updateProcedure(record, version);
+        audit(phase, "ok", nanos, detail);
+        phases.add(new Phase(phase, nanos / 1_000_000, detail));
+        LOG.info("switch {}: {} done in {} ms: {}", record.id(), phase, nanos / 1_000_000, detail);
+        if (!resuming && phase.equals(settings.haltAfterPhase())) {
+            LOG.warn("manager.fault.halt.after.phase={}: halting now, as kill -9 would", phase);
+            Runtime.getRuntime().halt(137);
+        }
+        leader.check();
+    }
+
+    private void audit(String phase, String outcome, long nanos, String detail) {
+        store.audit(new AuditRecord(System.currentTimeMillis(), record.id(), KIND, phase, outcome, leader.host(),
+                nanos / 1_000_000, detail));
+    }
+
+    private ProcedureReply reply(String outcome, long startNanos, String message) {
+        String master = store.topology().map(v -> v.value().master()).orElse(null);
+        return new ProcedureReply(record.id(), outcome, List.copyOf(phases), (System.nanoTime() - startNanos) / 1_000_000,
+                master, message);
+    }
+}

@@ -1,0 +1,195 @@
+package io.tantalum.manager;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tantalum.api.ManagerApi.AuditRecord;
+import io.tantalum.common.ErrorCode;
+import io.tantalum.common.TantalumException;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.data.Stat;
+
+/**
+ * The dataservice's persistent state in ZooKeeper: the topology (compare-and-set only), the
+ * record of a procedure in progress (created only if absent: the procedure lock) and the audit
+ * trail. Every ZooKeeper failure becomes a {@link TantalumException}: UNAVAILABLE when the
+ * ensemble cannot be reached (no quorum), ABORTED when a compare-and-set lost. Thread-safe.
+ */
+public final class ZkStore {
+    static final ObjectMapper JSON = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES,
+            false);
+    /** Audit records kept; older ones are deleted as new ones come. */
+    static final int AUDIT_KEPT = 2000;
+
+    /** A value with the znode version it was read at. */
+    public record Versioned<T>(T value, int version) {}
+
+    private final CuratorFramework zk;
+    private final ZkLayout layout;
+
+    public ZkStore(CuratorFramework zk, ZkLayout layout) {
+        this.zk = zk;
+        this.layout = layout;
+    }
+
+    public ZkLayout layout() {
+        return layout;
+    }
+
+    public Optional<Versioned<Topology>> topology() {
+        return read(layout.topology(), Topology.class);
+    }
+
+    /** Creates the topology if there is none yet; false when another manager was first. */
+    public boolean createTopology(Topology t) {
+        return createIfAbsent(layout.topology(), t);
+    }
+
+    /** Writes {@code t} if the topology is still at {@code version}; else ABORTED (someone else changed it). */
+    public int casTopology(Topology t, int version) {
+        try {
+            Stat s = zk.setData().withVersion(version).forPath(layout.topology(), JSON.writeValueAsBytes(t));
+            return s.getVersion();
+        } catch (KeeperException.BadVersionException e) {
+            throw new TantalumException(ErrorCode.ABORTED, "The topology of " + layout.service() + " changed while"
+                    + " this change was being made (expected version " + version + "); nothing was written. Look at"
+                    + " `cctrl ls` and retry.", e);
+        } catch (Exception e) {
+            throw failure("write the topology", e);
+        }
+    }
+
+    public Optional<Versioned<ProcedureRecord>> procedure() {
+        return read(layout.procedure(), ProcedureRecord.class);
+    }
+
+    /** Takes the procedure lock by creating the record; false when a procedure is already recorded. */
+    public boolean beginProcedure(ProcedureRecord r) {
+        return createIfAbsent(layout.procedure(), r);
+    }
+
+    /** Records the procedure's progress; ABORTED when the record changed or vanished under it. */
+    public int updateProcedure(ProcedureRecord r, int version) {
+        try {
+            return zk.setData().withVersion(version).forPath(layout.procedure(), JSON.writeValueAsBytes(r)).getVersion();
+        } catch (KeeperException.BadVersionException | KeeperException.NoNodeException e) {
+            throw new TantalumException(ErrorCode.ABORTED, "The record of procedure " + r.id() + " changed under this"
+                    + " coordinator (another coordinator took over?); stopping here.", e);
+        } catch (Exception e) {
+            throw failure("record the procedure's progress", e);
+        }
+    }
+
+    public void endProcedure(int version) {
+        try {
+            zk.delete().withVersion(version).forPath(layout.procedure());
+        } catch (KeeperException.BadVersionException | KeeperException.NoNodeException e) {
+            throw new TantalumException(ErrorCode.ABORTED, "The procedure record changed under this coordinator.", e);
+        } catch (Exception e) {
+            throw failure("end the procedure", e);
+        }
+    }
+
+    public void audit(AuditRecord r) {
+        try {
+            zk.create().creatingParentContainersIfNeeded().withMode(CreateMode.PERSISTENT_SEQUENTIAL)
+                    .forPath(layout.audit() + "/entry-", JSON.writeValueAsBytes(r));
+        } catch (Exception e) {
+            throw failure("write the audit record " + r.procedure() + "/" + r.phase(), e);
+        }
+        trimAudit();
+    }
+
+    /** The last {@code limit} audit records, oldest first. */
+    public List<AuditRecord> history(int limit) {
+        List<AuditRecord> out = new ArrayList<>();
+        List<String> names = auditNames();
+        for (String n : names.subList(Math.max(0, names.size() - limit), names.size())) {
+            read(layout.audit() + "/" + n, AuditRecord.class).ifPresent(v -> out.add(v.value()));
+        }
+        return out;
+    }
+
+    private void trimAudit() {
+        try {
+            List<String> names = auditNames();
+            for (String n : names.subList(0, Math.max(0, names.size() - AUDIT_KEPT))) {
+                zk.delete().quietly().forPath(layout.audit() + "/" + n);
+            }
+        } catch (Exception e) {
+            // trimming is housekeeping: the next audit record retries it
+        }
+    }
+
+    private List<String> auditNames() {
+        try {
+            List<String> names = new ArrayList<>(zk.getChildren().forPath(layout.audit()));
+            names.sort(Comparator.naturalOrder());
+            return names;
+        } catch (KeeperException.NoNodeException e) {
+            return List.of();
+        } catch (Exception e) {
+            throw failure("read the audit trail", e);
+        }
+    }
+
+    /** Every member's latest observation (a member whose manager is not running has none). */
+    public java.util.Map<String, Observation> observations() {
+        java.util.Map<String, Observation> out = new java.util.LinkedHashMap<>();
+        try {
+            for (String host : zk.getChildren().forPath(layout.members())) {
+                read(layout.member(host), Observation.class).ifPresent(v -> out.put(host, v.value()));
+            }
+        } catch (KeeperException.NoNodeException e) {
+            return out;
+        } catch (Exception e) {
+            throw failure("read the members' observations", e);
+        }
+        return out;
+    }
+
+    private <T> Optional<Versioned<T>> read(String path, Class<T> type) {
+        try {
+            Stat stat = new Stat();
+            byte[] data = zk.getData().storingStatIn(stat).forPath(path);
+            return Optional.of(new Versioned<>(JSON.readValue(data, type), stat.getVersion()));
+        } catch (KeeperException.NoNodeException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new TantalumException(ErrorCode.DATA_LOSS, "ZooKeeper node " + path + " does not hold a valid "
+                    + type.getSimpleName() + ": " + e.getMessage(), e);
+        } catch (Exception e) {
+            throw failure("read " + path, e);
+        }
+    }
+
+    private boolean createIfAbsent(String path, Object value) {
+        try {
+            zk.create().creatingParentContainersIfNeeded().forPath(path, JSON.writeValueAsBytes(value));
+            return true;
+        } catch (KeeperException.NodeExistsException e) {
+            return false;
+        } catch (Exception e) {
+            throw failure("create " + path, e);
+        }
+    }
+
+    static TantalumException failure(String what, Exception e) {
+        if (e instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
+        }
+        if (e instanceof TantalumException te) {
+            return te;
+        }
+        return new TantalumException(ErrorCode.UNAVAILABLE, "Cannot " + what + " in ZooKeeper: " + e.getClass()
+                .getSimpleName() + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")") + ". The ensemble may"
+                + " have lost its quorum: check it with `tpm sandbox status` or `tpm validate`; managers keep"
+                + " observing and replication keeps running.", e);
+    }
+}

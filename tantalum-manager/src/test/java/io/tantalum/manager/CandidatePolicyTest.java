@@ -1,0 +1,76 @@
+package io.tantalum.manager;
+
+import static io.tantalum.manager.Snapshots.all;
+import static io.tantalum.manager.Snapshots.dbDown;
+import static io.tantalum.manager.Snapshots.healthy;
+import static io.tantalum.manager.Snapshots.withState;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tantalum.common.ErrorCode;
+import io.tantalum.common.TantalumException;
+import io.tantalum.manager.Topology.Datasource;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Candidate choice and every refusal of a switch's preflight, on snapshot records. */
+class CandidatePolicyTest {
+    private static final Observation M = healthy("host1", "master", 100, 0);
+    private static final Observation S2 = healthy("host2", "slave", 100, 0.5);
+    private static final Observation S3 = healthy("host3", "slave", 100, 0.2);
+
+    @Test
+    void theBestSlaveHasTheMostAppliedThenTheLeastLagThenComesFirst() {
+        Topology t = Snapshots.topology();
+        assertThat(CandidatePolicy.choose(t, all(M, S2, S3), null, 30)).isEqualTo("host3");
+        assertThat(CandidatePolicy.choose(t, all(M, Snapshots.behind(S3, 99, 1), S2), null, 30)).isEqualTo("host2");
+        assertThat(CandidatePolicy.choose(t, all(M, healthy("host2", "slave", 100, 0.2), S3), null, 30))
+                .isEqualTo("host2");
+        assertThat(CandidatePolicy.choose(t.with("host3", new Datasource(DatasourceState.SHUNNED, "MANUALLY-SHUNNED",
+                true)), all(M, S2, S3), null, 30)).isEqualTo("host2");
+    }
+
+    static Stream<Arguments> refusals() {
+        Topology t = Snapshots.topology();
+        return Stream.of(
+                Arguments.of("unknown host", t, all(M, S2, S3), "host9", ErrorCode.INVALID_ARGUMENT,
+                        "Cannot switch to host9: it is not a member of alpha (members: host1, host2, host3)."
+                                + " Nothing was changed."),
+                Arguments.of("the master", t, all(M, S2, S3), "host1", ErrorCode.FAILED_PRECONDITION,
+                        "Cannot switch to host1: it is already the master."),
+                Arguments.of("shunned", t.with("host2", new Datasource(DatasourceState.SHUNNED, "MANUALLY-SHUNNED",
+                        true)), all(M, S2, S3), "host2", ErrorCode.FAILED_PRECONDITION,
+                        "Cannot switch to host2: it is SHUNNED(MANUALLY-SHUNNED); run `datasource host2 welcome` first."),
+                Arguments.of("failed", t.with("host2", new Datasource(DatasourceState.FAILED, "DATASERVER-STOPPED",
+                        false)), all(M, dbDown(S2), S3), "host2", ErrorCode.FAILED_PRECONDITION,
+                        "it is FAILED(DATASERVER-STOPPED); repair it and run `datasource host2 recover` first"),
+                Arguments.of("offline", t.with("host2", new Datasource(DatasourceState.OFFLINE,
+                        DatasourceAnalyzer.OPERATOR_OFFLINE, true)), all(M, S2, S3), "host2",
+                        ErrorCode.FAILED_PRECONDITION, "it is OFFLINE(REPLICATOR-OFFLINE-BY-OPERATOR); run"
+                                + " `datasource host2 online` first"),
+                Arguments.of("lagging", t, all(M, Snapshots.behind(S2, 40, 95), S3), "host2",
+                        ErrorCode.FAILED_PRECONDITION, "Cannot switch to host2: it is 95.0 s behind the master"
+                                + " (limit 30 s); wait until it has caught up. Nothing was changed."),
+                Arguments.of("no manager on the candidate", t, all(M, S3), "host2", ErrorCode.FAILED_PRECONDITION,
+                        "its manager is not running"),
+                Arguments.of("replicator not online", t, all(M, withState(S2, "OFFLINE:ERROR"), S3), "host2",
+                        ErrorCode.FAILED_PRECONDITION, "its replicator is OFFLINE:ERROR (slave), not an ONLINE slave"),
+                Arguments.of("master database down", t, all(dbDown(M), S2, S3), "host2", ErrorCode.FAILED_PRECONDITION,
+                        "Cannot switch: the master host1 cannot hand over: its database is not reachable"),
+                Arguments.of("no slave can take over", t, all(M, dbDown(S2), withState(S3, "OFFLINE:NORMAL")), null,
+                        ErrorCode.FAILED_PRECONDITION, "Cannot switch: no slave can take over (host2: its database is"
+                                + " not reachable (Connection refused); host3: its replicator is OFFLINE:NORMAL"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("refusals")
+    void refusesWithTheReason(String name, Topology t, Map<String, Observation> obs, String to, ErrorCode code,
+            String message) {
+        assertThatThrownBy(() -> CandidatePolicy.choose(t, obs, to, 30)).isInstanceOf(TantalumException.class)
+                .hasMessageContaining(message).extracting(e -> ((TantalumException) e).code()).isEqualTo(code);
+    }
+}
