@@ -35,7 +35,7 @@ public final class ReplicationBench {
         Files.delete(dir);
         PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
         sb = Sandbox.deploy(new Sandbox.DeployOptions(dir, 3, System.getenv().getOrDefault("SUBNET", "127.0.7"), "alpha",
-                "1".equals(System.getenv("TLS"))),
+                "1".equals(System.getenv("TLS")), true),
                 quiet);
         try {
             run();

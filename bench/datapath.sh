@@ -28,7 +28,7 @@ sample_rss() {
 wait_seqno() { # host target
   while [ "$(field "$1" appliedLastSeqno)" -lt "$2" ]; do sample_rss; sleep 0.2; done
 }
-"$ROOT/bin/tpm" sandbox deploy --hosts 2 --subnet "$SUBNET" >/dev/null
+"$ROOT/bin/tpm" sandbox deploy --hosts 2 --subnet "$SUBNET" --replicator-only >/dev/null
 APP=(--defaults-extra-file="$TANTALUM_SANDBOX/app.cnf"); TUNGSTEN=(--defaults-extra-file="$TANTALUM_SANDBOX/tungsten.cnf")
 # sysbench reads no option file: its password comes from the sandbox's app.cnf (a benchmark, not production)
 SB=(sysbench oltp_write_only --db-driver=mysql --mysql-host="$M" --mysql-port=3306 --mysql-user=app

@@ -64,9 +64,14 @@ public final class TpmMain {
                 + " APIs (https) run over TLS.")
         boolean tls;
 
+        @Option(names = "--replicator-only", description = "No ZooKeeper ensemble and no managers: replicators"
+                + " driven with trepctl by hand.")
+        boolean replicatorOnly;
+
         @Override
         public Integer call() {
-            Sandbox s = Sandbox.deploy(new Sandbox.DeployOptions(dir(), hosts, subnet, service, tls), System.out);
+            Sandbox s = Sandbox.deploy(new Sandbox.DeployOptions(dir(), hosts, subnet, service, tls, replicatorOnly),
+                    System.out);
             SandboxLayout l = s.layout();
             System.out.println();
             System.out.println("Sandbox dataservice '" + l.service() + "' is ONLINE in " + l.directory());
@@ -75,6 +80,12 @@ public final class TpmMain {
                         h.name(), h.role(), s.clientOptions(l.appUser()), h.address(), h.dbPort(), h.name());
             }
             System.out.println("Write on host1 (the master); host2.. are read-only slaves that apply its changes.");
+            if (l.clustered()) {
+                System.out.println("Managers run on every host, coordinated through a " + l.zookeeperHosts().size()
+                        + "-member ZooKeeper ensemble (" + String.join(", ", l.zookeeperHosts().stream()
+                                .map(h -> h.address() + ":" + SandboxLayout.ZOOKEEPER_PORT).toList()) + ").");
+                System.out.println("Look at the dataservice with `cctrl ls`; move the master with `cctrl -e \"switch\"`.");
+            }
             return 0;
         }
     }
@@ -97,11 +108,15 @@ public final class TpmMain {
                 System.out.println(TrepctlMain.JSON.writeValueAsString(m));
                 return 0;
             }
-            System.out.printf("%-6s %-11s %-6s %-26s %-8s %s%n", "HOST", "ADDRESS", "ROLE", "STATE", "SEQNO", "DATABASE");
+            boolean clustered = s.layout().clustered();
+            String format = "%-6s %-11s %-6s %-26s %-8s %-28s" + (clustered ? " %-8s %s" : "") + "%n";
+            System.out.printf(format, "HOST", "ADDRESS", "ROLE", "STATE", "SEQNO", "DATABASE", "MANAGER", "ZOOKEEPER");
             for (Map<String, Object> h : hosts) {
-                System.out.printf("%-6s %-11s %-6s %-26s %-8s %s%n", h.get("name"), h.get("address"), h.get("role"),
-                        h.get("state"), h.get("appliedLastSeqno"), Boolean.TRUE.equals(h.get("dbRunning"))
-                                ? "running (" + h.get("address") + ":" + h.get("dbPort") + ")" : "stopped");
+                System.out.printf(format, h.get("name"), h.get("address"), h.get("role"), h.get("state"),
+                        h.get("appliedLastSeqno"), Boolean.TRUE.equals(h.get("dbRunning")) ? "running (" + h.get(
+                                "address") + ":" + h.get("dbPort") + ")" : "stopped",
+                        h.get("managerPid") != null ? "running" : "stopped", h.containsKey("zookeeper")
+                                ? h.get("zookeeper") : "-");
             }
             return 0;
         }
@@ -112,7 +127,7 @@ public final class TpmMain {
         String host;
 
         @Option(names = "--component", defaultValue = "all",
-                description = "With --host: db, replicator or all (default all).")
+                description = "With --host: db, replicator, manager, zookeeper or all (default all).")
         String component;
 
         Sandbox.Component component() {
@@ -120,7 +135,7 @@ public final class TpmMain {
                 return Sandbox.Component.valueOf(component.toUpperCase(java.util.Locale.ROOT));
             } catch (IllegalArgumentException e) {
                 throw new io.tantalum.common.TantalumException(io.tantalum.common.ErrorCode.INVALID_ARGUMENT,
-                        "--component must be db, replicator or all, not '" + component + "'");
+                        "--component must be db, replicator, manager, zookeeper or all, not '" + component + "'");
             }
         }
     }

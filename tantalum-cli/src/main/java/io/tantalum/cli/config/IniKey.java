@@ -77,7 +77,24 @@ public enum IniKey {
     TLS_TRUSTSTORE("tls-truststore", Type.OPTIONAL_PATH, "", "", "PKCS12 truststore with the CA certificate(s) that"
             + " sign the hosts' certificates; may contain {host}. The CLIs use it too.", false),
     TLS_TRUSTSTORE_PASSWORD("tls-truststore-password", Type.STRING, "", "", "Password of tls-truststore. Never"
-            + " printed.", true);
+            + " printed.", true),
+    ZOOKEEPER_SERVERS("zookeeper-servers", Type.HOST_LIST, "", "", "The ZooKeeper ensemble that the managers"
+            + " coordinate through, as host:port,... (host names from [hosts] or DNS). Empty: no manager, a"
+            + " replicator-only dataservice driven with trepctl by hand. Use an odd number of members (3 or 5).",
+            false),
+    ZOOKEEPER_INSTALL("zookeeper-install", Type.BOOLEAN, "false", "", "true: tpm install runs a ZooKeeper member"
+            + " (ZooKeeper's own server, from the Tantalum distribution) on each installed host that zookeeper-servers"
+            + " lists, with its data under install-directory/zookeeper. false: the ensemble exists already.", false),
+    ZOOKEEPER_PEER_PORTS("zookeeper-peer-ports", Type.STRING, "2888:3888", "", "Quorum and election ports of the"
+            + " members that tpm install runs (zookeeper-install=true).", false),
+    ZOOKEEPER_SESSION_TIMEOUT_MS("zookeeper-session-timeout-ms", Type.LONG, "5000", "ms", "Each manager's ZooKeeper"
+            + " session timeout: how long after a manager stops answering its ephemeral nodes (observation,"
+            + " election) vanish and another manager takes over as coordinator.", false),
+    MANAGER_PORT("manager-port", Type.PORT, "8090", "", "Port of each manager's admin API (cctrl).", false),
+    SWITCH_LAG_LIMIT("switch-lag-limit", Type.LONG, "30", "s", "A switch refuses a candidate whose applied latency"
+            + " is above this; AUTOMATIC brings a FAILED slave back to ONLINE only once it is within it.", false),
+    PHASE_TIMEOUT_MS("phase-timeout-ms", Type.LONG, "20000", "ms", "Deadline of each phase of a switch (and of"
+            + " its rollback, which gets a fresh one).", false);
 
     /** Value types, each with its parser. */
     public enum Type {

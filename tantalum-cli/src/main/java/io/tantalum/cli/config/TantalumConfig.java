@@ -25,6 +25,11 @@ public final class TantalumConfig {
         }
 
         @SuppressWarnings("unchecked")
+        public List<String> zookeeperServers() {
+            return (List<String>) values.get(IniKey.ZOOKEEPER_SERVERS);
+        }
+
+        @SuppressWarnings("unchecked")
         public List<String> members() {
             return (List<String>) values.get(IniKey.MEMBERS);
         }
@@ -193,6 +198,10 @@ public final class TantalumConfig {
                 String addr = hosts.getOrDefault(m, m);
                 claim(used, addr + ":" + s.intValue(IniKey.THL_PORT), s.name() + " THL port on " + m, errors, ini, s);
                 claim(used, addr + ":" + s.intValue(IniKey.ADMIN_PORT), s.name() + " admin port on " + m, errors, ini, s);
+                if (!s.zookeeperServers().isEmpty()) {
+                    claim(used, addr + ":" + s.intValue(IniKey.MANAGER_PORT), s.name() + " manager port on " + m, errors,
+                            ini, s);
+                }
                 String db = addr + ":" + s.intValue(IniKey.REPLICATION_PORT);
                 String owner = used.get(db);
                 if (owner != null && !owner.startsWith("database")) {
@@ -221,6 +230,98 @@ public final class TantalumConfig {
         }
         return new io.tantalum.api.TlsSettings(null, null, s.path(IniKey.TLS_TRUSTSTORE, host),
                 s.string(IniKey.TLS_TRUSTSTORE_PASSWORD));
+    }
+
+    /** True when the service has managers: its INI names a ZooKeeper ensemble. */
+    public boolean clustered(String service) {
+        return !service(service).zookeeperServers().isEmpty();
+    }
+
+    /** The ensemble's connect string, host names resolved through [hosts]: {@code 127.0.1.1:2181,...}. */
+    public String zookeeperConnect(String service) {
+        return String.join(",", service(service).zookeeperServers().stream().map(hp -> {
+            int colon = hp.lastIndexOf(':');
+            return colon < 0 ? address(hp) + ":2181" : address(hp.substring(0, colon)) + hp.substring(colon);
+        }).toList());
+    }
+
+    /**
+     * The ZooKeeper member configuration ({@code zoo.cfg}) of {@code host} when tpm install runs one
+     * there ({@code zookeeper-install=true} and the host listed in {@code zookeeper-servers}), else null.
+     * Members listen only on their own address; ids follow the list's order.
+     */
+    public ZooKeeperMember zookeeperMember(String service, String host, java.nio.file.Path dataDir) {
+        Service s = service(service);
+        if (!Boolean.TRUE.equals(s.values().get(IniKey.ZOOKEEPER_INSTALL))) {
+            return null;
+        }
+        List<String> servers = s.zookeeperServers();
+        String peers = s.string(IniKey.ZOOKEEPER_PEER_PORTS);
+        StringBuilder sb = new StringBuilder("# written by tpm install from " + file + "\n");
+        int mine = -1;
+        for (int i = 0; i < servers.size(); i++) {
+            String hp = servers.get(i);
+            int colon = hp.lastIndexOf(':');
+            String name = colon < 0 ? hp : hp.substring(0, colon);
+            String port = colon < 0 ? "2181" : hp.substring(colon + 1);
+            if (name.equals(host) || address(name).equals(address(host))) {
+                mine = i + 1;
+                sb.append("clientPortAddress=").append(address(name)).append("\nclientPort=").append(port).append('\n');
+            }
+        }
+        if (mine < 0) {
+            return null;
+        }
+        sb.append("dataDir=").append(dataDir).append('\n');
+        sb.append("tickTime=500\ninitLimit=20\nsyncLimit=10\nmaxSessionTimeout=20000\n");
+        sb.append("admin.enableServer=false\n4lw.commands.whitelist=srvr,ruok,mntr\n");
+        sb.append("autopurge.snapRetainCount=3\nautopurge.purgeInterval=1\n");
+        if (servers.size() > 1) {
+            for (int i = 0; i < servers.size(); i++) {
+                String hp = servers.get(i);
+                int colon = hp.lastIndexOf(':');
+                String name = colon < 0 ? hp : hp.substring(0, colon);
+                sb.append("server.").append(i + 1).append('=').append(address(name)).append(':').append(peers)
+                        .append('\n');
+            }
+        }
+        return new ZooKeeperMember(mine, sb.toString());
+    }
+
+    /** A ZooKeeper member that tpm install runs: its id in the ensemble ({@code myid}) and its {@code zoo.cfg}. */
+    public record ZooKeeperMember(int id, String config) {}
+
+    /** The effective manager configuration of one service on one host, with the service's secrets. */
+    public Properties managerProperties(String service, String host, ServiceSecrets secrets) {
+        Service s = service(service);
+        Properties r = replicatorProperties(service, host, secrets);
+        Properties p = new Properties();
+        p.setProperty("service.name", service);
+        p.setProperty("manager.host", host);
+        p.setProperty("manager.bind.address", address(host));
+        p.setProperty("manager.admin.port", s.string(IniKey.MANAGER_PORT));
+        p.setProperty("manager.zookeeper.servers", zookeeperConnect(service));
+        p.setProperty("manager.zookeeper.session.timeout.ms", s.string(IniKey.ZOOKEEPER_SESSION_TIMEOUT_MS));
+        p.setProperty("manager.members", String.join(",", s.members().stream().map(m -> m + "=" + address(m))
+                .toList()));
+        p.setProperty("manager.master", s.master());
+        p.setProperty("manager.replicator.admin.port", s.string(IniKey.ADMIN_PORT));
+        p.setProperty("manager.thl.port", s.string(IniKey.THL_PORT));
+        p.setProperty("manager.switch.lag.limit.s", s.string(IniKey.SWITCH_LAG_LIMIT));
+        p.setProperty("manager.phase.timeout.ms", s.string(IniKey.PHASE_TIMEOUT_MS));
+        for (String k : List.of("db.port", "db.user", "db.password")) {
+            p.setProperty(k, r.getProperty(k));
+        }
+        if (r.getProperty("replicator.admin.token") != null) {
+            p.setProperty("manager.admin.token", r.getProperty("replicator.admin.token"));
+        }
+        if (r.getProperty("replicator.tls") != null) {
+            for (String k : List.of("tls", "tls.keystore", "tls.keystore.password", "tls.truststore",
+                    "tls.truststore.password")) {
+                p.setProperty("manager." + k, r.getProperty("replicator." + k));
+            }
+        }
+        return p;
     }
 
     /** The effective replicator configuration of one service on one host, with the service's secrets. */

@@ -12,17 +12,44 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A replicator run as a plain background process: the Java that runs it, its configuration, pid
- * file and log. Started detached with the classpath of this JVM, stopped by pid (SIGTERM, then
- * SIGKILL after 30 s).
+ * A Tantalum daemon (replicator, manager or ZooKeeper member) run as a plain background process:
+ * the Java that runs it, its configuration, pid file and log. Started detached with the classpath
+ * of this JVM, stopped by pid (SIGTERM, then SIGKILL after 30 s).
  */
-public record ReplicatorProcess(String label, JavaRuntime java, Path config, Path pidFile, Path logFile)
+public record DaemonProcess(Daemon daemon, String label, JavaRuntime java, Path config, Path pidFile, Path logFile)
         implements Supervisor {
-    /** The replicator's command line (without the detaching {@code setsid}). */
+    /** The kinds of daemon: what operators call it, its main class, its heap limit and its systemd unit. */
+    public enum Daemon {
+        /** The replicator of one service: {@code tantalum-<service>.service}. */
+        REPLICATOR("replicator", "io.tantalum.replicator.ReplicatorMain", "256m", ""),
+        /** The manager of one service: {@code tantalum-<service>-manager.service}. */
+        MANAGER("manager", "io.tantalum.manager.ManagerMain", "192m", "-manager"),
+        /** A ZooKeeper ensemble member: {@code tantalum-<service>-zookeeper.service}. */
+        ZOOKEEPER("ZooKeeper member", "io.tantalum.manager.ZooKeeperMember", "128m", "-zookeeper");
+
+        public final String display;
+        final String mainClass;
+        final String heap;
+        public final String unitSuffix;
+
+        Daemon(String display, String mainClass, String heap, String unitSuffix) {
+            this.display = display;
+            this.mainClass = mainClass;
+            this.heap = heap;
+            this.unitSuffix = unitSuffix;
+        }
+    }
+
+    /** A replicator. */
+    public DaemonProcess(String label, JavaRuntime java, Path config, Path pidFile, Path logFile) {
+        this(Daemon.REPLICATOR, label, java, config, pidFile, logFile);
+    }
+
+    /** The daemon's command line (without the detaching {@code setsid}). */
     public List<String> command() {
-        return List.of(java.executable().toString(), "-Xms64m", "-Xmx256m", "-XX:+UseSerialGC",
-                "-Dfile.encoding=UTF-8", "-cp", System.getProperty("java.class.path"),
-                "io.tantalum.replicator.ReplicatorMain", config.toString(), pidFile.toString());
+        return List.of(java.executable().toString(), "-Xms32m", "-Xmx" + daemon.heap, "-XX:+UseSerialGC",
+                "-Dfile.encoding=UTF-8", "-cp",
+                System.getProperty("java.class.path"), daemon.mainClass, config.toString(), pidFile.toString());
     }
 
     public Optional<ProcessHandle> handle() {
@@ -44,7 +71,7 @@ public record ReplicatorProcess(String label, JavaRuntime java, Path config, Pat
         start();
     }
 
-    /** The running replicator uses the configured Java (a process started before java-home changed does not). */
+    /** The running daemon uses the configured Java (a process started before java-home changed does not). */
     @Override
     public boolean upToDate() {
         return handle().flatMap(h -> h.info().command()).map(running -> {
@@ -64,7 +91,7 @@ public record ReplicatorProcess(String label, JavaRuntime java, Path config, Pat
         } catch (IOException e) {
             throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot remove " + pidFile + ": " + e, e);
         }
-        return "replicator stopped";
+        return daemon.display + " stopped";
     }
 
     @Override
@@ -88,21 +115,21 @@ public record ReplicatorProcess(String label, JavaRuntime java, Path config, Pat
             long deadline = System.currentTimeMillis() + 30_000;
             while (!Files.exists(pidFile)) {
                 if (!p.isAlive()) {
-                    throw new TantalumException(ErrorCode.UNAVAILABLE, label + ": the replicator exited at start-up"
+                    throw new TantalumException(ErrorCode.UNAVAILABLE, label + ": the " + daemon.display + " exited at start-up"
                             + " (exit code " + p.exitValue() + "):\n" + tail(logFile, 15));
                 }
                 if (System.currentTimeMillis() > deadline) {
-                    throw new TantalumException(ErrorCode.DEADLINE_EXCEEDED, label + ": the replicator did not start"
+                    throw new TantalumException(ErrorCode.DEADLINE_EXCEEDED, label + ": the " + daemon.display + " did not start"
                             + " within 30s; see " + logFile);
                 }
                 Threads.sleep(50);
             }
         } catch (IOException e) {
-            throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot start the replicator of " + label + ": " + e, e);
+            throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot start the " + daemon.display + " of " + label + ": " + e, e);
         }
     }
 
-    /** SIGTERM (a clean stop at a transaction boundary), SIGKILL after 30 s. */
+    /** SIGTERM (a replicator stops at a transaction boundary), SIGKILL after 30 s. */
     @Override
     public void stop() {
         handle().ifPresent(p -> {

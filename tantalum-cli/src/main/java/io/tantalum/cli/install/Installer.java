@@ -37,7 +37,11 @@ public final class Installer {
 
     /** What runs the replicator of {@code service} on {@code host}, from {@code service-manager}. */
     public Supervisor supervisor(String service, String host) {
-        ReplicatorProcess p = process(service, host);
+        return supervisor(process(service, host), service, host);
+    }
+
+    /** What runs daemon {@code p} of {@code service} on {@code host}, from {@code service-manager}. */
+    public Supervisor supervisor(DaemonProcess p, String service, String host) {
         String manager = config.service(service).string(IniKey.SERVICE_MANAGER);
         boolean root = "root".equals(System.getProperty("user.name"));
         switch (manager) {
@@ -81,12 +85,61 @@ public final class Installer {
         return out;
     }
 
-    public ReplicatorProcess process(String service, String host) {
+    public DaemonProcess process(String service, String host) {
         Path home = config.service(service).path(IniKey.INSTALL_DIRECTORY, host);
         String javaHome = config.service(service).string(IniKey.JAVA_HOME);
-        return new ReplicatorProcess(host + "/" + service, JavaRuntime.of(javaHome),
+        return new DaemonProcess(host + "/" + service, JavaRuntime.of(javaHome),
                 home.resolve("conf").resolve(service + ".properties"),
                 home.resolve("run").resolve(service + ".pid"), home.resolve("log").resolve(service + ".log"));
+    }
+
+    /** The manager of {@code service} on {@code host}. */
+    public DaemonProcess managerProcess(String service, String host) {
+        Path home = config.service(service).path(IniKey.INSTALL_DIRECTORY, host);
+        return new DaemonProcess(DaemonProcess.Daemon.MANAGER, host + "/" + service + " manager",
+                JavaRuntime.of(config.service(service).string(IniKey.JAVA_HOME)),
+                home.resolve("conf").resolve(service + "-manager.properties"),
+                home.resolve("run").resolve(service + "-manager.pid"), home.resolve("log").resolve(service
+                        + "-manager.log"));
+    }
+
+    /** The ZooKeeper member that tpm install runs on {@code host} for {@code service}, if it runs one. */
+    public java.util.Optional<DaemonProcess> zookeeperProcess(String service, String host) {
+        if (member(service, host) == null) {
+            return java.util.Optional.empty();
+        }
+        Path home = config.service(service).path(IniKey.INSTALL_DIRECTORY, host);
+        return java.util.Optional.of(new DaemonProcess(DaemonProcess.Daemon.ZOOKEEPER, host + " ZooKeeper",
+                JavaRuntime.of(config.service(service).string(IniKey.JAVA_HOME)),
+                home.resolve("conf").resolve("zookeeper.cfg"), home.resolve("run").resolve("zookeeper.pid"),
+                home.resolve("log").resolve("zookeeper.log")));
+    }
+
+    private TantalumConfig.ZooKeeperMember member(String service, String host) {
+        return config.clustered(service) ? config.zookeeperMember(service, host, zookeeperData(service, host)) : null;
+    }
+
+    /** Where the ZooKeeper member of {@code host} keeps its data. */
+    public Path zookeeperData(String service, String host) {
+        return config.service(service).path(IniKey.INSTALL_DIRECTORY, host).resolve("zookeeper");
+    }
+
+    /** The daemons of {@code service} on {@code host} in start order: ZooKeeper member, replicator, manager. */
+    public List<DaemonProcess> daemons(String service, String host) {
+        List<DaemonProcess> out = new ArrayList<>();
+        zookeeperProcess(service, host).ifPresent(out::add);
+        out.add(process(service, host));
+        if (config.clustered(service)) {
+            out.add(managerProcess(service, host));
+        }
+        return out;
+    }
+
+    /** A client of the manager of {@code service} on {@code host}, with the service's admin token. */
+    public AdminClient manager(String service, String host) {
+        return new AdminClient("the manager of " + host, config.address(host),
+                config.service(service).intValue(IniKey.MANAGER_PORT), ServiceSecrets.credentials(config, service,
+                        host));
     }
 
     /** A client of the replicator of {@code service} on {@code host}, with the service's admin token. */
@@ -95,39 +148,83 @@ public final class Installer {
                 config.service(service).intValue(IniKey.ADMIN_PORT), ServiceSecrets.credentials(config, service, host));
     }
 
-    /** Writes the effective configuration, creates the catalog and starts every replicator of the host. */
+    /**
+     * Writes the effective configurations, creates the catalog and starts every daemon of the host:
+     * its ZooKeeper member (when tpm runs one there), its replicators, and their managers (when the
+     * service names an ensemble).
+     */
     public void install(String host, PrintStream out) {
         for (String service : servicesOn(host)) {
-            ReplicatorProcess p = process(service, host);
-            Properties props = config.replicatorProperties(service, host, ServiceSecrets.ensure(config, service, out));
-            write(p.config(), props);
-            out.printf("%s: wrote %s%n", p.label(), p.config());
-            Replicator.createCatalog(ReplicatorSettings.from(props, p.config().toString()));
-            out.printf("%s: catalog tantalum_%s ready%n", p.label(), service);
-            Supervisor sup = supervisor(service, host);
-            sup.install();
-            out.printf("%s: replicator started: %s%n", p.label(), sup.describe());
+            ServiceSecrets secrets = ServiceSecrets.ensure(config, service, out);
+            for (DaemonProcess d : daemons(service, host)) {
+                writeConfig(d, service, host, secrets);
+                out.printf("%s: wrote %s%n", d.label(), d.config());
+                if (d.daemon() == DaemonProcess.Daemon.REPLICATOR) {
+                    Replicator.createCatalog(ReplicatorSettings.from(read(d.config()), d.config().toString()));
+                    out.printf("%s: catalog tantalum_%s ready%n", d.label(), service);
+                }
+                Supervisor sup = supervisor(d, service, host);
+                sup.install();
+                out.printf("%s: %s started: %s%n", d.label(), d.daemon().display, sup.describe());
+            }
+        }
+    }
+
+    /** The configuration {@code d} should run with. */
+    private Properties wanted(DaemonProcess d, String service, String host, ServiceSecrets secrets) {
+        return switch (d.daemon()) {
+            case REPLICATOR -> config.replicatorProperties(service, host, secrets);
+            case MANAGER -> config.managerProperties(service, host, secrets);
+            case ZOOKEEPER -> {
+                Properties p = new Properties();
+                try {
+                    p.load(new java.io.StringReader(member(service, host).config()));
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+                yield p;
+            }
+        };
+    }
+
+    private void writeConfig(DaemonProcess d, String service, String host, ServiceSecrets secrets) {
+        write(d.config(), wanted(d, service, host, secrets));
+        if (d.daemon() == DaemonProcess.Daemon.ZOOKEEPER) {
+            Path data = zookeeperData(service, host);
+            try {
+                Files.createDirectories(data);
+                Files.writeString(data.resolve("myid"), member(service, host).id() + "\n");
+            } catch (IOException e) {
+                throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot prepare the ZooKeeper data directory " + data
+                        + ": " + e.getMessage(), e);
+            }
         }
     }
 
     public void start(String host, PrintStream out) {
         for (String service : servicesOn(host)) {
-            ReplicatorProcess p = process(service, host);
-            if (!Files.exists(p.config())) {
-                throw new TantalumException(ErrorCode.FAILED_PRECONDITION, p.label() + " is not installed (" + p.config()
-                        + " is missing): run `tpm install --host " + host + "` first");
+            for (DaemonProcess d : daemons(service, host)) {
+                if (!Files.exists(d.config())) {
+                    throw new TantalumException(ErrorCode.FAILED_PRECONDITION, d.label() + " is not installed ("
+                            + d.config() + " is missing): run `tpm install --host " + host + "` first");
+                }
+                Supervisor sup = supervisor(d, service, host);
+                sup.start();
+                out.printf("%s: %s started: %s%n", d.label(), d.daemon().display, sup.describe());
             }
-            Supervisor sup = supervisor(service, host);
-            sup.start();
-            out.printf("%s: replicator started: %s%n", p.label(), sup.describe());
         }
     }
 
+    /** Stops the host's daemons: managers first, then replicators, then the ZooKeeper member. */
     public void stop(String host, PrintStream out) {
         for (String service : servicesOn(host)) {
-            Supervisor sup = supervisor(service, host);
-            sup.stop();
-            out.printf("%s: replicator stopped: %s%n", process(service, host).label(), sup.describe());
+            List<DaemonProcess> ds = new ArrayList<>(daemons(service, host));
+            java.util.Collections.reverse(ds);
+            for (DaemonProcess d : ds) {
+                Supervisor sup = supervisor(d, service, host);
+                sup.stop();
+                out.printf("%s: %s stopped: %s%n", d.label(), d.daemon().display, sup.describe());
+            }
         }
     }
 
@@ -138,7 +235,17 @@ public final class Installer {
      */
     public void uninstall(String host, boolean deleteThl, PrintStream out) {
         for (String service : servicesOn(host)) {
-            ReplicatorProcess p = process(service, host);
+            DaemonProcess p = process(service, host);
+            for (DaemonProcess d : daemons(service, host)) {
+                if (d.daemon() != DaemonProcess.Daemon.REPLICATOR) {
+                    out.printf("%s: %s%n", d.label(), supervisor(d, service, host).uninstall());
+                    try {
+                        Files.deleteIfExists(d.config());
+                    } catch (IOException e) {
+                        throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot remove " + d.config() + ": " + e, e);
+                    }
+                }
+            }
             out.printf("%s: %s%n", p.label(), supervisor(service, host).uninstall());
             try {
                 Files.deleteIfExists(p.config());
@@ -176,7 +283,7 @@ public final class Installer {
     public List<Map<String, Object>> status(String host) {
         List<Map<String, Object>> out = new ArrayList<>();
         for (String service : servicesOn(host)) {
-            ReplicatorProcess p = process(service, host);
+            DaemonProcess p = process(service, host);
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("host", host);
             m.put("service", service);
@@ -190,6 +297,11 @@ public final class Installer {
             } catch (TantalumException e) {
                 m.put("state", p.isRunning() ? "UNREACHABLE" : "STOPPED");
             }
+            if (config.clustered(service)) {
+                m.put("managerPid", managerProcess(service, host).handle().map(ProcessHandle::pid).orElse(null));
+                zookeeperProcess(service, host).ifPresent(z -> m.put("zookeeperPid", z.handle().map(ProcessHandle::pid)
+                        .orElse(null)));
+            }
             out.add(m);
         }
         return out;
@@ -202,21 +314,27 @@ public final class Installer {
     public List<String> update(String host, PrintStream out) {
         List<String> restarted = new ArrayList<>();
         for (String service : servicesOn(host)) {
-            ReplicatorProcess p = process(service, host);
-            Properties wanted = config.replicatorProperties(service, host, ServiceSecrets.ensure(config, service, out));
-            Supervisor sup = supervisor(service, host);
-            if (Files.exists(p.config()) && read(p.config()).equals(wanted) && sup.upToDate()) {
-                out.printf("%s: unchanged%n", p.label());
-                continue;
+            ServiceSecrets secrets = ServiceSecrets.ensure(config, service, out);
+            for (DaemonProcess p : daemons(service, host)) {
+                Supervisor sup = supervisor(p, service, host);
+                if (Files.exists(p.config()) && read(p.config()).equals(wanted(p, service, host, secrets))
+                        && sup.upToDate()) {
+                    out.printf("%s: unchanged%n", p.label());
+                    continue;
+                }
+                boolean wasRunning = sup.isRunning() || p.daemon() != DaemonProcess.Daemon.REPLICATOR
+                        && !Files.exists(p.config());
+                sup.stop();
+                writeConfig(p, service, host, secrets);
+                if (wasRunning) {
+                    sup.start();
+                }
+                if (!restarted.contains(service)) {
+                    restarted.add(service);
+                }
+                out.printf("%s: configuration changed, %s %s%n", p.label(), p.daemon().display, wasRunning
+                        ? "restarted" : "not running");
             }
-            boolean wasRunning = sup.isRunning();
-            sup.stop();
-            write(p.config(), wanted);
-            if (wasRunning) {
-                sup.start();
-            }
-            restarted.add(service);
-            out.printf("%s: configuration changed, replicator %s%n", p.label(), wasRunning ? "restarted" : "not running");
         }
         return restarted;
     }

@@ -2,7 +2,7 @@ package io.tantalum.cli.install;
 
 /**
  * What keeps one replicator running on its host: a systemd unit ({@link SystemdUnit}) or a
- * detached background process with a pid file ({@link ReplicatorProcess}).
+ * detached background process with a pid file ({@link DaemonProcess}).
  */
 public interface Supervisor {
     /** Sets the replicator up to run (and to start again at boot where the supervisor can) and starts it. */

@@ -17,7 +17,7 @@ import java.util.Map;
  * ({@code systemctl --user}, units in {@code $XDG_CONFIG_HOME/systemd/user}), for installs
  * without root.
  */
-public record SystemdUnit(ReplicatorProcess process, String service, String host, Scope scope, Path unitDirectory)
+public record SystemdUnit(DaemonProcess process, String service, String host, Scope scope, Path unitDirectory)
         implements Supervisor {
     /** Which systemd instance runs the unit. */
     public enum Scope {
@@ -27,7 +27,7 @@ public record SystemdUnit(ReplicatorProcess process, String service, String host
     /** Seconds systemd waits before it starts a failed replicator again. */
     public static final int RESTART_SEC = 5;
 
-    public SystemdUnit(ReplicatorProcess process, String service, String host, Scope scope) {
+    public SystemdUnit(DaemonProcess process, String service, String host, Scope scope) {
         this(process, service, host, scope, scope == Scope.SYSTEM ? Path.of("/etc/systemd/system") : userUnitDirectory());
     }
 
@@ -44,7 +44,7 @@ public record SystemdUnit(ReplicatorProcess process, String service, String host
     }
 
     public String name() {
-        return "tantalum-" + service + ".service";
+        return "tantalum-" + service + process.daemon().unitSuffix + ".service";
     }
 
     public Path file() {
@@ -59,7 +59,7 @@ public record SystemdUnit(ReplicatorProcess process, String service, String host
     public String text() {
         boolean system = scope == Scope.SYSTEM;
         return "[Unit]\n"
-                + "Description=Tantalum replicator (service " + service + " on " + host + ")\n"
+                + "Description=Tantalum " + process.daemon().display + " (service " + service + " on " + host + ")\n"
                 + (system ? "After=network-online.target mariadb.service\nWants=network-online.target\n" : "")
                 + "\n[Service]\n"
                 + "Type=simple\n"
@@ -106,7 +106,7 @@ public record SystemdUnit(ReplicatorProcess process, String service, String host
             if ("failed".equals(s.get("ActiveState")) || "auto-restart".equals(s.get("SubState"))) {
                 throw new TantalumException(ErrorCode.UNAVAILABLE, process.label() + ": the replicator of " + name()
                         + " exited at start-up (" + s.get("ActiveState") + ", " + s.get("Result") + "):\n"
-                        + ReplicatorProcess.tail(process.logFile(), 15));
+                        + DaemonProcess.tail(process.logFile(), 15));
             }
             if (System.currentTimeMillis() > deadline) {
                 throw new TantalumException(ErrorCode.DEADLINE_EXCEEDED, process.label() + ": the replicator of "

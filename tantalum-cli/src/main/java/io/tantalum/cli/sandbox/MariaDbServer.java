@@ -1,6 +1,6 @@
 package io.tantalum.cli.sandbox;
 
-import io.tantalum.cli.install.ReplicatorProcess;
+import io.tantalum.cli.install.DaemonProcess;
 import io.tantalum.common.ErrorCode;
 import io.tantalum.common.Processes;
 import io.tantalum.common.TantalumException;
@@ -91,7 +91,7 @@ public final class MariaDbServer {
                     .redirectOutput(spec.home().resolve("install-db.log").toFile()).start();
             if (p.waitFor() != 0) {
                 throw new TantalumException(ErrorCode.INTERNAL, "mariadb-install-db failed for " + dataDir() + ":\n"
-                        + ReplicatorProcess.tail(spec.home().resolve("install-db.log"), 20));
+                        + DaemonProcess.tail(spec.home().resolve("install-db.log"), 20));
             }
             io.tantalum.common.PrivateFiles.write(spec.home().resolve("init.sql"), initSql());
         } catch (IOException e) {
@@ -171,7 +171,7 @@ public final class MariaDbServer {
         }
         throw new TantalumException(ErrorCode.UNAVAILABLE, "mariadbd at " + spec.address() + ":" + spec.port()
                 + " did not accept connections within " + timeoutMillis / 1000 + "s (" + (last == null ? "" : last.getMessage())
-                + "). Last lines of " + errorLog() + ":\n" + ReplicatorProcess.tail(errorLog(), 15));
+                + "). Last lines of " + errorLog() + ":\n" + DaemonProcess.tail(errorLog(), 15));
     }
 
     public Optional<Long> pid() {
@@ -180,6 +180,14 @@ public final class MariaDbServer {
         } catch (IOException | NumberFormatException e) {
             return Optional.empty();
         }
+    }
+
+    /** SIGKILL, as a crash would; waits until the process is gone. */
+    public void kill() {
+        pid().flatMap(ProcessHandle::of).ifPresent(h -> {
+            h.destroyForcibly();
+            h.onExit().join();
+        });
     }
 
     public boolean isRunning() {

@@ -22,8 +22,10 @@ import java.util.stream.Stream;
 
 /**
  * A whole dataservice on one machine: host {@code k} on loopback address {@code <subnet>.k}
- * with its own mariadbd (port 3306) and replicator (THL 2112, admin 10000); host1 is the master.
- * Every process is started detached with a pid file and stopped by pid.
+ * with its own mariadbd (port 3306), replicator (THL 2112, admin 10000) and manager (admin 8090);
+ * the first 3 hosts (1 with fewer than 3, 5 with 5 or more) also run a ZooKeeper member (2181).
+ * host1 is the master. {@code --replicator-only} leaves out ZooKeeper and the managers. Every
+ * process is started detached with a pid file and stopped by pid.
  */
 public final class Sandbox {
     public static final String DEFAULT_SUBNET = "127.0.1";
@@ -37,9 +39,21 @@ public final class Sandbox {
         return layout;
     }
 
-    /** Options of {@code tpm sandbox deploy}. */
-    /** Options of {@code tpm sandbox deploy}; {@code tls}: a private CA, host certificates, THL and admin over TLS. */
-    public record DeployOptions(Path dir, int hosts, String subnet, String service, boolean tls) {}
+    /**
+     * Options of {@code tpm sandbox deploy}; {@code tls}: a private CA, host certificates, THL and
+     * admin over TLS; {@code replicatorOnly}: no ZooKeeper and no managers.
+     */
+    public record DeployOptions(Path dir, int hosts, String subnet, String service, boolean tls,
+            boolean replicatorOnly) {
+        public DeployOptions(Path dir, int hosts, String subnet, String service, boolean tls) {
+            this(dir, hosts, subnet, service, tls, false);
+        }
+    }
+
+    /** How many ZooKeeper members a sandbox of {@code hosts} hosts runs: an odd number, at most 5. */
+    static int zookeeperMembers(int hosts) {
+        return hosts >= 5 ? 5 : hosts >= 3 ? 3 : 1;
+    }
 
     /** Opens an existing, completely deployed sandbox. */
     public static Sandbox open(Path dir) {
@@ -60,14 +74,15 @@ public final class Sandbox {
                     k == 1 ? "master" : "slave", o.dir().resolve("host" + k).toString()));
         }
         for (SandboxLayout.Host h : hosts) {
-            for (int port : List.of(h.dbPort(), h.thlPort(), h.adminPort())) {
+            for (int port : o.replicatorOnly() ? List.of(h.dbPort(), h.thlPort(), h.adminPort()) : List.of(h.dbPort(),
+                    h.thlPort(), h.adminPort(), SandboxLayout.MANAGER_PORT, SandboxLayout.ZOOKEEPER_PORT)) {
                 requireFree(h, port);
             }
         }
         // fresh passwords for each sandbox: they are written only to files of mode 0600
         SandboxLayout layout = new SandboxLayout(o.service(), o.dir().toString(), false, "tungsten",
                 io.tantalum.api.Secrets.generate().substring(0, 24), "app", io.tantalum.api.Secrets.generate()
-                        .substring(0, 24), hosts);
+                        .substring(0, 24), hosts, o.replicatorOnly() ? 0 : zookeeperMembers(o.hosts()));
         layout.save();
         Sandbox s = new Sandbox(layout);
         if (o.tls()) {
@@ -85,6 +100,10 @@ public final class Sandbox {
             s.installer().install(h.name(), out);
         }
         s.awaitOnline(60_000);
+        if (layout.clustered()) {
+            out.println("waiting for the managers to elect a coordinator");
+            s.awaitCoordinator(60_000);
+        }
         layout = layout.withComplete(true);
         layout.save();
         return new Sandbox(layout);
@@ -153,6 +172,12 @@ public final class Sandbox {
             sb.append("tls-truststore=").append(tls.truststore()).append('\n');
             sb.append("tls-truststore-password=").append(tls.truststorePassword()).append('\n');
         }
+        if (layout.clustered()) {
+            sb.append("# the managers coordinate through this ensemble; tpm install runs its members\n");
+            sb.append("zookeeper-servers=").append(String.join(",", layout.zookeeperHosts().stream()
+                    .map(h -> h.name() + ":" + SandboxLayout.ZOOKEEPER_PORT).toList())).append('\n');
+            sb.append("zookeeper-install=true\n");
+        }
         sb.append("\n[hosts]\n");
         for (SandboxLayout.Host h : layout.hosts()) {
             sb.append(h.name()).append('=').append(h.address()).append('\n');
@@ -181,7 +206,7 @@ public final class Sandbox {
         return new io.tantalum.cli.install.Installer(io.tantalum.cli.config.TantalumConfig.load(iniFile()));
     }
 
-    private io.tantalum.cli.install.ReplicatorProcess process(SandboxLayout.Host h) {
+    private io.tantalum.cli.install.DaemonProcess process(SandboxLayout.Host h) {
         return installer().process(layout.service(), h.name());
     }
 
@@ -256,14 +281,21 @@ public final class Sandbox {
 
     public void start(PrintStream out) {
         for (SandboxLayout.Host h : layout.hosts()) {
-            out.printf("%s: starting mariadbd%n", h.name());
-            db(h).start(List.of());
+            startHost(h, Component.DB, out);
+        }
+        for (SandboxLayout.Host h : layout.zookeeperHosts()) {
+            startHost(h, Component.ZOOKEEPER, out);
         }
         for (SandboxLayout.Host h : layout.hosts()) {
-            out.printf("%s: starting replicator%n", h.name());
-            startReplicator(h);
+            startHost(h, Component.REPLICATOR, out);
         }
         awaitOnline(60_000);
+        for (SandboxLayout.Host h : layout.hosts()) {
+            startHost(h, Component.MANAGER, out);
+        }
+        if (layout.clustered()) {
+            awaitCoordinator(60_000);
+        }
     }
 
     /** Which processes of a host an operator starts or stops. */
@@ -272,32 +304,100 @@ public final class Sandbox {
         DB,
         /** The host's replicator only. */
         REPLICATOR,
-        /** Both (the database first when starting, last when stopping). */
+        /** The host's manager only. */
+        MANAGER,
+        /** The host's ZooKeeper member only (hosts that run one). */
+        ZOOKEEPER,
+        /** All of them: started database, ZooKeeper, replicator, manager; stopped in the reverse order. */
         ALL
+    }
+
+    private static final List<Component> START_ORDER = List.of(Component.DB, Component.ZOOKEEPER, Component.REPLICATOR,
+            Component.MANAGER);
+
+    /** The daemon that runs component {@code c} on {@code h}, if the host has one (not for DB). */
+    public Optional<io.tantalum.cli.install.DaemonProcess> daemon(SandboxLayout.Host h, Component c) {
+        var i = installer();
+        return switch (c) {
+            case REPLICATOR -> Optional.of(process(h));
+            case MANAGER -> layout.clustered() ? Optional.of(i.managerProcess(layout.service(), h.name()))
+                    : Optional.empty();
+            case ZOOKEEPER -> i.zookeeperProcess(layout.service(), h.name());
+            default -> Optional.empty();
+        };
     }
 
     /** Starts one host's processes, e.g. after maintenance. */
     public void startHost(SandboxLayout.Host h, Component c, PrintStream out) {
-        if (c != Component.REPLICATOR) {
-            out.printf("%s: starting mariadbd%n", h.name());
-            db(h).start(List.of());
-        }
-        if (c != Component.DB) {
-            out.printf("%s: starting replicator%n", h.name());
-            startReplicator(h);
+        for (Component one : START_ORDER) {
+            if (c != Component.ALL && c != one) {
+                continue;
+            }
+            if (one == Component.DB) {
+                out.printf("%s: starting mariadbd%n", h.name());
+                db(h).start(List.of());
+            } else {
+                daemon(h, one).ifPresent(d -> {
+                    out.printf("%s: starting %s%n", h.name(), d.daemon().display);
+                    d.start();
+                });
+            }
         }
     }
 
     /** Stops one host's processes, e.g. for maintenance. */
     public void stopHost(SandboxLayout.Host h, Component c, PrintStream out) {
-        if (c != Component.DB) {
-            out.printf("%s: stopping replicator%n", h.name());
-            stopReplicator(h);
+        List<Component> order = new ArrayList<>(START_ORDER);
+        java.util.Collections.reverse(order);
+        for (Component one : order) {
+            if (c != Component.ALL && c != one) {
+                continue;
+            }
+            if (one == Component.DB) {
+                out.printf("%s: stopping mariadbd%n", h.name());
+                db(h).stop();
+            } else {
+                daemon(h, one).ifPresent(d -> {
+                    out.printf("%s: stopping %s%n", h.name(), d.daemon().display);
+                    d.stop();
+                });
+            }
         }
-        if (c != Component.REPLICATOR) {
-            out.printf("%s: stopping mariadbd%n", h.name());
-            db(h).stop();
+    }
+
+    /** Kills component {@code c} of {@code h} at once (SIGKILL), as a crash would. */
+    public void kill(SandboxLayout.Host h, Component c) {
+        if (c == Component.DB) {
+            db(h).kill();
+        } else {
+            daemon(h, c).ifPresent(io.tantalum.cli.install.DaemonProcess::kill);
         }
+    }
+
+    /** A client of host {@code h}'s manager, with the sandbox's token. */
+    public AdminClient manager(SandboxLayout.Host h) {
+        return installer().manager(layout.service(), h.name());
+    }
+
+    /** Waits until the managers have a coordinator and a topology in ZooKeeper. */
+    public void awaitCoordinator(long timeoutMillis) {
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        String last = "(no answer)";
+        while (System.currentTimeMillis() < deadline) {
+            try {
+                var v = manager(layout.hosts().get(0)).call(io.tantalum.api.ManagerApi.CLUSTER);
+                if (v.coordinator() != null && v.master() != null) {
+                    return;
+                }
+                last = "coordinator " + v.coordinator() + ", master " + v.master();
+            } catch (TantalumException e) {
+                last = e.getMessage();
+            }
+            Threads.sleep(200);
+        }
+        throw new TantalumException(ErrorCode.DEADLINE_EXCEEDED, "The managers elected no coordinator within "
+                + timeoutMillis / 1000 + "s (" + last + "); see the managers' and ZooKeeper's logs under "
+                + layout.directory() + "/host*/log");
     }
 
     public SandboxLayout.Host host(String name) {
@@ -306,17 +406,14 @@ public final class Sandbox {
                         .map(SandboxLayout.Host::name).toList())));
     }
 
-    /** Stops replicators (slaves first), then databases. */
+    /** Stops managers, replicators (slaves first), ZooKeeper members, then databases. */
     public void stop(PrintStream out) {
         List<SandboxLayout.Host> reversed = new ArrayList<>(layout.hosts());
         java.util.Collections.reverse(reversed);
-        for (SandboxLayout.Host h : reversed) {
-            out.printf("%s: stopping replicator%n", h.name());
-            stopReplicator(h);
-        }
-        for (SandboxLayout.Host h : reversed) {
-            out.printf("%s: stopping mariadbd%n", h.name());
-            db(h).stop();
+        for (Component c : List.of(Component.MANAGER, Component.REPLICATOR, Component.ZOOKEEPER, Component.DB)) {
+            for (SandboxLayout.Host h : reversed) {
+                stopHost(h, c, out);
+            }
         }
     }
 
@@ -352,6 +449,14 @@ public final class Sandbox {
                 m.put("state", "STOPPED");
                 m.put("appliedLastSeqno", -1);
                 m.put("appliedLatency", -1);
+            }
+            if (layout.clustered()) {
+                m.put("managerPid", daemon(h, Component.MANAGER).flatMap(d -> d.handle()).map(ProcessHandle::pid)
+                        .orElse(null));
+                daemon(h, Component.ZOOKEEPER).ifPresent(z -> {
+                    m.put("zookeeperPid", z.handle().map(ProcessHandle::pid).orElse(null));
+                    m.put("zookeeper", io.tantalum.manager.ZooKeeperProbe.mode(h.address(), SandboxLayout.ZOOKEEPER_PORT));
+                });
             }
             m.put("user", layout.appUser());
             m.put("clientOptions", clientOptions(layout.appUser()).toString());

@@ -16,9 +16,13 @@ import java.util.Optional;
  * finished. Immutable.
  */
 public record SandboxLayout(String service, String directory, boolean complete, String replicatorUser,
-        String replicatorPassword, String appUser, String appPassword, List<Host> hosts) {
+        String replicatorPassword, String appUser, String appPassword, List<Host> hosts, int zookeeperMembers) {
     public static final String FILE = "sandbox.json";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** Client port of the sandbox's ZooKeeper members and admin port of its managers. */
+    public static final int ZOOKEEPER_PORT = 2181;
+    public static final int MANAGER_PORT = 8090;
 
     /** One host of the sandbox. */
     public record Host(String name, String address, int dbPort, int thlPort, int adminPort, String role, String home) {
@@ -29,11 +33,23 @@ public record SandboxLayout(String service, String directory, boolean complete, 
 
     @Override
     public String toString() {
-        return "SandboxLayout[" + service + " in " + directory + ", " + hosts.size() + " hosts, passwords hidden]";
+        return "SandboxLayout[" + service + " in " + directory + ", " + hosts.size() + " hosts, " + zookeeperMembers
+                + " ZooKeeper members, passwords hidden]";
     }
 
     public SandboxLayout withComplete(boolean c) {
-        return new SandboxLayout(service, directory, c, replicatorUser, replicatorPassword, appUser, appPassword, hosts);
+        return new SandboxLayout(service, directory, c, replicatorUser, replicatorPassword, appUser, appPassword, hosts,
+                zookeeperMembers);
+    }
+
+    /** True when the sandbox runs managers over a ZooKeeper ensemble (not {@code --replicator-only}). */
+    public boolean clustered() {
+        return zookeeperMembers > 0;
+    }
+
+    /** The hosts that run a ZooKeeper member: the first 1, 3 or 5. */
+    public List<Host> zookeeperHosts() {
+        return hosts.subList(0, Math.min(zookeeperMembers, hosts.size()));
     }
 
     public Optional<Host> host(String name) {

@@ -37,7 +37,50 @@ public final class Checks {
                     Checks::durability),
             new Check("MaxAllowedPacketCheck", "max_allowed_packet fits large row events", Checks::maxAllowedPacket),
             new Check("TlsCertificateCheck", "with tls=true, each host's certificate is readable, signed by the"
-                    + " truststore's CA, not expired, and names the host's address", Checks::certificates));
+                    + " truststore's CA, not expired, and names the host's address", Checks::certificates),
+            new Check("ZooKeeperEnsembleCheck", "with managers, an odd ensemble, reachable from each member, with a"
+                    + " quorum, and the same in every member's configuration", Checks::zookeeper));
+
+    private static void zookeeper(List<HostFacts> hosts, List<Finding> out) {
+        boolean ensembleJudged = false;
+        for (HostFacts h : hosts) {
+            HostFacts.ZooKeeper z = h.extra().zookeeper();
+            if (z == null) {
+                continue;
+            }
+            Finding.Level unreachable = z.installedByTpm() ? Finding.Level.WARN : Finding.Level.ERROR;
+            String later = z.installedByTpm() ? " (tpm install starts the members it runs: expected before install)"
+                    : "";
+            if (!ensembleJudged) {
+                ensembleJudged = true;
+                int n = z.servers().size();
+                if (n % 2 == 0) {
+                    out.add(new Finding(Finding.Level.ERROR, h.host(), "zookeeper-servers lists " + n + " members: use an"
+                            + " odd number (3 or 5); an ensemble of " + n + " survives no more failures than one of "
+                            + (n - 1), "ZooKeeperEnsembleCheck"));
+                }
+                long serving = z.modes().values().stream().filter(m -> m.equals("leader") || m.equals("follower")
+                        || m.equals("standalone")).count();
+                if (serving <= n / 2) {
+                    out.add(new Finding(unreachable, h.host(), "the ZooKeeper ensemble has no quorum: " + serving + " of "
+                            + n + " members serve " + z.modes() + "; managers cannot coordinate until a majority runs"
+                            + later, "ZooKeeperEnsembleCheck"));
+                }
+            }
+            z.modes().forEach((member, mode) -> {
+                if (mode.equals(io.tantalum.manager.ZooKeeperProbe.STOPPED)) {
+                    out.add(new Finding(unreachable, h.host(), "cannot reach ZooKeeper member " + member + " from this"
+                            + " host: start it, or open the port between them" + later, "ZooKeeperEnsembleCheck"));
+                }
+            });
+            String wanted = String.join(",", z.servers());
+            if (z.installedServers() != null && !z.installedServers().equals(wanted)) {
+                out.add(new Finding(Finding.Level.ERROR, h.host(), "the installed manager uses the ensemble "
+                        + z.installedServers() + " but the INI names " + wanted + ": members must share one ensemble;"
+                        + " run `tpm update` on this host", "ZooKeeperEnsembleCheck"));
+            }
+        }
+    }
 
     /** A certificate that expires sooner than this is a warning. */
     static final java.time.Duration CERTIFICATE_WARNING = java.time.Duration.ofDays(30);

@@ -80,9 +80,35 @@ public final class Facts {
         Long free = local ? freeBytes(thl) : null;
         HostFacts.Extra extra = new HostFacts.Extra(nativeRepl, myisam, skew, thlProblem, free,
                 local ? java(installer.process(service, host).java()) : null, triggers, events,
-                local && Boolean.TRUE.equals(s.values().get(IniKey.TLS)) ? Certificates.inspect(s, host) : null);
+                local && Boolean.TRUE.equals(s.values().get(IniKey.TLS)) ? Certificates.inspect(s, host) : null,
+                local && c.clustered(service) ? zookeeper(installer, service, host) : null);
         return new HostFacts(host, address + ":" + dbPort, role(installer, service, host), vars, error, grants,
                 local ? ports(installer, service, host, address, dbPort) : Map.of(), extra);
+    }
+
+    /** The ensemble as {@code host} sees it: each member probed from the host's own address. */
+    private static HostFacts.ZooKeeper zookeeper(Installer installer, String service, String host) {
+        TantalumConfig c = installer.config();
+        List<String> servers = List.of(c.zookeeperConnect(service).split(","));
+        Map<String, String> modes = new LinkedHashMap<>();
+        for (String hp : servers) {
+            int colon = hp.lastIndexOf(':');
+            modes.put(hp, io.tantalum.manager.ZooKeeperProbe.mode(c.address(host), hp.substring(0, colon),
+                    Integer.parseInt(hp.substring(colon + 1))));
+        }
+        Path conf = installer.managerProcess(service, host).config();
+        String installed = null;
+        if (Files.exists(conf)) {
+            Properties p = new Properties();
+            try (var r = Files.newBufferedReader(conf)) {
+                p.load(r);
+                installed = p.getProperty("manager.zookeeper.servers");
+            } catch (IOException e) {
+                installed = "(unreadable: " + e.getMessage() + ")";
+            }
+        }
+        return new HostFacts.ZooKeeper(servers, Boolean.TRUE.equals(c.service(service).values()
+                .get(IniKey.ZOOKEEPER_INSTALL)), modes, installed);
     }
 
     /** What each Java said, once per tpm run: hosts on one machine usually share it. */

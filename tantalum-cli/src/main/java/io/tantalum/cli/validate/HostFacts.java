@@ -33,10 +33,18 @@ public record HostFacts(String host, String address, String role, Map<String, St
      *     ({@code schema.trigger ON table})
      * @param enabledEvents scheduled events with status ENABLED ({@code schema.event})
      * @param certificate the host's TLS certificate (null without TLS, or on another machine)
+     * @param zookeeper the ensemble as seen from this host (null without managers, or on another machine)
      */
     public record Extra(Boolean nativeReplication, List<String> myisamTables, Long clockSkewMillis,
             String thlDirectoryProblem, Long thlFreeBytes, Java java, List<String> unguardedTriggers,
-            List<String> enabledEvents, Certificate certificate) {
+            List<String> enabledEvents, Certificate certificate, ZooKeeper zookeeper) {
+        public Extra(Boolean nativeReplication, List<String> myisamTables, Long clockSkewMillis,
+                String thlDirectoryProblem, Long thlFreeBytes, Java java, List<String> unguardedTriggers,
+                List<String> enabledEvents, Certificate certificate) {
+            this(nativeReplication, myisamTables, clockSkewMillis, thlDirectoryProblem, thlFreeBytes, java,
+                    unguardedTriggers, enabledEvents, certificate, null);
+        }
+
         public Extra(Boolean nativeReplication, List<String> myisamTables, Long clockSkewMillis,
                 String thlDirectoryProblem, Long thlFreeBytes, Java java, List<String> unguardedTriggers,
                 List<String> enabledEvents) {
@@ -50,7 +58,7 @@ public record HostFacts(String host, String address, String role, Map<String, St
         }
 
         public static Extra none() {
-            return new Extra(null, null, null, null, null, null, null, null, null);
+            return new Extra(null, null, null, null, null, null, null, null, null, null);
         }
     }
 
@@ -74,6 +82,19 @@ public record HostFacts(String host, String address, String role, Map<String, St
      * @param names its subject alternative names (addresses and DNS names)
      */
     public record Certificate(String keystore, String problem, java.time.Instant notAfter, List<String> names) {}
+
+    /**
+     * The ZooKeeper ensemble as this host sees it.
+     *
+     * @param servers the members the INI names, as {@code address:port}
+     * @param installedByTpm {@code zookeeper-install=true}: tpm runs the members (they may not run before install)
+     * @param modes each member's answer to {@code srvr} from this host's address: leader, follower,
+     *     standalone, NOT-SERVING or STOPPED (unreachable)
+     * @param installedServers the ensemble in this host's installed manager configuration, or null when
+     *     no manager is installed here
+     */
+    public record ZooKeeper(List<String> servers, boolean installedByTpm, Map<String, String> modes,
+            String installedServers) {}
 
     public String variable(String name) {
         return variables == null ? null : variables.get(name);

@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 class SystemdUnitTest {
-    private static final ReplicatorProcess P = new ReplicatorProcess("db2/alpha", JavaRuntime.of("/opt/jdk21"),
+    private static final DaemonProcess P = new DaemonProcess("db2/alpha", JavaRuntime.of("/opt/jdk21"),
             Path.of("/opt/t/conf/alpha.properties"), Path.of("/opt/t/run/alpha.pid"), Path.of("/opt/t/log/alpha.log"));
 
     @Test
@@ -14,7 +14,7 @@ class SystemdUnitTest {
         SystemdUnit u = new SystemdUnit(P, "alpha", "db2", SystemdUnit.Scope.SYSTEM);
         assertThat(u.file()).isEqualTo(Path.of("/etc/systemd/system/tantalum-alpha.service"));
         assertThat(u.text()).contains("Description=Tantalum replicator (service alpha on db2)",
-                "ExecStart=/opt/jdk21/bin/java -Xms64m",
+                "ExecStart=/opt/jdk21/bin/java -Xms32m -Xmx256m",
                 "io.tantalum.replicator.ReplicatorMain /opt/t/conf/alpha.properties /opt/t/run/alpha.pid",
                 "After=network-online.target mariadb.service", "User=", "SuccessExitStatus=143", "Restart=on-failure", "RestartPreventExitStatus=2",
                 "StandardOutput=append:/opt/t/log/alpha.log", "WantedBy=multi-user.target");

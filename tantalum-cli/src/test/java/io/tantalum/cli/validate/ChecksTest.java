@@ -35,7 +35,7 @@ class ChecksTest {
         Validator.Report r = Validator.run(List.of(host("host1", "master", Map.of()), host("host2", "slave", Map.of())),
                 Set.of());
         assertThat(r.exitCode()).isZero();
-        assertThat(r.summary()).isEqualTo("Validation passed: 0 error(s), 0 warning(s) (16 checks on 2 hosts)");
+        assertThat(r.summary()).isEqualTo("Validation passed: 0 error(s), 0 warning(s) (17 checks on 2 hosts)");
     }
 
     @Test
@@ -163,6 +163,48 @@ class ChecksTest {
                 .anySatisfy(p -> assertThat(p).startsWith("WARN >> host5 >> the certificate in /k5.p12 expires on"));
     }
 
+    private static HostFacts withZooKeeper(String host, HostFacts.ZooKeeper z) {
+        HostFacts.Extra e = new HostFacts.Extra(false, List.of(), 0L, null, 10L << 30, HEALTHY.java(), List.of(),
+                List.of(), null, z);
+        return withExtra(host, e);
+    }
+
+    private static List<String> zookeeperProblems(HostFacts... hosts) {
+        return problems(hosts).stream().filter(p -> p.contains("ZooKeeperEnsembleCheck")).toList();
+    }
+
+    @Test
+    void theEnsembleIsOddReachableFromEachMemberWithAQuorumAndTheSameEverywhere() {
+        List<String> three = List.of("10.0.0.1:2181", "10.0.0.2:2181", "10.0.0.3:2181");
+        Map<String, String> serving = Map.of("10.0.0.1:2181", "follower", "10.0.0.2:2181", "leader", "10.0.0.3:2181",
+                "follower");
+        String connect = String.join(",", three);
+        assertThat(zookeeperProblems(withZooKeeper("host1", new HostFacts.ZooKeeper(three, false, serving, connect)),
+                withZooKeeper("host2", new HostFacts.ZooKeeper(three, false, serving, null)))).isEmpty();
+
+        List<String> four = List.of("10.0.0.1:2181", "10.0.0.2:2181", "10.0.0.3:2181", "10.0.0.4:2181");
+        Map<String, String> fourServing = new HashMap<>(serving);
+        fourServing.put("10.0.0.4:2181", "follower");
+        assertThat(zookeeperProblems(withZooKeeper("host1", new HostFacts.ZooKeeper(four, false, fourServing, null))))
+                .containsExactly("ERROR >> host1 >> zookeeper-servers lists 4 members: use an odd number (3 or 5); an"
+                        + " ensemble of 4 survives no more failures than one of 3 (ZooKeeperEnsembleCheck)");
+
+        Map<String, String> twoDown = Map.of("10.0.0.1:2181", "NOT-SERVING", "10.0.0.2:2181", "STOPPED",
+                "10.0.0.3:2181", "STOPPED");
+        assertThat(zookeeperProblems(withZooKeeper("host1", new HostFacts.ZooKeeper(three, false, twoDown, null))))
+                .hasSize(3).anySatisfy(p -> assertThat(p).startsWith("ERROR >> host1 >> the ZooKeeper ensemble has no"
+                        + " quorum: 0 of 3 members serve"))
+                .anySatisfy(p -> assertThat(p).isEqualTo("ERROR >> host1 >> cannot reach ZooKeeper member 10.0.0.2:2181"
+                        + " from this host: start it, or open the port between them (ZooKeeperEnsembleCheck)"));
+        assertThat(zookeeperProblems(withZooKeeper("host1", new HostFacts.ZooKeeper(three, true, twoDown, null))))
+                .allSatisfy(p -> assertThat(p).startsWith("WARN >> host1 >> ").contains("expected before install"));
+
+        assertThat(zookeeperProblems(withZooKeeper("host2", new HostFacts.ZooKeeper(three, false, serving,
+                "10.0.0.9:2181")))).containsExactly("ERROR >> host2 >> the installed manager uses the ensemble"
+                        + " 10.0.0.9:2181 but the INI names " + connect + ": members must share one ensemble; run `tpm"
+                        + " update` on this host (ZooKeeperEnsembleCheck)");
+    }
+
     private static HostFacts withCertificate(String host, HostFacts.Certificate c) {
         HostFacts.Extra e = new HostFacts.Extra(false, List.of(), 0L, null, 10L << 30, HEALTHY.java(), List.of(),
                 List.of(), c);
@@ -190,7 +232,7 @@ class ChecksTest {
         Validator.Report skipped = Validator.run(List.of(host("host1", "master", Map.of("read_only", "ON"))),
                 Set.of("ReadOnlyCheck"));
         assertThat(skipped.exitCode()).isZero();
-        assertThat(skipped.checks()).isEqualTo(15);
+        assertThat(skipped.checks()).isEqualTo(16);
         assertThatThrownBy(() -> Validator.run(List.of(), Set.of("NoSuchCheck")))
                 .hasMessageContaining("--skip-validation-check=NoSuchCheck names no check");
     }

@@ -1,0 +1,123 @@
+package io.tantalum.cli;
+
+import io.tantalum.common.ErrorCode;
+import io.tantalum.common.TantalumException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * One {@code cctrl} command line, parsed: Tungsten's grammar, without SQL or shell. Pure; table
+ * tested in {@code CctrlCommandTest}. An unknown or incomplete command is INVALID_ARGUMENT with
+ * the usage of what was meant.
+ */
+public sealed interface CctrlCommand {
+    /** {@code ls [-l]}. */
+    record Ls(boolean longFormat) implements CctrlCommand {}
+
+    /** {@code switch} (the best slave) or {@code switch to <host>}. */
+    record Switch(String to) implements CctrlCommand {}
+
+    /** {@code set policy automatic|manual|maintenance}. */
+    record SetPolicy(String policy) implements CctrlCommand {}
+
+    /** {@code datasource <host> shun|welcome|offline|online|recover}. */
+    record Datasource(String host, String action) implements CctrlCommand {}
+
+    /** {@code replicator <host> online|offline}. */
+    record Replicator(String host, String action) implements CctrlCommand {}
+
+    /** {@code cluster heartbeat}. */
+    record Heartbeat() implements CctrlCommand {}
+
+    /** {@code cluster history [N]}. */
+    record History(int limit) implements CctrlCommand {}
+
+    /** {@code help}. */
+    record Help() implements CctrlCommand {}
+
+    /** {@code exit} or {@code quit}. */
+    record Exit() implements CctrlCommand {}
+
+    List<String> DATASOURCE_ACTIONS = List.of("shun", "welcome", "offline", "online", "recover");
+    List<String> REPLICATOR_ACTIONS = List.of("online", "offline");
+    List<String> POLICIES = List.of("automatic", "manual", "maintenance");
+
+    String HELP = String.join("\n",
+            "ls [-l]                                    the dataservice: coordinator, policy, every datasource",
+            "switch                                     make the best slave the master (planned switch)",
+            "switch to <host>                           make <host> the master",
+            "set policy automatic|manual|maintenance    what the coordinator may do by itself",
+            "datasource <host> shun|welcome|offline|online|recover",
+            "replicator <host> online|offline",
+            "cluster heartbeat                          write a heartbeat through the master",
+            "cluster history [N]                        the last N audit records (default 50), newest last",
+            "help, exit");
+
+    static CctrlCommand parse(String line) {
+        List<String> w = Arrays.stream(line.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList();
+        if (w.isEmpty()) {
+            throw usage("an empty command");
+        }
+        String verb = w.get(0).toLowerCase(Locale.ROOT);
+        switch (verb) {
+            case "ls":
+                if (w.size() == 1 || w.size() == 2 && w.get(1).equals("-l")) {
+                    return new Ls(w.size() == 2);
+                }
+                throw usage("ls [-l]");
+            case "switch":
+                if (w.size() == 1) {
+                    return new Switch(null);
+                }
+                if (w.size() == 3 && w.get(1).equalsIgnoreCase("to")) {
+                    return new Switch(w.get(2));
+                }
+                throw usage("switch, or switch to <host>");
+            case "set":
+                if (w.size() == 3 && w.get(1).equalsIgnoreCase("policy") && POLICIES.contains(lower(w.get(2)))) {
+                    return new SetPolicy(lower(w.get(2)));
+                }
+                throw usage("set policy automatic|manual|maintenance");
+            case "datasource":
+                if (w.size() == 3 && DATASOURCE_ACTIONS.contains(lower(w.get(2)))) {
+                    return new Datasource(w.get(1), lower(w.get(2)));
+                }
+                throw usage("datasource <host> " + String.join("|", DATASOURCE_ACTIONS));
+            case "replicator":
+                if (w.size() == 3 && REPLICATOR_ACTIONS.contains(lower(w.get(2)))) {
+                    return new Replicator(w.get(1), lower(w.get(2)));
+                }
+                throw usage("replicator <host> online|offline");
+            case "cluster":
+                if (w.size() == 2 && w.get(1).equalsIgnoreCase("heartbeat")) {
+                    return new Heartbeat();
+                }
+                if (w.size() >= 2 && w.size() <= 3 && w.get(1).equalsIgnoreCase("history")) {
+                    try {
+                        return new History(w.size() == 3 ? Integer.parseInt(w.get(2)) : 50);
+                    } catch (NumberFormatException e) {
+                        throw usage("cluster history [N]");
+                    }
+                }
+                throw usage("cluster heartbeat, or cluster history [N]");
+            case "help":
+            case "?":
+                return new Help();
+            case "exit":
+            case "quit":
+                return new Exit();
+            default:
+                throw new TantalumException(ErrorCode.INVALID_ARGUMENT, "Unknown command '" + w.get(0) + "'. Commands:\n"
+                        + HELP);
+        }
+    }
+
+    private static String lower(String s) {
+        return s.toLowerCase(Locale.ROOT);
+    }
+
+    private static TantalumException usage(String what) {
+        return new TantalumException(ErrorCode.INVALID_ARGUMENT, "Usage: " + what);
+    }
+}

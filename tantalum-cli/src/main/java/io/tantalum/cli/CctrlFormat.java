@@ -1,0 +1,105 @@
+package io.tantalum.cli;
+
+import io.tantalum.api.ManagerApi.AuditRecord;
+import io.tantalum.api.ManagerApi.ClusterView;
+import io.tantalum.api.ManagerApi.DatasourceView;
+import io.tantalum.api.ManagerApi.Phase;
+import io.tantalum.api.ManagerApi.ProcedureReply;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** How {@code cctrl} prints replies, in the layout Tungsten's operators know. Pure. */
+final class CctrlFormat {
+    private static final int WIDTH = 100;
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS")
+            .withZone(ZoneOffset.UTC);
+
+    private CctrlFormat() {}
+
+    static String ls(ClusterView v, boolean longFormat) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("COORDINATOR[").append(v.coordinator() == null ? "NONE" : v.coordinator()).append(':')
+                .append(v.policy() == null ? "UNKNOWN" : v.policy()).append(':')
+                .append(v.coordinator() == null ? "NO-COORDINATOR" : "ONLINE").append("]\n");
+        if (v.procedure() != null) {
+            sb.append("PROCEDURE IN PROGRESS: ").append(v.procedure()).append('\n');
+        }
+        if (longFormat) {
+            sb.append("ZOOKEEPER[").append(v.zookeeper()).append("] TOPOLOGY[version=").append(v.topologyVersion())
+                    .append("] ANSWERED-BY[").append(v.answeredBy()).append("]\n");
+        }
+        sb.append("\nDATASOURCES:\n");
+        String rule = "+" + "-".repeat(WIDTH - 2) + "+\n";
+        sb.append(rule);
+        for (DatasourceView d : v.datasources()) {
+            String state = d.reason() == null ? d.state() : d.state() + "(" + d.reason() + ")";
+            sb.append(row(String.format(Locale.ROOT, "%s(%s:%s, progress=%d, latency=%.3f)", d.host(), d.role(), state,
+                    d.appliedSeqno(), Math.max(0, d.appliedLatency()))));
+            sb.append(row("STATUS [" + status(d) + "]"));
+            sb.append(rule);
+            sb.append(row("  MANAGER(state=" + d.manager() + (d.observedMillisAgo() > 2000 ? ", observed "
+                    + d.observedMillisAgo() / 1000 + "s ago" : "") + ")"));
+            sb.append(row("  REPLICATOR(role=" + (d.replicatorRole() == null ? "?" : d.replicatorRole()) + ", state="
+                    + d.replicator() + (longFormat && d.masterUri() != null ? ", master=" + d.masterUri() : "") + ")"));
+            if (d.pendingError() != null) {
+                sb.append(row("    pendingError: " + d.pendingError()));
+            }
+            sb.append(row("  DATASERVER(state=" + d.dataserver() + (d.readOnly() == null ? ""
+                    : ", read_only=" + (d.readOnly() ? "ON" : "OFF")) + (longFormat && d.gtidPosition() != null
+                    ? ", gtid=" + d.gtidPosition() : "") + ")"));
+            if (d.dataserverError() != null) {
+                sb.append(row("    error: " + d.dataserverError()));
+            }
+            sb.append(rule);
+        }
+        return sb.toString();
+    }
+
+    private static String status(DatasourceView d) {
+        if (d.state().equals("ONLINE") && "ONLINE".equals(d.replicator()) && "ONLINE".equals(d.dataserver())) {
+            return "OK";
+        }
+        if (d.state().equals("FAILED")) {
+            return "CRITICAL";
+        }
+        return d.state().equals("SHUNNED") || d.state().equals("OFFLINE") ? "SHUNNED/OFFLINE BY OPERATOR" : "WARNING";
+    }
+
+    /** Lines of at most WIDTH characters between bars; a long text wraps. */
+    private static String row(String text) {
+        StringBuilder sb = new StringBuilder();
+        List<String> parts = new ArrayList<>();
+        for (int i = 0; i < text.length(); i += WIDTH - 2) {
+            parts.add(text.substring(i, Math.min(text.length(), i + WIDTH - 2)));
+        }
+        for (String p : parts) {
+            sb.append('|').append(p).append(" ".repeat(WIDTH - 2 - p.length())).append("|\n");
+        }
+        return sb.toString();
+    }
+
+    static String procedure(ProcedureReply r) {
+        StringBuilder sb = new StringBuilder();
+        int width = r.phases().stream().mapToInt(p -> p.name().length()).max().orElse(5);
+        for (Phase p : r.phases()) {
+            sb.append(String.format(Locale.ROOT, "  %-" + width + "s %6d ms  %s%n", p.name(), p.millis(), p.detail()));
+        }
+        sb.append(String.format(Locale.ROOT, "%s %s in %d ms%s%n", r.procedure(), r.outcome().toUpperCase(Locale.ROOT),
+                r.totalMillis(), r.message() == null ? "" : ": " + r.message()));
+        return sb.toString();
+    }
+
+    static String history(List<AuditRecord> records) {
+        StringBuilder sb = new StringBuilder();
+        for (AuditRecord r : records) {
+            sb.append(String.format(Locale.ROOT, "%s  %-28s %-12s %-11s %-7s %6d ms  %s%n",
+                    TIME.format(Instant.ofEpochMilli(r.timeMillis())), r.procedureId(), r.phase(), r.outcome(),
+                    r.coordinator(), r.millis(), r.detail()));
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,56 @@
+package io.tantalum.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tantalum.common.TantalumException;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** cctrl's grammar: each command line and what it parses to, then each malformed line and its usage. */
+class CctrlCommandTest {
+    static Stream<Arguments> commands() {
+        return Stream.of(
+                Arguments.of("ls", new CctrlCommand.Ls(false)),
+                Arguments.of("  ls   -l ", new CctrlCommand.Ls(true)),
+                Arguments.of("switch", new CctrlCommand.Switch(null)),
+                Arguments.of("switch to host2", new CctrlCommand.Switch("host2")),
+                Arguments.of("SWITCH TO host2", new CctrlCommand.Switch("host2")),
+                Arguments.of("set policy MAINTENANCE", new CctrlCommand.SetPolicy("maintenance")),
+                Arguments.of("datasource host3 shun", new CctrlCommand.Datasource("host3", "shun")),
+                Arguments.of("datasource host3 Recover", new CctrlCommand.Datasource("host3", "recover")),
+                Arguments.of("replicator host2 offline", new CctrlCommand.Replicator("host2", "offline")),
+                Arguments.of("cluster heartbeat", new CctrlCommand.Heartbeat()),
+                Arguments.of("cluster history", new CctrlCommand.History(50)),
+                Arguments.of("cluster history 7", new CctrlCommand.History(7)),
+                Arguments.of("help", new CctrlCommand.Help()),
+                Arguments.of("quit", new CctrlCommand.Exit()));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("commands")
+    void parses(String line, CctrlCommand expected) {
+        assertThat(CctrlCommand.parse(line)).isEqualTo(expected);
+    }
+
+    static Stream<Arguments> malformed() {
+        return Stream.of(
+                Arguments.of("", "Usage: an empty command"),
+                Arguments.of("ls -x", "Usage: ls [-l]"),
+                Arguments.of("switch host2", "Usage: switch, or switch to <host>"),
+                Arguments.of("set policy sometimes", "Usage: set policy automatic|manual|maintenance"),
+                Arguments.of("datasource host2 drop", "Usage: datasource <host> shun|welcome|offline|online|recover"),
+                Arguments.of("replicator host2", "Usage: replicator <host> online|offline"),
+                Arguments.of("cluster history many", "Usage: cluster history [N]"),
+                Arguments.of("failover", "Unknown command 'failover'. Commands:\nls [-l]"));
+    }
+
+    @ParameterizedTest(name = "[{index}] {1}")
+    @MethodSource("malformed")
+    void refusesWithTheUsage(String line, String message) {
+        assertThatThrownBy(() -> CctrlCommand.parse(line)).isInstanceOf(TantalumException.class)
+                .hasMessageStartingWith(message);
+    }
+}
