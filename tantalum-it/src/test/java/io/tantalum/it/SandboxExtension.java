@@ -26,7 +26,7 @@ public final class SandboxExtension implements BeforeAllCallback, AfterAllCallba
     }
 
     private static void deploy(ExtensionContext c) throws IllegalAccessException {
-        field(c).set(null, new SandboxFixture(spec(c).hosts(), spec(c).tls()));
+        field(c).set(null, new SandboxFixture(spec(c).hosts(), spec(c).tls(), spec(c).cluster()));
     }
 
     private static void destroy(ExtensionContext c) throws IllegalAccessException {

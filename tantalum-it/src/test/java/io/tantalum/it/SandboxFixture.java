@@ -54,6 +54,11 @@ public final class SandboxFixture implements AutoCloseable {
     }
 
     public SandboxFixture(int hosts, boolean tls) {
+        this(hosts, tls, false);
+    }
+
+    /** A sandbox of {@code hosts} hosts; {@code cluster}: with ZooKeeper and managers, else replicator-only. */
+    public SandboxFixture(int hosts, boolean tls, boolean cluster) {
         try {
             dir = Files.createTempDirectory(Path.of("/tmp"), "tt-");
             Files.delete(dir);
@@ -66,7 +71,7 @@ public final class SandboxFixture implements AutoCloseable {
         cleanup = new Thread(this::destroyQuietly, "sandbox-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
         try {
-            sandbox = Sandbox.deploy(new Sandbox.DeployOptions(dir, hosts, subnet, "alpha", tls),
+            sandbox = Sandbox.deploy(new Sandbox.DeployOptions(dir, hosts, subnet, "alpha", tls, !cluster),
                     new PrintStream(log, true, StandardCharsets.UTF_8));
             secrets = readSecrets();
         } catch (RuntimeException e) {
@@ -144,9 +149,23 @@ public final class SandboxFixture implements AutoCloseable {
         return status(k).state();
     }
 
+    /** The host whose replicator is the master now (host1 until a switch). */
+    public int master() {
+        for (int k = 1; k <= hosts().size(); k++) {
+            try {
+                if (status(k).isMaster()) {
+                    return k;
+                }
+            } catch (RuntimeException e) {
+                // a stopped replicator is no master
+            }
+        }
+        throw new AssertionError("no replicator is master: " + describe());
+    }
+
     /** The master database's current binlog position as {@code file:offset} (zero-padded offset). */
     public String masterBinlogPosition() {
-        try (Connection c = admin(1)) {
+        try (Connection c = admin(master())) {
             List<Object> row = Sql.query(c, "SHOW MASTER STATUS").get(0);
             return String.format("%s:%016d", row.get(0), ((Number) row.get(1)).longValue());
         } catch (java.sql.SQLException e) {
@@ -156,15 +175,16 @@ public final class SandboxFixture implements AutoCloseable {
 
     /** Waits until the master extracted everything written so far and every slave applied it. */
     public void awaitCaughtUp(Duration timeout) {
+        int m = master();
         String target = masterBinlogPosition();
         Await.until("the master replicator to extract up to " + target, timeout, () -> {
-            String current = String.valueOf(status(1).currentEventId()).split(";")[0];
+            String current = String.valueOf(status(m).currentEventId()).split(";")[0];
             return current.compareTo(target) >= 0;
         }, this::describe);
         Await.until("all slaves to apply the master's last seqno", timeout, () -> {
-            long master = appliedSeqno(1);
-            for (int k = 2; k <= hosts().size(); k++) {
-                if (appliedSeqno(k) != master || !state(k).equals("ONLINE")) {
+            long master = appliedSeqno(m);
+            for (int k = 1; k <= hosts().size(); k++) {
+                if (k != m && (appliedSeqno(k) != master || !state(k).equals("ONLINE"))) {
                     return false;
                 }
             }
@@ -270,6 +290,28 @@ public final class SandboxFixture implements AutoCloseable {
         return cli("io.tantalum.cli.TrepctlMain", args);
     }
 
+    public CliResult cctrl(String... args) {
+        return cli("io.tantalum.cli.CctrlMain", args);
+    }
+
+    /** The client of host k's manager, with the sandbox's token. */
+    public AdminClient manager(int k) {
+        return sandbox.manager(host(k));
+    }
+
+    /** The dataservice as the first manager that answers sees it. */
+    public io.tantalum.api.ManagerApi.ClusterView cluster() {
+        RuntimeException last = null;
+        for (int k = 1; k <= hosts().size(); k++) {
+            try {
+                return manager(k).call(io.tantalum.api.ManagerApi.CLUSTER);
+            } catch (RuntimeException e) {
+                last = e;
+            }
+        }
+        throw last;
+    }
+
     public CliResult thl(String... args) {
         return cli("io.tantalum.cli.ThlMain", args);
     }
@@ -319,7 +361,7 @@ public final class SandboxFixture implements AutoCloseable {
             Path target = Path.of("target", "sandbox-logs", dir.getFileName().toString());
             Files.createDirectories(target);
             for (SandboxLayout.Host h : hosts()) {
-                for (String f : List.of("log/alpha.log", "mariadb.err")) {
+                for (String f : List.of("log/alpha.log", "mariadb.err", "log/alpha-manager.log", "log/zookeeper.log")) {
                     Path src = h.homePath().resolve(f);
                     if (Files.exists(src)) {
                         Files.copy(src, target.resolve(h.name() + "-" + src.getFileName()),

@@ -21,6 +21,12 @@ public @interface Sandboxed {
     /** Deploy with {@code --tls}: a private CA, THL over TLS and admin APIs over https. */
     boolean tls() default false;
 
+    /**
+     * Managers on every host over a ZooKeeper ensemble (the default of {@code tpm sandbox deploy});
+     * false deploys {@code --replicator-only}, which most replication tests need and is faster.
+     */
+    boolean cluster() default false;
+
     /** A fresh sandbox for every test (for tests that change roles), instead of one per class. */
     boolean perTest() default false;
 }

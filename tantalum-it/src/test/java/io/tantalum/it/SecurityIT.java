@@ -8,7 +8,7 @@ import io.tantalum.api.ReplicatorApi;
 import io.tantalum.api.ReplicatorStatus;
 import io.tantalum.api.Secrets;
 import io.tantalum.cli.install.JavaRuntime;
-import io.tantalum.cli.install.ReplicatorProcess;
+import io.tantalum.cli.install.DaemonProcess;
 import io.tantalum.cli.sandbox.SandboxLayout;
 import io.tantalum.testkit.Await;
 import io.tantalum.testkit.Sql;
@@ -214,7 +214,7 @@ class SecurityIT {
         try (var w = Files.newBufferedWriter(conf)) {
             p.store(w, "a replicator of another service");
         }
-        ReplicatorProcess intruder = new ReplicatorProcess("intruder/beta", JavaRuntime.of(""), conf,
+        DaemonProcess intruder = new DaemonProcess("intruder/beta", JavaRuntime.of(""), conf,
                 home.resolve("beta.pid"), home.resolve("beta.log"));
         intruder.start();
         try {

@@ -20,6 +20,8 @@ public final class WriteLoad implements AutoCloseable {
     private final String schema;
     private final List<Long> acknowledged = Collections.synchronizedList(new ArrayList<>());
     private final AtomicLong errors = new AtomicLong();
+    private volatile long lastAckNanos = System.nanoTime();
+    private volatile long maxGapNanos;
     private volatile boolean running = true;
     private final Thread thread;
 
@@ -57,6 +59,9 @@ public final class WriteLoad implements AutoCloseable {
                         upd.executeUpdate();
                         c.commit();
                         acknowledged.add(txn);
+                        long now = System.nanoTime();
+                        maxGapNanos = Math.max(maxGapNanos, now - lastAckNanos);
+                        lastAckNanos = now;
                     }
                 }
             } catch (SQLException | RuntimeException e) {
@@ -74,6 +79,17 @@ public final class WriteLoad implements AutoCloseable {
         synchronized (acknowledged) {
             return List.copyOf(acknowledged);
         }
+    }
+
+    /** The longest time between two acknowledged transactions so far (or since {@link #resetGap()}). */
+    public long maxGapMillis() {
+        return maxGapNanos / 1_000_000;
+    }
+
+    /** Starts measuring the longest gap afresh. */
+    public void resetGap() {
+        lastAckNanos = System.nanoTime();
+        maxGapNanos = 0;
     }
 
     public long errors() {

@@ -1,0 +1,133 @@
+import io.tantalum.api.ManagerApi;
+import io.tantalum.api.ReplicatorApi;
+import io.tantalum.cli.sandbox.Sandbox;
+import io.tantalum.cli.sandbox.SandboxLayout;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Planned switches under a write load, on a 3-host sandbox with managers and ZooKeeper. A client
+ * commits one small transaction after another on whatever host the topology names as master
+ * (reconnecting after an error); the bench asks the managers for SWITCHES switches, one every few
+ * seconds, and prints each switch's duration (as the coordinator measured it), the longest time
+ * between two acknowledged writes, and how many acknowledged writes are missing from any host at
+ * the end. Run with bench/switch.
+ */
+public final class SwitchBench {
+    static final int SWITCHES = Integer.parseInt(System.getenv().getOrDefault("SWITCHES", "10"));
+    static Sandbox sb;
+    static volatile boolean running = true;
+    static final List<Long> acked = Collections.synchronizedList(new ArrayList<>());
+    static volatile long lastAck = System.nanoTime();
+    static volatile long maxGap;
+
+    public static void main(String[] args) throws Exception {
+        Path dir = Files.createTempDirectory(Path.of("/tmp"), "tsbench");
+        Files.delete(dir);
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+        sb = Sandbox.deploy(new Sandbox.DeployOptions(dir, 3, System.getenv().getOrDefault("SUBNET", "127.0.8"), "alpha",
+                false, false), quiet);
+        try {
+            run();
+        } finally {
+            sb.destroy(quiet);
+        }
+    }
+
+    static SandboxLayout.Host master() {
+        return sb.host(sb.manager(sb.layout().hosts().get(0)).call(ManagerApi.CLUSTER).master());
+    }
+
+    static Connection connect(SandboxLayout.Host h, String user, String password) throws Exception {
+        return DriverManager.getConnection("jdbc:mariadb://" + h.address() + ":3306/?connectTimeout=2000", user, password);
+    }
+
+    static void write() {
+        long txn = 0;
+        while (running) {
+            try (Connection c = connect(master(), sb.layout().appUser(), sb.layout().appPassword());
+                    PreparedStatement ins = c.prepareStatement("INSERT INTO bench.ledger VALUES (?)")) {
+                while (running) {
+                    ins.setLong(1, ++txn);
+                    ins.executeUpdate();
+                    acked.add(txn);
+                    long now = System.nanoTime();
+                    maxGap = Math.max(maxGap, now - lastAck);
+                    lastAck = now;
+                }
+            } catch (Exception e) {
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            }
+        }
+    }
+
+    static void run() throws Exception {
+        try (Connection c = connect(master(), sb.layout().appUser(), sb.layout().appPassword());
+                Statement st = c.createStatement()) {
+            st.execute("CREATE DATABASE bench");
+            st.execute("CREATE TABLE bench.ledger (txn BIGINT PRIMARY KEY)");
+        }
+        Thread writer = new Thread(SwitchBench::write, "bench-writer");
+        writer.start();
+        Thread.sleep(3000);
+        List<Long> durations = new ArrayList<>();
+        List<Long> gaps = new ArrayList<>();
+        for (int i = 1; i <= SWITCHES; i++) {
+            lastAck = System.nanoTime();
+            maxGap = 0;
+            ManagerApi.ProcedureReply r = sb.manager(sb.layout().hosts().get(0)).call(ManagerApi.SWITCH,
+                    new ManagerApi.SwitchRequest(null));
+            Thread.sleep(2000); // writes resume on the new master
+            durations.add(r.totalMillis());
+            gaps.add(maxGap / 1_000_000);
+            System.out.printf(Locale.ROOT, "switch %2d: %s in %4d ms, longest write gap %4d ms%n", i, r.master(),
+                    r.totalMillis(), maxGap / 1_000_000);
+        }
+        running = false;
+        writer.join();
+        SandboxLayout.Host m = master();
+        long seqno = sb.admin(m).call(ReplicatorApi.HEARTBEAT, new ReplicatorApi.HeartbeatRequest("bench")).seqno();
+        long lost = 0;
+        for (SandboxLayout.Host h : sb.layout().hosts()) {
+            while (sb.admin(h).call(ReplicatorApi.STATUS).appliedLastSeqno() < seqno) {
+                Thread.sleep(50);
+            }
+            Set<Long> present = new HashSet<>();
+            try (Connection c = connect(h, sb.layout().replicatorUser(), sb.layout().replicatorPassword());
+                    Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT txn FROM bench.ledger")) {
+                while (rs.next()) {
+                    present.add(rs.getLong(1));
+                }
+            }
+            synchronized (acked) {
+                for (long t : acked) {
+                    if (!present.contains(t)) {
+                        lost++;
+                    }
+                }
+            }
+        }
+        List<Long> sorted = new ArrayList<>(durations);
+        Collections.sort(sorted);
+        System.out.printf(Locale.ROOT, "%d writes acknowledged; %d switches%n", acked.size(), durations.size());
+        System.out.printf(Locale.ROOT, "RESULT switch_p50_ms=%d switch_max_ms=%d write_gap_max_ms=%d lost_writes=%d%n",
+                sorted.get(sorted.size() / 2), sorted.get(sorted.size() - 1), Collections.max(gaps), lost);
+    }
+}

@@ -1,0 +1,234 @@
+package io.tantalum.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tantalum.api.ManagerApi;
+import io.tantalum.cli.sandbox.Sandbox;
+import io.tantalum.testkit.Await;
+import io.tantalum.testkit.Sql;
+import io.tantalum.testkit.WriteLoad;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The clustering layer on a real 3-host sandbox: managers, a 3-member ZooKeeper ensemble of
+ * separate processes, {@code cctrl}. A client keeps writing to whatever the topology names as
+ * master, and every write it had acknowledged must be on every host exactly once.
+ */
+@Sandboxed(cluster = true)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterIT {
+    static SandboxFixture sb;
+
+    /** Host index of the master that the topology names. */
+    static int topologyMaster() {
+        return index(sb.cluster().master());
+    }
+
+    static int index(String host) {
+        return Integer.parseInt(host.replaceAll("\\D", ""));
+    }
+
+    static WriteLoad load() {
+        return new WriteLoad(() -> sb.app(topologyMaster()), "ha");
+    }
+
+    /** Every acknowledged transaction is on every host exactly once, and the hosts hold the same data. */
+    static void assertNoWriteLost(WriteLoad w) throws Exception {
+        sb.awaitCaughtUp(Duration.ofSeconds(60));
+        List<Long> acked = w.acknowledged();
+        assertThat(acked).as("acknowledged writes").isNotEmpty();
+        for (int k = 1; k <= 3; k++) {
+            try (Connection c = sb.admin(k)) {
+                List<List<Object>> dup = Sql.query(c, "SELECT txn, COUNT(*) FROM ha.ledger GROUP BY txn HAVING COUNT(*) > 1");
+                assertThat(dup).as("transactions applied twice on host" + k).isEmpty();
+                List<Long> present = new ArrayList<>();
+                for (List<Object> r : Sql.query(c, "SELECT txn FROM ha.ledger")) {
+                    present.add(((Number) r.get(0)).longValue());
+                }
+                assertThat(present).as("acknowledged writes on host" + k).containsAll(acked);
+            }
+        }
+        sb.assertSameData("ha");
+    }
+
+    /** ls as cctrl prints it: the master and each slave ONLINE. */
+    static void assertLs(int master) {
+        String ls = sb.cctrl("-e", "ls").ok().stdout();
+        assertThat(ls).contains("COORDINATOR[").contains(":AUTOMATIC:ONLINE]");
+        for (int k = 1; k <= 3; k++) {
+            assertThat(ls).contains("|host" + k + "(" + (k == master ? "master" : "slave") + ":ONLINE, progress=");
+        }
+        assertThat(ls).doesNotContain("PROCEDURE IN PROGRESS");
+    }
+
+    @Test
+    @Order(1)
+    void switchesBackAndForthTenTimesUnderLoadWithoutLosingAWrite() throws Exception {
+        assertLs(1);
+        try (WriteLoad w = load()) {
+            Await.until("the first writes", Duration.ofSeconds(30), () -> w.acknowledgedCount() > 20, sb::describe);
+            for (int i = 0; i < 10; i++) {
+                int before = topologyMaster();
+                SandboxFixture.CliResult r = i % 2 == 0 ? sb.cctrl("-e", "switch")
+                        : sb.cctrl("-e", "switch to host" + (before == 1 ? 2 : 1));
+                r.ok();
+                assertThat(r.stdout()).contains("PREFLIGHT", "DEMOTE", "FLUSH", "CATCH_UP", "PROMOTE", "REPOINT",
+                        "VERIFY").containsPattern("switch-\\S+ OK in \\d+ ms");
+                int after = topologyMaster();
+                assertThat(after).as("master after switch " + i).isNotEqualTo(before);
+                assertThat(sb.master()).as("the replicator that is master").isEqualTo(after);
+                assertLs(after);
+                int acked = w.acknowledgedCount();
+                Await.until("writes on the new master", Duration.ofSeconds(30), () -> w.acknowledgedCount() > acked + 5,
+                        sb::describe);
+            }
+        }
+        try (WriteLoad w = load()) {
+            Await.until("a few writes", Duration.ofSeconds(30), () -> w.acknowledgedCount() > 5, sb::describe);
+        }
+        String history = sb.cctrl("-e", "cluster history 200").ok().stdout();
+        assertThat(history.split("\n")).filteredOn(l -> l.contains(" VERIFY ") && l.contains(" ok ")).hasSize(10);
+    }
+
+    @Test
+    @Order(2)
+    void switchRefusalsChangeNothing() throws Exception {
+        ManagerApi.ClusterView before = sb.cluster();
+        int m = index(before.master());
+        int slave = m == 1 ? 2 : 1;
+        int other = 6 - m - slave;
+        assertRefused("switch to host9", "not a member");
+        assertRefused("switch to host" + m, "already the master");
+
+        sb.trepctl("-host", "host" + slave, "offline").ok();
+        awaitState(slave, "OFFLINE");
+        assertRefused("switch to host" + slave, "OFFLINE(REPLICATOR-OFFLINE-BY-OPERATOR)");
+        sb.cctrl("-e", "datasource host" + slave + " online").ok();
+        awaitState(slave, "ONLINE");
+
+        sb.cctrl("-e", "datasource host" + slave + " shun").ok();
+        assertRefused("switch to host" + slave, "SHUNNED(MANUALLY-SHUNNED)");
+        sb.cctrl("-e", "datasource host" + slave + " welcome").ok();
+        awaitState(slave, "ONLINE");
+
+        sb.sandbox().stopHost(sb.host(other), Sandbox.Component.DB, System.out);
+        awaitState(other, "FAILED");
+        assertRefused("switch to host" + other, "FAILED(");
+        sb.sandbox().startHost(sb.host(other), Sandbox.Component.DB, System.out);
+        awaitState(other, "ONLINE");
+
+        ManagerApi.ClusterView after = sb.cluster();
+        assertThat(after.master()).isEqualTo(before.master());
+        assertThat(sb.master()).isEqualTo(m);
+        try (Connection c = sb.admin(m)) {
+            assertThat(Sql.query(c, "SELECT @@read_only").get(0).get(0).toString()).isEqualTo("0");
+        }
+    }
+
+    @Test
+    @Order(3)
+    void twoSwitchesAtOnceRunOneAndRefuseTheOther() throws Exception {
+        // two managers asked at the same instant: both forward to the coordinator, which runs one
+        List<CompletableFuture<String>> calls = new ArrayList<>();
+        for (int k : new int[] {1, 2}) {
+            calls.add(CompletableFuture.supplyAsync(() -> {
+                try {
+                    return "ok " + sb.manager(k).call(ManagerApi.SWITCH, new ManagerApi.SwitchRequest(null)).outcome();
+                } catch (io.tantalum.common.TantalumException e) {
+                    return e.code() + " " + e.getMessage();
+                }
+            }));
+        }
+        List<String> outcomes = List.of(calls.get(0).get(), calls.get(1).get());
+        assertThat(outcomes).filteredOn(o -> o.startsWith("ok ok")).as(outcomes.toString()).hasSize(1);
+        assertThat(outcomes).filteredOn(o -> o.startsWith("FAILED_PRECONDITION")).as(outcomes.toString())
+                .singleElement().satisfies(o -> assertThat(o).containsAnyOf("in progress", "busy with another"));
+        assertLs(topologyMaster());
+    }
+
+    @Test
+    @Order(4)
+    void automaticPolicyFailsAndRecoversASlaveButNeverUndoesAnOperatorsOffline() throws Exception {
+        int m = topologyMaster();
+        int slave = m == 3 ? 2 : 3;
+        sb.sandbox().stopHost(sb.host(slave), Sandbox.Component.DB, System.out);
+        awaitState(slave, "FAILED");
+        assertThat(sb.cctrl("-e", "ls").ok().stdout()).contains("|host" + slave + "(slave:FAILED(DATASERVER-STOPPED)");
+        sb.sandbox().startHost(sb.host(slave), Sandbox.Component.DB, System.out);
+        awaitState(slave, "ONLINE");
+        assertThat(sb.cctrl("-e", "cluster history 100").ok().stdout()).contains("host" + slave
+                + ": FAILED(DATASERVER-STOPPED) -> ONLINE");
+
+        sb.trepctl("-host", "host" + slave, "offline").ok();
+        for (String policy : List.of("automatic", "manual", "maintenance")) {
+            sb.cctrl("-e", "set policy " + policy).ok();
+            awaitState(slave, "OFFLINE");
+            io.tantalum.testkit.Await.pause(2000); // a few coordinator rounds: none may bring it back
+            assertThat(sb.state(slave)).isEqualTo("OFFLINE:NORMAL");
+            assertThat(state(slave)).isEqualTo("OFFLINE");
+        }
+        sb.cctrl("-e", "set policy automatic").ok();
+        sb.trepctl("-host", "host" + slave, "online").ok();
+        awaitState(slave, "ONLINE");
+    }
+
+    @Test
+    @Order(5)
+    void oneZooKeeperMemberDownChangesNothingTwoDownRefusesChangesAndReplicationGoesOn() throws Exception {
+        sb.sandbox().kill(sb.host(3), Sandbox.Component.ZOOKEEPER);
+        sb.cctrl("-e", "switch").ok();
+        assertLs(topologyMaster());
+
+        int m = topologyMaster();
+        sb.sandbox().kill(sb.host(2), Sandbox.Component.ZOOKEEPER);
+        Await.until("the managers to lose the quorum", Duration.ofSeconds(30), () -> {
+            SandboxFixture.CliResult r = sb.cctrl("-e", "switch");
+            return r.exitCode() != 0 && r.stderr().contains("ZooKeeper quorum");
+        }, sb::describe);
+        SandboxFixture.CliResult refused = sb.cctrl("-e", "switch");
+        assertThat(refused.exitCode()).isEqualTo(4);
+        assertThat(refused.stderr()).contains("Nothing was changed", "Replication keeps running");
+        try (Connection c = sb.app(m)) {
+            Sql.exec(c, "CREATE DATABASE IF NOT EXISTS quorum", "CREATE TABLE IF NOT EXISTS quorum.t (id INT PRIMARY KEY)",
+                    "INSERT INTO quorum.t VALUES (1)");
+        }
+        sb.awaitCaughtUp(Duration.ofSeconds(60));
+        assertThat(sb.master()).isEqualTo(m);
+
+        sb.sandbox().startHost(sb.host(2), Sandbox.Component.ZOOKEEPER, System.out);
+        sb.sandbox().startHost(sb.host(3), Sandbox.Component.ZOOKEEPER, System.out);
+        sb.sandbox().awaitCoordinator(60_000);
+        Await.until("a switch to work again", Duration.ofSeconds(60), () -> sb.cctrl("-e", "switch").exitCode() == 0,
+                sb::describe);
+        assertLs(topologyMaster());
+        sb.assertSameData("quorum");
+    }
+
+    private static void assertRefused(String command, String reason) {
+        int version = sb.cluster().topologyVersion();
+        SandboxFixture.CliResult r = sb.cctrl("-e", command);
+        assertThat(r.exitCode()).as(r.all()).isIn(2, 3);
+        assertThat(r.stderr()).contains(reason);
+        assertThat(r.stderr()).containsAnyOf("Nothing was changed", "members:");
+        assertThat(sb.cluster().topologyVersion()).as("topology version after `" + command + "`").isEqualTo(version);
+    }
+
+    /** The datasource state of host k in the topology. */
+    private static String state(int k) {
+        return sb.cluster().datasources().stream().filter(d -> d.host().equals("host" + k)).findFirst().orElseThrow()
+                .state();
+    }
+
+    private static void awaitState(int k, String state) {
+        Await.until("host" + k + " to be " + state + " in the topology", Duration.ofSeconds(60),
+                () -> state(k).equals(state), () -> sb.cctrl("-e", "ls").all());
+    }
+}
