@@ -168,7 +168,8 @@ final class TpmHostCommands {
         }
     }
 
-    @Command(name = "status", description = "Show the replicators of this machine's hosts.")
+    @Command(name = "status", description = "Show the replicators (and managers, ZooKeeper members) of this machine's"
+            + " hosts.")
     static final class Status extends HostCommand implements Callable<Integer> {
         @Option(names = "--json", description = "Print JSON.")
         boolean json;
@@ -187,6 +188,11 @@ final class TpmHostCommands {
                         m.get("pid") == null ? "-" : m.get("pid"), m.get("state"),
                         m.getOrDefault("role", "-"), m.getOrDefault("appliedLastSeqno", "-"));
                 System.out.printf("         run by: %s%n", m.get("supervisor"));
+                if (m.containsKey("managerPid")) {
+                    System.out.printf("         manager: %s%s%n", m.get("managerPid") == null ? "stopped"
+                            : "pid " + m.get("managerPid"), m.containsKey("zookeeperPid") ? ", ZooKeeper member: "
+                                    + (m.get("zookeeperPid") == null ? "stopped" : "pid " + m.get("zookeeperPid")) : "");
+                }
             }
             return 0;
         }
@@ -197,9 +203,13 @@ final class TpmHostCommands {
     static final class Update extends HostCommand implements Callable<Integer> {
         @Override
         public Integer call() {
-            int[] restarted = {0};
-            eachHost((installer, h) -> restarted[0] += installer.update(h, System.out).size());
-            System.out.println(restarted[0] + " replicator(s) restarted");
+            List<String> restarted = new ArrayList<>();
+            eachHost((installer, h) -> restarted.addAll(installer.update(h, System.out)));
+            Map<String, Long> byKind = new java.util.TreeMap<>(java.util.Comparator.reverseOrder());
+            byKind.put("replicator", 0L);
+            restarted.forEach(k -> byKind.merge(k, 1L, Long::sum));
+            System.out.println(String.join(", ", byKind.entrySet().stream().map(e -> e.getValue() + " " + e.getKey()
+                    + "(s)").toList()) + " restarted");
             return 0;
         }
     }

@@ -27,38 +27,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 class ClusterIT {
     static SandboxFixture sb;
 
-    /** Host index of the master that the topology names. */
-    static int topologyMaster() {
-        return index(sb.cluster().master());
-    }
-
-    static int index(String host) {
-        return Integer.parseInt(host.replaceAll("\\D", ""));
-    }
-
-    static WriteLoad load() {
-        return new WriteLoad(() -> sb.app(topologyMaster()), "ha");
-    }
-
-    /** Every acknowledged transaction is on every host exactly once, and the hosts hold the same data. */
-    static void assertNoWriteLost(WriteLoad w) throws Exception {
-        sb.awaitCaughtUp(Duration.ofSeconds(60));
-        List<Long> acked = w.acknowledged();
-        assertThat(acked).as("acknowledged writes").isNotEmpty();
-        for (int k = 1; k <= 3; k++) {
-            try (Connection c = sb.admin(k)) {
-                List<List<Object>> dup = Sql.query(c, "SELECT txn, COUNT(*) FROM ha.ledger GROUP BY txn HAVING COUNT(*) > 1");
-                assertThat(dup).as("transactions applied twice on host" + k).isEmpty();
-                List<Long> present = new ArrayList<>();
-                for (List<Object> r : Sql.query(c, "SELECT txn FROM ha.ledger")) {
-                    present.add(((Number) r.get(0)).longValue());
-                }
-                assertThat(present).as("acknowledged writes on host" + k).containsAll(acked);
-            }
-        }
-        sb.assertSameData("ha");
-    }
-
     /** ls as cctrl prints it: the master and each slave ONLINE. */
     static void assertLs(int master) {
         String ls = sb.cctrl("-e", "ls").ok().stdout();
@@ -73,16 +41,16 @@ class ClusterIT {
     @Order(1)
     void switchesBackAndForthTenTimesUnderLoadWithoutLosingAWrite() throws Exception {
         assertLs(1);
-        try (WriteLoad w = load()) {
+        try (WriteLoad w = HaChecks.load(sb)) {
             Await.until("the first writes", Duration.ofSeconds(30), () -> w.acknowledgedCount() > 20, sb::describe);
             for (int i = 0; i < 10; i++) {
-                int before = topologyMaster();
+                int before = HaChecks.topologyMaster(sb);
                 SandboxFixture.CliResult r = i % 2 == 0 ? sb.cctrl("-e", "switch")
                         : sb.cctrl("-e", "switch to host" + (before == 1 ? 2 : 1));
                 r.ok();
                 assertThat(r.stdout()).contains("PREFLIGHT", "DEMOTE", "FLUSH", "CATCH_UP", "PROMOTE", "REPOINT",
                         "VERIFY").containsPattern("switch-\\S+ OK in \\d+ ms");
-                int after = topologyMaster();
+                int after = HaChecks.topologyMaster(sb);
                 assertThat(after).as("master after switch " + i).isNotEqualTo(before);
                 assertThat(sb.master()).as("the replicator that is master").isEqualTo(after);
                 assertLs(after);
@@ -91,7 +59,7 @@ class ClusterIT {
                         sb::describe);
             }
         }
-        try (WriteLoad w = load()) {
+        try (WriteLoad w = HaChecks.load(sb)) {
             Await.until("a few writes", Duration.ofSeconds(30), () -> w.acknowledgedCount() > 5, sb::describe);
         }
         String history = sb.cctrl("-e", "cluster history 200").ok().stdout();
@@ -102,7 +70,7 @@ class ClusterIT {
     @Order(2)
     void switchRefusalsChangeNothing() throws Exception {
         ManagerApi.ClusterView before = sb.cluster();
-        int m = index(before.master());
+        int m = HaChecks.index(before.master());
         int slave = m == 1 ? 2 : 1;
         int other = 6 - m - slave;
         assertRefused("switch to host9", "not a member");
@@ -124,6 +92,8 @@ class ClusterIT {
         assertRefused("switch to host" + other, "FAILED(");
         sb.sandbox().startHost(sb.host(other), Sandbox.Component.DB, System.out);
         awaitState(other, "ONLINE");
+
+        assertLaggingCandidateRefused(slave);
 
         ManagerApi.ClusterView after = sb.cluster();
         assertThat(after.master()).isEqualTo(before.master());
@@ -151,13 +121,13 @@ class ClusterIT {
         assertThat(outcomes).filteredOn(o -> o.startsWith("ok ok")).as(outcomes.toString()).hasSize(1);
         assertThat(outcomes).filteredOn(o -> o.startsWith("FAILED_PRECONDITION")).as(outcomes.toString())
                 .singleElement().satisfies(o -> assertThat(o).containsAnyOf("in progress", "busy with another"));
-        assertLs(topologyMaster());
+        assertLs(HaChecks.topologyMaster(sb));
     }
 
     @Test
     @Order(4)
     void automaticPolicyFailsAndRecoversASlaveButNeverUndoesAnOperatorsOffline() throws Exception {
-        int m = topologyMaster();
+        int m = HaChecks.topologyMaster(sb);
         int slave = m == 3 ? 2 : 3;
         sb.sandbox().stopHost(sb.host(slave), Sandbox.Component.DB, System.out);
         awaitState(slave, "FAILED");
@@ -185,9 +155,9 @@ class ClusterIT {
     void oneZooKeeperMemberDownChangesNothingTwoDownRefusesChangesAndReplicationGoesOn() throws Exception {
         sb.sandbox().kill(sb.host(3), Sandbox.Component.ZOOKEEPER);
         sb.cctrl("-e", "switch").ok();
-        assertLs(topologyMaster());
+        assertLs(HaChecks.topologyMaster(sb));
 
-        int m = topologyMaster();
+        int m = HaChecks.topologyMaster(sb);
         sb.sandbox().kill(sb.host(2), Sandbox.Component.ZOOKEEPER);
         Await.until("the managers to lose the quorum", Duration.ofSeconds(30), () -> {
             SandboxFixture.CliResult r = sb.cctrl("-e", "switch");
@@ -195,6 +165,11 @@ class ClusterIT {
         }, sb::describe);
         SandboxFixture.CliResult refused = sb.cctrl("-e", "switch");
         assertThat(refused.exitCode()).isEqualTo(4);
+        SandboxFixture.CliResult validate = sb.tpm("validate");
+        assertThat(validate.exitCode()).isEqualTo(2);
+        assertThat(validate.stdout()).contains("ERROR >> host1 >> the ZooKeeper ensemble has no quorum: 0 of 3 members"
+                + " serve", "ERROR >> host1 >> cannot reach ZooKeeper member " + sb.host(2).address() + ":2181 from this"
+                + " host: start it, or open the port between them (ZooKeeperEnsembleCheck)");
         assertThat(refused.stderr()).contains("Nothing was changed", "Replication keeps running");
         try (Connection c = sb.app(m)) {
             Sql.exec(c, "CREATE DATABASE IF NOT EXISTS quorum", "CREATE TABLE IF NOT EXISTS quorum.t (id INT PRIMARY KEY)",
@@ -208,8 +183,54 @@ class ClusterIT {
         sb.sandbox().awaitCoordinator(60_000);
         Await.until("a switch to work again", Duration.ofSeconds(60), () -> sb.cctrl("-e", "switch").exitCode() == 0,
                 sb::describe);
-        assertLs(topologyMaster());
+        assertLs(HaChecks.topologyMaster(sb));
         sb.assertSameData("quorum");
+        assertThat(sb.tpm("validate").stdout()).doesNotContain("ZooKeeperEnsembleCheck");
+    }
+
+    /**
+     * A slave whose applier waits on a row lock falls behind; with {@code switch-lag-limit=2}
+     * (applied with `tpm update`, which restarts the managers) a switch to it is refused.
+     */
+    private static void assertLaggingCandidateRefused(int slave) throws Exception {
+        java.nio.file.Path ini = sb.sandbox().iniFile();
+        String original = java.nio.file.Files.readString(ini);
+        java.nio.file.Files.writeString(ini, original.replace("zookeeper-install=true", "zookeeper-install=true\n"
+                + "switch-lag-limit=2"));
+        assertThat(sb.tpm("update").ok().stdout()).contains("3 manager(s) restarted").doesNotContain(
+                "replicator restarted");
+        sb.sandbox().awaitCoordinator(60_000);
+        int m = HaChecks.topologyMaster(sb);
+        try (Connection lock = sb.admin(slave); Connection app = sb.app(m)) {
+            Sql.exec(app, "CREATE DATABASE IF NOT EXISTS lag", "CREATE TABLE IF NOT EXISTS lag.t (id INT PRIMARY KEY,"
+                    + " n INT)", "INSERT IGNORE INTO lag.t VALUES (1, 0)");
+            sb.awaitCaughtUp(Duration.ofSeconds(60));
+            lock.setAutoCommit(false);
+            Sql.query(lock, "SELECT * FROM lag.t WHERE id = 1 FOR UPDATE");
+            Sql.exec(app, "UPDATE lag.t SET n = n + 1");
+            Await.pause(4000);
+            assertRefused("switch to host" + slave, "behind the master (limit 2 s)");
+            lock.rollback();
+        }
+        java.nio.file.Files.writeString(ini, original);
+        sb.tpm("update").ok();
+        sb.sandbox().awaitCoordinator(60_000);
+        sb.awaitCaughtUp(Duration.ofSeconds(60));
+    }
+
+    @Test
+    @Order(6)
+    void cctrlReadsCommandsFromItsInputAndPrintsJson() {
+        SandboxFixture.CliResult r = sb.cliWithInput("ls\nhelp\ncluster heartbeat\nexit\nls\n",
+                "io.tantalum.cli.CctrlMain").ok();
+        assertThat(r.stdout()).contains("COORDINATOR[", "switch to <host>", "heartbeat OK in");
+        assertThat(r.stdout().split("COORDINATOR\\[", -1)).as("nothing runs after exit").hasSize(2);
+        SandboxFixture.CliResult bad = sb.cliWithInput("switch to nowhere\n", "io.tantalum.cli.CctrlMain");
+        assertThat(bad.exitCode()).isEqualTo(2);
+        assertThat(bad.stdout()).contains("ERROR: ", "not a member");
+        String json = sb.cctrl("-json", "-e", "ls -l").ok().stdout();
+        assertThat(json).contains("\"coordinator\"", "\"datasources\"", "\"gtidPosition\"");
+        assertThat(sb.cctrl("-e", "ls -l").ok().stdout()).contains("ZOOKEEPER[", "TOPOLOGY[version=", "gtid=");
     }
 
     private static void assertRefused(String command, String reason) {

@@ -258,6 +258,15 @@ public final class SandboxFixture implements AutoCloseable {
 
     /** As {@link #cli(String, String...)}, with extra environment variables. */
     public CliResult cli(Map<String, String> env, String mainClass, String... args) {
+        return run(env, null, mainClass, args);
+    }
+
+    /** As {@link #cli(String, String...)}, with {@code input} on its standard input. */
+    public CliResult cliWithInput(String input, String mainClass, String... args) {
+        return run(Map.of(), input, mainClass, args);
+    }
+
+    private CliResult run(Map<String, String> env, String input, String mainClass, String... args) {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dtantalum.log.level=WARN", "-Dfile.encoding=UTF-8", "-cp", System.getProperty("java.class.path"), mainClass));
         cmd.addAll(List.of(args));
@@ -267,7 +276,9 @@ public final class SandboxFixture implements AutoCloseable {
             pb.environment().putAll(env);
             Path out = Files.createTempFile("cli", ".out");
             Path err = Files.createTempFile("cli", ".err");
-            Process p = pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+            Path in = Files.createTempFile("cli", ".in");
+            Files.writeString(in, input == null ? "" : input);
+            Process p = pb.redirectInput(ProcessBuilder.Redirect.from(in.toFile()))
                     .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
             if (!p.waitFor(150, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
@@ -277,6 +288,7 @@ public final class SandboxFixture implements AutoCloseable {
             cliOutputs.append(r.all());
             Files.delete(out);
             Files.delete(err);
+            Files.delete(in);
             return r;
         } catch (IOException e) {
             throw new IllegalStateException(e);

@@ -36,7 +36,8 @@ class SwitchCrashIT {
         haltManagersAfter(phase);
         String coordinator = sb.cluster().coordinator();
         String from = sb.cluster().master();
-        try (WriteLoad w = ClusterIT.load()) {
+        String schema = "crash_" + phase.toLowerCase(java.util.Locale.ROOT);
+        try (WriteLoad w = HaChecks.load(sb, schema)) {
             Await.until("the first writes", Duration.ofSeconds(30), () -> w.acknowledgedCount() > 10, sb::describe);
             SandboxFixture.CliResult r = sb.cctrl("-e", "switch");
             assertThat(r.exitCode()).as("the switch's coordinator died: " + r.all()).isNotZero();
@@ -54,7 +55,7 @@ class SwitchCrashIT {
             boolean forward = List.of("PROMOTING", "PROMOTE", "REPOINT", "VERIFY").contains(phase);
             String master = sb.cluster().master();
             assertThat(master.equals(from)).as("rolled back (else finished) after " + phase).isEqualTo(!forward);
-            assertOneWritableMaster(ClusterIT.index(master));
+            assertOneWritableMaster(HaChecks.index(master));
             String history = sb.cctrl("-e", "cluster history 30").ok().stdout();
             assertThat(history).contains(" " + phase + " ", " RESUME ", "resumed");
             assertThat(history).contains(forward ? " VERIFY " : " UNDO_DEMOTE ");
@@ -62,7 +63,7 @@ class SwitchCrashIT {
             Await.until("writes on the master", Duration.ofSeconds(30), () -> w.acknowledgedCount() > acked + 5,
                     sb::describe);
             w.close();
-            ClusterIT.assertNoWriteLost(w);
+            HaChecks.assertNoWriteLost(sb, w, schema);
         }
         haltManagersAfter(null);
     }

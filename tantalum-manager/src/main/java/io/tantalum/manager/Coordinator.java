@@ -29,6 +29,7 @@ import org.slf4j.LoggerFactory;
 final class Coordinator {
     private static final Logger LOG = LoggerFactory.getLogger(Coordinator.class);
     private static final long RECOVER_EVERY_MS = 5_000;
+    private static final long RESUME_EVERY_MS = 2_000;
 
     private final Dataservice ds;
     private final ZkStore store;
@@ -36,6 +37,8 @@ final class Coordinator {
     private final ReentrantLock lock = new ReentrantLock();
     private final java.util.concurrent.atomic.AtomicBoolean commandRunning = new java.util.concurrent.atomic.AtomicBoolean();
     private final Map<String, Long> lastRecover = new ConcurrentHashMap<>();
+    private long lastResume;
+    private String lastResumedId;
 
     Coordinator(Dataservice ds, ZkStore store, Leadership leader) {
         this.ds = ds;
@@ -53,7 +56,7 @@ final class Coordinator {
             ZkStore.Versioned<Topology> topo = ensureTopology();
             var inFlight = store.procedure();
             if (inFlight.isPresent()) {
-                new SwitchProcedure(ds, store, leader).resume(inFlight.get().value(), inFlight.get().version());
+                resume(inFlight.get());
                 return;
             }
             Map<String, Observation> obs = store.observations();
@@ -71,6 +74,21 @@ final class Coordinator {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Finishes or rolls back the procedure a dead coordinator left (or a rollback that failed);
+     * a failed attempt is retried every {@link #RESUME_EVERY_MS}.
+     */
+    private void resume(ZkStore.Versioned<ProcedureRecord> r) {
+        long now = System.currentTimeMillis();
+        if (now - lastResume < RESUME_EVERY_MS) {
+            return;
+        }
+        lastResume = now;
+        boolean first = !r.value().id().equals(lastResumedId);
+        lastResumedId = r.value().id();
+        new SwitchProcedure(ds, store, leader).resume(r.value(), r.version(), first);
     }
 
     private void recover(String host) {

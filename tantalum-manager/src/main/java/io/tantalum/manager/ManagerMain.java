@@ -1,10 +1,7 @@
 package io.tantalum.manager;
 
-import io.tantalum.common.TantalumException;
+import io.tantalum.common.DaemonMain;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,36 +15,18 @@ public final class ManagerMain {
     private ManagerMain() {}
 
     public static void main(String[] args) throws Exception {
-        if (args.length < 1) {
-            System.err.println("usage: manager CONFIG.properties [PIDFILE]");
-            System.exit(2);
-        }
-        ManagerSettings settings;
-        Manager manager;
-        ManagerAdmin admin;
-        try {
-            settings = ManagerSettings.load(Path.of(args[0]));
-            manager = new Manager(settings);
-            admin = new ManagerAdmin(manager);
+        DaemonMain.run("manager", args, config -> {
+            ManagerSettings settings = ManagerSettings.load(config);
+            Manager manager = new Manager(settings);
+            ManagerAdmin admin = new ManagerAdmin(manager);
             manager.start();
-        } catch (TantalumException e) {
-            System.err.println("ERROR: " + e.getMessage());
-            System.exit(e.code().exitCode());
-            return;
-        }
-        if (args.length > 1) {
-            Files.writeString(Path.of(args[1]), Long.toString(ProcessHandle.current().pid()));
-        }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            LOG.info("shutting down");
-            admin.close();
-            manager.close();
-            stopped.countDown();
-        }, "tantalum-shutdown"));
-        LOG.info("manager service={} host={} admin={}:{} zookeeper={} pid={}", settings.service(), settings.host(),
-                settings.bindAddress(), settings.adminPort(), settings.zookeeperServers(),
-                ManagementFactory.getRuntimeMXBean().getPid());
-        stopped.await();
+            LOG.info("manager service={} host={} admin={}:{} zookeeper={} pid={}", settings.service(), settings.host(),
+                    settings.bindAddress(), settings.adminPort(), settings.zookeeperServers(),
+                    ManagementFactory.getRuntimeMXBean().getPid());
+            return () -> {
+                admin.close();
+                manager.close();
+            };
+        });
     }
 }

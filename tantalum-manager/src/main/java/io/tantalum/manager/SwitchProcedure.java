@@ -101,8 +101,11 @@ final class SwitchProcedure {
         return reply("ok", start, to + " is the master");
     }
 
-    /** The next coordinator's way to finish (after PROMOTING) or undo (before it) a switch that a dead one left. */
-    ProcedureReply resume(ProcedureRecord r, int recordVersion) {
+    /**
+     * The next coordinator's way to finish (after PROMOTING) or undo (before it) a switch that a dead
+     * one left; {@code first}: this coordinator's first attempt at it (the one that is audited as RESUME).
+     */
+    ProcedureReply resume(ProcedureRecord r, int recordVersion, boolean first) {
         long start = System.nanoTime();
         phaseStart = start;
         record = r;
@@ -110,8 +113,12 @@ final class SwitchProcedure {
         resuming = true;
         leader.check();
         boolean forward = PHASES.indexOf(r.phase()) >= PHASES.indexOf(PROMOTING);
-        audit("RESUME", "resumed", 0, "coordinator " + r.coordinator() + " left " + r.id() + " at phase " + r.phase()
-                + (forward ? "; finishing it" : "; rolling it back"));
+        if (first) {
+            LOG.warn("switch {}: coordinator {} left it at phase {}; {} it", r.id(), r.coordinator(), r.phase(),
+                    forward ? "finishing" : "rolling back");
+            audit("RESUME", "resumed", 0, "coordinator " + r.coordinator() + " left " + r.id() + " at phase "
+                    + r.phase() + (forward ? "; finishing it" : "; rolling it back"));
+        }
         if (!forward) {
             undoDemote(null);
             return reply("rolled-back", start, r.from() + " is the master again");
@@ -249,22 +256,24 @@ final class SwitchProcedure {
         return true;
     }
 
-    /** Undoes a demotion under a fresh deadline: the candidate back online as a slave, the old master writable. */
+    /** Undoes a demotion under a fresh deadline: the old master writable again, the candidate back online as a slave. */
     private void undoDemote(TantalumException cause) {
         long t0 = System.nanoTime();
         String from = record.from();
         String to = record.to();
         try {
-            AdminClient candidate = ds.replicator(to);
-            if (candidate.call(ReplicatorApi.STATUS).state().startsWith("OFFLINE")) {
-                online(candidate, to);
-            }
+            // the old master first: the candidate, a slave again, reaches ONLINE only once its master serves
             AdminClient master = ds.replicator(from);
             if (master.call(ReplicatorApi.STATUS).state().startsWith("OFFLINE")) {
                 online(master, from); // a master going online sets read_only=OFF
             } else {
                 ds.setReadOnly(from, false);
             }
+            AdminClient candidate = ds.replicator(to);
+            if (candidate.call(ReplicatorApi.STATUS).state().startsWith("OFFLINE")) {
+                online(candidate, to);
+            }
+            LOG.warn("switch {}: rolled back; {} is the master again and writable", record.id(), from);
             audit("UNDO_DEMOTE", "rolled-back", System.nanoTime() - t0, from + " is the master again and writable"
                     + (cause == null ? "" : "; cause: " + cause.getMessage()));
             store.endProcedure(version);
@@ -278,8 +287,11 @@ final class SwitchProcedure {
         }
     }
 
+    /** Puts the replicator online unless it is already, and waits until it is ONLINE. */
     private void online(AdminClient c, String host) {
-        c.call(ReplicatorApi.ONLINE, new ReplicatorApi.OnlineRequest(List.of(), false, null));
+        if (!"ONLINE".equals(c.call(ReplicatorApi.STATUS).state())) {
+            c.call(ReplicatorApi.ONLINE, new ReplicatorApi.OnlineRequest(List.of(), false, null));
+        }
         deadline().await(host + "'s replicator to be ONLINE", 20, () -> "ONLINE".equals(c.call(ReplicatorApi.STATUS)
                 .state()));
     }

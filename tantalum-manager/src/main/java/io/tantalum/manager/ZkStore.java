@@ -53,16 +53,9 @@ public final class ZkStore {
 
     /** Writes {@code t} if the topology is still at {@code version}; else ABORTED (someone else changed it). */
     public int casTopology(Topology t, int version) {
-        try {
-            Stat s = zk.setData().withVersion(version).forPath(layout.topology(), JSON.writeValueAsBytes(t));
-            return s.getVersion();
-        } catch (KeeperException.BadVersionException e) {
-            throw new TantalumException(ErrorCode.ABORTED, "The topology of " + layout.service() + " changed while"
-                    + " this change was being made (expected version " + version + "); nothing was written. Look at"
-                    + " `cctrl ls` and retry.", e);
-        } catch (Exception e) {
-            throw failure("write the topology", e);
-        }
+        return compareAndSet(layout.topology(), t, version, "write the topology", "The topology of "
+                + layout.service() + " changed while this change was being made (expected version " + version
+                + "); nothing was written. Look at `cctrl ls` and retry.");
     }
 
     public Optional<Versioned<ProcedureRecord>> procedure() {
@@ -76,13 +69,19 @@ public final class ZkStore {
 
     /** Records the procedure's progress; ABORTED when the record changed or vanished under it. */
     public int updateProcedure(ProcedureRecord r, int version) {
+        return compareAndSet(layout.procedure(), r, version, "record the procedure's progress", "The record of"
+                + " procedure " + r.id() + " changed under this coordinator (another coordinator took over?); stopping"
+                + " here.");
+    }
+
+    /** Writes {@code value} at {@code path} if it is still at {@code version}; ABORTED with {@code lost} otherwise. */
+    private int compareAndSet(String path, Object value, int version, String what, String lost) {
         try {
-            return zk.setData().withVersion(version).forPath(layout.procedure(), JSON.writeValueAsBytes(r)).getVersion();
+            return zk.setData().withVersion(version).forPath(path, JSON.writeValueAsBytes(value)).getVersion();
         } catch (KeeperException.BadVersionException | KeeperException.NoNodeException e) {
-            throw new TantalumException(ErrorCode.ABORTED, "The record of procedure " + r.id() + " changed under this"
-                    + " coordinator (another coordinator took over?); stopping here.", e);
+            throw new TantalumException(ErrorCode.ABORTED, lost, e);
         } catch (Exception e) {
-            throw failure("record the procedure's progress", e);
+            throw failure(what, e);
         }
     }
 
@@ -158,6 +157,9 @@ public final class ZkStore {
         try {
             Stat stat = new Stat();
             byte[] data = zk.getData().storingStatIn(stat).forPath(path);
+            if (data == null || data.length == 0) {
+                return Optional.empty(); // a member node created before its first observation
+            }
             return Optional.of(new Versioned<>(JSON.readValue(data, type), stat.getVersion()));
         } catch (KeeperException.NoNodeException e) {
             return Optional.empty();

@@ -1,10 +1,7 @@
 package io.tantalum.replicator;
 
-import io.tantalum.common.TantalumException;
+import io.tantalum.common.DaemonMain;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,36 +16,18 @@ public final class ReplicatorMain {
     private ReplicatorMain() {}
 
     public static void main(String[] args) throws Exception {
-        if (args.length < 1) {
-            System.err.println("usage: replicator CONFIG.properties [PIDFILE]");
-            System.exit(2);
-        }
-        ReplicatorSettings settings;
-        Replicator replicator;
-        AdminServer admin;
-        try {
-            settings = ReplicatorSettings.load(Path.of(args[0]));
-            replicator = new Replicator(settings);
-            admin = new AdminServer(replicator);
-        } catch (TantalumException e) {
-            System.err.println("ERROR: " + e.getMessage());
-            System.exit(e.code().exitCode());
-            return;
-        }
-        if (args.length > 1) {
-            Files.writeString(Path.of(args[1]), Long.toString(ProcessHandle.current().pid()));
-        }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            LOG.info("shutting down");
-            replicator.close();
-            admin.close();
-            stopped.countDown();
-        }, "tantalum-shutdown"));
-        LOG.info("replicator {} service={} host={} role={} admin={}:{} thl={} pid={}", Replicator.VERSION,
-                settings.service(), settings.host(), replicator.role().display(), settings.bindAddress(),
-                settings.adminPort(), settings.thlDirectory(), ManagementFactory.getRuntimeMXBean().getPid());
-        replicator.start();
-        stopped.await();
+        DaemonMain.run("replicator", args, config -> {
+            ReplicatorSettings settings = ReplicatorSettings.load(config);
+            Replicator replicator = new Replicator(settings);
+            AdminServer admin = new AdminServer(replicator);
+            LOG.info("replicator {} service={} host={} role={} admin={}:{} thl={} pid={}", Replicator.VERSION,
+                    settings.service(), settings.host(), replicator.role().display(), settings.bindAddress(),
+                    settings.adminPort(), settings.thlDirectory(), ManagementFactory.getRuntimeMXBean().getPid());
+            replicator.start();
+            return () -> {
+                replicator.close();
+                admin.close();
+            };
+        });
     }
 }

@@ -308,8 +308,9 @@ public final class Installer {
     }
 
     /**
-     * Applies a changed INI file: rewrites each service's configuration and restarts only the
-     * replicators whose configuration changed. Returns the services restarted.
+     * Applies a changed INI file: rewrites each daemon's configuration and restarts only the
+     * daemons whose configuration changed. Returns what each restarted daemon is ("replicator",
+     * "manager", "ZooKeeper member").
      */
     public List<String> update(String host, PrintStream out) {
         List<String> restarted = new ArrayList<>();
@@ -329,8 +330,8 @@ public final class Installer {
                 if (wasRunning) {
                     sup.start();
                 }
-                if (!restarted.contains(service)) {
-                    restarted.add(service);
+                if (wasRunning) {
+                    restarted.add(p.daemon().display);
                 }
                 out.printf("%s: configuration changed, %s %s%n", p.label(), p.daemon().display, wasRunning
                         ? "restarted" : "not running");

@@ -48,8 +48,8 @@ public final class Checks {
             if (z == null) {
                 continue;
             }
-            Finding.Level unreachable = z.installedByTpm() ? Finding.Level.WARN : Finding.Level.ERROR;
-            String later = z.installedByTpm() ? " (tpm install starts the members it runs: expected before install)"
+            Finding.Level unreachable = z.beforeInstall() ? Finding.Level.WARN : Finding.Level.ERROR;
+            String later = z.beforeInstall() ? " (tpm install starts the members it runs: expected before install)"
                     : "";
             if (!ensembleJudged) {
                 ensembleJudged = true;

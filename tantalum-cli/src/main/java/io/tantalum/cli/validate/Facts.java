@@ -107,7 +107,7 @@ public final class Facts {
                 installed = "(unreadable: " + e.getMessage() + ")";
             }
         }
-        return new HostFacts.ZooKeeper(servers, Boolean.TRUE.equals(c.service(service).values()
+        return new HostFacts.ZooKeeper(servers, installed == null && Boolean.TRUE.equals(c.service(service).values()
                 .get(IniKey.ZOOKEEPER_INSTALL)), modes, installed);
     }
 

@@ -87,13 +87,14 @@ public record HostFacts(String host, String address, String role, Map<String, St
      * The ZooKeeper ensemble as this host sees it.
      *
      * @param servers the members the INI names, as {@code address:port}
-     * @param installedByTpm {@code zookeeper-install=true}: tpm runs the members (they may not run before install)
+     * @param beforeInstall {@code zookeeper-install=true} and this host not installed yet: the members
+     *     that tpm install runs may not run yet
      * @param modes each member's answer to {@code srvr} from this host's address: leader, follower,
      *     standalone, NOT-SERVING or STOPPED (unreachable)
      * @param installedServers the ensemble in this host's installed manager configuration, or null when
      *     no manager is installed here
      */
-    public record ZooKeeper(List<String> servers, boolean installedByTpm, Map<String, String> modes,
+    public record ZooKeeper(List<String> servers, boolean beforeInstall, Map<String, String> modes,
             String installedServers) {}
 
     public String variable(String name) {

@@ -1,0 +1,58 @@
+package io.tantalum.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tantalum.testkit.Sql;
+import io.tantalum.testkit.WriteLoad;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** What the HA tests of a clustered sandbox share: the topology's master, a write load that follows it, the no-loss check. */
+final class HaChecks {
+    private HaChecks() {}
+
+    /** Host index of the master that the topology names. */
+    static int topologyMaster(SandboxFixture sb) {
+        return index(sb.cluster().master());
+    }
+
+    static int index(String host) {
+        return Integer.parseInt(host.replaceAll("\\D", ""));
+    }
+
+    static WriteLoad load(SandboxFixture sb) {
+        return load(sb, "ha");
+    }
+
+    /** A write load into {@code schema} on whatever host the topology names as master. */
+    static WriteLoad load(SandboxFixture sb, String schema) {
+        return new WriteLoad(() -> sb.app(topologyMaster(sb)), schema);
+    }
+
+    /** Every acknowledged transaction is on every host exactly once, and the hosts hold the same data. */
+    static void assertNoWriteLost(SandboxFixture sb, WriteLoad w) throws Exception {
+        assertNoWriteLost(sb, w, "ha");
+    }
+
+    /** Every transaction {@code w} had acknowledged is on every host exactly once; the hosts hold the same {@code schema}. */
+    static void assertNoWriteLost(SandboxFixture sb, WriteLoad w, String schema) throws Exception {
+        sb.awaitCaughtUp(Duration.ofSeconds(60));
+        List<Long> acked = w.acknowledged();
+        assertThat(acked).as("acknowledged writes").isNotEmpty();
+        for (int k = 1; k <= 3; k++) {
+            try (Connection c = sb.admin(k)) {
+                List<List<Object>> dup = Sql.query(c, "SELECT txn, COUNT(*) FROM " + schema + ".ledger GROUP BY txn HAVING COUNT(*) > 1");
+                assertThat(dup).as("transactions applied twice on host" + k).isEmpty();
+                List<Long> present = new ArrayList<>();
+                for (List<Object> r : Sql.query(c, "SELECT txn FROM " + schema + ".ledger")) {
+                    present.add(((Number) r.get(0)).longValue());
+                }
+                assertThat(present).as("acknowledged writes on host" + k).containsAll(acked);
+            }
+        }
+        sb.assertSameData(schema);
+    }
+
+}
