@@ -140,10 +140,11 @@ public final class CctrlMain implements Callable<Integer> {
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             int rc = 0;
             for (String line; (line = in.readLine()) != null; ) {
-                rc = Math.max(rc, one(line));
-                if (rc < 0) {
-                    return 0;
+                int one = one(line);
+                if (one < 0) {
+                    return rc;
                 }
+                rc = Math.max(rc, one);
             }
             return rc;
         }

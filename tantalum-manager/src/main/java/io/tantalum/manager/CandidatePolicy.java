@@ -18,8 +18,12 @@ import java.util.Optional;
 public final class CandidatePolicy {
     private CandidatePolicy() {}
 
-    /** The chosen candidate, or a FAILED_PRECONDITION / INVALID_ARGUMENT refusal. */
-    public static String choose(Topology t, Map<String, Observation> obs, String requested, double lagLimitSeconds) {
+    /**
+     * The chosen candidate, or a FAILED_PRECONDITION / INVALID_ARGUMENT refusal. {@code masterUri}:
+     * the THL URI a slave of the current master follows (a slave that follows another is not fit).
+     */
+    public static String choose(Topology t, Map<String, Observation> obs, String requested, double lagLimitSeconds,
+            String masterUri) {
         checkMaster(t, obs);
         if (requested != null) {
             if (!t.datasources().containsKey(requested)) {
@@ -31,7 +35,7 @@ public final class CandidatePolicy {
                 throw new TantalumException(ErrorCode.FAILED_PRECONDITION, "Cannot switch to " + requested + ": it is"
                         + " already the master. Nothing was changed; `switch` alone picks the best slave.");
             }
-            String problem = problem(t, obs, requested, lagLimitSeconds);
+            String problem = problem(t, obs, requested, lagLimitSeconds, masterUri);
             if (problem != null) {
                 throw new TantalumException(ErrorCode.FAILED_PRECONDITION, "Cannot switch to " + requested + ": "
                         + problem + ". Nothing was changed.");
@@ -40,13 +44,13 @@ public final class CandidatePolicy {
         }
         List<String> order = List.copyOf(t.datasources().keySet());
         Optional<String> best = order.stream().filter(h -> !h.equals(t.master()))
-                .filter(h -> problem(t, obs, h, lagLimitSeconds) == null)
+                .filter(h -> problem(t, obs, h, lagLimitSeconds, masterUri) == null)
                 .min(Comparator.comparingLong((String h) -> -obs.get(h).appliedSeqno())
                         .thenComparingDouble(h -> obs.get(h).lagBehind(obs.get(t.master())))
                         .thenComparingInt(order::indexOf));
         return best.orElseThrow(() -> new TantalumException(ErrorCode.FAILED_PRECONDITION, "Cannot switch: no slave"
                 + " can take over (" + String.join("; ", order.stream().filter(h -> !h.equals(t.master()))
-                        .map(h -> h + ": " + problem(t, obs, h, lagLimitSeconds)).toList())
+                        .map(h -> h + ": " + problem(t, obs, h, lagLimitSeconds, masterUri)).toList())
                 + "). Nothing was changed."));
     }
 
@@ -64,7 +68,8 @@ public final class CandidatePolicy {
     }
 
     /** Why {@code host} cannot take over, or null when it can. */
-    static String problem(Topology t, Map<String, Observation> obs, String host, double lagLimitSeconds) {
+    static String problem(Topology t, Map<String, Observation> obs, String host, double lagLimitSeconds,
+            String masterUri) {
         Topology.Datasource ds = t.datasource(host);
         switch (ds.state()) {
             case SHUNNED:
@@ -85,6 +90,10 @@ public final class CandidatePolicy {
         }
         if (!o.replicatorOnline() || !"slave".equals(o.replicatorRole())) {
             return "its replicator is " + o.replicatorState() + " (" + o.replicatorRole() + "), not an ONLINE slave";
+        }
+        if (masterUri != null && !masterUri.equals(o.masterUri())) {
+            return "it replicates from " + o.masterUri() + ", not from the master " + t.master() + " (" + masterUri
+                    + "); run `datasource " + host + " recover` first";
         }
         double lag = o.lagBehind(obs.get(t.master()));
         if (lag > lagLimitSeconds) {

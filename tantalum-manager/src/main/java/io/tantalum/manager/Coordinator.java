@@ -38,6 +38,8 @@ final class Coordinator {
     private final java.util.concurrent.atomic.AtomicBoolean commandRunning = new java.util.concurrent.atomic.AtomicBoolean();
     private final Map<String, Long> lastRecover = new ConcurrentHashMap<>();
     private long lastResume;
+    /** Observations taken before this (the end of the last procedure) are not judged. */
+    private volatile long quietUntil;
     private String lastResumedId;
 
     Coordinator(Dataservice ds, ZkStore store, Leadership leader) {
@@ -59,8 +61,7 @@ final class Coordinator {
                 resume(inFlight.get());
                 return;
             }
-            Map<String, Observation> obs = store.observations();
-            var a = DatasourceAnalyzer.analyze(topo.value(), obs, ds.settings().lagLimitSeconds());
+            var a = DatasourceAnalyzer.analyze(topo.value(), current(), ds.settings().lagLimitSeconds());
             if (a.changed()) {
                 store.casTopology(a.topology().stamped(leader.host(), System.currentTimeMillis()), topo.version());
                 for (String c : a.changes()) {
@@ -77,6 +78,19 @@ final class Coordinator {
     }
 
     /**
+     * The observations to judge by: none older than a few observation intervals (a manager whose
+     * observer stalled vouches for nothing), and none taken before the last procedure ended (a
+     * replicator it took offline on purpose is not an operator's offline).
+     */
+    private Map<String, Observation> current() {
+        long now = System.currentTimeMillis();
+        long stale = Math.max(3000, 6 * ds.settings().observeInterval().toMillis());
+        Map<String, Observation> obs = new java.util.LinkedHashMap<>(store.observations());
+        obs.values().removeIf(o -> o.timeMillis() < quietUntil || now - o.timeMillis() > stale);
+        return obs;
+    }
+
+    /**
      * Finishes or rolls back the procedure a dead coordinator left (or a rollback that failed);
      * a failed attempt is retried every {@link #RESUME_EVERY_MS}.
      */
@@ -88,7 +102,11 @@ final class Coordinator {
         lastResume = now;
         boolean first = !r.value().id().equals(lastResumedId);
         lastResumedId = r.value().id();
-        new SwitchProcedure(ds, store, leader).resume(r.value(), r.version(), first);
+        try {
+            new SwitchProcedure(ds, store, leader).resume(r.value(), r.version(), first);
+        } finally {
+            quietUntil = System.currentTimeMillis();
+        }
     }
 
     private void recover(String host) {
@@ -113,9 +131,10 @@ final class Coordinator {
         }
         String master = store.observations().values().stream().filter(o -> "master".equals(o.replicatorRole()))
                 .map(Observation::host).findFirst().orElse(ds.settings().master());
-        store.createTopology(Topology.initial(ds.settings().service(), master, ds.settings().members().keySet(),
-                leader.host(), System.currentTimeMillis()));
-        audit("topology", "create", "ok", 0, "topology created with master " + master + ", policy AUTOMATIC");
+        if (store.createTopology(Topology.initial(ds.settings().service(), master, ds.settings().members().keySet(),
+                leader.host(), System.currentTimeMillis()))) {
+            audit("topology", "create", "ok", 0, "topology created with master " + master + ", policy AUTOMATIC");
+        }
         return store.topology().orElseThrow();
     }
 
@@ -150,17 +169,21 @@ final class Coordinator {
     ProcedureReply replicator(String host, String action) {
         member(host);
         AdminClient c = ds.replicator(host);
-        long t0 = System.nanoTime();
-        String state = switch (action.toLowerCase(Locale.ROOT)) {
-            case "online" -> c.call(ReplicatorApi.ONLINE, new ReplicatorApi.OnlineRequest(List.of(), false, null)).state();
-            case "offline" -> c.call(ReplicatorApi.OFFLINE, new ReplicatorApi.OfflineRequest(false)).state();
-            default -> throw new TantalumException(ErrorCode.INVALID_ARGUMENT, "Unknown replicator action '" + action
-                    + "': use online or offline");
-        };
-        long ms = (System.nanoTime() - t0) / 1_000_000;
-        audit("replicator", action.toUpperCase(Locale.ROOT), "ok", ms, host + ": replicator " + action + " -> " + state);
-        return new ProcedureReply("replicator " + action, "ok", List.of(new Phase(action.toUpperCase(Locale.ROOT), ms,
-                host + ": " + state)), ms, null, host + ": replicator " + state);
+        return exclusive("replicator " + action, () -> {
+            long t0 = System.nanoTime();
+            String state = switch (action.toLowerCase(Locale.ROOT)) {
+                case "online" -> c.call(ReplicatorApi.ONLINE, new ReplicatorApi.OnlineRequest(List.of(), false, null))
+                        .state();
+                case "offline" -> c.call(ReplicatorApi.OFFLINE, new ReplicatorApi.OfflineRequest(false)).state();
+                default -> throw new TantalumException(ErrorCode.INVALID_ARGUMENT, "Unknown replicator action '"
+                        + action + "': use online or offline");
+            };
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            audit("replicator", action.toUpperCase(Locale.ROOT), "ok", ms, host + ": replicator " + action + " -> "
+                    + state);
+            return new ProcedureReply("replicator " + action, "ok", List.of(new Phase(action.toUpperCase(Locale.ROOT),
+                    ms, host + ": " + state)), ms, null, host + ": replicator " + state);
+        });
     }
 
     /** {@code datasource <host> shun|welcome|offline|online|recover}. */
@@ -270,6 +293,7 @@ final class Coordinator {
             }
             return body.get();
         } finally {
+            quietUntil = System.currentTimeMillis();
             lock.unlock();
             commandRunning.set(false);
         }

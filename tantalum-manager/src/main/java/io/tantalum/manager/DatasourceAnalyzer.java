@@ -14,11 +14,12 @@ import java.util.Map;
  * <ol>
  *   <li>MAINTENANCE policy: nothing changes (observe only).
  *   <li>SHUNNED: stays; only {@code datasource welcome|recover} ends it.
- *   <li>No observation (its manager is not running) or a transitional replicator state: no change.
+ *   <li>No observation (its manager is not running, or the coordinator discarded a stale one): no change.
  *   <li>Replicator {@code OFFLINE:NORMAL}: OFFLINE as operator intent, in every policy.
  *   <li>OFFLINE by an operator: stays until the replicator is ONLINE again (an operator put it
  *       back), whatever else happens to the host.
  *   <li>Database unreachable, replicator stopped or {@code OFFLINE:ERROR}: FAILED(reason).
+ *   <li>A transitional replicator state (going online or offline) with the database up: no change.
  *   <li>Healthy (database reachable, replicator ONLINE): an OFFLINE datasource becomes ONLINE; a
  *       FAILED one becomes ONLINE only in AUTOMATIC and once caught up (applied latency within the
  *       limit); in MANUAL it waits for {@code datasource recover}.

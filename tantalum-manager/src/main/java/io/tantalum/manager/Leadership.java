@@ -8,6 +8,16 @@ interface Leadership {
     /** Throws ABORTED when this manager may no longer act as coordinator. */
     void check();
 
+    /** True while {@link #check()} would pass. */
+    default boolean holds() {
+        try {
+            check();
+            return true;
+        } catch (io.tantalum.common.TantalumException e) {
+            return false;
+        }
+    }
+
     /** This coordinator's host name, for audit records. */
     String host();
 }

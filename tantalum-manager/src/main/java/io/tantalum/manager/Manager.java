@@ -90,8 +90,12 @@ public final class Manager implements AutoCloseable, Leadership {
         try (Observer observer = new Observer(ds)) {
             while (running) {
                 long t0 = System.currentTimeMillis();
-                last = observer.observe(t0);
-                publish(last);
+                try {
+                    last = observer.observe(t0);
+                    publish(last);
+                } catch (RuntimeException e) {
+                    LOG.error("observer: unexpected failure, observing again next round", e);
+                }
                 if (!pause(t0)) {
                     return;
                 }

@@ -81,10 +81,9 @@ public final class ManagerAdmin implements AutoCloseable {
     /** What {@code cctrl ls} shows, from the topology and the members' observations. */
     ClusterView cluster() {
         return zk(() -> {
-            Coordinator c = manager.coordinator();
-            Topology t = manager.isCoordinator() ? c.ensureTopology().value()
-                    : manager.store().topology().map(ZkStore.Versioned::value).orElse(null);
-            int version = manager.store().topology().map(ZkStore.Versioned::version).orElse(-1);
+            var read = manager.store().topology();
+            Topology t = read.map(ZkStore.Versioned::value).orElse(null);
+            int version = read.map(ZkStore.Versioned::version).orElse(-1);
             Map<String, Observation> obs = manager.store().observations();
             String procedure = manager.store().procedure().map(v -> v.value().id() + " " + v.value().from() + " -> "
                     + v.value().to() + " at " + v.value().phase()).orElse(null);

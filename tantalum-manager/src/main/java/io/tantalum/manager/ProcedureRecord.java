@@ -14,6 +14,11 @@ public record ProcedureRecord(String id, String kind, String from, String to, St
         return new ProcedureRecord(id, kind, from, to, completedPhase, flushSeqno, coordinator, startedMillis);
     }
 
+    /** The same record, now carried on by {@code newCoordinator}. */
+    public ProcedureRecord claimedBy(String newCoordinator) {
+        return new ProcedureRecord(id, kind, from, to, phase, flushSeqno, newCoordinator, startedMillis);
+    }
+
     public ProcedureRecord withFlushSeqno(long seqno) {
         return new ProcedureRecord(id, kind, from, to, phase, seqno, coordinator, startedMillis);
     }

@@ -74,7 +74,8 @@ final class SwitchProcedure {
                 ErrorCode.FAILED_PRECONDITION, "There is no topology in ZooKeeper yet: wait for the coordinator."));
         Map<String, Observation> obs = store.observations();
         String from = topo.value().master();
-        String to = CandidatePolicy.choose(topo.value(), obs, requested, settings.lagLimitSeconds());
+        String to = CandidatePolicy.choose(topo.value(), obs, requested, settings.lagLimitSeconds(),
+                settings.thlUri(from));
         String id = KIND + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS"));
         record = new ProcedureRecord(id, KIND, from, to, "BEGIN", -1, leader.host(), System.currentTimeMillis());
         if (!store.beginProcedure(record)) {
@@ -89,7 +90,7 @@ final class SwitchProcedure {
         try {
             demoteAndCatchUp(from, to);
         } catch (TantalumException e) {
-            if (e.code() == ErrorCode.ABORTED) {
+            if (e.code() == ErrorCode.ABORTED || !leader.holds()) {
                 throw e; // leadership lost: the next coordinator undoes it from the record
             }
             undoDemote(e);
@@ -108,10 +109,11 @@ final class SwitchProcedure {
     ProcedureReply resume(ProcedureRecord r, int recordVersion, boolean first) {
         long start = System.nanoTime();
         phaseStart = start;
-        record = r;
-        version = recordVersion;
         resuming = true;
         leader.check();
+        // claim the record first: a late write by the coordinator that left it now fails its compare-and-set
+        record = r.claimedBy(leader.host());
+        version = store.updateProcedure(record, recordVersion);
         boolean forward = PHASES.indexOf(r.phase()) >= PHASES.indexOf(PROMOTING);
         if (first) {
             LOG.warn("switch {}: coordinator {} left it at phase {}; {} it", r.id(), r.coordinator(), r.phase(),
@@ -153,8 +155,11 @@ final class SwitchProcedure {
         long stored = Math.max(stopped.appliedLastSeqno(), stopped.maximumStoredSeqNo());
         awaitApplied(to, stored, deadline());
         offline(candidate);
+        // the old master's replicator is a slave of the candidate from now on: restarted, it can no longer
+        // go online as a master and make its database writable again
+        master.call(ReplicatorApi.SET_ROLE, new ReplicatorApi.SetRoleRequest("slave", settings.thlUri(to)));
         done("STOP", from + " and " + to + " replicators offline; " + to + " applied everything " + from
-                + " stored (seqno " + stored + ")");
+                + " stored (seqno " + stored + "); " + from + " set to slave of " + to);
     }
 
     private void finishFromPromotion() {
@@ -171,17 +176,25 @@ final class SwitchProcedure {
         }
         done("PROMOTE", to + ": master, online, writable; topology generation "
                 + store.topology().orElseThrow().value().generation());
-        List<String> repointed = repointAll(to);
-        done("REPOINT", repointed.isEmpty() ? "no slave to repoint" : String.join(", ", repointed)
-                + " now replicate from " + to);
+        Map<String, String> outcome = repointAll(to);
+        List<String> online = outcome.entrySet().stream().filter(e -> e.getValue().equals(ONLINE))
+                .map(Map.Entry::getKey).toList();
+        done("REPOINT", outcome.isEmpty() ? "no slave to repoint" : String.join("; ", outcome.entrySet().stream()
+                .map(e -> e.getKey() + " " + e.getValue()).toList()));
         long hb = ds.replicator(to).call(ReplicatorApi.HEARTBEAT, new ReplicatorApi.HeartbeatRequest(record.id()))
                 .seqno();
         Deadline d = deadline();
-        for (String h : repointed) {
-            awaitApplied(h, hb, d);
+        List<String> late = new ArrayList<>();
+        for (String h : online) {
+            try {
+                awaitApplied(h, hb, Deadline.in(Duration.ofMillis(Math.max(1, d.remainingMillis()))));
+            } catch (TantalumException e) {
+                late.add(h); // a slave that cannot keep up is the datasource states' business, not the switch's
+            }
         }
-        done("VERIFY", "heartbeat seqno " + hb + " applied on " + (repointed.isEmpty() ? "no slave"
-                : String.join(", ", repointed)));
+        List<String> applied = online.stream().filter(h -> !late.contains(h)).toList();
+        done("VERIFY", "heartbeat seqno " + hb + " applied on " + (applied.isEmpty() ? "no slave"
+                : String.join(", ", applied)) + (late.isEmpty() ? "" : "; not yet on " + String.join(", ", late)));
         store.endProcedure(version);
     }
 
@@ -198,34 +211,38 @@ final class SwitchProcedure {
         online(c, to);
     }
 
-    /** Repoints every other member to {@code to}, all at once; returns those repointed. */
-    private List<String> repointAll(String to) {
+    /** What REPOINT did with a slave: repointed and online. */
+    static final String ONLINE = "replicating";
+
+    /**
+     * Repoints every other member to {@code to}, all at once. Returns what happened to each: {@link
+     * #ONLINE}, left offline (an operator's), or why it could not be repointed (it is then left to
+     * its datasource state and recovery: the switch is done once the new master serves).
+     */
+    private Map<String, String> repointAll(String to) {
         List<String> hosts = settings.members().keySet().stream().filter(h -> !h.equals(to)).toList();
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(
                 Math.max(1, hosts.size()), r -> new Thread(r, "tantalum-" + settings.service() + "-repoint"));
         try {
-            List<java.util.concurrent.Future<Boolean>> done = new ArrayList<>();
+            List<java.util.concurrent.Future<String>> done = new ArrayList<>();
             for (String h : hosts) {
                 done.add(pool.submit(() -> repoint(h, to)));
             }
-            List<String> repointed = new ArrayList<>();
+            Map<String, String> outcome = new java.util.LinkedHashMap<>();
             for (int i = 0; i < hosts.size(); i++) {
-                if (join(done.get(i))) {
-                    repointed.add(hosts.get(i));
-                }
+                outcome.put(hosts.get(i), join(done.get(i)));
             }
-            return repointed;
+            return outcome;
         } finally {
             pool.shutdownNow();
         }
     }
 
-    private static boolean join(java.util.concurrent.Future<Boolean> f) {
+    private static String join(java.util.concurrent.Future<String> f) {
         try {
             return f.get();
         } catch (java.util.concurrent.ExecutionException e) {
-            throw e.getCause() instanceof TantalumException te ? te
-                    : new TantalumException(ErrorCode.INTERNAL, "repoint failed: " + e.getCause(), e.getCause());
+            return "not repointed: " + e.getCause().getMessage();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new TantalumException(ErrorCode.ABORTED, "interrupted while repointing the slaves");
@@ -233,27 +250,32 @@ final class SwitchProcedure {
     }
 
     /**
-     * Makes {@code h} an ONLINE slave of {@code master}; false when its replicator cannot be reached
-     * (a stopped host is repointed by its recovery, not by the switch).
+     * Makes {@code h} a slave of {@code master} and puts it online, unless an operator took its
+     * replicator offline ({@code OFFLINE:NORMAL}, and not the old master, which the switch took
+     * offline itself): then it is only repointed, and stays offline.
      */
-    private boolean repoint(String h, String master) {
+    private String repoint(String h, String master) {
         AdminClient c = ds.replicator(h);
         ReplicatorStatus s;
         try {
             s = c.call(ReplicatorApi.STATUS);
         } catch (TantalumException e) {
             LOG.warn("switch {}: cannot repoint {}: {}", record.id(), h, e.getMessage());
-            return false;
+            return "not repointed: " + e.getMessage();
         }
         String uri = settings.thlUri(master);
+        boolean operatorOffline = "OFFLINE:NORMAL".equals(s.state()) && !h.equals(record.from());
         if (!"slave".equals(s.role()) || !uri.equals(s.masterConnectUri())) {
             if (!s.state().startsWith("OFFLINE")) {
                 offline(c);
             }
             c.call(ReplicatorApi.SET_ROLE, new ReplicatorApi.SetRoleRequest("slave", uri));
         }
+        if (operatorOffline) {
+            return "repointed, left offline (an operator took it offline)";
+        }
         online(c, h);
-        return true;
+        return ONLINE;
     }
 
     /** Undoes a demotion under a fresh deadline: the old master writable again, the candidate back online as a slave. */
@@ -262,13 +284,20 @@ final class SwitchProcedure {
         String from = record.from();
         String to = record.to();
         try {
+            leader.check();
             // the old master first: the candidate, a slave again, reaches ONLINE only once its master serves
             AdminClient master = ds.replicator(from);
-            if (master.call(ReplicatorApi.STATUS).state().startsWith("OFFLINE")) {
+            ReplicatorStatus ms = master.call(ReplicatorApi.STATUS);
+            if (ms.state().startsWith("OFFLINE")) {
+                if (!"master".equals(ms.role())) {
+                    master.call(ReplicatorApi.SET_ROLE, new ReplicatorApi.SetRoleRequest("master", null));
+                }
+                leader.check();
                 online(master, from); // a master going online sets read_only=OFF
             } else {
                 ds.setReadOnly(from, false);
             }
+            leader.check();
             AdminClient candidate = ds.replicator(to);
             if (candidate.call(ReplicatorApi.STATUS).state().startsWith("OFFLINE")) {
                 online(candidate, to);
@@ -278,11 +307,14 @@ final class SwitchProcedure {
                     + (cause == null ? "" : "; cause: " + cause.getMessage()));
             store.endProcedure(version);
         } catch (TantalumException e) {
+            if (e.code() == ErrorCode.ABORTED) {
+                throw e; // no longer the coordinator: the next one rolls back from the record
+            }
             audit("UNDO_DEMOTE", "failed", System.nanoTime() - t0, "could not roll back (" + e.getMessage() + "); "
                     + from + " stays read-only and the next coordinator retries the rollback");
             throw new TantalumException(e.code(), "The switch " + record.id() + " failed and its rollback failed too: "
-                    + e.getMessage() + ". " + from + " is read-only; the coordinator retries the rollback every"
-                    + " second (`cctrl ls` shows the procedure until it is done)." + (cause == null ? ""
+                    + e.getMessage() + ". " + from + " may be read-only; the coordinator retries the rollback every"
+                    + " 2 s (`cctrl ls` shows the procedure until it is done)." + (cause == null ? ""
                     : " First cause: " + cause.getMessage()), e);
         }
     }
@@ -315,6 +347,7 @@ final class SwitchProcedure {
 
     /** Ends a phase: records it in ZooKeeper and the audit trail, then re-checks leadership. */
     private void done(String phase, String detail) {
+        leader.check();
         long now = System.nanoTime();
         long nanos = now - phaseStart;
         phaseStart = now;

@@ -6,7 +6,7 @@ import java.util.Map;
 /**
  * The dataservice as the coordinator keeps it in ZooKeeper ({@code /tantalum/<service>/topology}):
  * the master, the policy, and each member's datasource state. {@code generation} grows by one at
- * every master change. Updated only by versioned compare-and-set ({@link TopologyStore}). Immutable.
+ * every master change. Updated only by versioned compare-and-set ({@link ZkStore#casTopology}). Immutable.
  */
 public record Topology(String service, String master, Policy policy, long generation,
         Map<String, Datasource> datasources, long updatedMillis, String updatedBy) {

@@ -64,7 +64,11 @@ public final class ZkStore {
 
     /** Takes the procedure lock by creating the record; false when a procedure is already recorded. */
     public boolean beginProcedure(ProcedureRecord r) {
-        return createIfAbsent(layout.procedure(), r);
+        if (createIfAbsent(layout.procedure(), r)) {
+            return true;
+        }
+        // a create retried after a lost connection finds its own record: it did take the lock
+        return procedure().map(v -> v.value().equals(r)).orElse(false);
     }
 
     /** Records the procedure's progress; ABORTED when the record changed or vanished under it. */
@@ -75,10 +79,16 @@ public final class ZkStore {
     }
 
     /** Writes {@code value} at {@code path} if it is still at {@code version}; ABORTED with {@code lost} otherwise. */
-    private int compareAndSet(String path, Object value, int version, String what, String lost) {
+    private <T> int compareAndSet(String path, T value, int version, String what, String lost) {
         try {
             return zk.setData().withVersion(version).forPath(path, JSON.writeValueAsBytes(value)).getVersion();
         } catch (KeeperException.BadVersionException | KeeperException.NoNodeException e) {
+            // a write retried after a lost connection may have landed the first time: then it is ours
+            @SuppressWarnings("unchecked")
+            Optional<Versioned<T>> now = read(path, (Class<T>) value.getClass());
+            if (now.isPresent() && now.get().value().equals(value) && now.get().version() == version + 1) {
+                return now.get().version();
+            }
             throw new TantalumException(ErrorCode.ABORTED, lost, e);
         } catch (Exception e) {
             throw failure(what, e);
@@ -88,7 +98,9 @@ public final class ZkStore {
     public void endProcedure(int version) {
         try {
             zk.delete().withVersion(version).forPath(layout.procedure());
-        } catch (KeeperException.BadVersionException | KeeperException.NoNodeException e) {
+        } catch (KeeperException.NoNodeException e) {
+            // already gone: a delete retried after a lost connection, which landed the first time
+        } catch (KeeperException.BadVersionException e) {
             throw new TantalumException(ErrorCode.ABORTED, "The procedure record changed under this coordinator.", e);
         } catch (Exception e) {
             throw failure("end the procedure", e);

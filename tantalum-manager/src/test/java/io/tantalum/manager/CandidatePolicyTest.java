@@ -22,16 +22,17 @@ class CandidatePolicyTest {
     private static final Observation M = healthy("host1", "master", 100, 0);
     private static final Observation S2 = healthy("host2", "slave", 100, 0.5);
     private static final Observation S3 = healthy("host3", "slave", 100, 0.2);
+    private static final String URI = "thl://127.0.1.1:2112/";
 
     @Test
     void theBestSlaveHasTheMostAppliedThenTheLeastLagThenComesFirst() {
         Topology t = Snapshots.topology();
-        assertThat(CandidatePolicy.choose(t, all(M, S2, S3), null, 30)).isEqualTo("host3");
-        assertThat(CandidatePolicy.choose(t, all(M, Snapshots.behind(S3, 99, 1), S2), null, 30)).isEqualTo("host2");
-        assertThat(CandidatePolicy.choose(t, all(M, healthy("host2", "slave", 100, 0.2), S3), null, 30))
+        assertThat(CandidatePolicy.choose(t, all(M, S2, S3), null, 30, URI)).isEqualTo("host3");
+        assertThat(CandidatePolicy.choose(t, all(M, Snapshots.behind(S3, 99, 1), S2), null, 30, URI)).isEqualTo("host2");
+        assertThat(CandidatePolicy.choose(t, all(M, healthy("host2", "slave", 100, 0.2), S3), null, 30, URI))
                 .isEqualTo("host2");
         assertThat(CandidatePolicy.choose(t.with("host3", new Datasource(DatasourceState.SHUNNED, "MANUALLY-SHUNNED",
-                true)), all(M, S2, S3), null, 30)).isEqualTo("host2");
+                true)), all(M, S2, S3), null, 30, URI)).isEqualTo("host2");
     }
 
     static Stream<Arguments> refusals() {
@@ -59,6 +60,10 @@ class CandidatePolicyTest {
                         "its manager is not running"),
                 Arguments.of("replicator not online", t, all(M, withState(S2, "OFFLINE:ERROR"), S3), "host2",
                         ErrorCode.FAILED_PRECONDITION, "its replicator is OFFLINE:ERROR (slave), not an ONLINE slave"),
+                Arguments.of("follows another master", t, all(M, new Observation("host2", 0, true, true, null, null,
+                        "ONLINE", "slave", 100, 100, 0, 0, null, "thl://127.0.1.3:2112/", null), S3), "host2",
+                        ErrorCode.FAILED_PRECONDITION, "it replicates from thl://127.0.1.3:2112/, not from the master"
+                                + " host1 (thl://127.0.1.1:2112/); run `datasource host2 recover` first"),
                 Arguments.of("master database down", t, all(dbDown(M), S2, S3), "host2", ErrorCode.FAILED_PRECONDITION,
                         "Cannot switch: the master host1 cannot hand over: its database is not reachable"),
                 Arguments.of("no slave can take over", t, all(M, dbDown(S2), withState(S3, "OFFLINE:NORMAL")), null,
@@ -70,7 +75,7 @@ class CandidatePolicyTest {
     @MethodSource("refusals")
     void refusesWithTheReason(String name, Topology t, Map<String, Observation> obs, String to, ErrorCode code,
             String message) {
-        assertThatThrownBy(() -> CandidatePolicy.choose(t, obs, to, 30)).isInstanceOf(TantalumException.class)
+        assertThatThrownBy(() -> CandidatePolicy.choose(t, obs, to, 30, URI)).isInstanceOf(TantalumException.class)
                 .hasMessageContaining(message).extracting(e -> ((TantalumException) e).code()).isEqualTo(code);
     }
 }
