@@ -97,8 +97,10 @@ public final class SwitchBench {
             Thread.sleep(2000); // writes resume on the new master
             durations.add(r.totalMillis());
             gaps.add(maxGap / 1_000_000);
-            System.out.printf(Locale.ROOT, "switch %2d: %s in %4d ms, longest write gap %4d ms%n", i, r.master(),
-                    r.totalMillis(), maxGap / 1_000_000);
+            StringBuilder phases = new StringBuilder();
+            r.phases().forEach(p -> phases.append(' ').append(p.name()).append('=').append(p.millis()));
+            System.out.printf(Locale.ROOT, "switch %2d: %s in %4d ms, longest write gap %4d ms;%s%n", i, r.master(),
+                    r.totalMillis(), maxGap / 1_000_000, phases);
         }
         running = false;
         writer.join();
