@@ -74,6 +74,7 @@ public final class Manager implements AutoCloseable, Leadership {
             @Override
             public void isLeader() {
                 LOG.info("this manager ({}) is now the coordinator of {}", settings.host(), settings.service());
+                ZkStore.warmUp();
             }
 
             @Override

@@ -13,8 +13,13 @@ import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,6 +62,8 @@ final class SwitchProcedure {
     private int version;
     private long phaseStart;
     private boolean resuming;
+    /** A retry of a resume that failed before: its failure is not audited again. */
+    private boolean retry;
 
     SwitchProcedure(Dataservice ds, ZkStore store, Leadership leader) {
         this.ds = ds;
@@ -110,6 +117,7 @@ final class SwitchProcedure {
         long start = System.nanoTime();
         phaseStart = start;
         resuming = true;
+        retry = !first;
         leader.check();
         // claim the record first: a late write by the coordinator that left it now fails its compare-and-set
         record = r.claimedBy(leader.host());
@@ -163,24 +171,46 @@ final class SwitchProcedure {
     }
 
     private void finishFromPromotion() {
-        String from = record.from();
         String to = record.to();
         if (PHASES.indexOf(record.phase()) < PHASES.indexOf(PROMOTING)) {
             done(PROMOTING, "point of no return: " + to + " becomes the master");
         }
-        promote(to);
-        ZkStore.Versioned<Topology> topo = store.topology().orElseThrow();
-        if (!topo.value().master().equals(to)) {
-            store.casTopology(topo.value().withMaster(to).stamped(leader.host(), System.currentTimeMillis()),
-                    topo.version());
+        List<String> others = settings.members().keySet().stream().filter(h -> !h.equals(to)).toList();
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, others.size()),
+                r -> new Thread(r, "tantalum-" + settings.service() + "-repoint"));
+        try {
+            // the other slaves are pointed at the candidate while it is promoted: they only wait to start
+            Map<String, Future<String>> prepared = new LinkedHashMap<>();
+            for (String h : others) {
+                prepared.put(h, pool.submit(() -> prepare(h, to)));
+            }
+            promote(to);
+            ZkStore.Versioned<Topology> topo = store.topology().orElseThrow();
+            if (!topo.value().master().equals(to)) {
+                store.casTopology(topo.value().withMaster(to).stamped(leader.host(), System.currentTimeMillis()),
+                        topo.version());
+            }
+            done("PROMOTE", to + ": master, online, writable; topology generation "
+                    + store.topology().orElseThrow().value().generation());
+            Map<String, Future<String>> started = new LinkedHashMap<>();
+            prepared.forEach((h, p) -> started.put(h, pool.submit(() -> {
+                String left = join(p);
+                return left != null ? left : start(h);
+            })));
+            Map<String, String> outcome = new LinkedHashMap<>();
+            started.forEach((h, f) -> outcome.put(h, join(f)));
+            done("REPOINT", outcome.isEmpty() ? "no slave to repoint" : String.join("; ", outcome.entrySet().stream()
+                    .map(e -> e.getKey() + " " + e.getValue()).toList()));
+            verify(to, outcome.entrySet().stream().filter(e -> e.getValue().equals(ONLINE)).map(Map.Entry::getKey)
+                    .toList());
+        } finally {
+            pool.shutdownNow();
         }
-        done("PROMOTE", to + ": master, online, writable; topology generation "
-                + store.topology().orElseThrow().value().generation());
-        Map<String, String> outcome = repointAll(to);
-        List<String> online = outcome.entrySet().stream().filter(e -> e.getValue().equals(ONLINE))
-                .map(Map.Entry::getKey).toList();
-        done("REPOINT", outcome.isEmpty() ? "no slave to repoint" : String.join("; ", outcome.entrySet().stream()
-                .map(e -> e.getKey() + " " + e.getValue()).toList()));
+        store.endProcedure(version);
+    }
+
+    /** A heartbeat on the new master, which every slave put online must apply; late ones are reported. */
+    private void verify(String to, List<String> online) {
         long hb = ds.replicator(to).call(ReplicatorApi.HEARTBEAT, new ReplicatorApi.HeartbeatRequest(record.id()))
                 .seqno();
         Deadline d = deadline();
@@ -195,7 +225,6 @@ final class SwitchProcedure {
         List<String> applied = online.stream().filter(h -> !late.contains(h)).toList();
         done("VERIFY", "heartbeat seqno " + hb + " applied on " + (applied.isEmpty() ? "no slave"
                 : String.join(", ", applied)) + (late.isEmpty() ? "" : "; not yet on " + String.join(", ", late)));
-        store.endProcedure(version);
     }
 
     /** Makes {@code to} an ONLINE master, whatever part of that is already done. */
@@ -214,34 +243,10 @@ final class SwitchProcedure {
     /** What REPOINT did with a slave: repointed and online. */
     static final String ONLINE = "replicating";
 
-    /**
-     * Repoints every other member to {@code to}, all at once. Returns what happened to each: {@link
-     * #ONLINE}, left offline (an operator's), or why it could not be repointed (it is then left to
-     * its datasource state and recovery: the switch is done once the new master serves).
-     */
-    private Map<String, String> repointAll(String to) {
-        List<String> hosts = settings.members().keySet().stream().filter(h -> !h.equals(to)).toList();
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(
-                Math.max(1, hosts.size()), r -> new Thread(r, "tantalum-" + settings.service() + "-repoint"));
-        try {
-            List<java.util.concurrent.Future<String>> done = new ArrayList<>();
-            for (String h : hosts) {
-                done.add(pool.submit(() -> repoint(h, to)));
-            }
-            Map<String, String> outcome = new java.util.LinkedHashMap<>();
-            for (int i = 0; i < hosts.size(); i++) {
-                outcome.put(hosts.get(i), join(done.get(i)));
-            }
-            return outcome;
-        } finally {
-            pool.shutdownNow();
-        }
-    }
-
-    private static String join(java.util.concurrent.Future<String> f) {
+    private static String join(Future<String> f) {
         try {
             return f.get();
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             return "not repointed: " + e.getCause().getMessage();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -250,11 +255,13 @@ final class SwitchProcedure {
     }
 
     /**
-     * Makes {@code h} a slave of {@code master} and puts it online, unless an operator took its
-     * replicator offline ({@code OFFLINE:NORMAL}, and not the old master, which the switch took
-     * offline itself): then it is only repointed, and stays offline.
+     * Points {@code h}'s replicator at {@code master} (offline, setrole). Returns null when it is to
+     * be put online, else what became of it: left offline because an operator took it offline
+     * ({@code OFFLINE:NORMAL}; not the old master, which the switch took offline itself), or why it
+     * could not be reached (then it is left to its datasource state and recovery: the switch is done
+     * once the new master serves).
      */
-    private String repoint(String h, String master) {
+    private String prepare(String h, String master) {
         AdminClient c = ds.replicator(h);
         ReplicatorStatus s;
         try {
@@ -264,17 +271,19 @@ final class SwitchProcedure {
             return "not repointed: " + e.getMessage();
         }
         String uri = settings.thlUri(master);
-        boolean operatorOffline = "OFFLINE:NORMAL".equals(s.state()) && !h.equals(record.from());
         if (!"slave".equals(s.role()) || !uri.equals(s.masterConnectUri())) {
             if (!s.state().startsWith("OFFLINE")) {
                 offline(c);
             }
             c.call(ReplicatorApi.SET_ROLE, new ReplicatorApi.SetRoleRequest("slave", uri));
         }
-        if (operatorOffline) {
-            return "repointed, left offline (an operator took it offline)";
-        }
-        online(c, h);
+        boolean operatorOffline = "OFFLINE:NORMAL".equals(s.state()) && !h.equals(record.from());
+        return operatorOffline ? "repointed, left offline (an operator took it offline)" : null;
+    }
+
+    /** Puts a repointed slave online. */
+    private String start(String h) {
+        online(ds.replicator(h), h);
         return ONLINE;
     }
 
@@ -310,8 +319,9 @@ final class SwitchProcedure {
             if (e.code() == ErrorCode.ABORTED) {
                 throw e; // no longer the coordinator: the next one rolls back from the record
             }
-            audit("UNDO_DEMOTE", "failed", System.nanoTime() - t0, "could not roll back (" + e.getMessage() + "); "
-                    + from + " stays read-only and the next coordinator retries the rollback");
+            if (!retry) {
+                auditFailedUndo(e, t0);
+            }
             throw new TantalumException(e.code(), "The switch " + record.id() + " failed and its rollback failed too: "
                     + e.getMessage() + ". " + from + " may be read-only; the coordinator retries the rollback every"
                     + " 2 s (`cctrl ls` shows the procedure until it is done)." + (cause == null ? ""
@@ -319,10 +329,16 @@ final class SwitchProcedure {
         }
     }
 
+    private void auditFailedUndo(TantalumException e, long t0) {
+        audit("UNDO_DEMOTE", "failed", System.nanoTime() - t0, "could not roll back (" + e.getMessage() + "); "
+                + record.from() + " may stay read-only; the coordinator retries the rollback every 2 s");
+    }
+
     /** Puts the replicator online unless it is already, and waits until it is ONLINE. */
     private void online(AdminClient c, String host) {
-        if (!"ONLINE".equals(c.call(ReplicatorApi.STATUS).state())) {
-            c.call(ReplicatorApi.ONLINE, new ReplicatorApi.OnlineRequest(List.of(), false, null));
+        if ("ONLINE".equals(c.call(ReplicatorApi.STATUS).state()) || "ONLINE".equals(c.call(ReplicatorApi.ONLINE,
+                new ReplicatorApi.OnlineRequest(List.of(), false, null)).state())) {
+            return;
         }
         deadline().await(host + "'s replicator to be ONLINE", 20, () -> "ONLINE".equals(c.call(ReplicatorApi.STATUS)
                 .state()));
