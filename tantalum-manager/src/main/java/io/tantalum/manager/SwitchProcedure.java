@@ -176,13 +176,20 @@ final class SwitchProcedure {
             done(PROMOTING, "point of no return: " + to + " becomes the master");
         }
         List<String> others = settings.members().keySet().stream().filter(h -> !h.equals(to)).toList();
+        // operator intent as the topology recorded it before the switch (nothing is derived during one):
+        // the replicator's own state cannot tell, since this procedure takes replicators offline too
+        Topology before = store.topology().orElseThrow().value();
+        java.util.Set<String> operatorOffline = new java.util.HashSet<>(others.stream().filter(h -> {
+            Topology.Datasource d = before.datasource(h);
+            return d.state() == DatasourceState.OFFLINE && d.operator();
+        }).toList());
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, others.size()),
                 r -> new Thread(r, "tantalum-" + settings.service() + "-repoint"));
         try {
             // the other slaves are pointed at the candidate while it is promoted: they only wait to start
             Map<String, Future<String>> prepared = new LinkedHashMap<>();
             for (String h : others) {
-                prepared.put(h, pool.submit(() -> prepare(h, to)));
+                prepared.put(h, pool.submit(() -> prepare(h, to, operatorOffline.contains(h))));
             }
             promote(to);
             ZkStore.Versioned<Topology> topo = store.topology().orElseThrow();
@@ -256,12 +263,12 @@ final class SwitchProcedure {
 
     /**
      * Points {@code h}'s replicator at {@code master} (offline, setrole). Returns null when it is to
-     * be put online, else what became of it: left offline because an operator took it offline
-     * ({@code OFFLINE:NORMAL}; not the old master, which the switch took offline itself), or why it
-     * could not be reached (then it is left to its datasource state and recovery: the switch is done
-     * once the new master serves).
+     * be put online, else what became of it: left offline because an operator took it offline (its
+     * datasource was OFFLINE by an operator when the switch began), or why it could not be reached
+     * (then it is left to its datasource state and recovery: the switch is done once the new master
+     * serves).
      */
-    private String prepare(String h, String master) {
+    private String prepare(String h, String master, boolean operatorOffline) {
         AdminClient c = ds.replicator(h);
         ReplicatorStatus s;
         try {
@@ -277,7 +284,6 @@ final class SwitchProcedure {
             }
             c.call(ReplicatorApi.SET_ROLE, new ReplicatorApi.SetRoleRequest("slave", uri));
         }
-        boolean operatorOffline = "OFFLINE:NORMAL".equals(s.state()) && !h.equals(record.from());
         return operatorOffline ? "repointed, left offline (an operator took it offline)" : null;
     }
 
