@@ -188,7 +188,10 @@ public final class SandboxFixture implements AutoCloseable {
                     return false;
                 }
             }
-            return true;
+            // the extractor may have read past a large transaction that its THL writer has not made
+            // durable yet (the master's applied seqno then moves on): only a settled master counts
+            Await.pause(300);
+            return appliedSeqno(m) == master;
         }, this::describe);
     }
 
