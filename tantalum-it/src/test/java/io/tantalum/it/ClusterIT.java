@@ -208,7 +208,8 @@ class ClusterIT {
             lock.setAutoCommit(false);
             Sql.query(lock, "SELECT * FROM lag.t WHERE id = 1 FOR UPDATE");
             Sql.exec(app, "UPDATE lag.t SET n = n + 1");
-            Await.pause(4000);
+            Await.until("host" + slave + " to fall more than 2 s behind", Duration.ofSeconds(30),
+                    () -> sb.status(slave).relativeLatency() > 3, sb::describe);
             assertRefused("switch to host" + slave, "behind the master (limit 2 s)");
             lock.rollback();
         }
