@@ -1,3 +1,4 @@
+import io.tantalum.api.AdminClient;
 import io.tantalum.api.ManagerApi;
 import io.tantalum.api.ReplicatorApi;
 import io.tantalum.cli.sandbox.Sandbox;
@@ -84,6 +85,7 @@ public final class SwitchBench {
             st.execute("CREATE DATABASE bench");
             st.execute("CREATE TABLE bench.ledger (txn BIGINT PRIMARY KEY)");
         }
+        double adminMillis = adminRoundTripMillis(sb.admin(sb.layout().hosts().get(1)));
         Thread writer = new Thread(SwitchBench::write, "bench-writer");
         writer.start();
         Thread.sleep(3000);
@@ -129,7 +131,22 @@ public final class SwitchBench {
         List<Long> sorted = new ArrayList<>(durations);
         Collections.sort(sorted);
         System.out.printf(Locale.ROOT, "%d writes acknowledged; %d switches%n", acked.size(), durations.size());
-        System.out.printf(Locale.ROOT, "RESULT switch_p50_ms=%d switch_max_ms=%d write_gap_max_ms=%d lost_writes=%d%n",
-                sorted.get(sorted.size() / 2), sorted.get(sorted.size() - 1), Collections.max(gaps), lost);
+        System.out.printf(Locale.ROOT, "RESULT switch_p50_ms=%d switch_max_ms=%d write_gap_max_ms=%d lost_writes=%d"
+                + " admin_call_p50_ms=%.1f%n", sorted.get(sorted.size() / 2), sorted.get(sorted.size() - 1),
+                Collections.max(gaps), lost, adminMillis);
+    }
+
+    /** The median round trip of a replicator status call (what every step of a switch pays), after 50 to warm up. */
+    static double adminRoundTripMillis(AdminClient c) {
+        List<Long> nanos = new ArrayList<>();
+        for (int i = 0; i < 250; i++) {
+            long t = System.nanoTime();
+            c.call(ReplicatorApi.STATUS);
+            if (i >= 50) {
+                nanos.add(System.nanoTime() - t);
+            }
+        }
+        Collections.sort(nanos);
+        return nanos.get(nanos.size() / 2) / 1e6;
     }
 }
