@@ -28,7 +28,7 @@ public final class ThlCursor implements Closeable {
 
     /**
      * The next record at or after the start seqno, waiting up to {@code timeoutMillis} for one
-     * to become durable; null on timeout.
+     * to become durable; null on timeout, or when {@link ThlLog#wakeReaders()} ends the wait early.
      */
     public ThlRecord next(long timeoutMillis) throws InterruptedException {
         long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
@@ -41,10 +41,16 @@ public final class ThlCursor implements Closeable {
             if (waitMs <= 0) {
                 return null;
             }
+            boolean woken = false;
             synchronized (log.durableMonitor()) {
                 if (!hasDurableAhead()) {
+                    long wakeups = log.wakeups();
                     log.durableMonitor().wait(Math.min(waitMs, 200));
+                    woken = log.wakeups() != wakeups;
                 }
+            }
+            if (woken) {
+                return tryNext();
             }
         }
     }

@@ -51,6 +51,7 @@ public final class ThlLog implements Closeable {
     private final boolean fsync;
     private final List<Segment> segments = new CopyOnWriteArrayList<>();
     private final Object durableMonitor = new Object();
+    private long wakeups;
     private volatile Durable durable;
     private volatile ThlRecord lastRecord;
     private FileChannel out;
@@ -412,6 +413,19 @@ public final class ThlLog implements Closeable {
 
     Durable durable() {
         return durable;
+    }
+
+    /** Ends every cursor's wait for records at once (its {@code next} returns null): a reader that is stopping. */
+    public void wakeReaders() {
+        synchronized (durableMonitor) {
+            wakeups++;
+            durableMonitor.notifyAll();
+        }
+    }
+
+    /** How many times {@link #wakeReaders()} was called; read under the durable monitor. */
+    long wakeups() {
+        return wakeups;
     }
 
     Object durableMonitor() {

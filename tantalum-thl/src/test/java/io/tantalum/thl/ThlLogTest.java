@@ -46,6 +46,27 @@ class ThlLogTest {
     }
 
     @Test
+    void wakeReadersEndsACursorsWaitAtOnceAndLaterRecordsStillCome() throws Exception {
+        try (ThlLog log = ThlLog.open(dir, 1 << 20); ThlCursor c = log.cursor(1)) {
+            java.util.concurrent.CompletableFuture<ThlRecord> waiting = java.util.concurrent.CompletableFuture
+                    .supplyAsync(() -> {
+                        try {
+                            return c.next(60_000);
+                        } catch (InterruptedException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    });
+            while (!waiting.isDone()) {
+                log.wakeReaders(); // the reader may not be waiting yet: wake until it has returned
+                Thread.sleep(5);
+            }
+            assertThat(waiting.get()).isNull();
+            write(log, 1, 1);
+            assertThat(c.next(1000).seqno()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void codecRoundTripsEveryValueKind() {
         Object[] after = {null, 42L, new BigInteger("18446744073709551615"), new BigDecimal("-12345.678900"),
             Float.intBitsToFloat(0x3f8ccccd), Math.PI, new byte[] {0, (byte) 0xff, 'x'}, "2024-02-29 23:59:59.999999"};

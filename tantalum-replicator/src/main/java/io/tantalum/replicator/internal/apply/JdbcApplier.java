@@ -102,6 +102,7 @@ public final class JdbcApplier {
     public void stop(boolean now) {
         immediate = now;
         stopRequested = true;
+        log.wakeReaders(); // the applier may be waiting up to 200 ms for the next record
         if (thread != null) {
             try {
                 thread.join(now ? 10_000 : 60_000);
