@@ -193,12 +193,12 @@ final class SwitchProcedure {
             }
             promote(to);
             ZkStore.Versioned<Topology> topo = store.topology().orElseThrow();
-            if (!topo.value().master().equals(to)) {
-                store.casTopology(topo.value().withMaster(to).stamped(leader.host(), System.currentTimeMillis()),
-                        topo.version());
+            Topology now = topo.value();
+            if (!now.master().equals(to)) {
+                now = now.withMaster(to).stamped(leader.host(), System.currentTimeMillis());
+                store.casTopology(now, topo.version());
             }
-            done("PROMOTE", to + ": master, online, writable; topology generation "
-                    + store.topology().orElseThrow().value().generation());
+            done("PROMOTE", to + ": master, online, writable; topology generation " + now.generation());
             Map<String, Future<String>> started = new LinkedHashMap<>();
             prepared.forEach((h, p) -> started.put(h, pool.submit(() -> {
                 String left = join(p);
@@ -374,8 +374,8 @@ final class SwitchProcedure {
         long nanos = now - phaseStart;
         phaseStart = now;
         record = record.at(phase);
-        version = store.updateProcedure(record, version);
-        audit(phase, "ok", nanos, detail);
+        version = store.recordPhase(record, version, new AuditRecord(System.currentTimeMillis(), record.id(), KIND,
+                phase, "ok", leader.host(), nanos / 1_000_000, detail));
         phases.add(new Phase(phase, nanos / 1_000_000, detail));
         LOG.info("switch {}: {} done in {} ms: {}", record.id(), phase, nanos / 1_000_000, detail);
         if (!resuming && phase.equals(settings.haltAfterPhase())) {

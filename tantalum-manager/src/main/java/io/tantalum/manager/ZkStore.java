@@ -11,6 +11,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.api.transaction.CuratorTransactionResult;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.Stat;
@@ -90,9 +91,47 @@ public final class ZkStore {
 
     /** Records the procedure's progress; ABORTED when the record changed or vanished under it. */
     public int updateProcedure(ProcedureRecord r, int version) {
-        return compareAndSet(layout.procedure(), r, version, "record the procedure's progress", "The record of"
-                + " procedure " + r.id() + " changed under this coordinator (another coordinator took over?); stopping"
-                + " here.");
+        return compareAndSet(layout.procedure(), r, version, "record the procedure's progress", lostRecord(r));
+    }
+
+    /**
+     * Records a procedure's phase and its audit record in one ZooKeeper transaction (one round trip,
+     * one fsync on the ensemble); ABORTED when the record changed or vanished under it.
+     */
+    public int recordPhase(ProcedureRecord r, int version, AuditRecord a) {
+        try {
+            return recordPhaseOnce(r, version, a);
+        } catch (KeeperException.NoNodeException e) {
+            if (procedure().isEmpty()) {
+                throw new TantalumException(ErrorCode.ABORTED, lostRecord(r), e);
+            }
+            try {
+                zk.createContainers(layout.audit()); // the audit trail's parent was never created, or was emptied
+                return recordPhaseOnce(r, version, a);
+            } catch (KeeperException.BadVersionException | KeeperException.NoNodeException again) {
+                return retried(layout.procedure(), r, version, lostRecord(r), again);
+            } catch (Exception again) {
+                throw failure("record the procedure's progress", again);
+            }
+        } catch (KeeperException.BadVersionException e) {
+            return retried(layout.procedure(), r, version, lostRecord(r), e);
+        } catch (Exception e) {
+            throw failure("record the procedure's progress", e);
+        }
+    }
+
+    private int recordPhaseOnce(ProcedureRecord r, int version, AuditRecord a) throws Exception {
+        List<CuratorTransactionResult> results = zk.transaction().forOperations(
+                zk.transactionOp().setData().withVersion(version).forPath(layout.procedure(), JSON.writeValueAsBytes(r)),
+                zk.transactionOp().create().withMode(CreateMode.PERSISTENT_SEQUENTIAL)
+                        .forPath(layout.audit() + "/entry-", JSON.writeValueAsBytes(a)));
+        trimAuditAfter(results.get(1).getResultPath());
+        return results.get(0).getResultStat().getVersion();
+    }
+
+    private static String lostRecord(ProcedureRecord r) {
+        return "The record of procedure " + r.id() + " changed under this coordinator (another coordinator took"
+                + " over?); stopping here.";
     }
 
     /** Writes {@code value} at {@code path} if it is still at {@code version}; ABORTED with {@code lost} otherwise. */
@@ -100,16 +139,20 @@ public final class ZkStore {
         try {
             return zk.setData().withVersion(version).forPath(path, JSON.writeValueAsBytes(value)).getVersion();
         } catch (KeeperException.BadVersionException | KeeperException.NoNodeException e) {
-            // a write retried after a lost connection may have landed the first time: then it is ours
-            @SuppressWarnings("unchecked")
-            Optional<Versioned<T>> now = read(path, (Class<T>) value.getClass());
-            if (now.isPresent() && now.get().value().equals(value) && now.get().version() == version + 1) {
-                return now.get().version();
-            }
-            throw new TantalumException(ErrorCode.ABORTED, lost, e);
+            return retried(path, value, version, lost, e);
         } catch (Exception e) {
             throw failure(what, e);
         }
+    }
+
+    /** A write retried after a lost connection may have landed the first time: then it is ours, else ABORTED. */
+    private <T> int retried(String path, T value, int version, String lost, KeeperException e) {
+        @SuppressWarnings("unchecked")
+        Optional<Versioned<T>> now = read(path, (Class<T>) value.getClass());
+        if (now.isPresent() && now.get().value().equals(value) && now.get().version() == version + 1) {
+            return now.get().version();
+        }
+        throw new TantalumException(ErrorCode.ABORTED, lost, e);
     }
 
     public void endProcedure(int version) {
@@ -126,12 +169,19 @@ public final class ZkStore {
 
     public void audit(AuditRecord r) {
         try {
-            zk.create().creatingParentContainersIfNeeded().withMode(CreateMode.PERSISTENT_SEQUENTIAL)
+            String entry = zk.create().creatingParentContainersIfNeeded().withMode(CreateMode.PERSISTENT_SEQUENTIAL)
                     .forPath(layout.audit() + "/entry-", JSON.writeValueAsBytes(r));
+            trimAuditAfter(entry);
         } catch (Exception e) {
             throw failure("write the audit record " + r.procedure() + "/" + r.phase(), e);
         }
-        trimAudit();
+    }
+
+    /** Housekeeping every 100 entries, not on every record: listing 2,000 entries is not free. */
+    private void trimAuditAfter(String entry) {
+        if (entry != null && entry.endsWith("00")) {
+            trimAudit();
+        }
     }
 
     /** The last {@code limit} audit records, oldest first. */
