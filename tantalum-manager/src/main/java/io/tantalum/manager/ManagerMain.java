@@ -1,5 +1,6 @@
 package io.tantalum.manager;
 
+import io.tantalum.common.ClassPreloader;
 import io.tantalum.common.DaemonMain;
 import java.lang.management.ManagementFactory;
 import org.slf4j.Logger;
@@ -20,6 +21,8 @@ public final class ManagerMain {
             Manager manager = new Manager(settings);
             ManagerAdmin admin = new ManagerAdmin(manager);
             manager.start();
+            // a manager elected coordinator runs a switch for the first time
+            ClassPreloader.start("manager", "io.tantalum.manager", "io.tantalum.api");
             LOG.info("manager service={} host={} admin={}:{} zookeeper={} pid={}", settings.service(), settings.host(),
                     settings.bindAddress(), settings.adminPort(), settings.zookeeperServers(),
                     ManagementFactory.getRuntimeMXBean().getPid());

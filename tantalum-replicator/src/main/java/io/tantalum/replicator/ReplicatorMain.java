@@ -1,5 +1,6 @@
 package io.tantalum.replicator;
 
+import io.tantalum.common.ClassPreloader;
 import io.tantalum.common.DaemonMain;
 import java.lang.management.ManagementFactory;
 import org.slf4j.Logger;
@@ -24,6 +25,9 @@ public final class ReplicatorMain {
                     settings.service(), settings.host(), replicator.role().display(), settings.bindAddress(),
                     settings.adminPort(), settings.thlDirectory(), ManagementFactory.getRuntimeMXBean().getPid());
             replicator.start();
+            // a slave promoted to master runs the binlog extractor for the first time
+            ClassPreloader.start("replicator", "io.tantalum.replicator", "io.tantalum.thl", "io.tantalum.api",
+                    "com.github.shyiko.mysql.binlog");
             return () -> {
                 replicator.close();
                 admin.close();
