@@ -192,6 +192,12 @@ final class SwitchProcedure {
                 prepared.put(h, pool.submit(() -> prepare(h, to, operatorOffline.contains(h))));
             }
             promote(to);
+            // the new master serves its THL: the slaves start while the topology is written
+            Map<String, Future<String>> started = new LinkedHashMap<>();
+            prepared.forEach((h, p) -> started.put(h, pool.submit(() -> {
+                String left = join(p);
+                return left != null ? left : start(h);
+            })));
             ZkStore.Versioned<Topology> topo = store.topology().orElseThrow();
             Topology now = topo.value();
             if (!now.master().equals(to)) {
@@ -199,11 +205,6 @@ final class SwitchProcedure {
                 store.casTopology(now, topo.version());
             }
             done("PROMOTE", to + ": master, online, writable; topology generation " + now.generation());
-            Map<String, Future<String>> started = new LinkedHashMap<>();
-            prepared.forEach((h, p) -> started.put(h, pool.submit(() -> {
-                String left = join(p);
-                return left != null ? left : start(h);
-            })));
             Map<String, String> outcome = new LinkedHashMap<>();
             started.forEach((h, f) -> outcome.put(h, join(f)));
             done("REPOINT", outcome.isEmpty() ? "no slave to repoint" : String.join("; ", outcome.entrySet().stream()
