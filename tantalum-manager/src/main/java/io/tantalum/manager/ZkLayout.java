@@ -8,6 +8,7 @@ package io.tantalum.manager;
  *   topology          persistent: the {@link Topology} (JSON), changed only by compare-and-set
  *   procedure         persistent while a procedure runs: its {@link ProcedureRecord}; also the lock
  *   audit/entry-N     persistent, sequential: one {@link io.tantalum.api.ManagerApi.AuditRecord} per phase
+ *   connectors/&lt;name&gt; ephemeral: each running connector's {@link io.tantalum.api.ConnectorApi.Registration}
  * </pre>
  */
 public record ZkLayout(String service) {
@@ -37,5 +38,13 @@ public record ZkLayout(String service) {
 
     public String audit() {
         return root() + "/audit";
+    }
+
+    public String connectors() {
+        return root() + "/connectors";
+    }
+
+    public String connector(String name) {
+        return connectors() + "/" + name;
     }
 }

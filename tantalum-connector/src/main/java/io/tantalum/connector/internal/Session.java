@@ -1,0 +1,524 @@
+package io.tantalum.connector.internal;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.util.ArrayDeque;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client session: greets the client, verifies its password against the account's hash,
+ * opens a backend session for the same user where the router says, then relays packets both ways
+ * while a {@link ResponseTracker} follows command boundaries and transaction state. During a
+ * switch it is held at a transaction boundary and moved to the new master ({@link SessionMove}).
+ * Runs on the client channel's event loop (the backend channel shares it): no locks.
+ */
+public final class Session extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = LoggerFactory.getLogger(Session.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** The capabilities offered to clients: what MariaDB 10.2+ and MySQL 5.7+ servers all speak, without TLS or compression. */
+    static final int CAPABILITIES = 2 | 4 | MySqlWire.CLIENT_CONNECT_WITH_DB | 64 | MySqlWire.CLIENT_LOCAL_FILES | 256
+            | MySqlWire.CLIENT_PROTOCOL_41 | 1024 | 4096 | MySqlWire.CLIENT_TRANSACTIONS
+            | MySqlWire.CLIENT_SECURE_CONNECTION | MySqlWire.CLIENT_MULTI_STATEMENTS | MySqlWire.CLIENT_MULTI_RESULTS
+            | MySqlWire.CLIENT_PS_MULTI_RESULTS | MySqlWire.CLIENT_PLUGIN_AUTH | MySqlWire.CLIENT_CONNECT_ATTRS
+            | MySqlWire.CLIENT_PLUGIN_AUTH_LENENC_DATA | MySqlWire.CLIENT_SESSION_TRACK | MySqlWire.CLIENT_DEPRECATE_EOF;
+
+    private enum State { GREETED, AUTH_SWITCHED, AUTHENTICATING, WAITING_FOR_MASTER, CONNECTING, RELAYING, CLOSED }
+
+    /** Where the session is in a switch: not held, held at its next boundary, held, being moved. */
+    enum Hold { NONE, WAITING, HELD, MOVING }
+
+    final SessionContext context;
+    private final boolean readOnly;
+    Channel client;
+    Channel backend;
+    private State state;
+    private byte[] scramble;
+    HandshakeResponse hello;
+    private int sequence;
+    private byte[] stage1;
+    ResponseTracker tracker;
+    String backendHost;
+    long id;
+    volatile Hold hold = Hold.NONE;
+    /** Client packets that arrived while the session was held, in order. */
+    final ArrayDeque<ByteBuf> queued = new ArrayDeque<>();
+    final StatementIds ids = new StatementIds();
+    /** A switch rolled this session's transaction back: the client's next command gets the error. */
+    boolean doomed;
+    /** The last sequence id relayed in the current command (an error in its middle continues from it). */
+    private int lastSequence;
+    /** Set when the session no longer needs the switch to wait for it (held, or not affected). */
+    private volatile boolean settled = true;
+    private final SessionMove move;
+
+    public Session(SessionContext context, boolean readOnly) {
+        this.context = context;
+        this.readOnly = readOnly;
+        this.move = new SessionMove(this);
+    }
+
+    public boolean readOnly() {
+        return readOnly;
+    }
+
+    /** The host this session's backend is on (null before it is connected). */
+    public String backendHost() {
+        return backendHost;
+    }
+
+    /** True while a switch holds the session (or moves it). */
+    public boolean held() {
+        Hold h = hold;
+        return h == Hold.HELD || h == Hold.MOVING;
+    }
+
+    /** True once the session needs nothing more from a hold in progress. */
+    public boolean settled() {
+        return settled;
+    }
+
+    /** The session's event loop: hold and release requests run there. */
+    public io.netty.channel.EventLoop eventLoop() {
+        return client.eventLoop();
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        client = ctx.channel();
+        id = context.nextConnectionId();
+        scramble = ServerGreeting.newScramble(RANDOM);
+        ServerGreeting g = new ServerGreeting(context.serverVersion(), id, CAPABILITIES, context.serverCharset(),
+                MySqlWire.SERVER_STATUS_AUTOCOMMIT, 0, scramble, NativePassword.PLUGIN);
+        client.writeAndFlush(MySqlWire.frame(client.alloc(), 0, g.encode(client.alloc())));
+        state = State.GREETED;
+        context.opened(this);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf frame = (ByteBuf) msg;
+        switch (state) {
+            case GREETED -> {
+                try {
+                    greeted(frame);
+                } finally {
+                    frame.release();
+                }
+            }
+            case AUTH_SWITCHED -> {
+                sequence = MySqlWire.sequence(frame);
+                byte[] answer = MySqlWire.readBytes(MySqlWire.payload(frame), MySqlWire.payloadLength(frame));
+                frame.release();
+                authenticate(answer);
+            }
+            case RELAYING -> fromClient(frame);
+            default -> frame.release(); // nothing may come while the session logs in
+        }
+    }
+
+    private void greeted(ByteBuf frame) {
+        sequence = MySqlWire.sequence(frame);
+        ByteBuf payload = MySqlWire.payload(frame);
+        if (HandshakeResponse.isSslRequest(payload)) {
+            fail(1043, "08S01", "TLS between clients and the Tantalum connector is not supported yet: connect without"
+                    + " TLS (mariadb --skip-ssl, sslMode=disable)");
+            return;
+        }
+        try {
+            hello = HandshakeResponse.parse(payload);
+        } catch (RuntimeException e) {
+            fail(1043, "08S01", "Bad handshake");
+            return;
+        }
+        if ((hello.capabilities() & MySqlWire.CLIENT_PLUGIN_AUTH) != 0 && !hello.authPlugin().isEmpty()
+                && !hello.authPlugin().equals(NativePassword.PLUGIN)) {
+            // ask for mysql_native_password, the plugin whose hash the connector can verify and reuse
+            ByteBuf p = client.alloc().buffer();
+            p.writeByte(0xfe);
+            MySqlWire.writeNulString(p, NativePassword.PLUGIN);
+            p.writeBytes(scramble).writeByte(0);
+            client.writeAndFlush(MySqlWire.frame(client.alloc(), ++sequence, p));
+            state = State.AUTH_SWITCHED;
+            return;
+        }
+        authenticate(hello.authResponse());
+    }
+
+    private void authenticate(byte[] answer) {
+        state = State.AUTHENTICATING;
+        client.config().setAutoRead(false);
+        String address = ((InetSocketAddress) client.remoteAddress()).getAddress().getHostAddress();
+        context.accounts().find(hello.user(), address, a -> a.nativePassword()
+                && NativePassword.verify(answer, scramble, a.hash()) != null).whenComplete((account, error) ->
+                client.eventLoop().execute(() -> {
+                    if (error != null) {
+                        LOG.warn("session {}: cannot verify {}: {}", id, hello.user(), error.getMessage());
+                        fail(1045, "28000", denied(address, answer));
+                        return;
+                    }
+                    stage1 = account == null || !account.nativePassword() ? null
+                            : NativePassword.verify(answer, scramble, account.hash());
+                    if (stage1 == null) {
+                        if (account != null && !account.nativePassword()) {
+                            LOG.info("session {}: {}@{} uses {}: only mysql_native_password accounts log in through"
+                                    + " the connector", id, account.user(), account.host(), account.plugin());
+                        }
+                        fail(1045, "28000", denied(address, answer));
+                        return;
+                    }
+                    connectBackend();
+                }));
+    }
+
+    private String denied(String address, byte[] answer) {
+        return "Access denied for user '" + hello.user() + "'@'" + address + "' (using password: "
+                + (answer.length > 0 ? "YES" : "NO") + ")";
+    }
+
+    /** Logs in to the backend the router names; waits while a switch holds sessions. */
+    private void connectBackend() {
+        if (state == State.CLOSED) {
+            return;
+        }
+        if (context.holding()) {
+            state = State.WAITING_FOR_MASTER; // released by release()
+            return;
+        }
+        state = State.CONNECTING;
+        openBackend();
+    }
+
+    /** Opens a backend channel to the current route; its login ends in {@link #backendReady}. */
+    void openBackend() {
+        Optional<SessionContext.Route> route = context.route(readOnly);
+        if (route.isEmpty()) {
+            fail(2003, "08S01", "The Tantalum connector has no master to route to: the dataservice's topology names"
+                    + " none, or ZooKeeper cannot be reached. Retry; `cctrl ls` shows the dataservice.");
+            return;
+        }
+        backendHost = route.get().host();
+        new Bootstrap().group(client.eventLoop()).channel(client.getClass().asSubclass(Channel.class))
+                .option(ChannelOption.TCP_NODELAY, true).option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 3000)
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(Frames.decoder(), new BackendLink(Session.this, hello, stage1));
+                    }
+                }).connect(route.get().address()).addListener((ChannelFutureListener) f -> {
+                    if (!f.isSuccess()) {
+                        fail(2003, "08S01", "The Tantalum connector cannot reach " + backendHost + " at "
+                                + route.get().address() + ": " + f.cause().getMessage());
+                    } else {
+                        backend = f.channel();
+                    }
+                });
+    }
+
+    /** The backend accepted the login: a new session gets its OK; a moved one has its state restored. */
+    void backendReady(Channel ch, ByteBuf ok) {
+        backend = ch;
+        if (hold == Hold.MOVING) {
+            ok.release();
+            move.restore();
+            return;
+        }
+        if (state != State.CONNECTING) {
+            ok.release();
+            return;
+        }
+        tracker = new ResponseTracker((hello.capabilities() & MySqlWire.CLIENT_DEPRECATE_EOF) != 0, hello.database(),
+                MySqlWire.okStatus(ok));
+        state = State.RELAYING;
+        client.writeAndFlush(MySqlWire.withSequence(ok, sequence + 1));
+        client.config().setAutoRead(true);
+        LOG.debug("session {}: {} on {}", id, hello.user(), backendHost);
+        if (context.holding()) {
+            requestHold(null); // a hold began while this session logged in
+        }
+    }
+
+    /** The backend refused the login (its ERR goes to the client as is) or failed. */
+    void backendFailed(ByteBuf err, String why) {
+        if (hold == Hold.MOVING) {
+            String reason = err != null ? MySqlWire.describeError(err) : why;
+            if (err != null) {
+                err.release();
+            }
+            move.failed("the new master refused the session's login: " + reason);
+            return;
+        }
+        if (err != null) {
+            LOG.info("session {}: {} refused {}: {}", id, backendHost, hello.user(), MySqlWire.describeError(err));
+            client.writeAndFlush(MySqlWire.withSequence(err, sequence + 1)).addListener(ChannelFutureListener.CLOSE);
+            state = State.CLOSED;
+            closeBackend();
+        } else {
+            fail(2013, "08S01", "Lost connection to " + backendHost + " while logging in: " + why);
+        }
+    }
+
+    void fromBackend(Channel ch, ByteBuf frame) {
+        if (ch != backend) {
+            frame.release(); // the rest of a response from a backend this session left
+            return;
+        }
+        if (move.consumes(frame)) {
+            return;
+        }
+        if (state != State.RELAYING) {
+            frame.release();
+            return;
+        }
+        if (tracker.expectsPrepareOk() && MySqlWire.payloadLength(frame) >= 9 && MySqlWire.payloadByte(frame, 0) == 0) {
+            ids.toClient(frame);
+        }
+        lastSequence = MySqlWire.sequence(frame);
+        boolean ended = tracker.serverPacket(frame);
+        client.write(frame);
+        if (!client.isWritable()) {
+            backend.config().setAutoRead(false); // the client reads slower than the server sends
+        }
+        if (ended && hold == Hold.WAITING && tracker.idle() && !tracker.inTransaction()) {
+            holdNow();
+        }
+    }
+
+    void flushClient() {
+        client.flush();
+    }
+
+    void backendClosed(Channel ch) {
+        if (ch != backend) {
+            return; // a backend this session left
+        }
+        backend = null;
+        if (hold != Hold.NONE) {
+            move.backendLost(); // the old master ended it (a switch's DEMOTE): the session moves on
+            return;
+        }
+        if (state == State.RELAYING || state == State.CONNECTING) {
+            LOG.info("session {}: {} closed the connection", id, backendHost);
+            if (tracker != null && !tracker.idle()) {
+                sendError(lastSequence + 1, 2013, "08S01", "Lost connection to " + backendHost
+                        + " during the statement; its outcome is unknown");
+            }
+            state = State.CLOSED;
+            client.close();
+        }
+    }
+
+    private void fromClient(ByteBuf frame) {
+        if (hold == Hold.HELD || hold == Hold.MOVING) {
+            queued.addLast(frame);
+            return;
+        }
+        relayFromClient(frame);
+    }
+
+    /** Sends a client packet on to the backend (or holds it, when a hold waits for this boundary). */
+    void relayFromClient(ByteBuf frame) {
+        int length = MySqlWire.payloadLength(frame);
+        boolean boundary = tracker.idle();
+        int command = length > 0 && boundary ? MySqlWire.payloadByte(frame, 0) : -1;
+        if (boundary && doomed && command != MySqlWire.COM_QUIT) {
+            doomed = false;
+            sendError(MySqlWire.sequence(frame) + 1, 1213, "40001", "Tantalum connector: your transaction was rolled"
+                    + " back because it was still open when a switch of the master ended its grace period. Nothing of"
+                    + " it was committed; run the transaction again.");
+            frame.release();
+            return;
+        }
+        if (boundary && hold == Hold.WAITING && !tracker.inTransaction()) {
+            queued.addLast(frame);
+            holdNow();
+            return;
+        }
+        if (command == MySqlWire.COM_CHANGE_USER || command == MySqlWire.COM_BINLOG_DUMP
+                || command == MySqlWire.COM_BINLOG_DUMP_GTID || command == MySqlWire.COM_REGISTER_SLAVE) {
+            frame.release();
+            sendError(1, 1235, "42000", "This command is not supported through the Tantalum connector (command 0x"
+                    + Integer.toHexString(command) + "); connect to the database directly for it");
+            return;
+        }
+        tracker.clientPacket(frame);
+        lastSequence = MySqlWire.sequence(frame);
+        if (command == MySqlWire.COM_QUIT) {
+            state = State.CLOSED; // the server ends its session cleanly, then both sides close
+            backend.writeAndFlush(frame).addListener(ChannelFutureListener.CLOSE);
+            client.close();
+            return;
+        }
+        ids.toServer(frame);
+        backend.writeAndFlush(frame);
+        if (!backend.isWritable()) {
+            client.config().setAutoRead(false);
+        }
+    }
+
+    // ---- switch: hold, release ----
+
+    /**
+     * A switch asks to hold: read/write sessions, and read-only ones on {@code affected} hosts
+     * (null: every session). Held at once between transactions, else at the transaction's end.
+     */
+    public void requestHold(Set<String> affected) {
+        if (state != State.RELAYING || hold != Hold.NONE) {
+            return; // logging in: it waits in connectBackend
+        }
+        if (readOnly && affected != null && !affected.contains(backendHost)) {
+            return;
+        }
+        settled = false;
+        if (tracker.idle() && !tracker.inTransaction()) {
+            holdNow();
+        } else {
+            hold = Hold.WAITING;
+        }
+    }
+
+    private void holdNow() {
+        hold = Hold.HELD;
+        client.config().setAutoRead(false);
+        move.capture(() -> settled = true);
+    }
+
+    /** The grace period ended with this session's transaction still open: it is rolled back, the session stays. */
+    public void endTransaction() {
+        if (hold != Hold.WAITING) {
+            return;
+        }
+        LOG.info("session {}: transaction still open at the end of the switch's grace period: rolled back", id);
+        boolean waiting = !tracker.idle();
+        hold = Hold.HELD;
+        client.config().setAutoRead(false);
+        move.forget();
+        Channel b = backend;
+        backend = null;
+        if (b != null) {
+            b.close(); // the server rolls the transaction back
+        }
+        if (waiting) {
+            tracker.restart(tracker.autocommit());
+            sendError(lastSequence + 1, 1213, "40001", "Tantalum connector: your transaction was rolled back because"
+                    + " it was still open when a switch of the master ended its grace period. Nothing of it was"
+                    + " committed; run the transaction again.");
+        } else {
+            doomed = true;
+        }
+        settled = true;
+    }
+
+    /** The switch is over: the session goes on where the topology now sends it. */
+    public void release() {
+        if (state == State.WAITING_FOR_MASTER) {
+            connectBackend();
+            return;
+        }
+        settled = true;
+        if (hold == Hold.WAITING) {
+            hold = Hold.NONE;
+            return;
+        }
+        if (hold == Hold.HELD) {
+            move.start();
+        }
+    }
+
+    /** Back to relaying after a hold or a move: queued packets go first, in order. */
+    void resume() {
+        hold = Hold.NONE;
+        while (!queued.isEmpty() && hold == Hold.NONE && state == State.RELAYING) {
+            relayFromClient(queued.removeFirst());
+        }
+        if (hold == Hold.NONE) {
+            client.config().setAutoRead(true);
+        }
+    }
+
+    void sendError(int seq, int code, String sqlState, String message) {
+        client.writeAndFlush(MySqlWire.frame(client.alloc(), seq & 0xff, MySqlWire.error(client.alloc(), code,
+                sqlState, message)));
+    }
+
+    /** Ends the session with an error the client reads (as the answer to its pending command, if any). */
+    void end(String message) {
+        LOG.warn("session {}: {}", id, message);
+        ByteBuf first = queued.peekFirst();
+        int seq = first != null ? MySqlWire.sequence(first) + 1 : lastSequence + 1;
+        queued.forEach(ByteBuf::release);
+        queued.clear();
+        state = State.CLOSED;
+        client.writeAndFlush(MySqlWire.frame(client.alloc(), seq & 0xff, MySqlWire.error(client.alloc(), 2013, "08S01",
+                "Tantalum connector: " + message))).addListener(ChannelFutureListener.CLOSE);
+        closeBackend();
+    }
+
+    void backendWritable(boolean writable) {
+        if (writable && state == State.RELAYING && hold == Hold.NONE) {
+            client.config().setAutoRead(true);
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (client.isWritable() && backend != null) {
+            backend.config().setAutoRead(true);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        state = State.CLOSED;
+        settled = true;
+        queued.forEach(ByteBuf::release);
+        queued.clear();
+        closeBackend();
+        context.closed(this);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.info("session {}: {}", id, cause.toString());
+        if (state == State.RELAYING && cause instanceof io.netty.handler.codec.DecoderException) {
+            fail(1156, "08S01", "Got packets out of order or malformed from the client: " + cause.getMessage());
+        } else {
+            ctx.close();
+        }
+    }
+
+    private void fail(int code, String sqlState, String message) {
+        state = State.CLOSED;
+        settled = true;
+        if (client.isActive()) {
+            client.writeAndFlush(MySqlWire.frame(client.alloc(), sequence + 1, MySqlWire.error(client.alloc(), code,
+                    sqlState, message))).addListener(ChannelFutureListener.CLOSE);
+        }
+        closeBackend();
+    }
+
+    void closeBackend() {
+        Channel b = backend;
+        backend = null;
+        if (b != null) {
+            b.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "session " + id + " (" + (hello == null ? "?" : hello.user()) + (readOnly ? ", read-only" : "") + " on "
+                + backendHost + ")";
+    }
+}

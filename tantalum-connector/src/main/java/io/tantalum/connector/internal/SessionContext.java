@@ -1,0 +1,30 @@
+package io.tantalum.connector.internal;
+
+import io.tantalum.connector.Accounts;
+import java.net.InetSocketAddress;
+import java.util.Optional;
+
+/** What a session needs from its connector: accounts, routes, and the counters it keeps. */
+public interface SessionContext {
+    Accounts accounts();
+
+    /** Where a new session of this kind goes now: host name and address; empty without a master. */
+    Optional<Route> route(boolean readOnly);
+
+    /** The server version and character set clients are greeted with (the master's). */
+    String serverVersion();
+
+    int serverCharset();
+
+    long nextConnectionId();
+
+    void opened(Session s);
+
+    void closed(Session s);
+
+    /** True while a switch holds sessions: new sessions wait before they pick a backend. */
+    boolean holding();
+
+    /** A backend a session is connected to. */
+    record Route(String host, InetSocketAddress address) {}
+}
