@@ -85,6 +85,10 @@ public final class TpmMain {
                         + "-member ZooKeeper ensemble (" + String.join(", ", l.zookeeperHosts().stream()
                                 .map(h -> h.address() + ":" + SandboxLayout.ZOOKEEPER_PORT).toList()) + ").");
                 System.out.println("Look at the dataservice with `cctrl ls`; move the master with `cctrl -e \"switch\"`.");
+                s.connectorHost().ifPresent(c -> System.out.printf("Applications connect to the connector, which follows"
+                        + " the master:%n  mariadb --defaults-extra-file=%s -h%s -P%d --skip-ssl   (read-only: -P%d)%n",
+                        s.clientOptions(l.appUser()), c.address(), SandboxLayout.CONNECTOR_PORT,
+                        SandboxLayout.CONNECTOR_READONLY_PORT));
             }
             return 0;
         }
@@ -127,7 +131,7 @@ public final class TpmMain {
         String host;
 
         @Option(names = "--component", defaultValue = "all",
-                description = "With --host: db, replicator, manager, zookeeper or all (default all).")
+                description = "With --host: db, replicator, manager, zookeeper, connector or all (default all).")
         String component;
 
         Sandbox.Component component() {
@@ -135,7 +139,7 @@ public final class TpmMain {
                 return Sandbox.Component.valueOf(component.toUpperCase(java.util.Locale.ROOT));
             } catch (IllegalArgumentException e) {
                 throw new io.tantalum.common.TantalumException(io.tantalum.common.ErrorCode.INVALID_ARGUMENT,
-                        "--component must be db, replicator, manager, zookeeper or all, not '" + component + "'");
+                        "--component must be db, replicator, manager, zookeeper, connector or all, not '" + component + "'");
             }
         }
     }

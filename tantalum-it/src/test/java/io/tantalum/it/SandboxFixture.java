@@ -376,7 +376,8 @@ public final class SandboxFixture implements AutoCloseable {
             Path target = Path.of("target", "sandbox-logs", dir.getFileName().toString());
             Files.createDirectories(target);
             for (SandboxLayout.Host h : hosts()) {
-                for (String f : List.of("log/alpha.log", "mariadb.err", "log/alpha-manager.log", "log/zookeeper.log")) {
+                for (String f : List.of("log/alpha.log", "mariadb.err", "log/alpha-manager.log", "log/zookeeper.log",
+                        "log/alpha-connector.log")) {
                     Path src = h.homePath().resolve(f);
                     if (Files.exists(src)) {
                         Files.copy(src, target.resolve(h.name() + "-" + src.getFileName()),

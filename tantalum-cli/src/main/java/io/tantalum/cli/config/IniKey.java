@@ -94,7 +94,19 @@ public enum IniKey {
     SWITCH_LAG_LIMIT("switch-lag-limit", Type.LONG, "30", "s", "A switch refuses a candidate whose applied latency"
             + " is above this; AUTOMATIC brings a FAILED slave back to ONLINE only once it is within it.", false),
     PHASE_TIMEOUT_MS("phase-timeout-ms", Type.LONG, "20000", "ms", "Deadline of each phase of a switch (and of"
-            + " its rollback, which gets a fresh one).", false);
+            + " its rollback, which gets a fresh one).", false),
+    SWITCH_GRACE_MS("switch-grace-ms", Type.LONG, "3000", "ms", "How long a switch lets the connectors' sessions"
+            + " finish the transactions they have open before it holds them; a transaction still open then is rolled"
+            + " back and its client gets an error (1213, SQLSTATE 40001).", false),
+    CONNECTORS("connectors", Type.HOST_LIST, "", "", "Members on which tpm install also runs a connector (a MySQL"
+            + " proxy that follows the master; needs zookeeper-servers). Empty: no connector.", false),
+    CONNECTOR_PORT("connector-port", Type.PORT, "9999", "", "Each connector's read/write port: sessions go to the"
+            + " master.", false),
+    CONNECTOR_READONLY_PORT("connector-readonly-port", Type.PORT, "9998", "", "Each connector's read-only port:"
+            + " sessions go to a slave within connector-readonly-max-latency, else to the master.", false),
+    CONNECTOR_ADMIN_PORT("connector-admin-port", Type.PORT, "8095", "", "Port of each connector's admin API.", false),
+    CONNECTOR_READONLY_MAX_LATENCY("connector-readonly-max-latency", Type.LONG, "5", "s", "A slave whose applied"
+            + " latency is above this gets no new read-only sessions.", false);
 
     /** Value types, each with its parser. */
     public enum Type {

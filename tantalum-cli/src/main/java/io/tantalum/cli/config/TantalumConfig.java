@@ -30,6 +30,11 @@ public final class TantalumConfig {
         }
 
         @SuppressWarnings("unchecked")
+        public List<String> connectors() {
+            return (List<String>) values.get(IniKey.CONNECTORS);
+        }
+
+        @SuppressWarnings("unchecked")
         public List<String> members() {
             return (List<String>) values.get(IniKey.MEMBERS);
         }
@@ -180,6 +185,20 @@ public final class TantalumConfig {
                         + " is not one of its members (" + String.join(", ", s.members()) + ")");
             }
         }
+        if (values.containsKey(IniKey.CONNECTORS) && values.containsKey(IniKey.MEMBERS)) {
+            for (String c : s.connectors()) {
+                if (!s.members().contains(c)) {
+                    errors.add(ini.at(line(ini, name, own, defaults, IniKey.CONNECTORS)) + "[" + name + "] connector host "
+                            + c + " is not one of its members (" + String.join(", ", s.members()) + "); connectors run on"
+                            + " members for now");
+                }
+            }
+            if (!s.connectors().isEmpty() && values.containsKey(IniKey.ZOOKEEPER_SERVERS)
+                    && s.zookeeperServers().isEmpty()) {
+                errors.add(ini.at(line(ini, name, own, defaults, IniKey.CONNECTORS)) + "[" + name + "] connectors need"
+                        + " zookeeper-servers: a connector follows the topology that the managers keep in ZooKeeper");
+            }
+        }
         return s;
     }
 
@@ -201,6 +220,12 @@ public final class TantalumConfig {
                 if (!s.zookeeperServers().isEmpty()) {
                     claim(used, addr + ":" + s.intValue(IniKey.MANAGER_PORT), s.name() + " manager port on " + m, errors,
                             ini, s);
+                }
+                if (s.connectors().contains(m)) {
+                    for (IniKey k : List.of(IniKey.CONNECTOR_PORT, IniKey.CONNECTOR_READONLY_PORT,
+                            IniKey.CONNECTOR_ADMIN_PORT)) {
+                        claim(used, addr + ":" + s.intValue(k), s.name() + " " + k.key + " on " + m, errors, ini, s);
+                    }
                 }
                 String db = addr + ":" + s.intValue(IniKey.REPLICATION_PORT);
                 String owner = used.get(db);
@@ -309,6 +334,7 @@ public final class TantalumConfig {
         p.setProperty("manager.thl.port", s.string(IniKey.THL_PORT));
         p.setProperty("manager.switch.lag.limit.s", s.string(IniKey.SWITCH_LAG_LIMIT));
         p.setProperty("manager.phase.timeout.ms", s.string(IniKey.PHASE_TIMEOUT_MS));
+        p.setProperty("manager.switch.grace.ms", s.string(IniKey.SWITCH_GRACE_MS));
         for (String k : List.of("db.port", "db.user", "db.password")) {
             p.setProperty(k, r.getProperty(k));
         }
@@ -320,6 +346,30 @@ public final class TantalumConfig {
                     "tls.truststore.password")) {
                 p.setProperty("manager." + k, r.getProperty("replicator." + k));
             }
+        }
+        return p;
+    }
+
+    /** The effective connector configuration of one service on one host, with the service's secrets. */
+    public Properties connectorProperties(String service, String host, ServiceSecrets secrets) {
+        Service s = service(service);
+        Properties m = managerProperties(service, host, secrets);
+        Properties p = new Properties();
+        p.setProperty("service.name", service);
+        p.setProperty("connector.name", host);
+        p.setProperty("connector.bind.address", address(host));
+        p.setProperty("connector.port", s.string(IniKey.CONNECTOR_PORT));
+        p.setProperty("connector.readonly.port", s.string(IniKey.CONNECTOR_READONLY_PORT));
+        p.setProperty("connector.admin.port", s.string(IniKey.CONNECTOR_ADMIN_PORT));
+        p.setProperty("connector.readonly.max.latency.s", s.string(IniKey.CONNECTOR_READONLY_MAX_LATENCY));
+        p.setProperty("connector.zookeeper.servers", m.getProperty("manager.zookeeper.servers"));
+        p.setProperty("connector.zookeeper.session.timeout.ms", m.getProperty("manager.zookeeper.session.timeout.ms"));
+        p.setProperty("connector.members", m.getProperty("manager.members"));
+        for (String k : List.of("db.port", "db.user", "db.password")) {
+            p.setProperty(k, m.getProperty(k));
+        }
+        if (m.getProperty("manager.admin.token") != null) {
+            p.setProperty("connector.admin.token", m.getProperty("manager.admin.token"));
         }
         return p;
     }

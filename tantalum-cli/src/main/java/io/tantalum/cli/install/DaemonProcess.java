@@ -25,7 +25,9 @@ public record DaemonProcess(Daemon daemon, String label, JavaRuntime java, Path 
         /** The manager of one service: {@code tantalum-<service>-manager.service}. */
         MANAGER("manager", "io.tantalum.manager.ManagerMain", "192m", "-manager"),
         /** A ZooKeeper ensemble member: {@code tantalum-<service>-zookeeper.service}. */
-        ZOOKEEPER("ZooKeeper member", "io.tantalum.manager.ZooKeeperMember", "128m", "-zookeeper");
+        ZOOKEEPER("ZooKeeper member", "io.tantalum.manager.ZooKeeperMember", "128m", "-zookeeper"),
+        /** A connector of one service: {@code tantalum-<service>-connector.service}. */
+        CONNECTOR("connector", "io.tantalum.connector.ConnectorMain", "256m", "-connector");
 
         public final String display;
         final String mainClass;

@@ -103,6 +103,23 @@ public final class Installer {
                         + "-manager.log"));
     }
 
+    /** The connector of {@code service} on {@code host}. */
+    public DaemonProcess connectorProcess(String service, String host) {
+        Path home = config.service(service).path(IniKey.INSTALL_DIRECTORY, host);
+        return new DaemonProcess(DaemonProcess.Daemon.CONNECTOR, host + "/" + service + " connector",
+                JavaRuntime.of(config.service(service).string(IniKey.JAVA_HOME)),
+                home.resolve("conf").resolve(service + "-connector.properties"),
+                home.resolve("run").resolve(service + "-connector.pid"), home.resolve("log").resolve(service
+                        + "-connector.log"));
+    }
+
+    /** A client of the connector of {@code service} on {@code host}, with the service's admin token. */
+    public AdminClient connector(String service, String host) {
+        return new AdminClient("the connector on " + host, config.address(host),
+                config.service(service).intValue(IniKey.CONNECTOR_ADMIN_PORT), ServiceSecrets.credentials(config,
+                        service, host));
+    }
+
     /** The ZooKeeper member that tpm install runs on {@code host} for {@code service}, if it runs one. */
     public java.util.Optional<DaemonProcess> zookeeperProcess(String service, String host) {
         if (member(service, host) == null) {
@@ -124,13 +141,16 @@ public final class Installer {
         return config.service(service).path(IniKey.INSTALL_DIRECTORY, host).resolve("zookeeper");
     }
 
-    /** The daemons of {@code service} on {@code host} in start order: ZooKeeper member, replicator, manager. */
+    /** The daemons of {@code service} on {@code host} in start order: ZooKeeper member, replicator, manager, connector. */
     public List<DaemonProcess> daemons(String service, String host) {
         List<DaemonProcess> out = new ArrayList<>();
         zookeeperProcess(service, host).ifPresent(out::add);
         out.add(process(service, host));
         if (config.clustered(service)) {
             out.add(managerProcess(service, host));
+            if (config.service(service).connectors().contains(host)) {
+                out.add(connectorProcess(service, host));
+            }
         }
         return out;
     }
@@ -175,6 +195,7 @@ public final class Installer {
         return switch (d.daemon()) {
             case REPLICATOR -> config.replicatorProperties(service, host, secrets);
             case MANAGER -> config.managerProperties(service, host, secrets);
+            case CONNECTOR -> config.connectorProperties(service, host, secrets);
             case ZOOKEEPER -> {
                 Properties p = new Properties();
                 try {

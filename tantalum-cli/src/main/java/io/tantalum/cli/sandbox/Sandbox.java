@@ -74,8 +74,14 @@ public final class Sandbox {
                     k == 1 ? "master" : "slave", o.dir().resolve("host" + k).toString()));
         }
         for (SandboxLayout.Host h : hosts) {
-            for (int port : o.replicatorOnly() ? List.of(h.dbPort(), h.thlPort(), h.adminPort()) : List.of(h.dbPort(),
-                    h.thlPort(), h.adminPort(), SandboxLayout.MANAGER_PORT, SandboxLayout.ZOOKEEPER_PORT)) {
+            List<Integer> ports = new ArrayList<>(List.of(h.dbPort(), h.thlPort(), h.adminPort()));
+            if (!o.replicatorOnly()) {
+                ports.addAll(List.of(SandboxLayout.MANAGER_PORT, SandboxLayout.ZOOKEEPER_PORT));
+            }
+            if (!o.replicatorOnly() && h == hosts.get(0)) {
+                ports.addAll(SandboxLayout.CONNECTOR_PORTS);
+            }
+            for (int port : ports) {
                 requireFree(h, port);
             }
         }
@@ -177,6 +183,8 @@ public final class Sandbox {
             sb.append("zookeeper-servers=").append(String.join(",", layout.zookeeperHosts().stream()
                     .map(h -> h.name() + ":" + SandboxLayout.ZOOKEEPER_PORT).toList())).append('\n');
             sb.append("zookeeper-install=true\n");
+            sb.append("# a connector on the first host: applications connect to it and follow the master\n");
+            sb.append("connectors=").append(layout.hosts().get(0).name()).append('\n');
         }
         sb.append("\n[hosts]\n");
         for (SandboxLayout.Host h : layout.hosts()) {
@@ -296,6 +304,19 @@ public final class Sandbox {
         if (layout.clustered()) {
             awaitCoordinator(60_000);
         }
+        connectorHost().ifPresent(h -> startHost(h, Component.CONNECTOR, out));
+    }
+
+    /** The host that runs the sandbox's connector (the first, when managers run). */
+    public Optional<SandboxLayout.Host> connectorHost() {
+        return layout.clustered() ? Optional.of(layout.hosts().get(0)) : Optional.empty();
+    }
+
+    /** A client of the connector's admin API. */
+    public AdminClient connector() {
+        SandboxLayout.Host h = connectorHost().orElseThrow(() -> new TantalumException(ErrorCode.FAILED_PRECONDITION,
+                "This sandbox runs no connector (it was deployed with --replicator-only)."));
+        return installer().connector(layout.service(), h.name());
     }
 
     /** Which processes of a host an operator starts or stops. */
@@ -308,12 +329,14 @@ public final class Sandbox {
         MANAGER,
         /** The host's ZooKeeper member only (hosts that run one). */
         ZOOKEEPER,
-        /** All of them: started database, ZooKeeper, replicator, manager; stopped in the reverse order. */
+        /** The host's connector only (the first host runs one). */
+        CONNECTOR,
+        /** All of them: started database, ZooKeeper, replicator, manager, connector; stopped in the reverse order. */
         ALL
     }
 
     private static final List<Component> START_ORDER = List.of(Component.DB, Component.ZOOKEEPER, Component.REPLICATOR,
-            Component.MANAGER);
+            Component.MANAGER, Component.CONNECTOR);
 
     /** The daemon that runs component {@code c} on {@code h}, if the host has one (not for DB). */
     public Optional<io.tantalum.cli.install.DaemonProcess> daemon(SandboxLayout.Host h, Component c) {
@@ -323,6 +346,8 @@ public final class Sandbox {
             case MANAGER -> layout.clustered() ? Optional.of(i.managerProcess(layout.service(), h.name()))
                     : Optional.empty();
             case ZOOKEEPER -> i.zookeeperProcess(layout.service(), h.name());
+            case CONNECTOR -> connectorHost().filter(h::equals)
+                    .map(ch -> i.connectorProcess(layout.service(), ch.name()));
             default -> Optional.empty();
         };
     }
@@ -410,7 +435,8 @@ public final class Sandbox {
     public void stop(PrintStream out) {
         List<SandboxLayout.Host> reversed = new ArrayList<>(layout.hosts());
         java.util.Collections.reverse(reversed);
-        for (Component c : List.of(Component.MANAGER, Component.REPLICATOR, Component.ZOOKEEPER, Component.DB)) {
+        for (Component c : List.of(Component.CONNECTOR, Component.MANAGER, Component.REPLICATOR, Component.ZOOKEEPER,
+                Component.DB)) {
             for (SandboxLayout.Host h : reversed) {
                 stopHost(h, c, out);
             }
@@ -453,6 +479,8 @@ public final class Sandbox {
             if (layout.clustered()) {
                 m.put("managerPid", daemon(h, Component.MANAGER).flatMap(d -> d.handle()).map(ProcessHandle::pid)
                         .orElse(null));
+                daemon(h, Component.CONNECTOR).ifPresent(c -> m.put("connectorPid", c.handle().map(ProcessHandle::pid)
+                        .orElse(null)));
                 daemon(h, Component.ZOOKEEPER).ifPresent(z -> {
                     m.put("zookeeperPid", z.handle().map(ProcessHandle::pid).orElse(null));
                     m.put("zookeeper", io.tantalum.manager.ZooKeeperProbe.mode(h.address(), SandboxLayout.ZOOKEEPER_PORT));

@@ -23,6 +23,12 @@ public record SandboxLayout(String service, String directory, boolean complete, 
     /** Client port of the sandbox's ZooKeeper members and admin port of its managers. */
     public static final int ZOOKEEPER_PORT = 2181;
     public static final int MANAGER_PORT = 8090;
+    /** The connector's read/write, read-only and admin ports (on the first host). */
+    public static final int CONNECTOR_PORT = 9999;
+    public static final int CONNECTOR_READONLY_PORT = 9998;
+    public static final int CONNECTOR_ADMIN_PORT = 8095;
+    public static final List<Integer> CONNECTOR_PORTS = List.of(CONNECTOR_PORT, CONNECTOR_READONLY_PORT,
+            CONNECTOR_ADMIN_PORT);
 
     /** One host of the sandbox. */
     public record Host(String name, String address, int dbPort, int thlPort, int adminPort, String role, String home) {

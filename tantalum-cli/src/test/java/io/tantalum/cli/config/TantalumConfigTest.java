@@ -33,6 +33,26 @@ class TantalumConfigTest {
     }
 
     @Test
+    void aConnectorRunsOnAListedMemberAndFollowsTheManagersEnsemble() {
+        TantalumConfig c = parse("[hosts]", "db1 = 10.0.0.1", "db2 = 10.0.0.2", "[alpha]", "master=db1",
+                "members=db1,db2", "zookeeper-servers=db1:2181", "connectors=db2", "connector-readonly-max-latency=3");
+        Properties p = c.connectorProperties("alpha", "db2", SECRETS);
+        assertThat(p.getProperty("connector.bind.address")).isEqualTo("10.0.0.2");
+        assertThat(p.getProperty("connector.port")).isEqualTo("9999");
+        assertThat(p.getProperty("connector.readonly.port")).isEqualTo("9998");
+        assertThat(p.getProperty("connector.readonly.max.latency.s")).isEqualTo("3");
+        assertThat(p.getProperty("connector.zookeeper.servers")).isEqualTo("10.0.0.1:2181");
+        assertThat(p.getProperty("connector.members")).isEqualTo("db1=10.0.0.1,db2=10.0.0.2");
+        assertThat(p.getProperty("connector.admin.token")).isEqualTo("token-0123456789abcdef");
+        assertThatThrownBy(() -> parse("[alpha]", "master=db1", "members=db1,db2", "connectors=db3"))
+                .hasMessageContaining("t.ini:4: [alpha] connector host db3 is not one of its members")
+                .hasMessageContaining("[alpha] connectors need zookeeper-servers");
+        assertThatThrownBy(() -> parse("[alpha]", "master=db1", "members=db1", "zookeeper-servers=db1:2181",
+                "connectors=db1", "connector-port=3306"))
+                .hasMessageContaining("db1:3306 is both the database port of db1 and the alpha connector-port on db1");
+    }
+
+    @Test
     void everyProblemIsReportedAtOnceWithItsLineAndSecretsStayHidden() {
         assertThatThrownBy(() -> parse(
                 "[defaults]",                        // 1
