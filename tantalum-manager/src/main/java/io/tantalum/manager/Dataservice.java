@@ -41,6 +41,12 @@ public final class Dataservice {
         return new AdminClient("the manager of " + host, settings.address(host), settings.adminPort(), credentials);
     }
 
+    /** The admin API client of a running connector, as it registered itself in ZooKeeper. */
+    public AdminClient connector(io.tantalum.api.ConnectorApi.Registration r) {
+        return new AdminClient("the connector " + r.name(), r.address(), r.adminPort(), new AdminClient.Credentials(
+                settings.adminToken(), "the manager's configuration", null));
+    }
+
     /** A JDBC connection to {@code host}'s database; connect and socket timeouts keep a dead server from hanging us. */
     public Connection database(String host, int timeoutMillis) throws SQLException {
         Properties p = new Properties();

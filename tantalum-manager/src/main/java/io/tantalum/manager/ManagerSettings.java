@@ -28,11 +28,12 @@ import javax.net.ssl.SSLContext;
  *     this close before AUTOMATIC recovers it
  * @param phaseTimeout the deadline of each phase of a procedure
  * @param haltAfterPhase testing only: the manager halts (as kill -9) right after this switch phase
+ * @param switchGrace how long a switch lets the connectors' sessions finish their open transactions
  */
 public record ManagerSettings(String service, String host, String bindAddress, int adminPort, String adminToken,
         String zookeeperServers, Duration sessionTimeout, Duration observeInterval, Map<String, String> members,
         String master, int replicatorAdminPort, int thlPort, int dbPort, String dbUser, String dbPassword,
-        double lagLimitSeconds, Duration phaseTimeout, TlsSettings tls, String haltAfterPhase) {
+        double lagLimitSeconds, Duration phaseTimeout, TlsSettings tls, String haltAfterPhase, Duration switchGrace) {
 
     @Override
     public String toString() {
@@ -105,7 +106,8 @@ public record ManagerSettings(String service, String host, String bindAddress, i
                 r.required("db.user"), p.getProperty("db.password", ""),
                 r.number("manager.switch.lag.limit.s", "30", Double::parseDouble),
                 Duration.ofMillis(r.number("manager.phase.timeout.ms", "20000", Long::parseLong)), tls,
-                p.getProperty("manager.fault.halt.after.phase", ""));
+                p.getProperty("manager.fault.halt.after.phase", ""),
+                Duration.ofMillis(r.number("manager.switch.grace.ms", "3000", Long::parseLong)));
         if (s.sessionTimeout().toMillis() < 1000) {
             errors.add("manager.zookeeper.session.timeout.ms: at least 1000 (ZooKeeper's minimum is 2 ticks)");
         }

@@ -1,6 +1,7 @@
 package io.tantalum.manager;
 
 import io.tantalum.api.AdminClient;
+import io.tantalum.api.ConnectorApi;
 import io.tantalum.api.ManagerApi.AuditRecord;
 import io.tantalum.api.ManagerApi.Phase;
 import io.tantalum.api.ManagerApi.ProcedureReply;
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -49,8 +51,8 @@ final class SwitchProcedure {
     private static final Logger LOG = LoggerFactory.getLogger(SwitchProcedure.class);
     static final String KIND = "switch";
     /** Phases in order; {@link #PROMOTING} marks the point of no return. */
-    static final List<String> PHASES = List.of("PREFLIGHT", "DEMOTE", "FLUSH", "CATCH_UP", "STOP", "PROMOTING",
-            "PROMOTE", "REPOINT", "VERIFY");
+    static final List<String> PHASES = List.of("PREFLIGHT", "HOLD", "DEMOTE", "FLUSH", "CATCH_UP", "STOP",
+            "PROMOTING", "PROMOTE", "REPOINT", "VERIFY");
     static final String PROMOTING = "PROMOTING";
 
     private final Dataservice ds;
@@ -95,6 +97,7 @@ final class SwitchProcedure {
         LOG.info("switch {}: {} -> {} (requested {})", id, from, to, requested == null ? "best slave" : requested);
         done("PREFLIGHT", "candidate " + to + (requested == null ? " (best slave)" : ""));
         try {
+            holdConnectors(from, to);
             demoteAndCatchUp(from, to);
         } catch (TantalumException e) {
             if (e.code() == ErrorCode.ABORTED || !leader.holds()) {
@@ -204,7 +207,8 @@ final class SwitchProcedure {
                 now = now.withMaster(to).stamped(leader.host(), System.currentTimeMillis());
                 store.casTopology(now, topo.version());
             }
-            done("PROMOTE", to + ": master, online, writable; topology generation " + now.generation());
+            String released = releaseConnectors(now.generation());
+            done("PROMOTE", to + ": master, online, writable; topology generation " + now.generation() + released);
             Map<String, String> outcome = new LinkedHashMap<>();
             started.forEach((h, f) -> outcome.put(h, join(f)));
             done("REPOINT", outcome.isEmpty() ? "no slave to repoint" : String.join("; ", outcome.entrySet().stream()
@@ -318,7 +322,8 @@ final class SwitchProcedure {
             if (candidate.call(ReplicatorApi.STATUS).state().startsWith("OFFLINE")) {
                 online(candidate, to);
             }
-            LOG.warn("switch {}: rolled back; {} is the master again and writable", record.id(), from);
+            String released = releaseConnectors(0);
+            LOG.warn("switch {}: rolled back; {} is the master again and writable{}", record.id(), from, released);
             audit("UNDO_DEMOTE", "rolled-back", System.nanoTime() - t0, from + " is the master again and writable"
                     + (cause == null ? "" : "; cause: " + cause.getMessage()));
             store.endProcedure(version);
@@ -335,6 +340,65 @@ final class SwitchProcedure {
                     : " First cause: " + cause.getMessage()), e);
         }
     }
+
+    /**
+     * Asks every running connector to hold its sessions at their next transaction boundary (a
+     * transaction still open after the grace period is rolled back) before the old master is
+     * demoted. A connector that cannot be reached is reported, not waited for: its sessions see
+     * the switch as errors.
+     */
+    private void holdConnectors(String from, String to) {
+        List<ConnectorApi.Registration> connectors = store.connectors();
+        Map<String, CompletableFuture<String>> replies = new LinkedHashMap<>();
+        for (ConnectorApi.Registration c : connectors) {
+            replies.put(c.name(), CompletableFuture.supplyAsync(() -> {
+                ConnectorApi.HoldReply r = ds.connector(c).call(ConnectorApi.HOLD, new ConnectorApi.HoldRequest(
+                        record.id(), from, to, settings.switchGrace().toMillis()));
+                return r.held() + " session(s) held" + (r.ended() == 0 ? "" : ", " + r.ended()
+                        + " transaction(s) rolled back at the end of the grace period");
+            }, CONNECTOR_CALLS));
+        }
+        done("HOLD", connectors.isEmpty() ? "no connector" : "connector " + String.join("; connector ",
+                outcomes(replies)));
+    }
+
+    /** Lets the connectors' held sessions go (to the new master once the topology names it); never fails the switch. */
+    private String releaseConnectors(long generation) {
+        List<ConnectorApi.Registration> connectors;
+        try {
+            connectors = store.connectors();
+        } catch (TantalumException e) {
+            return "; connectors not released (" + e.getMessage() + "): they release their sessions within 60 s";
+        }
+        Map<String, CompletableFuture<String>> replies = new LinkedHashMap<>();
+        for (ConnectorApi.Registration c : connectors) {
+            replies.put(c.name(), CompletableFuture.supplyAsync(() -> ds.connector(c).call(ConnectorApi.RELEASE,
+                    new ConnectorApi.ReleaseRequest(record.id(), generation)).released() + " session(s) released",
+                    CONNECTOR_CALLS));
+        }
+        return connectors.isEmpty() ? "" : "; connector " + String.join("; connector ", outcomes(replies));
+    }
+
+    private static List<String> outcomes(Map<String, CompletableFuture<String>> replies) {
+        List<String> out = new ArrayList<>();
+        replies.forEach((name, f) -> {
+            try {
+                out.add(name + ": " + f.get());
+            } catch (ExecutionException e) {
+                out.add(name + ": not reached (" + e.getCause().getMessage() + ")");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new TantalumException(ErrorCode.ABORTED, "interrupted while calling the connectors");
+            }
+        });
+        return out;
+    }
+
+    private static final ExecutorService CONNECTOR_CALLS = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "tantalum-switch-connector-call");
+        t.setDaemon(true);
+        return t;
+    });
 
     private void auditFailedUndo(TantalumException e, long t0) {
         audit("UNDO_DEMOTE", "failed", System.nanoTime() - t0, "could not roll back (" + e.getMessage() + "); "

@@ -217,6 +217,22 @@ public final class ZkStore {
         }
     }
 
+    /** The connectors that are running now (each registers itself with an ephemeral node). */
+    public List<io.tantalum.api.ConnectorApi.Registration> connectors() {
+        List<io.tantalum.api.ConnectorApi.Registration> out = new ArrayList<>();
+        try {
+            for (String name : zk.getChildren().forPath(layout.connectors())) {
+                read(layout.connector(name), io.tantalum.api.ConnectorApi.Registration.class)
+                        .ifPresent(v -> out.add(v.value()));
+            }
+        } catch (KeeperException.NoNodeException e) {
+            return out;
+        } catch (Exception e) {
+            throw failure("read the connectors", e);
+        }
+        return out;
+    }
+
     /** Every member's latest observation (a member whose manager is not running has none). */
     public java.util.Map<String, Observation> observations() {
         java.util.Map<String, Observation> out = new java.util.LinkedHashMap<>();

@@ -1,0 +1,291 @@
+package io.tantalum.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tantalum.api.ConnectorApi;
+import io.tantalum.cli.sandbox.SandboxLayout;
+import io.tantalum.testkit.Await;
+import io.tantalum.testkit.Sql;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The connector on the real clustered sandbox, with real clients: the {@code mariadb} command-line
+ * client and MariaDB Connector/J (text and server-side prepared statements). Sessions go to the
+ * master the topology names (and follow it after a switch), read-only sessions to a slave, and a
+ * wrong password gets the server's own error.
+ */
+@Sandboxed(cluster = true)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ConnectorIT {
+    static SandboxFixture sb;
+
+    static String address() {
+        return sb.host(1).address();
+    }
+
+    static Connection viaConnector(int port, String options) {
+        return Sql.connect("jdbc:mariadb://" + address() + ":" + port + "/?" + options, sb.layout().appUser(),
+                sb.layout().appPassword());
+    }
+
+    static long serverId(Connection c) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT @@server_id")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** The {@code mariadb} client through the connector: its stdout, or the failure with its output. */
+    static String mariadbViaConnector(int port, String sql) throws Exception {
+        Process p = new ProcessBuilder("mariadb", "--defaults-extra-file=" + sb.sandbox().clientOptions(
+                sb.layout().appUser()), "-h" + address(), "-P" + port, "--skip-ssl", "-N", "-B", "-e", sql)
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as("mariadb exit code; output: " + out).isZero();
+        return out;
+    }
+
+    @Test
+    @Order(1)
+    void theMariadbClientReachesTheMasterThroughTheReadWritePort() throws Exception {
+        long masterId;
+        try (Connection direct = sb.app(1)) {
+            masterId = serverId(direct);
+        }
+        String out = mariadbViaConnector(SandboxLayout.CONNECTOR_PORT,
+                "SELECT @@server_id, @@read_only; CREATE DATABASE IF NOT EXISTS conn; "
+                        + "CREATE TABLE conn.t (id INT PRIMARY KEY, v VARCHAR(20)); INSERT INTO conn.t VALUES (1, 'one');"
+                        + " SELECT v FROM conn.t WHERE id = 1; SHOW WARNINGS");
+        assertThat(out.split("\n")).startsWith(masterId + "\t0", "one");
+        ConnectorApi.ConnectorStatus st = sb.sandbox().connector().call(ConnectorApi.STATUS);
+        assertThat(st.master()).isEqualTo("host1");
+        assertThat(st.sessionsServed()).isPositive();
+    }
+
+    @Test
+    @Order(2)
+    void connectorJTextAndServerSidePreparedStatementsGiveWhatTheServerGives() throws Exception {
+        for (String options : List.of("", "useServerPrepStmts=true")) {
+            try (Connection c = viaConnector(SandboxLayout.CONNECTOR_PORT, options); Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE IF NOT EXISTS conn.types (id INT PRIMARY KEY, d DECIMAL(20,6), f DOUBLE,"
+                        + " b VARBINARY(300), t TEXT, ts DATETIME(6), n INT NULL)");
+                s.execute("DELETE FROM conn.types");
+                c.setAutoCommit(false);
+                try (PreparedStatement ins = c.prepareStatement("INSERT INTO conn.types VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+                    for (int i = 1; i <= 50; i++) {
+                        ins.setInt(1, i);
+                        ins.setBigDecimal(2, new BigDecimal("12345.678901").multiply(BigDecimal.valueOf(i)));
+                        ins.setDouble(3, Math.PI * i);
+                        byte[] bin = new byte[i * 6];
+                        for (int j = 0; j < bin.length; j++) {
+                            bin[j] = (byte) (j * 7 + i);
+                        }
+                        ins.setBytes(4, bin);
+                        ins.setString(5, "zwölf €" + "x".repeat(i));
+                        ins.setTimestamp(6, java.sql.Timestamp.valueOf("2026-12-02 10:11:12." + (100000 + i)));
+                        ins.setNull(7, java.sql.Types.INTEGER);
+                        ins.executeUpdate();
+                    }
+                }
+                c.commit();
+                c.setAutoCommit(true);
+                assertThat(rows(c, "SELECT * FROM conn.types ORDER BY id")).isEqualTo(directRows(
+                        "SELECT * FROM conn.types ORDER BY id"));
+                try (PreparedStatement q = c.prepareStatement("SELECT id, t FROM conn.types WHERE id BETWEEN ? AND ?")) {
+                    q.setInt(1, 3);
+                    q.setInt(2, 5);
+                    assertThat(rows(q.executeQuery())).hasSize(3);
+                }
+                assertThatThrownBy(() -> s.executeQuery("SELECT nope FROM conn.types"))
+                        .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getErrorCode()).isEqualTo(1054));
+                // the session is still usable after the error
+                assertThat(scalar(c, "SELECT COUNT(*) FROM conn.types")).isEqualTo("50");
+            }
+        }
+    }
+
+    @Test
+    @Order(3)
+    void aWrongPasswordGetsTheServersOwnAccessDeniedError() {
+        SQLException direct = denied("jdbc:mariadb://" + address() + ":3306/");
+        SQLException proxied = denied("jdbc:mariadb://" + address() + ":" + SandboxLayout.CONNECTOR_PORT + "/");
+        assertThat(proxied.getErrorCode()).isEqualTo(1045).isEqualTo(direct.getErrorCode());
+        assertThat(proxied.getSQLState()).isEqualTo("28000").isEqualTo(direct.getSQLState());
+        assertThat(withoutConnectionId(proxied.getMessage())).isEqualTo(withoutConnectionId(direct.getMessage()));
+    }
+
+    static SQLException denied(String url) {
+        try (Connection c = java.sql.DriverManager.getConnection(url, sb.layout().appUser(), "wrong")) {
+            throw new AssertionError("logged in with a wrong password at " + url);
+        } catch (SQLException e) {
+            return e;
+        }
+    }
+
+    static String withoutConnectionId(String message) {
+        return message.replaceAll("\\(conn=\\d+\\) ", "");
+    }
+
+    @Test
+    @Order(4)
+    void readOnlySessionsGoToASlave() throws Exception {
+        long masterId;
+        try (Connection direct = sb.app(1)) {
+            masterId = serverId(direct);
+        }
+        try (Connection ro = viaConnector(SandboxLayout.CONNECTOR_READONLY_PORT, "")) {
+            assertThat(serverId(ro)).isNotEqualTo(masterId);
+            assertThat(scalar(ro, "SELECT @@read_only")).isEqualTo("1");
+        }
+    }
+
+    @Test
+    @Order(5)
+    void newSessionsFollowTheMasterAfterASwitch() throws Exception {
+        sb.cctrl("-e", "switch to host2").ok();
+        long newMasterId;
+        try (Connection direct = sb.app(2)) {
+            newMasterId = serverId(direct);
+        }
+        Await.until("the connector to follow the switch", Duration.ofSeconds(10),
+                () -> "host2".equals(sb.sandbox().connector().call(ConnectorApi.STATUS).master()), sb::describe);
+        try (Connection c = viaConnector(SandboxLayout.CONNECTOR_PORT, "useServerPrepStmts=true");
+                Statement s = c.createStatement()) {
+            assertThat(serverId(c)).isEqualTo(newMasterId);
+            s.execute("INSERT INTO conn.t VALUES (2, 'two')");
+        }
+        sb.awaitCaughtUp(Duration.ofSeconds(30));
+        sb.assertSameData("conn");
+    }
+
+    @Test
+    @Order(6)
+    void aSessionKeepsItsStateAndPreparedStatementsAcrossSwitchesAndWritersSeeNoError() throws Exception {
+        try (Connection c = viaConnector(SandboxLayout.CONNECTOR_PORT, "useServerPrepStmts=true");
+                Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS conn.ledger (n INT PRIMARY KEY, who VARCHAR(10))");
+            s.execute("USE conn");
+            s.execute("SET @who = 'zoë', sql_mode = 'ANSI_QUOTES', time_zone = '+05:00'");
+            s.execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
+            PreparedStatement ins = c.prepareStatement("INSERT INTO ledger VALUES (?, @who)");
+            PreparedStatement count = c.prepareStatement("SELECT COUNT(*) FROM \"ledger\" WHERE n > ?");
+            List<Long> errors = new ArrayList<>();
+            java.util.concurrent.atomic.AtomicInteger acked = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+            Thread writer = new Thread(() -> {
+                try (Connection w = viaConnector(SandboxLayout.CONNECTOR_PORT, "useServerPrepStmts=true");
+                        PreparedStatement wi = w.prepareStatement("INSERT INTO conn.ledger VALUES (?, 'load')")) {
+                    for (int n = 1000; running.get(); n++) {
+                        try {
+                            wi.setInt(1, n);
+                            wi.executeUpdate();
+                            acked.incrementAndGet();
+                        } catch (SQLException e) {
+                            synchronized (errors) {
+                                errors.add((long) n);
+                            }
+                            System.err.println("writer through the connector: " + e);
+                        }
+                    }
+                } catch (SQLException e) {
+                    errors.add(-1L);
+                }
+            }, "connector-writer");
+            writer.start();
+            for (int i = 0; i < 4; i++) {
+                int before = HaChecks.topologyMaster(sb);
+                sb.cctrl("-e", "switch").ok();
+                int after = HaChecks.topologyMaster(sb);
+                ins.setInt(1, i + 1);
+                ins.executeUpdate();
+                count.setInt(1, 0);
+                try (ResultSet rs = count.executeQuery()) {
+                    rs.next();
+                    assertThat(rs.getInt(1)).isPositive();
+                }
+                assertThat(scalar(c, "SELECT CONCAT_WS('|', @who, DATABASE(), @@sql_mode, @@time_zone, @@tx_isolation)"))
+                        .isEqualTo("zoë|conn|ANSI_QUOTES|+05:00|READ-COMMITTED");
+                try (Connection direct = sb.app(after)) {
+                    assertThat(serverId(c)).as("switch " + i + " from host" + before).isEqualTo(serverId(direct));
+                }
+            }
+            running.set(false);
+            writer.join();
+            assertThat(errors).as("errors the writer saw through the connector").isEmpty();
+            assertThat(acked.get()).isPositive();
+            assertThat(scalar(c, "SELECT GROUP_CONCAT(n ORDER BY n) FROM ledger WHERE n < 1000")).isEqualTo("1,2,3,4");
+        }
+        sb.awaitCaughtUp(Duration.ofSeconds(30));
+        sb.assertSameData("conn");
+    }
+
+    @Test
+    @Order(7)
+    void aTransactionLeftOpenPastTheGracePeriodIsRolledBackWithTheDocumentedErrorAndTheSessionGoesOn()
+            throws Exception {
+        try (Connection c = viaConnector(SandboxLayout.CONNECTOR_PORT, ""); Statement s = c.createStatement()) {
+            c.setAutoCommit(false);
+            s.execute("INSERT INTO conn.t VALUES (100, 'open')");
+            sb.cctrl("-e", "switch").ok(); // waits out the 3 s grace period for this transaction
+            assertThatThrownBy(() -> s.execute("INSERT INTO conn.t VALUES (101, 'late')"))
+                    .isInstanceOfSatisfying(SQLException.class, e -> {
+                        assertThat(e.getErrorCode()).isEqualTo(1213);
+                        assertThat(e.getSQLState()).isEqualTo("40001");
+                        assertThat(e.getMessage()).contains("grace period", "run the transaction again");
+                    });
+            c.rollback();
+            s.execute("INSERT INTO conn.t VALUES (102, 'again')");
+            c.commit();
+            assertThat(scalar(c, "SELECT GROUP_CONCAT(id ORDER BY id) FROM conn.t WHERE id >= 100")).isEqualTo("102");
+        }
+        String history = sb.cctrl("-e", "cluster history 20").ok().stdout();
+        assertThat(history).contains("1 transaction(s) rolled back at the end of the grace period");
+    }
+
+    static List<List<String>> rows(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            return rows(rs);
+        }
+    }
+
+    static String scalar(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    static List<List<String>> directRows(String sql) throws SQLException {
+        try (Connection c = sb.app(sb.master())) {
+            return rows(c, sql);
+        }
+    }
+
+    static List<List<String>> rows(ResultSet rs) throws SQLException {
+        List<List<String>> out = new ArrayList<>();
+        int n = rs.getMetaData().getColumnCount();
+        while (rs.next()) {
+            List<String> row = new ArrayList<>();
+            for (int i = 1; i <= n; i++) {
+                Object v = rs.getObject(i);
+                row.add(v instanceof byte[] b ? java.util.HexFormat.of().formatHex(b) : v == null ? null : v.toString());
+            }
+            out.add(row);
+        }
+        return out;
+    }
+}
