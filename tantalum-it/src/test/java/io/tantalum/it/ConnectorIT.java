@@ -256,6 +256,75 @@ class ConnectorIT {
         assertThat(history).contains("1 transaction(s) rolled back at the end of the grace period");
     }
 
+    @Test
+    @Order(8)
+    void sysbenchThroughTheConnectorSeesNoErrorAcrossTenSwitches() throws Exception {
+        try (Connection c = sb.app(HaChecks.topologyMaster(sb)); Statement s = c.createStatement()) {
+            s.execute("CREATE DATABASE sbtest");
+        }
+        sysbench(10, "oltp_write_only", "prepare");
+        for (String workload : List.of("oltp_write_only", "oltp_read_write")) {
+            long deadlocksBefore = deadlocks();
+            java.util.concurrent.CompletableFuture<String> run = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> sysbench(40, workload, "run"));
+            int switches = 0;
+            while (switches < 10 && !run.isDone()) {
+                Thread.sleep(1000);
+                sb.manager(1).call(io.tantalum.api.ManagerApi.SWITCH, new io.tantalum.api.ManagerApi.SwitchRequest(null));
+                switches++;
+            }
+            String out = run.get();
+            assertThat(switches).as(workload + ": switches while sysbench ran; its output:\n" + out).isEqualTo(10);
+            assertThat(out).as(workload).doesNotContain("FATAL").contains("transactions:");
+            java.util.regex.Matcher ignored = java.util.regex.Pattern.compile("ignored errors:\\s+(\\d+)").matcher(out);
+            assertThat(ignored.find()).isTrue();
+            // sysbench retries deadlocks (1213) and counts them as ignored errors: each must be a real InnoDB
+            // deadlock of the workload, not a transaction the connector rolled back
+            assertThat(Long.parseLong(ignored.group(1))).as(workload + " ignored errors").isLessThanOrEqualTo(
+                    deadlocks() - deadlocksBefore);
+        }
+        assertThat(sb.sandbox().connector().call(ConnectorApi.STATUS).readWriteSessions()).isZero();
+        sb.awaitCaughtUp(Duration.ofSeconds(60));
+        sb.assertSameData("sbtest", "conn");
+    }
+
+    /** Every host's InnoDB deadlock count, summed (a host's counter restarts with its server, which these tests do not restart). */
+    static long deadlocks() throws SQLException {
+        long n = 0;
+        for (int k = 1; k <= 3; k++) {
+            try (Connection c = sb.admin(k)) {
+                n += Long.parseLong(scalarAt(c, "SHOW GLOBAL STATUS LIKE 'Innodb_deadlocks'", 2));
+            }
+        }
+        return n;
+    }
+
+    static String scalarAt(Connection c, String sql, int column) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(column);
+        }
+    }
+
+    /** sysbench through the connector's read/write port, 4 threads, server-side prepared statements (its default). */
+    static String sysbench(int seconds, String workload, String command) {
+        List<String> cmd = List.of("sysbench", "--db-driver=mysql", "--mysql-host=" + address(),
+                "--mysql-port=" + SandboxLayout.CONNECTOR_PORT, "--mysql-user=" + sb.layout().appUser(),
+                "--mysql-password=" + sb.layout().appPassword(), "--mysql-db=sbtest", "--tables=4",
+                "--table-size=10000", "--threads=4", "--time=" + seconds, workload, command);
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor()).as("sysbench " + workload + " " + command + " exit code; output:\n" + out).isZero();
+            return out;
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot run sysbench (apt-get install sysbench): " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     static List<List<String>> rows(Connection c, String sql) throws SQLException {
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             return rows(rs);

@@ -30,9 +30,12 @@ public final class ResponseTracker {
 
     private record Pending(int command, byte[] argument) {}
 
+    /** A server-side prepared statement: its SQL and how many parameters it takes. */
+    public record Prepared(byte[] sql, int parameters) {}
+
     private final boolean deprecateEof;
     private final Deque<Pending> pending = new ArrayDeque<>();
-    private final Map<Long, byte[]> prepared = new LinkedHashMap<>();
+    private final Map<Long, Prepared> prepared = new LinkedHashMap<>();
     private Expect expect;
     private long remaining;
     private int preparedColumns;
@@ -69,8 +72,8 @@ public final class ResponseTracker {
         return database;
     }
 
-    /** The session's prepared statements: statement id to the SQL it prepared, in order of preparation. */
-    public Map<Long, byte[]> prepared() {
+    /** The session's prepared statements by the id the client knows, in order of preparation. */
+    public Map<Long, Prepared> prepared() {
         return Collections.unmodifiableMap(prepared);
     }
 
@@ -236,7 +239,7 @@ public final class ResponseTracker {
         preparedId = frame.getUnsignedIntLE(at);
         preparedColumns = frame.getUnsignedShortLE(at + 4);
         remaining = frame.getUnsignedShortLE(at + 6);
-        prepared.put(preparedId, p.argument());
+        prepared.put(preparedId, new Prepared(p.argument(), (int) remaining));
         if (remaining > 0) {
             expect = Expect.PARAMS;
             return false;

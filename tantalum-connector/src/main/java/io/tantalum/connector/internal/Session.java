@@ -55,6 +55,7 @@ public final class Session extends ChannelInboundHandlerAdapter {
     /** Client packets that arrived while the session was held, in order. */
     final ArrayDeque<ByteBuf> queued = new ArrayDeque<>();
     final StatementIds ids = new StatementIds();
+    final ParameterTypes types = new ParameterTypes();
     /** A switch rolled this session's transaction back: the client's next command gets the error. */
     boolean doomed;
     /** The last sequence id relayed in the current command (an error in its middle continues from it). */
@@ -359,6 +360,11 @@ public final class Session extends ChannelInboundHandlerAdapter {
             backend.writeAndFlush(frame).addListener(ChannelFutureListener.CLOSE);
             client.close();
             return;
+        }
+        if (command == MySqlWire.COM_STMT_EXECUTE) {
+            frame = types.execute(frame, tracker.prepared());
+        } else if (command == MySqlWire.COM_STMT_CLOSE && length >= 5) {
+            types.closed(frame.getUnsignedIntLE(frame.readerIndex() + 5));
         }
         ids.toServer(frame);
         backend.writeAndFlush(frame);

@@ -175,6 +175,7 @@ final class SessionMove {
                 next[0].next().run();
             } else {
                 s.ids.moved(remap);
+                s.types.rebound(remap.keySet());
                 s.tracker.restart(state.autocommit());
                 LOG.info("session {}: moved to {} ({} setting statement(s), {} prepared statement(s))", s.id,
                         s.backendHost, state.restoreStatements().size(), remap.size());
@@ -187,7 +188,7 @@ final class SessionMove {
         for (String sql : state.restoreStatements()) {
             steps.add(() -> query(sql, ok(advance)));
         }
-        s.tracker.prepared().forEach((clientId, sql) -> steps.add(() -> send(MySqlWire.COM_STMT_PREPARE, sql, r -> {
+        s.tracker.prepared().forEach((clientId, p) -> steps.add(() -> send(MySqlWire.COM_STMT_PREPARE, p.sql(), r -> {
             ByteBuf first = r.get(0);
             if (MySqlWire.payloadByte(first, 0) != 0) {
                 throw new IllegalStateException("re-preparing statement " + clientId + ": "

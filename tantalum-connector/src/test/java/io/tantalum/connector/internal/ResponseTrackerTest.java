@@ -137,7 +137,8 @@ class ResponseTrackerTest {
             }
             assertThat(feed(t, packets.toArray(ByteBuf[]::new))).containsExactly(packets.size() - 1);
             assertThat(t.prepared()).containsOnlyKeys(7L);
-            assertThat(new String(t.prepared().get(7L), StandardCharsets.UTF_8)).startsWith("SELECT c FROM t");
+            assertThat(new String(t.prepared().get(7L).sql(), StandardCharsets.UTF_8)).startsWith("SELECT c FROM t");
+            assertThat(t.prepared().get(7L).parameters()).isEqualTo(2);
             t.clientPacket(frame(0, Unpooled.buffer().writeByte(MySqlWire.COM_STMT_CLOSE).writeIntLE(7)));
             assertThat(t.prepared()).isEmpty();
             assertThat(t.idle()).isTrue();

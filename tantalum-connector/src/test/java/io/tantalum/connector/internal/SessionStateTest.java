@@ -63,6 +63,34 @@ class SessionStateTest {
     }
 
     @Test
+    void aReprepareStatementGetsItsParameterTypesBackOnItsNextExecute() {
+        ParameterTypes types = new ParameterTypes();
+        java.util.Map<Long, ResponseTracker.Prepared> prepared = java.util.Map.of(3L,
+                new ResponseTracker.Prepared(b("SELECT ?, ?"), 2));
+        ByteBuf first = execute(3, 1, new byte[] {8, 0, (byte) 253, 0}, new byte[] {7, 0, 0, 0, 0, 0, 0, 0, 1, 'x'});
+        assertThat(types.execute(first, prepared)).isSameAs(first);
+        ByteBuf again = execute(3, 0, null, new byte[] {9, 0, 0, 0, 0, 0, 0, 0, 1, 'y'});
+        assertThat(types.execute(again, prepared)).as("the server knows the types").isSameAs(again);
+        types.rebound(java.util.Set.of(3L));
+        ByteBuf moved = execute(3, 0, null, new byte[] {9, 0, 0, 0, 0, 0, 0, 0, 1, 'y'});
+        ByteBuf sent = types.execute(moved, prepared);
+        assertThat(MySqlWire.payload(sent)).isEqualTo(MySqlWire.payload(execute(3, 1, new byte[] {8, 0, (byte) 253, 0},
+                new byte[] {9, 0, 0, 0, 0, 0, 0, 0, 1, 'y'})));
+        ByteBuf next = execute(3, 0, null, new byte[] {9, 0, 0, 0, 0, 0, 0, 0, 1, 'z'});
+        assertThat(types.execute(next, prepared)).as("only once").isSameAs(next);
+    }
+
+    private static ByteBuf execute(long id, int bound, byte[] types, byte[] values) {
+        ByteBuf p = Unpooled.buffer().writeByte(MySqlWire.COM_STMT_EXECUTE).writeIntLE((int) id).writeByte(0)
+                .writeIntLE(1).writeByte(0).writeByte(bound);
+        if (types != null) {
+            p.writeBytes(types);
+        }
+        p.writeBytes(values);
+        return MySqlWire.frame(Unpooled.buffer().alloc(), 0, p);
+    }
+
+    @Test
     void statementIdsAreTheServersUntilTheFirstMoveThenTheConnectorsOwn() {
         StatementIds ids = new StatementIds();
         ByteBuf ok = ResponseTrackerTest.prepareOk(5, 0, 1);
