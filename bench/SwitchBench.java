@@ -20,12 +20,14 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * Planned switches under a write load, on a 3-host sandbox with managers and ZooKeeper. A client
- * commits one small transaction after another on whatever host the topology names as master
- * (reconnecting after an error); the bench asks the managers for SWITCHES switches, one every few
- * seconds, and prints each switch's duration (as the coordinator measured it), the longest time
- * between two acknowledged writes, and how many acknowledged writes are missing from any host at
- * the end. Run with bench/switch.
+ * Planned switches under a write load, on a 3-host sandbox with managers, ZooKeeper and a
+ * connector. A client commits one small transaction after another through the connector
+ * (reconnecting after an error, which it counts) while sysbench oltp_write_only runs through the
+ * connector too; the bench asks the managers for SWITCHES switches, one every few seconds, and
+ * prints each switch's duration (as the coordinator measured it), the longest time between two
+ * of the client's acknowledged writes, its errors and sysbench's, and how many acknowledged writes
+ * are missing from any host at the end. Before that it measures the connector's overhead:
+ * sysbench oltp_read_only through the connector against a direct connection. Run with bench/switch.
  */
 public final class SwitchBench {
     static final int SWITCHES = Integer.parseInt(System.getenv().getOrDefault("SWITCHES", "10"));
@@ -34,6 +36,7 @@ public final class SwitchBench {
     static final List<Long> acked = Collections.synchronizedList(new ArrayList<>());
     static volatile long lastAck = System.nanoTime();
     static volatile long maxGap;
+    static volatile int writerErrors;
 
     public static void main(String[] args) throws Exception {
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "tsbench");
@@ -52,6 +55,12 @@ public final class SwitchBench {
         return sb.host(sb.manager(sb.layout().hosts().get(0)).call(ManagerApi.CLUSTER).master());
     }
 
+    /** A session through the connector on the first host (the application's view). */
+    static Connection viaConnector() throws Exception {
+        return DriverManager.getConnection("jdbc:mariadb://" + sb.layout().hosts().get(0).address() + ":"
+                + SandboxLayout.CONNECTOR_PORT + "/?connectTimeout=2000", sb.layout().appUser(), sb.layout().appPassword());
+    }
+
     static Connection connect(SandboxLayout.Host h, String user, String password) throws Exception {
         return DriverManager.getConnection("jdbc:mariadb://" + h.address() + ":3306/?connectTimeout=2000", user, password);
     }
@@ -59,7 +68,7 @@ public final class SwitchBench {
     static void write() {
         long txn = 0;
         while (running) {
-            try (Connection c = connect(master(), sb.layout().appUser(), sb.layout().appPassword());
+            try (Connection c = viaConnector();
                     PreparedStatement ins = c.prepareStatement("INSERT INTO bench.ledger VALUES (?)")) {
                 while (running) {
                     ins.setLong(1, ++txn);
@@ -70,6 +79,8 @@ public final class SwitchBench {
                     lastAck = now;
                 }
             } catch (Exception e) {
+                writerErrors++;
+                System.out.println("writer: " + e.getMessage());
                 try {
                     Thread.sleep(20);
                 } catch (InterruptedException ie) {
@@ -84,7 +95,17 @@ public final class SwitchBench {
                 Statement st = c.createStatement()) {
             st.execute("CREATE DATABASE bench");
             st.execute("CREATE TABLE bench.ledger (txn BIGINT PRIMARY KEY)");
+            st.execute("CREATE DATABASE sbtest");
         }
+        SandboxLayout.Host first = sb.layout().hosts().get(0);
+        sysbench(first.address(), 3306, 10, "oltp_read_only", "prepare");
+        double direct = tps(sysbench(first.address(), 3306, 10, "oltp_read_only", "run"));
+        double proxied = tps(sysbench(first.address(), SandboxLayout.CONNECTOR_PORT, 10, "oltp_read_only", "run"));
+        System.out.printf(Locale.ROOT, "sysbench oltp_read_only, 4 threads, 10 s: %.0f tps direct, %.0f tps through the"
+                + " connector (ratio %.2f)%n", direct, proxied, proxied / direct);
+        long deadlocksBefore = deadlocks();
+        java.util.concurrent.CompletableFuture<String> load = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> sysbench(first.address(), SandboxLayout.CONNECTOR_PORT, 5 + SWITCHES * 5, "oltp_write_only", "run"));
         double adminMillis = adminRoundTripMillis(sb.admin(sb.layout().hosts().get(1)));
         Thread writer = new Thread(SwitchBench::write, "bench-writer");
         writer.start();
@@ -106,6 +127,13 @@ public final class SwitchBench {
         }
         running = false;
         writer.join();
+        String sysbench = load.get();
+        java.util.regex.Matcher ignored = java.util.regex.Pattern.compile("ignored errors:\\s+(\\d+)").matcher(sysbench);
+        long sysbenchErrors = (ignored.find() ? Long.parseLong(ignored.group(1)) : -1) + sysbench.lines()
+                .filter(l -> l.startsWith("FATAL")).count();
+        System.out.printf(Locale.ROOT, "sysbench oltp_write_only through the connector during the switches: %.0f tps,"
+                + " %d error(s) (InnoDB deadlocks of the workload itself: %d)%n", tps(sysbench), sysbenchErrors,
+                deadlocks() - deadlocksBefore);
         SandboxLayout.Host m = master();
         long seqno = sb.admin(m).call(ReplicatorApi.HEARTBEAT, new ReplicatorApi.HeartbeatRequest("bench")).seqno();
         long lost = 0;
@@ -132,8 +160,48 @@ public final class SwitchBench {
         Collections.sort(sorted);
         System.out.printf(Locale.ROOT, "%d writes acknowledged; %d switches%n", acked.size(), durations.size());
         System.out.printf(Locale.ROOT, "RESULT switch_p50_ms=%d switch_max_ms=%d write_gap_max_ms=%d lost_writes=%d"
-                + " admin_call_p50_ms=%.1f%n", sorted.get(sorted.size() / 2), sorted.get(sorted.size() - 1),
-                Collections.max(gaps), lost, adminMillis);
+                + " writer_errors=%d sysbench_errors=%d ro_ratio=%.2f admin_call_p50_ms=%.1f%n", sorted.get(sorted.size()
+                / 2), sorted.get(sorted.size() - 1), Collections.max(gaps), lost, writerErrors, sysbenchErrors,
+                proxied / direct, adminMillis);
+    }
+
+    /** sysbench with 4 threads on 4 tables of 10,000 rows (server-side prepared statements, its default). */
+    static String sysbench(String host, int port, int seconds, String workload, String command) {
+        try {
+            Process p = new ProcessBuilder("sysbench", "--db-driver=mysql", "--mysql-host=" + host, "--mysql-port=" + port,
+                    "--mysql-user=" + sb.layout().appUser(), "--mysql-password=" + sb.layout().appPassword(),
+                    "--mysql-db=sbtest", "--tables=4", "--table-size=10000", "--threads=4", "--time=" + seconds, workload,
+                    command).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            if (p.waitFor() != 0) {
+                throw new IllegalStateException("sysbench " + workload + " " + command + " failed:\n" + out);
+            }
+            return out;
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot run sysbench (apt-get install sysbench)", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static double tps(String sysbenchOutput) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("transactions:\\s+\\d+\\s+\\(([0-9.]+) per sec")
+                .matcher(sysbenchOutput);
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+    }
+
+    static long deadlocks() throws Exception {
+        long n = 0;
+        for (SandboxLayout.Host h : sb.layout().hosts()) {
+            try (Connection c = connect(h, sb.layout().replicatorUser(), sb.layout().replicatorPassword());
+                    Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("SHOW GLOBAL STATUS LIKE 'Innodb_deadlocks'")) {
+                rs.next();
+                n += rs.getLong(2);
+            }
+        }
+        return n;
     }
 
     /** The median round trip of a replicator status call (what every step of a switch pays), after 50 to warm up. */
