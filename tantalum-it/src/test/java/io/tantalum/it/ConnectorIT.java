@@ -266,10 +266,10 @@ class ConnectorIT {
         for (String workload : List.of("oltp_write_only", "oltp_read_write")) {
             long deadlocksBefore = deadlocks();
             java.util.concurrent.CompletableFuture<String> run = java.util.concurrent.CompletableFuture.supplyAsync(
-                    () -> sysbench(40, workload, "run"));
+                    () -> sysbench(60, workload, "run"));
             int switches = 0;
             while (switches < 10 && !run.isDone()) {
-                Thread.sleep(1000);
+                Thread.sleep(500);
                 sb.manager(1).call(io.tantalum.api.ManagerApi.SWITCH, new io.tantalum.api.ManagerApi.SwitchRequest(null));
                 switches++;
             }

@@ -287,7 +287,7 @@ public final class Session extends ChannelInboundHandlerAdapter {
         }
         lastSequence = MySqlWire.sequence(frame);
         boolean ended = tracker.serverPacket(frame);
-        client.write(frame);
+        client.write(frame, client.voidPromise());
         if (!client.isWritable()) {
             backend.config().setAutoRead(false); // the client reads slower than the server sends
         }
@@ -367,7 +367,7 @@ public final class Session extends ChannelInboundHandlerAdapter {
             types.closed(frame.getUnsignedIntLE(frame.readerIndex() + 5));
         }
         ids.toServer(frame);
-        backend.writeAndFlush(frame);
+        backend.writeAndFlush(frame, backend.voidPromise());
         if (!backend.isWritable()) {
             client.config().setAutoRead(false);
         }
