@@ -1,14 +1,11 @@
 package io.tantalum.connector;
 
 import io.tantalum.common.ErrorCode;
+import io.tantalum.common.PropertiesFile;
 import io.tantalum.common.TantalumException;
-import java.io.IOException;
-import java.io.Reader;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -39,14 +36,7 @@ public record ConnectorSettings(String service, String name, String bindAddress,
     }
 
     public static ConnectorSettings load(Path file) {
-        Properties p = new Properties();
-        try (Reader r = Files.newBufferedReader(file)) {
-            p.load(r);
-        } catch (IOException e) {
-            throw new TantalumException(ErrorCode.INVALID_ARGUMENT, "Cannot read the connector configuration " + file
-                    + ": " + e.getMessage() + ". Run `tpm install` to write it.", e);
-        }
-        return from(p, file.toString());
+        return from(PropertiesFile.load(file, "connector"), file.toString());
     }
 
     public static ConnectorSettings from(Properties p, String source) {
@@ -58,15 +48,8 @@ public record ConnectorSettings(String service, String name, String bindAddress,
             }
             return v;
         };
-        Map<String, String> members = new LinkedHashMap<>();
-        for (String m : required.apply("connector.members").split(",")) {
-            String[] kv = m.trim().split("=", 2);
-            if (kv.length == 2 && !kv[0].isBlank() && !kv[1].isBlank()) {
-                members.put(kv[0].trim(), kv[1].trim());
-            } else if (!m.isBlank()) {
-                errors.add("connector.members: '" + m + "' is not host=address");
-            }
-        }
+        Map<String, String> members = PropertiesFile.members(required.apply("connector.members"), "connector.members",
+                errors);
         String token = required.apply("connector.admin.token");
         if (!token.isEmpty() && token.length() < 16) {
             errors.add("connector.admin.token: shorter than 16 characters");

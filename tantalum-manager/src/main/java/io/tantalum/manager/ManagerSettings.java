@@ -2,14 +2,11 @@ package io.tantalum.manager;
 
 import io.tantalum.api.TlsSettings;
 import io.tantalum.common.ErrorCode;
+import io.tantalum.common.PropertiesFile;
 import io.tantalum.common.TantalumException;
-import java.io.IOException;
-import java.io.Reader;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -56,14 +53,7 @@ public record ManagerSettings(String service, String host, String bindAddress, i
     }
 
     public static ManagerSettings load(Path file) {
-        Properties p = new Properties();
-        try (Reader r = Files.newBufferedReader(file)) {
-            p.load(r);
-        } catch (IOException e) {
-            throw new TantalumException(ErrorCode.INVALID_ARGUMENT, "Cannot read the manager configuration " + file
-                    + ": " + e.getMessage() + ". Run `tpm install` to write it.", e);
-        }
-        return from(p, file.toString());
+        return from(PropertiesFile.load(file, "manager"), file.toString());
     }
 
     public static ManagerSettings from(Properties p, String source) {
@@ -71,15 +61,7 @@ public record ManagerSettings(String service, String host, String bindAddress, i
         Keys r = new Keys(p, errors);
         String service = r.required("service.name");
         String host = r.required("manager.host");
-        Map<String, String> members = new LinkedHashMap<>();
-        for (String m : r.required("manager.members").split(",")) {
-            String[] kv = m.trim().split("=", 2);
-            if (kv.length == 2 && !kv[0].isBlank() && !kv[1].isBlank()) {
-                members.put(kv[0].trim(), kv[1].trim());
-            } else if (!m.isBlank()) {
-                errors.add("manager.members: '" + m + "' is not host=address");
-            }
-        }
+        Map<String, String> members = PropertiesFile.members(r.required("manager.members"), "manager.members", errors);
         String master = r.required("manager.master");
         if (!members.isEmpty() && !members.containsKey(master)) {
             errors.add("manager.master: " + master + " is not one of manager.members");

@@ -95,22 +95,22 @@ public final class Installer {
 
     /** The manager of {@code service} on {@code host}. */
     public DaemonProcess managerProcess(String service, String host) {
-        Path home = config.service(service).path(IniKey.INSTALL_DIRECTORY, host);
-        return new DaemonProcess(DaemonProcess.Daemon.MANAGER, host + "/" + service + " manager",
-                JavaRuntime.of(config.service(service).string(IniKey.JAVA_HOME)),
-                home.resolve("conf").resolve(service + "-manager.properties"),
-                home.resolve("run").resolve(service + "-manager.pid"), home.resolve("log").resolve(service
-                        + "-manager.log"));
+        return serviceDaemon(DaemonProcess.Daemon.MANAGER, service, host);
     }
 
     /** The connector of {@code service} on {@code host}. */
     public DaemonProcess connectorProcess(String service, String host) {
+        return serviceDaemon(DaemonProcess.Daemon.CONNECTOR, service, host);
+    }
+
+    /** A daemon of a service whose files are named {@code <service><unit suffix>.properties|.pid|.log}. */
+    private DaemonProcess serviceDaemon(DaemonProcess.Daemon kind, String service, String host) {
         Path home = config.service(service).path(IniKey.INSTALL_DIRECTORY, host);
-        return new DaemonProcess(DaemonProcess.Daemon.CONNECTOR, host + "/" + service + " connector",
+        String name = service + kind.unitSuffix;
+        return new DaemonProcess(kind, host + "/" + service + " " + kind.display,
                 JavaRuntime.of(config.service(service).string(IniKey.JAVA_HOME)),
-                home.resolve("conf").resolve(service + "-connector.properties"),
-                home.resolve("run").resolve(service + "-connector.pid"), home.resolve("log").resolve(service
-                        + "-connector.log"));
+                home.resolve("conf").resolve(name + ".properties"), home.resolve("run").resolve(name + ".pid"),
+                home.resolve("log").resolve(name + ".log"));
     }
 
     /** A client of the connector of {@code service} on {@code host}, with the service's admin token. */
