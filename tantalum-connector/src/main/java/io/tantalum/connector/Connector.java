@@ -295,6 +295,12 @@ public final class Connector implements SessionContext, AutoCloseable {
     /** The switch is over: held sessions move to where the topology now routes them. */
     public ReleaseReply release(ReleaseRequest q) {
         synchronized (this) {
+            HoldRequest current = hold;
+            if (current != null && !current.procedure().equals(q.procedure())) {
+                LOG.warn("release for {} ignored: the connector holds its sessions for {}", q.procedure(),
+                        current.procedure());
+                return new ReleaseReply(settings.name(), 0);
+            }
             if (holdTimeout != null) {
                 holdTimeout.cancel(false);
                 holdTimeout = null;

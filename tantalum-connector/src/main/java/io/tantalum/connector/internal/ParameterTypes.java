@@ -67,6 +67,11 @@ final class ParameterTypes {
         return out;
     }
 
+    void clear() {
+        types.clear();
+        unbound.clear();
+    }
+
     void closed(long clientId) {
         types.remove(clientId);
         unbound.remove(clientId);

@@ -33,6 +33,10 @@ public final class ResponseTracker {
     /** A server-side prepared statement: its SQL and how many parameters it takes. */
     public record Prepared(byte[] sql, int parameters) {}
 
+    private static final int COM_RESET_CONNECTION = 0x1f;
+    /** EOF status of the last COM_STMT_FETCH of a cursor. */
+    private static final int SERVER_STATUS_LAST_ROW_SENT = 128;
+
     private final boolean deprecateEof;
     private final Deque<Pending> pending = new ArrayDeque<>();
     private final Map<Long, Prepared> prepared = new LinkedHashMap<>();
@@ -44,6 +48,12 @@ public final class ResponseTracker {
     private String database;
     private boolean serverContinues;
     private boolean clientContinues;
+    /** Parameter data sent with COM_STMT_SEND_LONG_DATA for an execute still to come. */
+    private boolean longDataPending;
+    /** A statement's cursor is open on the server (its rows are fetched with COM_STMT_FETCH). */
+    private boolean cursorOpen;
+    /** A COM_RESET_CONNECTION succeeded: the server forgot every prepared statement. */
+    private boolean resetSeen;
 
     public ResponseTracker(boolean deprecateEof, String database, int status) {
         this.deprecateEof = deprecateEof;
@@ -54,6 +64,31 @@ public final class ResponseTracker {
     /** No command is waiting for its response (and no LOCAL INFILE transfer is under way). */
     public boolean idle() {
         return pending.isEmpty();
+    }
+
+    /**
+     * True between two commands where nothing on the server would be lost by moving the session:
+     * no response pending, no transaction, no long data waiting for its execute, no open cursor.
+     */
+    public boolean movable() {
+        return pending.isEmpty() && !clientContinues && !inTransaction() && !longDataPending && !cursorOpen;
+    }
+
+    /** The next client packet begins a command (it is not a continuation nor LOCAL INFILE data). */
+    public boolean startsCommand() {
+        return !clientContinues && !(!pending.isEmpty() && expect == Expect.INFILE_DATA);
+    }
+
+    /** The client is in the middle of sending something (a long packet, a file, pipelined commands). */
+    public boolean midRequest() {
+        return clientContinues || pending.size() > 1 || (!pending.isEmpty() && expect == Expect.INFILE_DATA);
+    }
+
+    /** True once after a COM_RESET_CONNECTION succeeded (the caller forgets its statement bookkeeping). */
+    public boolean takeReset() {
+        boolean r = resetSeen;
+        resetSeen = false;
+        return r;
     }
 
     public boolean inTransaction() {
@@ -85,6 +120,8 @@ public final class ResponseTracker {
         pending.clear();
         serverContinues = false;
         clientContinues = false;
+        longDataPending = false;
+        cursorOpen = false;
         status = autocommit ? MySqlWire.SERVER_STATUS_AUTOCOMMIT : 0;
     }
 
@@ -98,7 +135,7 @@ public final class ResponseTracker {
         }
         if (!pending.isEmpty() && expect == Expect.INFILE_DATA) {
             if (length == 0) {
-                expect = Expect.SINGLE; // the file is sent: the server answers with OK or ERR
+                expect = Expect.FIRST; // the file is sent: OK or ERR, maybe followed by more results
             }
             return;
         }
@@ -111,10 +148,20 @@ public final class ResponseTracker {
                 if (length >= 5) {
                     prepared.remove(frame.getUnsignedIntLE(frame.readerIndex() + 5));
                 }
+                longDataPending = false;
+                cursorOpen = false;
                 return;
             }
-            case MySqlWire.COM_STMT_SEND_LONG_DATA, MySqlWire.COM_QUIT -> {
+            case MySqlWire.COM_STMT_SEND_LONG_DATA -> {
+                longDataPending = true;
                 return;
+            }
+            case MySqlWire.COM_QUIT -> {
+                return;
+            }
+            case MySqlWire.COM_STMT_EXECUTE, 0x1a -> { // execute or reset: the long data is used or dropped
+                longDataPending = false;
+                cursorOpen = false;
             }
             default -> { }
         }
@@ -165,6 +212,7 @@ public final class ResponseTracker {
             case COLUMNS_EOF -> {
                 status = MySqlWire.eofStatus(frame);
                 if ((status & MySqlWire.SERVER_STATUS_CURSOR_EXISTS) != 0) {
+                    cursorOpen = true;
                     yield done(); // the rows come with COM_STMT_FETCH
                 }
                 expect = Expect.ROWS;
@@ -222,6 +270,9 @@ public final class ResponseTracker {
         }
         if (first == 0xfe && (deprecateEof ? length < MAX_PAYLOAD : length < 9)) {
             status = deprecateEof ? MySqlWire.okStatus(frame) : MySqlWire.eofStatus(frame);
+            if ((status & SERVER_STATUS_LAST_ROW_SENT) != 0) {
+                cursorOpen = false;
+            }
             if ((status & MySqlWire.SERVER_MORE_RESULTS_EXISTS) != 0) {
                 expect = Expect.FIRST;
                 return false;
@@ -269,6 +320,11 @@ public final class ResponseTracker {
             status = MySqlWire.okStatus(frame);
             if (p.command() == MySqlWire.COM_INIT_DB) {
                 database = new String(p.argument(), StandardCharsets.UTF_8);
+            } else if (p.command() == COM_RESET_CONNECTION) {
+                prepared.clear();
+                longDataPending = false;
+                cursorOpen = false;
+                resetSeen = true;
             }
         } else if (first == 0xfe && p.command() != MySqlWire.COM_STATISTICS) {
             status = MySqlWire.eofStatus(frame);

@@ -205,7 +205,7 @@ public final class Session extends ChannelInboundHandlerAdapter {
     void openBackend() {
         Optional<SessionContext.Route> route = context.route(readOnly);
         if (route.isEmpty()) {
-            fail(2003, "08S01", "The Tantalum connector has no master to route to: the dataservice's topology names"
+            unreachable("The Tantalum connector has no master to route to: the dataservice's topology names"
                     + " none, or ZooKeeper cannot be reached. Retry; `cctrl ls` shows the dataservice.");
             return;
         }
@@ -218,8 +218,10 @@ public final class Session extends ChannelInboundHandlerAdapter {
                         ch.pipeline().addLast(Frames.decoder(), new BackendLink(Session.this, hello, stage1));
                     }
                 }).connect(route.get().address()).addListener((ChannelFutureListener) f -> {
-                    if (!f.isSuccess()) {
-                        fail(2003, "08S01", "The Tantalum connector cannot reach " + backendHost + " at "
+                    if (state == State.CLOSED) {
+                        f.channel().close(); // the client left while the backend was being reached
+                    } else if (!f.isSuccess()) {
+                        unreachable("The Tantalum connector cannot reach " + backendHost + " at "
                                 + route.get().address() + ": " + f.cause().getMessage());
                     } else {
                         backend = f.channel();
@@ -227,8 +229,22 @@ public final class Session extends ChannelInboundHandlerAdapter {
                 });
     }
 
+    /** No backend for this session: a new one ends with the error, a moving one with its pending command's. */
+    private void unreachable(String message) {
+        if (hold == Hold.MOVING) {
+            move.failed(message);
+        } else {
+            fail(2003, "08S01", message);
+        }
+    }
+
     /** The backend accepted the login: a new session gets its OK; a moved one has its state restored. */
     void backendReady(Channel ch, ByteBuf ok) {
+        if (state == State.CLOSED) {
+            ok.release();
+            ch.close();
+            return;
+        }
         backend = ch;
         if (hold == Hold.MOVING) {
             ok.release();
@@ -237,6 +253,13 @@ public final class Session extends ChannelInboundHandlerAdapter {
         }
         if (state != State.CONNECTING) {
             ok.release();
+            return;
+        }
+        Optional<SessionContext.Route> now = readOnly ? Optional.empty() : context.route(false);
+        if (now.isPresent() && !now.get().host().equals(backendHost)) {
+            ok.release(); // a switch named another master while this session logged in: log in there
+            closeBackend();
+            openBackend();
             return;
         }
         tracker = new ResponseTracker((hello.capabilities() & MySqlWire.CLIENT_DEPRECATE_EOF) != 0, hello.database(),
@@ -291,7 +314,11 @@ public final class Session extends ChannelInboundHandlerAdapter {
         if (!client.isWritable()) {
             backend.config().setAutoRead(false); // the client reads slower than the server sends
         }
-        if (ended && hold == Hold.WAITING && tracker.idle() && !tracker.inTransaction()) {
+        if (ended && tracker.takeReset()) {
+            types.clear();
+            ids.reset();
+        }
+        if (ended && hold == Hold.WAITING && tracker.movable()) {
             holdNow();
         }
     }
@@ -331,9 +358,11 @@ public final class Session extends ChannelInboundHandlerAdapter {
     /** Sends a client packet on to the backend (or holds it, when a hold waits for this boundary). */
     void relayFromClient(ByteBuf frame) {
         int length = MySqlWire.payloadLength(frame);
-        boolean boundary = tracker.idle();
-        int command = length > 0 && boundary ? MySqlWire.payloadByte(frame, 0) : -1;
-        if (boundary && doomed && command != MySqlWire.COM_QUIT) {
+        boolean starts = tracker.startsCommand();
+        boolean boundary = starts && tracker.idle();
+        int command = length > 0 && starts ? MySqlWire.payloadByte(frame, 0) : -1;
+        if (boundary && doomed && command != MySqlWire.COM_QUIT && command != MySqlWire.COM_STMT_CLOSE
+                && command != MySqlWire.COM_STMT_SEND_LONG_DATA) {
             doomed = false;
             sendError(MySqlWire.sequence(frame) + 1, 1213, "40001", "Tantalum connector: your transaction was rolled"
                     + " back because it was still open when a switch of the master ended its grace period. Nothing of"
@@ -341,7 +370,7 @@ public final class Session extends ChannelInboundHandlerAdapter {
             frame.release();
             return;
         }
-        if (boundary && hold == Hold.WAITING && !tracker.inTransaction()) {
+        if (starts && hold == Hold.WAITING && tracker.movable()) {
             queued.addLast(frame);
             holdNow();
             return;
@@ -349,8 +378,13 @@ public final class Session extends ChannelInboundHandlerAdapter {
         if (command == MySqlWire.COM_CHANGE_USER || command == MySqlWire.COM_BINLOG_DUMP
                 || command == MySqlWire.COM_BINLOG_DUMP_GTID || command == MySqlWire.COM_REGISTER_SLAVE) {
             frame.release();
-            sendError(1, 1235, "42000", "This command is not supported through the Tantalum connector (command 0x"
-                    + Integer.toHexString(command) + "); connect to the database directly for it");
+            String why = "This command is not supported through the Tantalum connector (command 0x"
+                    + Integer.toHexString(command) + "); connect to the database directly for it";
+            if (boundary) {
+                sendError(1, 1235, "42000", why);
+            } else {
+                end(why); // sent behind other commands: an error now would answer one of them
+            }
             return;
         }
         tracker.clientPacket(frame);
@@ -366,7 +400,9 @@ public final class Session extends ChannelInboundHandlerAdapter {
         } else if (command == MySqlWire.COM_STMT_CLOSE && length >= 5) {
             types.closed(frame.getUnsignedIntLE(frame.readerIndex() + 5));
         }
-        ids.toServer(frame);
+        if (command >= 0) {
+            ids.toServer(frame);
+        }
         backend.writeAndFlush(frame, backend.voidPromise());
         if (!backend.isWritable()) {
             client.config().setAutoRead(false);
@@ -387,7 +423,7 @@ public final class Session extends ChannelInboundHandlerAdapter {
             return;
         }
         settled = false;
-        if (tracker.idle() && !tracker.inTransaction()) {
+        if (tracker.movable()) {
             holdNow();
         } else {
             hold = Hold.WAITING;
@@ -406,6 +442,12 @@ public final class Session extends ChannelInboundHandlerAdapter {
             return;
         }
         LOG.info("session {}: transaction still open at the end of the switch's grace period: rolled back", id);
+        if (tracker.midRequest()) {
+            settled = true;
+            end("the switch's grace period ended while this session was still sending its request; its transaction"
+                    + " was rolled back. Reconnect and run it again");
+            return;
+        }
         boolean waiting = !tracker.idle();
         hold = Hold.HELD;
         client.config().setAutoRead(false);
@@ -450,6 +492,9 @@ public final class Session extends ChannelInboundHandlerAdapter {
         }
         if (hold == Hold.NONE) {
             client.config().setAutoRead(true);
+            if (context.holding()) {
+                requestHold(null); // a new switch began while this session moved
+            }
         }
     }
 

@@ -80,6 +80,7 @@ final class SessionMove {
     /** Reads the session's state on its backend, then runs {@code captured}. */
     void capture(Runnable captured) {
         onCaptured = captured;
+        saved = null;
         if (s.backend == null) {
             captured(known());
             return;
@@ -125,18 +126,27 @@ final class SessionMove {
 
     /** The session's transaction was rolled back: only what the protocol told is kept. */
     void forget() {
-        internal = null;
+        dropInternal();
         captured(known());
+    }
+
+    /** The connector's own command will get no answer: what it collected of one is released. */
+    private void dropInternal() {
+        Internal i = internal;
+        internal = null;
+        if (i != null) {
+            i.packets().forEach(ByteBuf::release);
+        }
     }
 
     /** The session's backend went away while it was held or moving. */
     void backendLost() {
-        internal = null;
+        dropInternal();
         switch (s.hold) {
             case WAITING -> s.endTransaction();
             case HELD -> {
-                if (saved == null) {
-                    captured(known());
+                if (onCaptured != null || saved == null) {
+                    captured(known()); // a capture cut short: settle with what the protocol told
                 }
             }
             case MOVING -> failed("lost the new master while restoring the session");

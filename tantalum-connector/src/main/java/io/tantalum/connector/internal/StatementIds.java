@@ -30,6 +30,11 @@ final class StatementIds {
         remap.keySet().forEach(this::seen);
     }
 
+    /** COM_RESET_CONNECTION: the server forgot every statement (ids already handed out are still never reused). */
+    void reset() {
+        clientToServer.clear();
+    }
+
     /** Rewrites the statement id of a client command in place (a no-op before the first move). */
     void toServer(ByteBuf frame) {
         if (!translating || MySqlWire.payloadLength(frame) < 5) {

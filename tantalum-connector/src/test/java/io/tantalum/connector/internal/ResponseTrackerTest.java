@@ -191,6 +191,49 @@ class ResponseTrackerTest {
     }
 
     @Test
+    void longDataWaitingForItsExecuteAndAnOpenCursorKeepASessionFromMoving() {
+        ResponseTracker t = new ResponseTracker(false, null, SERVER_STATUS_AUTOCOMMIT);
+        t.clientPacket(frame(0, Unpooled.buffer().writeByte(MySqlWire.COM_STMT_SEND_LONG_DATA).writeIntLE(1)
+                .writeShortLE(0).writeByte('x')));
+        assertThat(t.idle()).isTrue();
+        assertThat(t.movable()).isFalse();
+        t.clientPacket(frame(0, Unpooled.buffer().writeByte(MySqlWire.COM_STMT_EXECUTE).writeIntLE(1).writeZero(6)));
+        assertThat(feed(t, columnCount(1), columnDefinition(), eof(SERVER_STATUS_AUTOCOMMIT | 64))).containsExactly(2);
+        assertThat(t.movable()).as("cursor open").isFalse();
+        t.clientPacket(frame(0, Unpooled.buffer().writeByte(MySqlWire.COM_STMT_FETCH).writeIntLE(1).writeIntLE(10)));
+        assertThat(feed(t, row("a"), eof(SERVER_STATUS_AUTOCOMMIT | 128))).containsExactly(1);
+        assertThat(t.movable()).isTrue();
+    }
+
+    @Test
+    void localInfileDataIsNotACommandAndMoreResultsMayFollowTheFile() {
+        ResponseTracker t = new ResponseTracker(false, null, SERVER_STATUS_AUTOCOMMIT);
+        t.clientPacket(command(MySqlWire.COM_QUERY, "LOAD DATA LOCAL INFILE 'x' INTO TABLE t; SELECT 1"));
+        feed(t, frame(1, Unpooled.buffer().writeByte(0xfb).writeByte('x')));
+        assertThat(t.startsCommand()).isFalse();
+        assertThat(t.midRequest()).isTrue();
+        t.clientPacket(frame(2, Unpooled.buffer().writeBytes("1\n".getBytes(StandardCharsets.US_ASCII))));
+        t.clientPacket(frame(3, Unpooled.buffer()));
+        assertThat(t.startsCommand()).isTrue();
+        assertThat(feed(t, ok(SERVER_STATUS_AUTOCOMMIT | SERVER_MORE_RESULTS_EXISTS), columnCount(1),
+                columnDefinition(), eof(SERVER_STATUS_AUTOCOMMIT), row("1"), eof(SERVER_STATUS_AUTOCOMMIT)))
+                .containsExactly(5);
+    }
+
+    @Test
+    void aConnectionResetForgetsThePreparedStatements() {
+        ResponseTracker t = new ResponseTracker(false, null, SERVER_STATUS_AUTOCOMMIT);
+        t.clientPacket(command(MySqlWire.COM_STMT_PREPARE, "SELECT 1"));
+        feed(t, prepareOk(1, 1, 0), columnDefinition(), eof(SERVER_STATUS_AUTOCOMMIT));
+        assertThat(t.prepared()).hasSize(1);
+        t.clientPacket(command(0x1f, ""));
+        feed(t, ok(SERVER_STATUS_AUTOCOMMIT));
+        assertThat(t.prepared()).isEmpty();
+        assertThat(t.takeReset()).isTrue();
+        assertThat(t.takeReset()).isFalse();
+    }
+
+    @Test
     void commandsWithoutResponseLeaveTheSessionIdle() {
         ResponseTracker t = new ResponseTracker(false, null, SERVER_STATUS_AUTOCOMMIT);
         t.clientPacket(frame(0, Unpooled.buffer().writeByte(MySqlWire.COM_STMT_SEND_LONG_DATA).writeIntLE(1)
