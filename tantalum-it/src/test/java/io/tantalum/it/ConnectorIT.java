@@ -258,6 +258,65 @@ class ConnectorIT {
 
     @Test
     @Order(8)
+    void badClientsAndDeadBackendsEndOnlyTheirOwnSession() throws Exception {
+        try (Connection bystander = viaConnector(SandboxLayout.CONNECTOR_PORT, "")) {
+            // a malformed handshake: a clear protocol error, the connection closed
+            try (java.net.Socket raw = new java.net.Socket(address(), SandboxLayout.CONNECTOR_PORT)) {
+                raw.setSoTimeout(5000);
+                var in = raw.getInputStream();
+                int greeting = in.read() | in.read() << 8 | in.read() << 16;
+                in.readNBytes(1 + greeting);
+                raw.getOutputStream().write(new byte[] {5, 0, 0, 1, 'h', 'e', 'l', 'l', 'o'});
+                byte[] reply = in.readAllBytes();
+                assertThat(reply.length).isGreaterThan(7);
+                assertThat(reply[4] & 0xff).as("an ERR packet").isEqualTo(0xff);
+                assertThat((reply[5] & 0xff) | (reply[6] & 0xff) << 8).isEqualTo(1043);
+                assertThat(new String(reply, StandardCharsets.ISO_8859_1)).contains("Bad handshake");
+            }
+            // a client that goes away in the middle of a statement
+            try (java.net.Socket raw = new java.net.Socket(address(), SandboxLayout.CONNECTOR_PORT)) {
+                raw.getOutputStream().write(new byte[] {1, 0});
+            }
+            // the backend session killed in the middle of a statement: that session gets an error
+            try (Connection victim = viaConnector(SandboxLayout.CONNECTOR_PORT, "");
+                    Statement v = victim.createStatement()) {
+                long backendId = Long.parseLong(scalar(victim, "SELECT CONNECTION_ID()"));
+                java.util.concurrent.CompletableFuture<Throwable> sleeping = java.util.concurrent.CompletableFuture
+                        .supplyAsync(() -> {
+                            try {
+                                v.executeQuery("SELECT SLEEP(30)");
+                                return null;
+                            } catch (SQLException e) {
+                                return e;
+                            }
+                        });
+                Thread.sleep(500);
+                try (Connection admin = sb.admin(HaChecks.topologyMaster(sb)); Statement a = admin.createStatement()) {
+                    a.execute("KILL CONNECTION " + backendId);
+                }
+                assertThat(sleeping.get(20, java.util.concurrent.TimeUnit.SECONDS)).isInstanceOf(SQLException.class);
+            }
+            assertThat(scalar(bystander, "SELECT 1")).isEqualTo("1");
+        }
+        // the connector killed -9: its sessions end; started again, it serves new ones
+        Connection lost = viaConnector(SandboxLayout.CONNECTOR_PORT, "");
+        SandboxLayout.Host h1 = sb.host(1);
+        sb.sandbox().kill(h1, io.tantalum.cli.sandbox.Sandbox.Component.CONNECTOR);
+        assertThatThrownBy(() -> scalar(lost, "SELECT 1")).isInstanceOf(SQLException.class);
+        lost.close();
+        sb.sandbox().startHost(h1, io.tantalum.cli.sandbox.Sandbox.Component.CONNECTOR,
+                new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+        Await.until("the connector to route again", Duration.ofSeconds(30), () -> {
+            try (Connection c = viaConnector(SandboxLayout.CONNECTOR_PORT, "")) {
+                return "1".equals(scalar(c, "SELECT 1"));
+            } catch (RuntimeException | SQLException e) {
+                return false;
+            }
+        }, sb::describe);
+    }
+
+    @Test
+    @Order(9)
     void sysbenchThroughTheConnectorSeesNoErrorAcrossTenSwitches() throws Exception {
         try (Connection c = sb.app(HaChecks.topologyMaster(sb)); Statement s = c.createStatement()) {
             s.execute("CREATE DATABASE sbtest");
