@@ -42,6 +42,13 @@ class ConnectorIT {
                 sb.layout().appPassword());
     }
 
+    /** The server id of host {@code k}, read directly (not through the connector). */
+    static long directServerId(int k) throws SQLException {
+        try (Connection direct = sb.app(k)) {
+            return serverId(direct);
+        }
+    }
+
     static long serverId(Connection c) throws SQLException {
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT @@server_id")) {
             rs.next();
@@ -62,10 +69,7 @@ class ConnectorIT {
     @Test
     @Order(1)
     void theMariadbClientReachesTheMasterThroughTheReadWritePort() throws Exception {
-        long masterId;
-        try (Connection direct = sb.app(1)) {
-            masterId = serverId(direct);
-        }
+        long masterId = directServerId(1);
         String out = mariadbViaConnector(SandboxLayout.CONNECTOR_PORT,
                 "SELECT @@server_id, @@read_only; CREATE DATABASE IF NOT EXISTS conn; "
                         + "CREATE TABLE conn.t (id INT PRIMARY KEY, v VARCHAR(20)); INSERT INTO conn.t VALUES (1, 'one');"
@@ -143,10 +147,7 @@ class ConnectorIT {
     @Test
     @Order(4)
     void readOnlySessionsGoToASlave() throws Exception {
-        long masterId;
-        try (Connection direct = sb.app(1)) {
-            masterId = serverId(direct);
-        }
+        long masterId = directServerId(1);
         try (Connection ro = viaConnector(SandboxLayout.CONNECTOR_READONLY_PORT, "")) {
             assertThat(serverId(ro)).isNotEqualTo(masterId);
             assertThat(scalar(ro, "SELECT @@read_only")).isEqualTo("1");
@@ -157,10 +158,7 @@ class ConnectorIT {
     @Order(5)
     void newSessionsFollowTheMasterAfterASwitch() throws Exception {
         sb.cctrl("-e", "switch to host2").ok();
-        long newMasterId;
-        try (Connection direct = sb.app(2)) {
-            newMasterId = serverId(direct);
-        }
+        long newMasterId = directServerId(2);
         Await.until("the connector to follow the switch", Duration.ofSeconds(10),
                 () -> "host2".equals(sb.sandbox().connector().call(ConnectorApi.STATUS).master()), sb::describe);
         try (Connection c = viaConnector(SandboxLayout.CONNECTOR_PORT, "useServerPrepStmts=true");
@@ -219,9 +217,7 @@ class ConnectorIT {
                 }
                 assertThat(scalar(c, "SELECT CONCAT_WS('|', @who, DATABASE(), @@sql_mode, @@time_zone, @@tx_isolation)"))
                         .isEqualTo("zoë|conn|ANSI_QUOTES|+05:00|READ-COMMITTED");
-                try (Connection direct = sb.app(after)) {
-                    assertThat(serverId(c)).as("switch " + i + " from host" + before).isEqualTo(serverId(direct));
-                }
+                assertThat(serverId(c)).as("switch " + i + " from host" + before).isEqualTo(directServerId(after));
             }
             running.set(false);
             writer.join();
@@ -391,10 +387,7 @@ class ConnectorIT {
     }
 
     static String scalar(Connection c, String sql) throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getString(1);
-        }
+        return scalarAt(c, sql, 1);
     }
 
     static List<List<String>> directRows(String sql) throws SQLException {
