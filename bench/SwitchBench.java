@@ -102,13 +102,14 @@ public final class SwitchBench {
         SandboxLayout.Host first = sb.layout().hosts().get(0);
         double direct = 0;
         double proxied = 0;
+        double tcpProxy = Double.NaN;
         java.util.concurrent.CompletableFuture<String> load = java.util.concurrent.CompletableFuture.completedFuture("");
         if (SYSBENCH) {
             sysbench(first.address(), 3306, 10, "oltp_read_only", "prepare");
-            direct = tps(sysbench(first.address(), 3306, 10, "oltp_read_only", "run"));
-            proxied = tps(sysbench(first.address(), SandboxLayout.CONNECTOR_PORT, 10, "oltp_read_only", "run"));
-            System.out.printf(Locale.ROOT, "sysbench oltp_read_only, 4 threads, 10 s: %.0f tps direct, %.0f tps through"
-                    + " the connector (ratio %.2f)%n", direct, proxied, proxied / direct);
+            double[] overhead = overhead(first.address());
+            direct = overhead[0];
+            proxied = overhead[1];
+            tcpProxy = overhead[2];
             load = java.util.concurrent.CompletableFuture.supplyAsync(() -> sysbench(first.address(),
                     SandboxLayout.CONNECTOR_PORT, 5 + SWITCHES * 5, "oltp_write_only", "run"));
         }
@@ -169,9 +170,58 @@ public final class SwitchBench {
         Collections.sort(sorted);
         System.out.printf(Locale.ROOT, "%d writes acknowledged; %d switches%n", acked.size(), durations.size());
         System.out.printf(Locale.ROOT, "RESULT switch_p50_ms=%d switch_max_ms=%d write_gap_max_ms=%d lost_writes=%d"
-                + " writer_errors=%d sysbench_errors=%d ro_ratio=%.2f admin_call_p50_ms=%.1f%n", sorted.get(sorted.size()
-                / 2), sorted.get(sorted.size() - 1), Collections.max(gaps), lost, writerErrors, sysbenchErrors,
-                SYSBENCH ? proxied / direct : Double.NaN, adminMillis);
+                + " writer_errors=%d sysbench_errors=%d ro_ratio=%.2f tcp_proxy_ratio=%.2f admin_call_p50_ms=%.1f%n",
+                sorted.get(sorted.size() / 2), sorted.get(sorted.size() - 1), Collections.max(gaps), lost, writerErrors,
+                sysbenchErrors, SYSBENCH ? proxied / direct : Double.NaN, tcpProxy / direct, adminMillis);
+    }
+
+    /**
+     * sysbench oltp_read_only (4 threads) direct, through the connector and, when HAProxy is
+     * installed, through HAProxy in TCP mode (a proxy that forwards bytes without reading them: the
+     * floor for any proxy on this machine): three interleaved rounds of 8 s after a warm-up, the
+     * median tps of each. Returns {direct, connector, haproxy or NaN}.
+     */
+    static double[] overhead(String host) throws Exception {
+        sysbench(host, SandboxLayout.CONNECTOR_PORT, 5, "oltp_read_only", "run"); // the connector's JIT warms up
+        Path dir = Files.createTempDirectory(Path.of("/tmp"), "tshaproxy");
+        Path pid = dir.resolve("haproxy.pid");
+        int haproxyPort = SandboxLayout.CONNECTOR_PORT - 3;
+        boolean haproxy = false;
+        try {
+            Path cfg = Files.writeString(dir.resolve("haproxy.cfg"), String.join("\n", "global", "    maxconn 1000",
+                    "defaults", "    mode tcp", "    timeout connect 5s", "    timeout client 60s", "    timeout server 60s",
+                    "listen mysql", "    bind " + host + ":" + haproxyPort, "    server m " + host + ":3306", ""));
+            haproxy = new ProcessBuilder("haproxy", "-f", cfg.toString(), "-D", "-p", pid.toString()).inheritIO().start()
+                    .waitFor() == 0;
+        } catch (java.io.IOException e) {
+            System.out.println("HAProxy is not installed (apt-get install haproxy): no TCP proxy reference");
+        }
+        try {
+            List<List<Double>> tps = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+            for (int round = 0; round < 3; round++) {
+                tps.get(0).add(tps(sysbench(host, 3306, 8, "oltp_read_only", "run")));
+                tps.get(1).add(tps(sysbench(host, SandboxLayout.CONNECTOR_PORT, 8, "oltp_read_only", "run")));
+                if (haproxy) {
+                    tps.get(2).add(tps(sysbench(host, haproxyPort, 8, "oltp_read_only", "run")));
+                }
+            }
+            double[] median = tps.stream().mapToDouble(l -> l.isEmpty() ? Double.NaN
+                    : l.stream().sorted().toList().get(l.size() / 2)).toArray();
+            System.out.printf(Locale.ROOT, "sysbench oltp_read_only, 4 threads, median of 3 x 8 s: %s direct, %s through"
+                    + " the connector (ratio %.2f), %s through HAProxy in TCP mode (ratio %.2f)%n", tps.get(0), tps.get(1),
+                    median[1] / median[0], tps.get(2), median[2] / median[0]);
+            return median;
+        } finally {
+            if (Files.exists(pid)) {
+                ProcessHandle.of(Long.parseLong(Files.readString(pid).trim())).ifPresent(ProcessHandle::destroy);
+            }
+            try (var files = Files.list(dir)) {
+                for (Path f : files.toList()) {
+                    Files.delete(f);
+                }
+            }
+            Files.delete(dir);
+        }
     }
 
     /** sysbench with 4 threads on 4 tables of 10,000 rows (server-side prepared statements, its default). */
