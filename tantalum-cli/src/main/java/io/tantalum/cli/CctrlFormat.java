@@ -1,7 +1,9 @@
 package io.tantalum.cli;
 
 import io.tantalum.api.ManagerApi.AuditRecord;
+import io.tantalum.api.ConnectorApi;
 import io.tantalum.api.ManagerApi.ClusterView;
+import io.tantalum.api.ManagerApi.ConnectorView;
 import io.tantalum.api.ManagerApi.DatasourceView;
 import io.tantalum.api.ManagerApi.Phase;
 import io.tantalum.api.ManagerApi.ProcedureReply;
@@ -32,8 +34,15 @@ final class CctrlFormat {
             sb.append("ZOOKEEPER[").append(v.zookeeper()).append("] TOPOLOGY[version=").append(v.topologyVersion())
                     .append("] ANSWERED-BY[").append(v.answeredBy()).append("]\n");
         }
-        sb.append("\nDATASOURCES:\n");
         String rule = "+" + "-".repeat(WIDTH - 2) + "+\n";
+        if (v.connectors() != null && !v.connectors().isEmpty()) {
+            sb.append("\nROUTERS:\n").append(rule);
+            for (ConnectorView c : v.connectors()) {
+                sb.append(row(connector(c, longFormat)));
+            }
+            sb.append(rule);
+        }
+        sb.append("\nDATASOURCES:\n");
         sb.append(rule);
         for (DatasourceView d : v.datasources()) {
             String state = d.reason() == null ? d.state() : d.state() + "(" + d.reason() + ")";
@@ -57,6 +66,20 @@ final class CctrlFormat {
             sb.append(rule);
         }
         return sb.toString();
+    }
+
+    /** Tungsten's router line: {@code connector@NAME[PID](STATE, created=N, active=N)}, with where it routes. */
+    private static String connector(ConnectorView c, boolean longFormat) {
+        ConnectorApi.ConnectorStatus s = c.status();
+        if (s == null) {
+            return "connector@" + c.name() + "(UNREACHABLE at " + c.address() + ": " + c.error() + ")";
+        }
+        return "connector@" + c.name() + "[" + s.pid() + "](" + c.state() + ", created=" + s.sessionsServed()
+                + ", active=" + (s.readWriteSessions() + s.readOnlySessions()) + ": read/write=" + s.readWriteSessions()
+                + ", read-only=" + s.readOnlySessions() + ", master=" + (s.master() == null ? "NONE" : s.master())
+                + (longFormat ? ", ports=" + s.readWriteAddress() + " read/write, " + s.readOnlyAddress()
+                        + " read-only, zookeeper=" + s.zookeeper() : s.routing() ? "" : ", zookeeper=" + s.zookeeper())
+                + ")";
     }
 
     private static String status(DatasourceView d) {

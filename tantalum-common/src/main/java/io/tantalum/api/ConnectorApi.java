@@ -47,9 +47,11 @@ public final class ConnectorApi {
 
     /**
      * A connector's view: the master it routes read/write sessions to (null: none known), the
-     * topology generation it follows, its open sessions per port, and its ZooKeeper connection.
+     * topology generation it follows, its open sessions per port, its ZooKeeper connection, whether
+     * it routes read/write sessions now ({@code routing}: false while it has no master, or without
+     * ZooKeeper while the master it knew is not confirmed writable), and its process id.
      */
     public record ConnectorStatus(String name, String service, String master, long generation, int readWriteSessions,
             int readOnlySessions, long sessionsServed, String zookeeper, String readWriteAddress,
-            String readOnlyAddress) {}
+            String readOnlyAddress, boolean routing, long pid) {}
 }

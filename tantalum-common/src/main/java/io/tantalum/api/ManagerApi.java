@@ -61,7 +61,18 @@ public final class ManagerApi {
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record ClusterView(String service, String coordinator, String policy, int topologyVersion, String master,
-            String zookeeper, String answeredBy, String procedure, List<DatasourceView> datasources) {}
+            String zookeeper, String answeredBy, String procedure, List<DatasourceView> datasources,
+            List<ConnectorView> connectors) {}
+
+    /**
+     * A running connector as {@code ls} shows it: {@code state} ONLINE (it routes read/write
+     * sessions), NO-ROUTE (it runs but has no master to route to) or UNREACHABLE (registered in
+     * ZooKeeper but its admin API does not answer; {@code status} is then null and {@code error}
+     * says why).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record ConnectorView(String name, String address, String state, ConnectorApi.ConnectorStatus status,
+            String error) {}
 
     /**
      * One datasource as {@code ls} shows it: its role and state in the topology (with the reason of

@@ -61,6 +61,7 @@ public final class Connector implements SessionContext, AutoCloseable {
     private final CuratorCache topologyCache;
     private final CuratorCache membersCache;
     private final Accounts accounts;
+    private final MasterProbe probe;
     /** Linux's epoll transport when its native library loads (fewer system calls and objects per read), else NIO. */
     private static final boolean EPOLL = io.netty.channel.epoll.Epoll.isAvailable();
     /** One event loop per core: a session and its backend share one, so no session needs a lock. */
@@ -98,6 +99,8 @@ public final class Connector implements SessionContext, AutoCloseable {
         membersCache = CuratorCache.build(zk, layout.members());
         accounts = new Accounts(() -> master().map(settings::address).orElse(null), settings.dbPort(), settings.dbUser(),
                 settings.dbPassword());
+        probe = new MasterProbe(() -> !zkConnected(), () -> master().orElse(null), settings::address, settings.dbPort(),
+                settings.dbUser(), settings.dbPassword(), this::retryWaiting);
         try {
             registration = new PersistentNode(zk, CreateMode.EPHEMERAL, false, layout.connector(settings.name()),
                     JSON.writeValueAsBytes(new Registration(settings.name(), settings.bindAddress(), settings.adminPort(),
@@ -115,12 +118,16 @@ public final class Connector implements SessionContext, AutoCloseable {
         zk.getConnectionStateListenable().addListener((c, s) -> {
             zkState = s;
             LOG.info("ZooKeeper connection {}", s);
+            if (s.isConnected()) {
+                retryWaiting();
+            }
         });
         topologyCache.listenable().addListener((type, before, after) -> topologyChanged(after));
         zk.start();
         topologyCache.start();
         membersCache.start();
         registration.start();
+        probe.start();
         readWrite = listen(settings.readWritePort(), false);
         readOnly = listen(settings.readOnlyPort(), true);
     }
@@ -156,6 +163,7 @@ public final class Connector implements SessionContext, AutoCloseable {
                 LOG.info("read/write sessions now go to {} (topology generation {})", t.master(), t.generation());
                 probeGreeting(settings.address(t.master()));
             }
+            retryWaiting();
         } catch (IOException e) {
             LOG.error("the topology in ZooKeeper cannot be read ({}); routing stays as it was", e.getMessage());
         }
@@ -204,13 +212,30 @@ public final class Connector implements SessionContext, AutoCloseable {
         return accounts;
     }
 
+    private boolean zkConnected() {
+        ConnectionState s = zkState;
+        return s == ConnectionState.CONNECTED || s == ConnectionState.RECONNECTED;
+    }
+
     @Override
     public Optional<Route> route(boolean ro) {
-        if (zkState != ConnectionState.CONNECTED && zkState != ConnectionState.RECONNECTED) {
-            return Optional.empty(); // the topology may be stale: never route to a master that may no longer be one
+        Optional<String> host = zkConnected()
+                ? Router.route(topology, ro ? observations() : Map.of(), ro, settings.readOnlyMaxLatencySeconds())
+                // the topology may be stale: only the master it named, and only while it is still writable
+                : Router.routeWithoutZooKeeper(topology, probe.last(), System.nanoTime(), MasterProbe.MAX_AGE_NANOS);
+        return host.map(h -> new Route(h, new InetSocketAddress(settings.address(h), settings.dbPort())));
+    }
+
+    @Override
+    public boolean routeMayAppear() {
+        return !zkConnected();
+    }
+
+    /** A route may exist now: sessions waiting for one try again. */
+    private void retryWaiting() {
+        for (Session s : sessions) {
+            s.eventLoop().execute(s::retryRoute);
         }
-        return Router.route(topology, ro ? observations() : Map.of(), ro, settings.readOnlyMaxLatencySeconds())
-                .map(h -> new Route(h, new InetSocketAddress(settings.address(h), settings.dbPort())));
     }
 
     @Override
@@ -338,7 +363,7 @@ public final class Connector implements SessionContext, AutoCloseable {
     }
 
     public boolean routing() {
-        return topology != null && (zkState == ConnectionState.CONNECTED || zkState == ConnectionState.RECONNECTED);
+        return route(false).isPresent();
     }
 
     public ConnectorStatus status() {
@@ -347,7 +372,7 @@ public final class Connector implements SessionContext, AutoCloseable {
         return new ConnectorStatus(settings.name(), settings.service(), t == null ? null : t.master(),
                 t == null ? 0 : t.generation(), sessions.size() - ro, ro, served.get(), zkState.name(),
                 settings.bindAddress() + ":" + settings.readWritePort(), settings.bindAddress() + ":"
-                        + settings.readOnlyPort());
+                        + settings.readOnlyPort(), routing(), ProcessHandle.current().pid());
     }
 
     @Override
@@ -360,6 +385,7 @@ public final class Connector implements SessionContext, AutoCloseable {
         workers.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
         boss.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
         timer.shutdownNow();
+        probe.close();
         try {
             registration.close();
         } catch (IOException e) {

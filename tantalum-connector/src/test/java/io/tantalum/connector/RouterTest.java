@@ -39,4 +39,22 @@ class RouterTest {
                 true, 5)).hasValue("host2");
         assertThat(Router.route(T, Map.of(), true, 5)).hasValue("host1");
     }
+
+    @Test
+    void withoutZooKeeperOnlyAMasterSeenWritableMomentsAgoGetsSessions() {
+        long now = 10_000_000_000L;
+        long second = 1_000_000_000L;
+        record Row(Topology last, Router.MasterCheck check, String expected) {}
+        List<Row> rows = List.of(
+                new Row(T, new Router.MasterCheck("host1", true, now - 200_000_000L), "host1"),
+                new Row(T, new Router.MasterCheck("host1", true, now - 2 * second), null), // too old
+                new Row(T, new Router.MasterCheck("host1", false, now), null), // read_only=ON: fenced or demoted
+                new Row(T, new Router.MasterCheck("host2", true, now), null), // a host the topology did not name
+                new Row(T, null, null), // never checked
+                new Row(null, new Router.MasterCheck("host1", true, now), null)); // no topology ever seen
+        for (Row r : rows) {
+            assertThat(Router.routeWithoutZooKeeper(r.last(), r.check(), now, second)).as(r.toString())
+                    .isEqualTo(java.util.Optional.ofNullable(r.expected()));
+        }
+    }
 }

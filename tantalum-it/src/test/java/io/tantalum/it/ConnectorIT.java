@@ -49,6 +49,16 @@ class ConnectorIT {
         }
     }
 
+    /** The host (1-based) whose server has this server id. */
+    static int hostWithServerId(long id) throws SQLException {
+        for (int k = 1; k <= sb.hosts().size(); k++) {
+            if (directServerId(k) == id) {
+                return k;
+            }
+        }
+        throw new AssertionError("no host has server id " + id);
+    }
+
     static long serverId(Connection c) throws SQLException {
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT @@server_id")) {
             rs.next();
@@ -78,6 +88,11 @@ class ConnectorIT {
         ConnectorApi.ConnectorStatus st = sb.sandbox().connector().call(ConnectorApi.STATUS);
         assertThat(st.master()).isEqualTo("host1");
         assertThat(st.sessionsServed()).isPositive();
+        try (Connection open = viaConnector(SandboxLayout.CONNECTOR_PORT, "")) {
+            String ls = sb.cctrl("-e", "ls").ok().stdout();
+            assertThat(ls).containsPattern("ROUTERS:\\n\\+-+\\+\\n\\|connector@host1\\[" + st.pid()
+                    + "]\\(ONLINE, created=\\d+, active=1: read/write=1, read-only=0, master=host1\\) *\\|");
+        }
     }
 
     @Test
@@ -146,12 +161,41 @@ class ConnectorIT {
 
     @Test
     @Order(4)
-    void readOnlySessionsGoToASlave() throws Exception {
+    void readOnlySessionsGoToAnOnlineSlaveThatKeepsUpElseTheMaster() throws Exception {
         long masterId = directServerId(1);
         try (Connection ro = viaConnector(SandboxLayout.CONNECTOR_READONLY_PORT, "")) {
             assertThat(serverId(ro)).isNotEqualTo(masterId);
             assertThat(scalar(ro, "SELECT @@read_only")).isEqualTo("1");
         }
+        sb.cctrl("-e", "datasource host2 offline").ok();
+        awaitReadsOn(3, "host2 is offline");
+        // host3 falls behind: its applier waits on a row lock held there, while the master changes that row
+        try (Connection lock = sb.admin(3); Statement l = lock.createStatement()) {
+            lock.setAutoCommit(false);
+            l.executeQuery("SELECT * FROM conn.t WHERE id = 1 FOR UPDATE").close();
+            try (Connection m = sb.app(1)) {
+                Sql.exec(m, "UPDATE conn.t SET v = 'uno' WHERE id = 1");
+            }
+            awaitReadsOn(1, "host3 lags more than connector-readonly-max-latency (5 s) and host2 is offline");
+            lock.rollback();
+        }
+        awaitReadsOn(3, "host3 caught up");
+        sb.cctrl("-e", "datasource host2 online").ok();
+        Await.until("host2 to be ONLINE", Duration.ofSeconds(30), () -> sb.cluster().datasources().stream()
+                .anyMatch(d -> d.host().equals("host2") && d.state().equals("ONLINE")), sb::describe);
+        sb.awaitCaughtUp(Duration.ofSeconds(30));
+    }
+
+    /** Waits until a new session on the read-only port lands on host {@code k}. */
+    static void awaitReadsOn(int k, String why) throws SQLException {
+        long id = directServerId(k);
+        Await.until("read-only sessions to go to host" + k + " (" + why + ")", Duration.ofSeconds(30), () -> {
+            try (Connection ro = viaConnector(SandboxLayout.CONNECTOR_READONLY_PORT, "")) {
+                return serverId(ro) == id;
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        }, sb::describe);
     }
 
     @Test
@@ -293,6 +337,28 @@ class ConnectorIT {
                 assertThat(sleeping.get(20, java.util.concurrent.TimeUnit.SECONDS)).isInstanceOf(SQLException.class);
             }
             assertThat(scalar(bystander, "SELECT 1")).isEqualTo("1");
+            // a slave's server killed -9 while it streams a large result to a read-only session
+            try (Connection reader = viaConnector(SandboxLayout.CONNECTOR_READONLY_PORT, "");
+                    Statement r = reader.createStatement()) {
+                int slave = hostWithServerId(serverId(reader));
+                r.setFetchSize(100); // streamed: the server waits while the client does not read
+                ResultSet rows = r.executeQuery("SELECT seq, REPEAT('x', 1000) FROM mysql.seq_1_to_1000000");
+                for (int i = 0; i < 1000; i++) {
+                    assertThat(rows.next()).isTrue();
+                }
+                sb.sandbox().kill(sb.host(slave), io.tantalum.cli.sandbox.Sandbox.Component.DB);
+                assertThatThrownBy(() -> {
+                    while (rows.next()) {
+                        rows.getString(2);
+                    }
+                }).isInstanceOf(SQLException.class);
+                assertThat(scalar(bystander, "SELECT 1")).isEqualTo("1");
+                sb.sandbox().startHost(sb.host(slave), io.tantalum.cli.sandbox.Sandbox.Component.DB,
+                        new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+                Await.until("host" + slave + " to be ONLINE again", Duration.ofSeconds(60), () -> sb.cluster()
+                        .datasources().stream().anyMatch(d -> d.host().equals("host" + slave)
+                                && d.state().equals("ONLINE") && "ONLINE".equals(d.replicator())), sb::describe);
+            }
         }
         // the connector killed -9: its sessions end; started again, it serves new ones
         Connection lost = viaConnector(SandboxLayout.CONNECTOR_PORT, "");
@@ -341,6 +407,58 @@ class ConnectorIT {
         assertThat(sb.sandbox().connector().call(ConnectorApi.STATUS).readWriteSessions()).isZero();
         sb.awaitCaughtUp(Duration.ofSeconds(60));
         sb.assertSameData("sbtest", "conn");
+    }
+
+    @Test
+    @Order(10)
+    void withoutZooKeeperTheKnownMasterIsServedOnlyWhileItIsWritable() throws Exception {
+        int m = HaChecks.topologyMaster(sb);
+        java.io.PrintStream quiet = new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
+        try (Connection before = viaConnector(SandboxLayout.CONNECTOR_PORT, ""); Statement b = before.createStatement()) {
+            b.execute("CREATE DATABASE IF NOT EXISTS conn");
+            b.execute("CREATE TABLE conn.nozk (id INT PRIMARY KEY, via VARCHAR(10))");
+            for (int k = 1; k <= 3; k++) {
+                sb.sandbox().kill(sb.host(k), io.tantalum.cli.sandbox.Sandbox.Component.ZOOKEEPER);
+            }
+            Await.until("the connector to lose ZooKeeper", Duration.ofSeconds(30), () -> !List.of("CONNECTED",
+                    "RECONNECTED").contains(sb.sandbox().connector().call(ConnectorApi.STATUS).zookeeper()), sb::describe);
+            // the master is still writable: the open session and new ones go on
+            b.execute("INSERT INTO conn.nozk VALUES (1, 'before')");
+            try (Connection fresh = viaConnector(SandboxLayout.CONNECTOR_PORT, "")) {
+                assertThat(serverId(fresh)).isEqualTo(directServerId(m));
+                Sql.exec(fresh, "INSERT INTO conn.nozk VALUES (2, 'fresh')");
+            }
+            // the master turns read-only (as a fenced master does): new sessions wait for it, no error
+            setReadOnly(m, true);
+            Await.until("the connector to stop routing", Duration.ofSeconds(10), () -> !sb.sandbox().connector()
+                    .call(ConnectorApi.STATUS).routing(), sb::describe);
+            java.util.concurrent.CompletableFuture<Connection> waiting = java.util.concurrent.CompletableFuture
+                    .supplyAsync(() -> viaConnector(SandboxLayout.CONNECTOR_PORT, "connectTimeout=60000"));
+            Thread.sleep(1500);
+            assertThat(waiting).as("a new session while the master is read-only").isNotDone();
+            setReadOnly(m, false);
+            try (Connection late = waiting.get(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                Sql.exec(late, "INSERT INTO conn.nozk VALUES (3, 'late')");
+            }
+            assertThat(scalar(before, "SELECT GROUP_CONCAT(via ORDER BY id) FROM conn.nozk")).isEqualTo(
+                    "before,fresh,late");
+        } finally {
+            setReadOnly(m, false);
+            for (int k = 1; k <= 3; k++) {
+                sb.sandbox().startHost(sb.host(k), io.tantalum.cli.sandbox.Sandbox.Component.ZOOKEEPER, quiet);
+            }
+        }
+        sb.sandbox().awaitCoordinator(60_000);
+        Await.until("the connector to reach ZooKeeper again", Duration.ofSeconds(60), () -> List.of("CONNECTED",
+                "RECONNECTED").contains(sb.sandbox().connector().call(ConnectorApi.STATUS).zookeeper()), sb::describe);
+        sb.awaitCaughtUp(Duration.ofSeconds(60));
+        sb.assertSameData("conn");
+    }
+
+    static void setReadOnly(int k, boolean on) throws SQLException {
+        try (Connection admin = sb.admin(k)) {
+            Sql.exec(admin, "SET GLOBAL read_only = " + (on ? "ON" : "OFF"));
+        }
     }
 
     /** Every host's InnoDB deadlock count, summed (a host's counter restarts with its server, which these tests do not restart). */

@@ -1,9 +1,11 @@
 package io.tantalum.manager;
 
 import io.tantalum.api.AdminHttpServer;
+import io.tantalum.api.ConnectorApi;
 import io.tantalum.api.Endpoint;
 import io.tantalum.api.ManagerApi;
 import io.tantalum.api.ManagerApi.ClusterView;
+import io.tantalum.api.ManagerApi.ConnectorView;
 import io.tantalum.api.ManagerApi.DatasourceView;
 import io.tantalum.api.ReplicatorApi;
 import io.tantalum.common.ErrorCode;
@@ -100,8 +102,31 @@ public final class ManagerAdmin implements AutoCloseable {
             }
             return new ClusterView(s.service(), manager.coordinatorHost().orElse(null), t == null ? null
                     : t.policy().name(), version, t == null ? null : t.master(), s.zookeeperServers(), s.host(),
-                    procedure, views);
+                    procedure, views, connectors());
         });
+    }
+
+    /** Every registered connector with its own status, asked in parallel (one that does not answer in 2 s is UNREACHABLE). */
+    private List<ConnectorView> connectors() {
+        List<ConnectorApi.Registration> registered = manager.store().connectors();
+        List<java.util.concurrent.CompletableFuture<ConnectorApi.ConnectorStatus>> asked = registered.stream()
+                .map(r -> java.util.concurrent.CompletableFuture.supplyAsync(() -> manager.dataservice().connector(r)
+                        .call(ConnectorApi.STATUS)).orTimeout(2, java.util.concurrent.TimeUnit.SECONDS)).toList();
+        List<ConnectorView> out = new ArrayList<>();
+        for (int i = 0; i < registered.size(); i++) {
+            ConnectorApi.Registration r = registered.get(i);
+            String address = r.address() + ":" + r.readWritePort();
+            try {
+                ConnectorApi.ConnectorStatus st = asked.get(i).join();
+                out.add(new ConnectorView(r.name(), address, st.routing() ? "ONLINE" : "NO-ROUTE", st, null));
+            } catch (java.util.concurrent.CompletionException e) {
+                Throwable cause = e.getCause() instanceof java.util.concurrent.TimeoutException
+                        ? new IllegalStateException("no answer within 2 s") : e.getCause();
+                out.add(new ConnectorView(r.name(), address, "UNREACHABLE", null, cause.getMessage()));
+            }
+        }
+        out.sort(java.util.Comparator.comparing(ConnectorView::name));
+        return out;
     }
 
     private static DatasourceView view(String h, Topology t, Observation o, long now) {

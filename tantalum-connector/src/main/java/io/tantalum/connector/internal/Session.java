@@ -63,6 +63,9 @@ public final class Session extends ChannelInboundHandlerAdapter {
     /** Set when the session no longer needs the switch to wait for it (held, or not affected). */
     private volatile boolean settled = true;
     private final SessionMove move;
+    /** How long a new session waits for a master to route to before it gets an error. */
+    static final int WAIT_LIMIT_SECONDS = 30;
+    private io.netty.util.concurrent.ScheduledFuture<?> waitLimit;
 
     public Session(SessionContext context, boolean readOnly) {
         this.context = context;
@@ -194,16 +197,41 @@ public final class Session extends ChannelInboundHandlerAdapter {
             return;
         }
         if (context.holding()) {
-            state = State.WAITING_FOR_MASTER; // released by release()
+            waitForMaster(); // released by release()
             return;
         }
         state = State.CONNECTING;
         openBackend();
     }
 
+    /** A new session waits for a route (a switch, or ZooKeeper out of reach), {@link #WAIT_LIMIT_SECONDS} at most. */
+    private void waitForMaster() {
+        state = State.WAITING_FOR_MASTER;
+        if (waitLimit == null) {
+            waitLimit = client.eventLoop().schedule(() -> {
+                if (state == State.WAITING_FOR_MASTER) {
+                    fail(2003, "08S01", "The Tantalum connector waited " + WAIT_LIMIT_SECONDS + " s for a master to"
+                            + " route this session to: ZooKeeper cannot be reached and the master it last knew is not"
+                            + " confirmed writable, or a switch has not ended. Retry; `cctrl ls` shows the dataservice.");
+                }
+            }, WAIT_LIMIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
+    /** A route may exist now (ZooKeeper is back, or the last known master was seen writable). */
+    public void retryRoute() {
+        if (state == State.WAITING_FOR_MASTER && !context.holding()) {
+            connectBackend();
+        }
+    }
+
     /** Opens a backend channel to the current route; its login ends in {@link #backendReady}. */
     void openBackend() {
         Optional<SessionContext.Route> route = context.route(readOnly);
+        if (route.isEmpty() && hold != Hold.MOVING && state == State.CONNECTING && context.routeMayAppear()) {
+            waitForMaster();
+            return;
+        }
         if (route.isEmpty()) {
             unreachable("The Tantalum connector has no master to route to: the dataservice's topology names"
                     + " none, or ZooKeeper cannot be reached. Retry; `cctrl ls` shows the dataservice.");
@@ -338,12 +366,15 @@ public final class Session extends ChannelInboundHandlerAdapter {
         }
         if (state == State.RELAYING || state == State.CONNECTING) {
             LOG.info("session {}: {} closed the connection", id, backendHost);
-            if (tracker != null && !tracker.idle()) {
-                sendError(lastSequence + 1, 2013, "08S01", "Lost connection to " + backendHost
-                        + " during the statement; its outcome is unknown");
-            }
             state = State.CLOSED;
-            client.close();
+            if (tracker != null && !tracker.idle()) {
+                // after what the client has not read yet (a result cut short): the error, then the close
+                client.writeAndFlush(MySqlWire.frame(client.alloc(), (lastSequence + 1) & 0xff, MySqlWire.error(
+                        client.alloc(), 2013, "08S01", "Lost connection to " + backendHost + " during the statement;"
+                                + " its outcome is unknown"))).addListener(ChannelFutureListener.CLOSE);
+            } else {
+                client.close();
+            }
         }
     }
 

@@ -22,6 +22,12 @@ public interface SessionContext {
 
     void closed(Session s);
 
+    /**
+     * True when a session without a route should wait for one rather than fail: ZooKeeper cannot be
+     * reached, and a route appears when it can again or when the last known master is seen writable.
+     */
+    boolean routeMayAppear();
+
     /** True while a switch holds sessions: new sessions wait before they pick a backend. */
     boolean holding();
 
