@@ -75,6 +75,7 @@ public final class Connector implements SessionContext, AutoCloseable {
     private volatile Topology topology;
     private volatile String serverVersion = "5.5.5-10.11.0-MariaDB-tantalum";
     private volatile int serverCharset = 45;
+    private volatile int serverMariaDbCapabilities;
     private volatile ConnectionState zkState = ConnectionState.LOST;
     private Channel readWrite;
     private Channel readOnly;
@@ -182,6 +183,7 @@ public final class Connector implements SessionContext, AutoCloseable {
                 ServerGreeting g = ServerGreeting.parse(io.netty.buffer.Unpooled.wrappedBuffer(payload));
                 serverVersion = g.serverVersion();
                 serverCharset = g.charset();
+                serverMariaDbCapabilities = g.mariaDbCapabilities();
             }
         } catch (IOException | RuntimeException e) {
             LOG.warn("cannot read the greeting of the master at {}:{}: {}", address, settings.dbPort(), e.getMessage());
@@ -246,6 +248,11 @@ public final class Connector implements SessionContext, AutoCloseable {
     @Override
     public int serverCharset() {
         return serverCharset;
+    }
+
+    @Override
+    public int serverMariaDbCapabilities() {
+        return serverMariaDbCapabilities;
     }
 
     @Override

@@ -52,18 +52,33 @@ final class BackendLink extends ChannelInboundHandlerAdapter {
             return;
         }
         ServerGreeting g = ServerGreeting.parse(MySqlWire.payload(frame));
-        int sessionCaps = hello.capabilities() & Session.CAPABILITIES;
-        int missing = sessionCaps & FRAMING & ~g.capabilities();
-        if (missing != 0) {
-            session.backendFailed(null, "the server (" + g.serverVersion() + ") lacks capabilities 0x"
-                    + Integer.toHexString(missing) + " that the client uses");
+        String missing = missing(hello, g);
+        if (missing != null) {
+            session.backendFailed(null, missing);
             return;
         }
-        HandshakeResponse login = new HandshakeResponse(sessionCaps, hello.maxPacket(), hello.charset(), 0, hello.user(),
-                NativePassword.answerWithStage1(stage1, g.scramble()), hello.database(), NativePassword.PLUGIN,
-                hello.connectAttributes());
+        HandshakeResponse login = login(hello, g, NativePassword.answerWithStage1(stage1, g.scramble()));
         ctx.writeAndFlush(MySqlWire.frame(ctx.alloc(), MySqlWire.sequence(frame) + 1, login.encode(ctx.alloc())));
         state = State.LOGGING_IN;
+    }
+
+    /** Why a backend that greeted with {@code g} cannot serve the client's session (null: it can). */
+    static String missing(HandshakeResponse hello, ServerGreeting g) {
+        int missing = hello.capabilities() & Session.CAPABILITIES & FRAMING & ~g.capabilities();
+        int missingMariaDb = hello.mariaDbCapabilities() & Session.MARIADB_CAPABILITIES & ~g.mariaDbCapabilities();
+        if (missing == 0 && missingMariaDb == 0) {
+            return null;
+        }
+        return "the server (" + g.serverVersion() + ") lacks capabilities 0x" + Integer.toHexString(missing)
+                + (missingMariaDb == 0 ? "" : " and MariaDB extended capabilities 0x" + Integer.toHexString(missingMariaDb))
+                + " that the client uses";
+    }
+
+    /** The login for the client's session: its capabilities (and MariaDB extended ones) that the connector relays. */
+    static HandshakeResponse login(HandshakeResponse hello, ServerGreeting g, byte[] authResponse) {
+        return new HandshakeResponse(hello.capabilities() & Session.CAPABILITIES, hello.maxPacket(), hello.charset(),
+                hello.mariaDbCapabilities() & Session.MARIADB_CAPABILITIES & g.mariaDbCapabilities(), hello.user(),
+                authResponse, hello.database(), NativePassword.PLUGIN, hello.connectAttributes());
     }
 
     private void loggingIn(ChannelHandlerContext ctx, ByteBuf frame) {

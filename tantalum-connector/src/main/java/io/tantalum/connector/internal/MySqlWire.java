@@ -32,6 +32,14 @@ public final class MySqlWire {
     public static final int CLIENT_SESSION_TRACK = 1 << 23;
     public static final int CLIENT_DEPRECATE_EOF = 1 << 24;
 
+    /**
+     * MariaDB's extended capability (the fourth 32-bit word of greeting and handshake response, when
+     * {@code CLIENT_MYSQL} is clear): column definitions carry the extended type name and format
+     * ({@code json}, {@code uuid}, {@code point}...) that clients map types by. It adds fields inside
+     * column definition packets and changes no packet boundary.
+     */
+    public static final int MARIADB_CLIENT_EXTENDED_METADATA = 1 << 3;
+
     // status flags of OK and EOF packets
     public static final int SERVER_STATUS_IN_TRANS = 1;
     public static final int SERVER_STATUS_AUTOCOMMIT = 2;

@@ -34,6 +34,13 @@ public final class Session extends ChannelInboundHandlerAdapter {
             | MySqlWire.CLIENT_PS_MULTI_RESULTS | MySqlWire.CLIENT_PLUGIN_AUTH | MySqlWire.CLIENT_CONNECT_ATTRS
             | MySqlWire.CLIENT_PLUGIN_AUTH_LENENC_DATA | MySqlWire.CLIENT_SESSION_TRACK | MySqlWire.CLIENT_DEPRECATE_EOF;
 
+    /**
+     * The MariaDB extended capabilities offered to clients, when the master offers them too: only
+     * those that leave the packets the {@link ResponseTracker} counts as they are (not progress
+     * reports, bulk execution or metadata caching).
+     */
+    static final int MARIADB_CAPABILITIES = MySqlWire.MARIADB_CLIENT_EXTENDED_METADATA;
+
     private enum State { GREETED, AUTH_SWITCHED, AUTHENTICATING, WAITING_FOR_MASTER, CONNECTING, RELAYING, CLOSED }
 
     /** Where the session is in a switch: not held, held at its next boundary, held, being moved. */
@@ -104,7 +111,8 @@ public final class Session extends ChannelInboundHandlerAdapter {
         id = context.nextConnectionId();
         scramble = ServerGreeting.newScramble(RANDOM);
         ServerGreeting g = new ServerGreeting(context.serverVersion(), id, CAPABILITIES, context.serverCharset(),
-                MySqlWire.SERVER_STATUS_AUTOCOMMIT, 0, scramble, NativePassword.PLUGIN);
+                MySqlWire.SERVER_STATUS_AUTOCOMMIT, context.serverMariaDbCapabilities() & MARIADB_CAPABILITIES, scramble,
+                NativePassword.PLUGIN);
         client.writeAndFlush(MySqlWire.frame(client.alloc(), 0, g.encode(client.alloc())));
         state = State.GREETED;
         context.opened(this);

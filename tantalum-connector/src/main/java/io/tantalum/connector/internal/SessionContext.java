@@ -16,6 +16,9 @@ public interface SessionContext {
 
     int serverCharset();
 
+    /** The master's MariaDB extended capabilities (0 for MySQL), of which clients are offered {@link Session#MARIADB_CAPABILITIES}. */
+    int serverMariaDbCapabilities();
+
     long nextConnectionId();
 
     void opened(Session s);
