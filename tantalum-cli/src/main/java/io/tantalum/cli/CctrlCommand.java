@@ -18,6 +18,9 @@ public sealed interface CctrlCommand {
     /** {@code switch} (the best slave) or {@code switch to <host>}. */
     record Switch(String to) implements CctrlCommand {}
 
+    /** {@code failover} (the slave with the most stored THL) or {@code failover to <host>}: when the master is dead. */
+    record Failover(String to) implements CctrlCommand {}
+
     /** {@code set policy automatic|manual|maintenance}. */
     record SetPolicy(String policy) implements CctrlCommand {}
 
@@ -47,6 +50,7 @@ public sealed interface CctrlCommand {
             "ls [-l]                                    the dataservice: coordinator, policy, every datasource",
             "switch                                     make the best slave the master (planned switch)",
             "switch to <host>                           make <host> the master",
+            "failover [to <host>]                       replace a dead master (the slave with the most THL)",
             "set policy automatic|manual|maintenance    what the coordinator may do by itself",
             "datasource <host> shun|welcome|offline|online|recover",
             "replicator <host> online|offline",
@@ -74,6 +78,14 @@ public sealed interface CctrlCommand {
                     return new Switch(w.get(2));
                 }
                 throw usage("switch, or switch to <host>");
+            case "failover":
+                if (w.size() == 1) {
+                    return new Failover(null);
+                }
+                if (w.size() == 3 && w.get(1).equalsIgnoreCase("to")) {
+                    return new Failover(w.get(2));
+                }
+                throw usage("failover, or failover to <host>");
             case "set":
                 if (w.size() == 3 && w.get(1).equalsIgnoreCase("policy") && POLICIES.contains(lower(w.get(2)))) {
                     return new SetPolicy(lower(w.get(2)));

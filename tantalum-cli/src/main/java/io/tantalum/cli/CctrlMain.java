@@ -98,6 +98,9 @@ public final class CctrlMain implements Callable<Integer> {
         if (c instanceof CctrlCommand.Switch s) {
             return m.call(ManagerApi.SWITCH, new ManagerApi.SwitchRequest(s.to()));
         }
+        if (c instanceof CctrlCommand.Failover f) {
+            return m.call(ManagerApi.FAILOVER, new ManagerApi.SwitchRequest(f.to()));
+        }
         if (c instanceof CctrlCommand.Datasource d) {
             return m.call(ManagerApi.DATASOURCE, new ManagerApi.DatasourceRequest(d.host(), d.action()));
         }

@@ -18,6 +18,8 @@ class CctrlCommandTest {
                 Arguments.of("switch", new CctrlCommand.Switch(null)),
                 Arguments.of("switch to host2", new CctrlCommand.Switch("host2")),
                 Arguments.of("SWITCH TO host2", new CctrlCommand.Switch("host2")),
+                Arguments.of("failover", new CctrlCommand.Failover(null)),
+                Arguments.of("failover to host3", new CctrlCommand.Failover("host3")),
                 Arguments.of("set policy MAINTENANCE", new CctrlCommand.SetPolicy("maintenance")),
                 Arguments.of("datasource host3 shun", new CctrlCommand.Datasource("host3", "shun")),
                 Arguments.of("datasource host3 Recover", new CctrlCommand.Datasource("host3", "recover")),
@@ -44,7 +46,8 @@ class CctrlCommandTest {
                 Arguments.of("datasource host2 drop", "Usage: datasource <host> shun|welcome|offline|online|recover"),
                 Arguments.of("replicator host2", "Usage: replicator <host> online|offline"),
                 Arguments.of("cluster history many", "Usage: cluster history [N]"),
-                Arguments.of("failover", "Unknown command 'failover'. Commands:\nls [-l]"));
+                Arguments.of("failover host3", "Usage: failover, or failover to <host>"),
+                Arguments.of("failback", "Unknown command 'failback'. Commands:\nls [-l]"));
     }
 
     @ParameterizedTest(name = "[{index}] {1}")

@@ -12,6 +12,7 @@ import java.util.List;
  *   GET  /api/v1/cluster                    {@link ClusterView}: topology, observations, coordinator
  *   GET  /api/v1/cluster/history?limit=N    {@link History}: the audit trail, newest last
  *   POST /api/v1/cluster/switch             {@link SwitchRequest} -&gt; {@link ProcedureReply}
+ *   POST /api/v1/cluster/failover           {@link SwitchRequest} -&gt; {@link ProcedureReply}: a dead master replaced
  *   POST /api/v1/cluster/policy             {@link PolicyRequest} -&gt; {@link ClusterView}
  *   POST /api/v1/cluster/datasource         {@link DatasourceRequest} -&gt; {@link ProcedureReply}
  *   POST /api/v1/cluster/replicator         {@link DatasourceRequest} -&gt; {@link ProcedureReply}
@@ -25,6 +26,8 @@ public final class ManagerApi {
             Endpoint.get("/api/v1/cluster/history", HistoryRequest.class, History.class);
     public static final Endpoint<SwitchRequest, ProcedureReply> SWITCH =
             Endpoint.post("/api/v1/cluster/switch", SwitchRequest.class, ProcedureReply.class);
+    public static final Endpoint<SwitchRequest, ProcedureReply> FAILOVER =
+            Endpoint.post("/api/v1/cluster/failover", SwitchRequest.class, ProcedureReply.class);
     public static final Endpoint<PolicyRequest, ClusterView> POLICY =
             Endpoint.post("/api/v1/cluster/policy", PolicyRequest.class, ClusterView.class);
     public static final Endpoint<DatasourceRequest, ProcedureReply> DATASOURCE =
@@ -37,12 +40,12 @@ public final class ManagerApi {
             Endpoint.get("/health", ReplicatorApi.StateReply.class);
 
     /** Every endpoint that needs the token. */
-    public static final List<Endpoint<?, ?>> PROTECTED = List.of(CLUSTER, HISTORY, SWITCH, POLICY, DATASOURCE,
+    public static final List<Endpoint<?, ?>> PROTECTED = List.of(CLUSTER, HISTORY, SWITCH, FAILOVER, POLICY, DATASOURCE,
             REPLICATOR, HEARTBEAT);
 
     private ManagerApi() {}
 
-    /** {@code switch} ({@code to} null: the best slave) or {@code switch to <host>}. */
+    /** {@code switch}/{@code failover} ({@code to} null: the best slave) or {@code switch|failover to <host>}. */
     public record SwitchRequest(String to) {}
 
     /** {@code set policy automatic|manual|maintenance}. */

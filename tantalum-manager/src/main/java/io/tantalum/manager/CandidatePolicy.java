@@ -54,6 +54,55 @@ public final class CandidatePolicy {
                 + "). Nothing was changed."));
     }
 
+    /**
+     * The slave a failover promotes. Eligible: a member other than the master, ONLINE in the topology
+     * (not shunned, failed or offline), its manager reporting, its database up, its replicator a
+     * slave that is ONLINE or reconnecting to the lost master; lag does not matter, since it applies
+     * all it stored before it is promoted. Best: the most stored THL, then the least applied latency,
+     * then the members' order (the configured preference). A requested host must be eligible.
+     */
+    public static String forFailover(Topology t, Map<String, Observation> obs, String requested) {
+        List<String> order = List.copyOf(t.datasources().keySet());
+        if (requested != null) {
+            String problem = !t.datasources().containsKey(requested) ? "it is not a member of " + t.service()
+                    : requested.equals(t.master()) ? "it is the master that failed" : failoverProblem(t, obs, requested);
+            if (problem != null) {
+                throw new TantalumException(ErrorCode.FAILED_PRECONDITION, "Cannot fail over to " + requested + ": "
+                        + problem + ". Nothing was changed.");
+            }
+            return requested;
+        }
+        return order.stream().filter(h -> !h.equals(t.master())).filter(h -> failoverProblem(t, obs, h) == null)
+                .min(Comparator.comparingLong((String h) -> -Math.max(obs.get(h).maxStoredSeqno(),
+                        obs.get(h).appliedSeqno())).thenComparingDouble(h -> obs.get(h).appliedLatency())
+                        .thenComparingInt(order::indexOf))
+                .orElseThrow(() -> new TantalumException(ErrorCode.FAILED_PRECONDITION, "Cannot fail over: no slave"
+                        + " can take over (" + String.join("; ", order.stream().filter(h -> !h.equals(t.master()))
+                                .map(h -> h + ": " + failoverProblem(t, obs, h)).toList()) + "). Nothing was changed;"
+                        + " the dataservice has no writable master until one is repaired."));
+    }
+
+    /** Why {@code host} cannot be promoted by a failover, or null when it can. */
+    static String failoverProblem(Topology t, Map<String, Observation> obs, String host) {
+        Topology.Datasource ds = t.datasource(host);
+        if (ds.state() != DatasourceState.ONLINE) {
+            return "it is " + ds.display();
+        }
+        Observation o = obs.get(host);
+        if (o == null) {
+            return "its manager does not report, so its state is unknown";
+        }
+        if (!o.dbReachable()) {
+            return "its database is not reachable (" + o.dbError() + ")";
+        }
+        if (!"slave".equals(o.replicatorRole()) || !(o.replicatorOnline()
+                || "GOING-ONLINE:SYNCHRONIZING".equals(o.replicatorState()))) {
+            return "its replicator is " + o.replicatorState() + " (" + o.replicatorRole() + "), not a slave that is"
+                    + " ONLINE or reconnecting";
+        }
+        return null;
+    }
+
     private static void checkMaster(Topology t, Map<String, Observation> obs) {
         Observation m = obs.get(t.master());
         String why = m == null ? "its manager is not running, so its state is unknown"

@@ -41,6 +41,8 @@ final class Coordinator {
     /** Observations taken before this (the end of the last procedure) are not judged. */
     private volatile long quietUntil;
     private String lastResumedId;
+    /** A blocked failover was logged and audited (once until the master is fine again). */
+    private boolean blockedNoticed;
 
     Coordinator(Dataservice ds, ZkStore store, Leadership leader) {
         this.ds = ds;
@@ -72,6 +74,9 @@ final class Coordinator {
             for (String h : a.recover()) {
                 recover(h);
             }
+            fenceStrayMasters();
+            unfenceMaster();
+            failoverIfDead();
         } finally {
             lock.unlock();
         }
@@ -103,7 +108,11 @@ final class Coordinator {
         boolean first = !r.value().id().equals(lastResumedId);
         lastResumedId = r.value().id();
         try {
-            new SwitchProcedure(ds, store, leader).resume(r.value(), r.version(), first);
+            if (r.value().kind().equals(FailoverProcedure.KIND)) {
+                new FailoverProcedure(ds, store, leader).resume(r.value(), r.version(), first);
+            } else {
+                new SwitchProcedure(ds, store, leader).resume(r.value(), r.version(), first);
+            }
         } finally {
             quietUntil = System.currentTimeMillis();
         }
@@ -136,6 +145,117 @@ final class Coordinator {
             audit("topology", "create", "ok", 0, "topology created with master " + master + ", policy AUTOMATIC");
         }
         return store.topology().orElseThrow();
+    }
+
+    /**
+     * In AUTOMATIC, a master that {@link MasterAnalyzer} finds dead is failed over, unless an automatic
+     * failover happened less than {@code failover-block-period} ago (anti-flapping: then it is logged
+     * and audited once, and an operator decides, with {@code cctrl failover}).
+     */
+    private void failoverIfDead() {
+        Topology t = store.topology().orElseThrow().value();
+        if (t.policy() != Policy.AUTOMATIC) {
+            return;
+        }
+        Map<String, Observation> fresh = current();
+        MasterAnalyzer.Analysis a = MasterAnalyzer.analyze(t, store.liveMembers(), fresh);
+        if (!a.code().failover) {
+            blockedNoticed = false;
+            return;
+        }
+        long last = lastFailoverMillis();
+        long block = ds.settings().failoverBlock().toMillis();
+        if (last > 0 && System.currentTimeMillis() - last < block) {
+            if (!blockedNoticed) {
+                blockedNoticed = true;
+                String why = a.code() + ": " + a.detail() + "; not failed over: the last failover was "
+                        + (System.currentTimeMillis() - last) / 1000 + " s ago (failover-block-period " + block / 1000
+                        + " s). Run `cctrl failover` to fail over now.";
+                LOG.warn("{}", why);
+                audit("failover", "BLOCKED", "blocked", 0, why);
+            }
+            return;
+        }
+        try {
+            new FailoverProcedure(ds, store, leader).run(a, fresh, null);
+        } catch (TantalumException e) {
+            LOG.warn("automatic failover: {}", e.getMessage());
+        } finally {
+            quietUntil = System.currentTimeMillis();
+        }
+    }
+
+    /**
+     * A database that is writable while the topology names another master (an old master restarted,
+     * or made writable by hand) is set read-only at once, in every policy but MAINTENANCE (where an
+     * operator may be moving the master by hand): never two writable masters.
+     */
+    private void fenceStrayMasters() {
+        Topology t = store.topology().orElseThrow().value();
+        if (t.policy() == Policy.MAINTENANCE) {
+            return;
+        }
+        current().forEach((host, o) -> {
+            if (!host.equals(t.master()) && o.dbReachable() && Boolean.FALSE.equals(o.readOnly())) {
+                try {
+                    ds.setReadOnly(host, true);
+                    String why = host + ": its database was writable (read_only=OFF) while " + t.master() + " is the"
+                            + " master; set read_only=ON";
+                    LOG.warn("{}", why);
+                    audit("fence", "FENCE", "ok", 0, why);
+                } catch (TantalumException e) {
+                    LOG.warn("cannot fence {}: {}", host, e.getMessage());
+                }
+            }
+        });
+    }
+
+    /**
+     * The topology's master read-only while its replicator is an ONLINE master, outside any procedure:
+     * its manager fenced it when it lost ZooKeeper ({@link MasterLease}) and publishes again, so no
+     * failover happened; it is made writable again (every policy but MAINTENANCE).
+     */
+    private void unfenceMaster() {
+        Topology t = store.topology().orElseThrow().value();
+        Observation o = current().get(t.master());
+        if (t.policy() == Policy.MAINTENANCE || o == null || !o.dbReachable() || !Boolean.TRUE.equals(o.readOnly())
+                || !o.replicatorOnline() || !"master".equals(o.replicatorRole())) {
+            return;
+        }
+        try {
+            ds.setReadOnly(t.master(), false);
+            String why = t.master() + ": the master was read-only (fenced while its manager had lost ZooKeeper) and"
+                    + " is still the master; set read_only=OFF";
+            LOG.warn("{}", why);
+            audit("fence", "UNFENCE", "ok", 0, why);
+        } catch (TantalumException e) {
+            LOG.warn("cannot lift the fence on {}: {}", t.master(), e.getMessage());
+        }
+    }
+
+    /** When the last failover promoted its candidate (0: never, as far as the audit trail goes). */
+    private long lastFailoverMillis() {
+        return store.history(2000).stream().filter(r -> r.procedure().equals(FailoverProcedure.KIND)
+                && r.phase().equals("PROMOTE")).mapToLong(AuditRecord::timeMillis).max().orElse(0);
+    }
+
+    /**
+     * {@code cctrl failover [to host]}: the same procedure by hand, not blocked by the block period.
+     * Refused while the master's manager reaches its database (that is a `switch`) or still holds its
+     * lease without reporting.
+     */
+    ProcedureReply failover(String to) {
+        return exclusive("failover", () -> {
+            Topology t = ensureTopology().value();
+            Map<String, Observation> fresh = current();
+            MasterAnalyzer.Analysis a = MasterAnalyzer.analyze(t, store.liveMembers(), fresh);
+            if (a.code() == MasterAnalyzer.Code.MASTER_OK || a.code() == MasterAnalyzer.Code.MASTER_OBSERVATION_STALE) {
+                throw new TantalumException(ErrorCode.FAILED_PRECONDITION, "Cannot fail over: " + a.code() + ": "
+                        + a.detail() + ". A failover replaces a dead master; use `switch` to move a live one. Nothing"
+                        + " was changed.");
+            }
+            return new FailoverProcedure(ds, store, leader).run(a, fresh, to);
+        });
     }
 
     ProcedureReply switchTo(String to) {

@@ -34,6 +34,7 @@ public final class ManagerAdmin implements AutoCloseable {
                 .on(ManagerApi.HISTORY, q -> new ManagerApi.History(zk(() -> manager.store().history(
                         q.limit() > 0 ? q.limit() : 50))))
                 .on(ManagerApi.SWITCH, coordinated(ManagerApi.SWITCH, q -> c.switchTo(blankToNull(q.to()))))
+                .on(ManagerApi.FAILOVER, coordinated(ManagerApi.FAILOVER, q -> c.failover(blankToNull(q.to()))))
                 .on(ManagerApi.POLICY, coordinated(ManagerApi.POLICY, q -> {
                     c.setPolicy(Policy.parse(q.policy()));
                     return cluster();
@@ -70,7 +71,8 @@ public final class ManagerAdmin implements AutoCloseable {
         return new TantalumException(ErrorCode.UNAVAILABLE, "No coordinator: " + manager.settings().host() + "'s"
                 + " manager cannot reach a ZooKeeper quorum (" + manager.settings().zookeeperServers() + ", connection "
                 + manager.zookeeperState() + "). Nothing was changed. Replication keeps running and managers keep"
-                + " observing; bring a majority of the ZooKeeper members back (`tpm sandbox status` shows them).");
+                + " observing; the master's database is read-only until its manager reaches the quorum again"
+                + " (fencing). Bring a majority of the ZooKeeper members back (`tpm sandbox status` shows them).");
     }
 
     private <T> T zk(java.util.function.Supplier<T> read) {

@@ -26,11 +26,13 @@ import javax.net.ssl.SSLContext;
  * @param phaseTimeout the deadline of each phase of a procedure
  * @param haltAfterPhase testing only: the manager halts (as kill -9) right after this switch phase
  * @param switchGrace how long a switch lets the connectors' sessions finish their open transactions
+ * @param failoverBlock after an automatic failover, no other automatic one for this long
  */
 public record ManagerSettings(String service, String host, String bindAddress, int adminPort, String adminToken,
         String zookeeperServers, Duration sessionTimeout, Duration observeInterval, Map<String, String> members,
         String master, int replicatorAdminPort, int thlPort, int dbPort, String dbUser, String dbPassword,
-        double lagLimitSeconds, Duration phaseTimeout, TlsSettings tls, String haltAfterPhase, Duration switchGrace) {
+        double lagLimitSeconds, Duration phaseTimeout, TlsSettings tls, String haltAfterPhase, Duration switchGrace,
+        Duration failoverBlock) {
 
     @Override
     public String toString() {
@@ -89,7 +91,8 @@ public record ManagerSettings(String service, String host, String bindAddress, i
                 r.number("manager.switch.lag.limit.s", "30", Double::parseDouble),
                 Duration.ofMillis(r.number("manager.phase.timeout.ms", "20000", Long::parseLong)), tls,
                 p.getProperty("manager.fault.halt.after.phase", ""),
-                Duration.ofMillis(r.number("manager.switch.grace.ms", "3000", Long::parseLong)));
+                Duration.ofMillis(r.number("manager.switch.grace.ms", "3000", Long::parseLong)),
+                Duration.ofSeconds(r.number("manager.failover.block.s", "600", Long::parseLong)));
         if (s.sessionTimeout().toMillis() < 1000) {
             errors.add("manager.zookeeper.session.timeout.ms: at least 1000 (ZooKeeper's minimum is 2 ticks)");
         }

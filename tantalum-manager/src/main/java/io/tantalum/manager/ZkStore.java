@@ -234,6 +234,17 @@ public final class ZkStore {
     }
 
     /** Every member's latest observation (a member whose manager is not running has none). */
+    /** The hosts whose manager holds a ZooKeeper session now (its ephemeral member node exists). */
+    public java.util.Set<String> liveMembers() {
+        try {
+            return new java.util.HashSet<>(zk.getChildren().forPath(layout.members()));
+        } catch (KeeperException.NoNodeException e) {
+            return java.util.Set.of();
+        } catch (Exception e) {
+            throw failure("list the members", e);
+        }
+    }
+
     public java.util.Map<String, Observation> observations() {
         java.util.Map<String, Observation> out = new java.util.LinkedHashMap<>();
         try {

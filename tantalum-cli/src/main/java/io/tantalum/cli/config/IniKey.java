@@ -98,6 +98,9 @@ public enum IniKey {
     SWITCH_GRACE_MS("switch-grace-ms", Type.LONG, "3000", "ms", "How long a switch lets the connectors' sessions"
             + " finish the transactions they have open before it holds them; a transaction still open then is rolled"
             + " back and its client gets an error (1213, SQLSTATE 40001).", false),
+    FAILOVER_BLOCK_PERIOD("failover-block-period", Type.LONG, "600", "s", "After an automatic failover, no other"
+            + " automatic one for this long (anti-flapping: a dataservice whose masters keep dying needs a person);"
+            + " `cctrl failover` by hand is not blocked. 0: no block.", false),
     CONNECTORS("connectors", Type.HOST_LIST, "", "", "Members on which tpm install also runs a connector (a MySQL"
             + " proxy that follows the master; needs zookeeper-servers). Empty: no connector.", false),
     CONNECTOR_PORT("connector-port", Type.PORT, "9999", "", "Each connector's read/write port: sessions go to the"

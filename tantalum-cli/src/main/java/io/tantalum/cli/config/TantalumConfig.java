@@ -335,6 +335,7 @@ public final class TantalumConfig {
         p.setProperty("manager.switch.lag.limit.s", s.string(IniKey.SWITCH_LAG_LIMIT));
         p.setProperty("manager.phase.timeout.ms", s.string(IniKey.PHASE_TIMEOUT_MS));
         p.setProperty("manager.switch.grace.ms", s.string(IniKey.SWITCH_GRACE_MS));
+        p.setProperty("manager.failover.block.s", s.string(IniKey.FAILOVER_BLOCK_PERIOD));
         for (String k : List.of("db.port", "db.user", "db.password")) {
             p.setProperty(k, r.getProperty(k));
         }

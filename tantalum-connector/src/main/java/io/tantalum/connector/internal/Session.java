@@ -63,8 +63,16 @@ public final class Session extends ChannelInboundHandlerAdapter {
     final ArrayDeque<ByteBuf> queued = new ArrayDeque<>();
     final StatementIds ids = new StatementIds();
     final ParameterTypes types = new ParameterTypes();
-    /** A switch rolled this session's transaction back: the client's next command gets the error. */
-    boolean doomed;
+    /** A switch or the master's failure ended this session's transaction: the client's next command gets this error. */
+    String doomed;
+    static final String ROLLED_BACK_BY_SWITCH = "Tantalum connector: your transaction was rolled back because it was"
+            + " still open when a switch of the master ended its grace period. Nothing of it was committed; run the"
+            + " transaction again.";
+    static final String LOST_WITH_MASTER = "Tantalum connector: your transaction was lost with the master's"
+            + " connection (the master failed, or ended the session); it was not committed. The session goes on: run"
+            + " the transaction again.";
+    /** When the session's backend died under it (System.nanoTime; 0: it did not); it reconnects until the limit. */
+    private long orphanedSince;
     /** The last sequence id relayed in the current command (an error in its middle continues from it). */
     private int lastSequence;
     /** Set when the session no longer needs the switch to wait for it (held, or not affected). */
@@ -73,6 +81,8 @@ public final class Session extends ChannelInboundHandlerAdapter {
     /** How long a new session waits for a master to route to before it gets an error. */
     static final int WAIT_LIMIT_SECONDS = 30;
     private io.netty.util.concurrent.ScheduledFuture<?> waitLimit;
+    /** Why the session waits for a master, when it is not a switch or ZooKeeper (the routed host does not answer). */
+    private String waitProblem;
 
     public Session(SessionContext context, boolean readOnly) {
         this.context = context;
@@ -219,8 +229,9 @@ public final class Session extends ChannelInboundHandlerAdapter {
             waitLimit = client.eventLoop().schedule(() -> {
                 if (state == State.WAITING_FOR_MASTER) {
                     fail(2003, "08S01", "The Tantalum connector waited " + WAIT_LIMIT_SECONDS + " s for a master to"
-                            + " route this session to: ZooKeeper cannot be reached and the master it last knew is not"
-                            + " confirmed writable, or a switch has not ended. Retry; `cctrl ls` shows the dataservice.");
+                            + " route this session to: " + (waitProblem != null ? waitProblem : "ZooKeeper cannot be"
+                            + " reached and the master it last knew is not confirmed writable, or a switch has not"
+                            + " ended") + ". Retry; `cctrl ls` shows the dataservice.");
                 }
             }, WAIT_LIMIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
         }
@@ -230,6 +241,8 @@ public final class Session extends ChannelInboundHandlerAdapter {
     public void retryRoute() {
         if (state == State.WAITING_FOR_MASTER && !context.holding()) {
             connectBackend();
+        } else if (orphanedSince != 0) {
+            reconnect();
         }
     }
 
@@ -257,7 +270,7 @@ public final class Session extends ChannelInboundHandlerAdapter {
                     if (state == State.CLOSED) {
                         f.channel().close(); // the client left while the backend was being reached
                     } else if (!f.isSuccess()) {
-                        unreachable("The Tantalum connector cannot reach " + backendHost + " at "
+                        cannotConnect("The Tantalum connector cannot reach " + backendHost + " at "
                                 + route.get().address() + ": " + f.cause().getMessage());
                     } else {
                         backend = f.channel();
@@ -266,7 +279,26 @@ public final class Session extends ChannelInboundHandlerAdapter {
     }
 
     /** No backend for this session: a new one ends with the error, a moving one with its pending command's. */
+    /**
+     * The routed host does not answer: a new session waits for it to come back or to be replaced (a
+     * failover), trying every 500 ms within the wait limit; a moving one as {@link #unreachable}.
+     */
+    private void cannotConnect(String message) {
+        if (state == State.CONNECTING && hold == Hold.NONE) {
+            waitProblem = message;
+            waitForMaster();
+            client.eventLoop().schedule(this::retryRoute, 500, java.util.concurrent.TimeUnit.MILLISECONDS);
+            return;
+        }
+        unreachable(message);
+    }
+
     private void unreachable(String message) {
+        if (hold == Hold.MOVING && orphanedSince != 0) {
+            hold = Hold.HELD; // still no master to reach: try again shortly
+            reconnectSoon(500);
+            return;
+        }
         if (hold == Hold.MOVING) {
             move.failed(message);
         } else {
@@ -311,6 +343,15 @@ public final class Session extends ChannelInboundHandlerAdapter {
 
     /** The backend refused the login (its ERR goes to the client as is) or failed. */
     void backendFailed(ByteBuf err, String why) {
+        if (hold == Hold.MOVING && orphanedSince != 0) {
+            if (err != null) {
+                err.release(); // a server still starting, say: try again shortly
+            }
+            hold = Hold.HELD;
+            closeBackend();
+            reconnectSoon(500);
+            return;
+        }
         if (hold == Hold.MOVING) {
             String reason = err != null ? MySqlWire.describeError(err) : why;
             if (err != null) {
@@ -368,8 +409,18 @@ public final class Session extends ChannelInboundHandlerAdapter {
             return; // a backend this session left
         }
         backend = null;
+        if (hold == Hold.MOVING && orphanedSince != 0) {
+            move.dropInternal(); // the host it reconnected to went away again (a server still dying): retry
+            hold = Hold.HELD;
+            reconnectSoon(500);
+            return;
+        }
         if (hold != Hold.NONE) {
             move.backendLost(); // the old master ended it (a switch's DEMOTE): the session moves on
+            return;
+        }
+        if (state == State.RELAYING && !tracker.midRequest()) {
+            orphan();
             return;
         }
         if (state == State.RELAYING || state == State.CONNECTING) {
@@ -383,6 +434,54 @@ public final class Session extends ChannelInboundHandlerAdapter {
             } else {
                 client.close();
             }
+        }
+    }
+
+    /** How long a session whose backend died keeps trying to reach a master before it ends. */
+    static final int ORPHAN_LIMIT_SECONDS = 30;
+
+    /**
+     * The backend died under the session (the master failed, restarted, or ended the session): a
+     * statement in flight gets an error saying its outcome is unknown, an open transaction is lost
+     * (the next command says so), and the session itself stays: it is held and reconnects, with what
+     * the protocol told of its state, to the master as soon as one is routable (the same host back, or
+     * the one a failover promotes), within {@link #ORPHAN_LIMIT_SECONDS}.
+     */
+    private void orphan() {
+        LOG.info("session {}: lost its connection to {}; it reconnects once a master is routable", id, backendHost);
+        if (!tracker.idle()) {
+            sendError(lastSequence + 1, 2013, "08S01", "Lost connection to " + backendHost + " during the statement;"
+                    + " its outcome is unknown. The session stays open and goes on with the master once it is back"
+                    + " or replaced.");
+        } else if (tracker.inTransaction()) {
+            doomed = LOST_WITH_MASTER;
+        }
+        tracker.restart(tracker.autocommit());
+        orphanedSince = System.nanoTime();
+        hold = Hold.HELD;
+        client.config().setAutoRead(false);
+        move.capture(() -> { }); // no backend: the state the protocol told
+        reconnectSoon(0);
+    }
+
+    private void reconnectSoon(long delayMillis) {
+        client.eventLoop().schedule(this::reconnect, delayMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /** An orphaned session tries its route again (a switch's or failover's hold makes it wait for the release). */
+    private void reconnect() {
+        if (orphanedSince == 0 || hold != Hold.HELD || state != State.RELAYING) {
+            return;
+        }
+        if (System.nanoTime() - orphanedSince > java.util.concurrent.TimeUnit.SECONDS.toNanos(ORPHAN_LIMIT_SECONDS)) {
+            end("lost the connection to " + backendHost + " and no master could be reached for " + ORPHAN_LIMIT_SECONDS
+                    + " s; reconnect and retry");
+            return;
+        }
+        if (!context.holding() && context.route(readOnly).isPresent()) {
+            move.start();
+        } else {
+            reconnectSoon(500);
         }
     }
 
@@ -400,12 +499,10 @@ public final class Session extends ChannelInboundHandlerAdapter {
         boolean starts = tracker.startsCommand();
         boolean boundary = starts && tracker.idle();
         int command = length > 0 && starts ? MySqlWire.payloadByte(frame, 0) : -1;
-        if (boundary && doomed && command != MySqlWire.COM_QUIT && command != MySqlWire.COM_STMT_CLOSE
+        if (boundary && doomed != null && command != MySqlWire.COM_QUIT && command != MySqlWire.COM_STMT_CLOSE
                 && command != MySqlWire.COM_STMT_SEND_LONG_DATA) {
-            doomed = false;
-            sendError(MySqlWire.sequence(frame) + 1, 1213, "40001", "Tantalum connector: your transaction was rolled"
-                    + " back because it was still open when a switch of the master ended its grace period. Nothing of"
-                    + " it was committed; run the transaction again.");
+            sendError(MySqlWire.sequence(frame) + 1, 1213, "40001", doomed);
+            doomed = null;
             frame.release();
             return;
         }
@@ -498,11 +595,9 @@ public final class Session extends ChannelInboundHandlerAdapter {
         }
         if (waiting) {
             tracker.restart(tracker.autocommit());
-            sendError(lastSequence + 1, 1213, "40001", "Tantalum connector: your transaction was rolled back because"
-                    + " it was still open when a switch of the master ended its grace period. Nothing of it was"
-                    + " committed; run the transaction again.");
+            sendError(lastSequence + 1, 1213, "40001", ROLLED_BACK_BY_SWITCH);
         } else {
-            doomed = true;
+            doomed = ROLLED_BACK_BY_SWITCH;
         }
         settled = true;
     }
@@ -526,6 +621,7 @@ public final class Session extends ChannelInboundHandlerAdapter {
     /** Back to relaying after a hold or a move: queued packets go first, in order. */
     void resume() {
         hold = Hold.NONE;
+        orphanedSince = 0;
         while (!queued.isEmpty() && hold == Hold.NONE && state == State.RELAYING) {
             relayFromClient(queued.removeFirst());
         }

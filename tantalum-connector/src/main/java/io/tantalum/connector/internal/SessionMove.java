@@ -131,7 +131,7 @@ final class SessionMove {
     }
 
     /** The connector's own command will get no answer: what it collected of one is released. */
-    private void dropInternal() {
+    void dropInternal() {
         Internal i = internal;
         internal = null;
         if (i != null) {

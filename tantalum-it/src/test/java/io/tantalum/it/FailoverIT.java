@@ -1,0 +1,116 @@
+package io.tantalum.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tantalum.cli.sandbox.Sandbox;
+import io.tantalum.cli.sandbox.SandboxLayout;
+import io.tantalum.testkit.Await;
+import io.tantalum.testkit.Sql;
+import io.tantalum.testkit.WriteLoad;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Automatic failover on the real clustered sandbox: the master's database is killed (-9) while a
+ * client writes through the connector and another session sits idle in it. The coordinator must
+ * find the master dead (its manager and every slave agree), promote the slave with the most THL,
+ * shun the old master FAILED-OVER-TO-it and leave exactly one writable master; the idle session goes
+ * on without an error, the writer loses at most the statement in flight, and every write it had
+ * acknowledged is on the new master and the other slave exactly once.
+ */
+@Sandboxed(cluster = true)
+class FailoverIT {
+    static SandboxFixture sb;
+
+    static Connection viaConnector() {
+        return Sql.connect("jdbc:mariadb://" + sb.host(1).address() + ":" + SandboxLayout.CONNECTOR_PORT + "/",
+                sb.layout().appUser(), sb.layout().appPassword());
+    }
+
+    @Test
+    void theMastersDatabaseKilledIsReplacedWithinSecondsAndConnectorSessionsGoOn() throws Exception {
+        Supplier<Connection> connector = FailoverIT::viaConnector;
+        List<Long> acknowledged;
+        try (WriteLoad w = new WriteLoad(connector, "fo"); Connection idle = connector.get()) {
+            idle.setCatalog("fo");
+            Await.until("writes through the connector", Duration.ofSeconds(30), () -> w.acknowledgedCount() > 50,
+                    sb::describe);
+            long errorsBefore = w.errors();
+            long t0 = System.nanoTime();
+            sb.sandbox().kill(sb.host(1), Sandbox.Component.DB);
+            Await.until("a new master", Duration.ofSeconds(30), () -> !"host1".equals(sb.cluster().master()),
+                    sb::describe);
+            long promotedMillis = (System.nanoTime() - t0) / 1_000_000;
+            int k = HaChecks.topologyMaster(sb);
+            int acked = w.acknowledgedCount();
+            Await.until("writes acknowledged by the new master", Duration.ofSeconds(30),
+                    () -> w.acknowledgedCount() > acked + 20, sb::describe);
+            long writableMillis = (System.nanoTime() - t0) / 1_000_000;
+            System.out.printf("failover: new master host%d after %d ms, writes flowing again after %d ms, longest"
+                    + " write gap %d ms, writer errors %d%n", k, promotedMillis, writableMillis, w.maxGapMillis(),
+                    w.errors() - errorsBefore);
+
+            // the idle session goes on, on the new master, with its default database
+            assertThat(scalar(idle, "SELECT @@server_id")).isEqualTo(scalar(sb.app(k), "SELECT @@server_id"));
+            assertThat(scalar(idle, "SELECT DATABASE()")).isEqualTo("fo");
+            assertThat(w.errors() - errorsBefore).as("writer errors: at most the statement in flight").isLessThanOrEqualTo(1);
+
+            String ls = sb.cctrl("-e", "ls").ok().stdout();
+            assertThat(ls).contains("COORDINATOR[", "host" + k + "(master:ONLINE",
+                    "host1(slave:SHUNNED(FAILED-OVER-TO-host" + k + ")");
+            String history = sb.cctrl("-e", "cluster history 40").ok().stdout();
+            assertThat(history).contains("DEAD_MASTER_DB", "FENCE", "PROMOTE", "REPOINT", "VERIFY");
+            w.close();
+            acknowledged = w.acknowledged();
+        }
+        // every acknowledged write is on the new master and the other slave, exactly once
+        int m = HaChecks.topologyMaster(sb);
+        int other = m == 2 ? 3 : 2;
+        Await.until("host" + other + " to apply what the new master has", Duration.ofSeconds(30), () -> sb.state(other)
+                .equals("ONLINE") && sb.appliedSeqno(other) >= sb.appliedSeqno(m), sb::describe);
+        for (int h = 2; h <= 3; h++) {
+            try (Connection c = sb.admin(h)) {
+                assertThat(Sql.query(c, "SELECT txn FROM fo.ledger GROUP BY txn HAVING COUNT(*) > 1"))
+                        .as("transactions applied twice on host" + h).isEmpty();
+                List<Long> present = new ArrayList<>();
+                for (List<Object> r : Sql.query(c, "SELECT txn FROM fo.ledger")) {
+                    present.add(((Number) r.get(0)).longValue());
+                }
+                assertThat(present).as("acknowledged writes on host" + h).containsAll(acknowledged);
+            }
+        }
+        // the old master's database started again is made read-only: one writable master, the topology's
+        sb.sandbox().startHost(sb.host(1), Sandbox.Component.DB, new java.io.PrintStream(
+                java.io.OutputStream.nullOutputStream()));
+        Await.until("host1's database to be read-only", Duration.ofSeconds(20), () -> {
+            try (Connection c = sb.admin(1)) {
+                return "1".equals(scalar(c, "SELECT @@read_only"));
+            } catch (SQLException | RuntimeException e) {
+                return false;
+            }
+        }, sb::describe);
+        List<Integer> writable = new ArrayList<>();
+        for (int h = 1; h <= 3; h++) {
+            try (Connection c = sb.admin(h)) {
+                if ("0".equals(scalar(c, "SELECT @@read_only"))) {
+                    writable.add(h);
+                }
+            }
+        }
+        assertThat(writable).containsExactly(m);
+    }
+
+    static String scalar(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+}

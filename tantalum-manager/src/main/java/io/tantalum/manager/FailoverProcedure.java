@@ -1,0 +1,170 @@
+package io.tantalum.manager;
+
+import io.tantalum.api.AdminClient;
+import io.tantalum.api.ManagerApi.ProcedureReply;
+import io.tantalum.api.ReplicatorApi;
+import io.tantalum.api.ReplicatorStatus;
+import io.tantalum.common.ErrorCode;
+import io.tantalum.common.TantalumException;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The failover of a master that {@link MasterAnalyzer} found dead, as a linear procedure with the
+ * switch's guarantees (a deadline per phase, an audit record per phase, the record in ZooKeeper
+ * that the next coordinator resumes). Invariants: docs/switchover-and-failover.md.
+ * <pre>
+ *   PREFLIGHT  the analysis; choose the candidate (most stored THL); create the procedure record
+ *   FENCE      old master, as far as it answers: replicator offline and set to slave of the
+ *              candidate (it stops serving THL and can no longer make its database writable),
+ *              database read_only=ON and client sessions ended
+ *   HOLD       connectors hold their sessions (those on the dead master wait for the new one)
+ *   CATCH_UP   the candidate applies everything it stored, then goes offline
+ *   ---------- point of no return: record PROMOTING ----------
+ *   PROMOTE    candidate: master, online, writable; topology: master = candidate, old master
+ *              SHUNNED(FAILED-OVER-TO-candidate); connectors released
+ *   REPOINT    the other slaves: setrole slave -uri candidate, online
+ *   VERIFY     heartbeat on the new master; every repointed slave applies it
+ * </pre>
+ * A failure before PROMOTING abandons the failover (nothing was promoted; the old master stays
+ * fenced as far as FENCE got) and the connectors are released; the next coordinator round analyses
+ * again. From PROMOTING on it is only ever finished.
+ */
+final class FailoverProcedure extends Procedure {
+    private static final Logger LOG = LoggerFactory.getLogger(FailoverProcedure.class);
+    static final String KIND = "failover";
+    static final List<String> PHASES = List.of("PREFLIGHT", "FENCE", "HOLD", "CATCH_UP", "PROMOTING", "PROMOTE",
+            "REPOINT", "VERIFY");
+
+    FailoverProcedure(Dataservice ds, ZkStore store, Leadership leader) {
+        super(ds, store, leader);
+    }
+
+    @Override
+    boolean pastPointOfNoReturn(String phase) {
+        return PHASES.indexOf(phase) >= PHASES.indexOf(PROMOTING);
+    }
+
+    /** Fails over from the master in {@code analysis} to {@code requested} (null: the best slave). */
+    ProcedureReply run(MasterAnalyzer.Analysis analysis, Map<String, Observation> fresh, String requested) {
+        long start = System.nanoTime();
+        phaseStart = start;
+        leader.check();
+        Topology t = store.topology().orElseThrow().value();
+        String from = t.master();
+        String to = CandidatePolicy.forFailover(t, fresh, requested);
+        String id = KIND + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS"));
+        record = new ProcedureRecord(id, KIND, from, to, "BEGIN", -1, leader.host(), System.currentTimeMillis());
+        if (!store.beginProcedure(record)) {
+            throw new TantalumException(ErrorCode.FAILED_PRECONDITION, "Cannot fail over: another procedure is in"
+                    + " progress; wait for it to finish (`cctrl ls` shows it). Nothing was changed.");
+        }
+        version = 0;
+        LOG.warn("failover {}: {} -> {}: {}", id, from, to, analysis.detail());
+        done("PREFLIGHT", analysis.code() + ": " + analysis.detail() + "; candidate " + to
+                + (requested == null ? " (most stored THL)" : ""));
+        try {
+            fence(from, to);
+            holdConnectors(from, to);
+            catchUp(to);
+        } catch (TantalumException e) {
+            if (e.code() == ErrorCode.ABORTED || !leader.holds()) {
+                throw e; // leadership lost: the next coordinator abandons it from the record
+            }
+            abandon(e);
+            throw new TantalumException(e.code(), "The failover from " + from + " to " + to + " failed before the"
+                    + " promotion and was abandoned: nothing was promoted, " + from + " stays fenced. Cause: "
+                    + e.getMessage(), e);
+        }
+        finishFromPromotion();
+        return reply("ok", start, to + " is the master");
+    }
+
+    /** The next coordinator's way to finish (after PROMOTING) or abandon (before it) a failover a dead one left. */
+    ProcedureReply resume(ProcedureRecord r, int recordVersion, boolean first) {
+        long start = System.nanoTime();
+        phaseStart = start;
+        resuming = true;
+        retry = !first;
+        leader.check();
+        record = r.claimedBy(leader.host());
+        version = store.updateProcedure(record, recordVersion);
+        boolean forward = pastPointOfNoReturn(r.phase());
+        if (first) {
+            audit("RESUME", "resumed", 0, "coordinator " + r.coordinator() + " left " + r.id() + " at phase " + r.phase()
+                    + (forward ? "; finishing it" : "; abandoning it"));
+        }
+        if (!forward) {
+            abandon(null);
+            return reply("abandoned", start, "failover abandoned before the promotion");
+        }
+        finishFromPromotion();
+        return reply("ok", start, r.to() + " is the master");
+    }
+
+    /**
+     * Makes sure the old master cannot serve writes or THL, as far as any part of it answers. A dead
+     * part is reported, not waited for: the analysis already established that it is dead (its database
+     * refuses connections, or its manager's session, hence its lease, has ended).
+     */
+    private void fence(String from, String to) {
+        List<String> done = new ArrayList<>();
+        AdminClient replicator = ds.replicator(from);
+        try {
+            ReplicatorStatus s = replicator.call(ReplicatorApi.STATUS);
+            if (!s.state().startsWith("OFFLINE")) {
+                offline(replicator);
+            }
+            replicator.call(ReplicatorApi.SET_ROLE, new ReplicatorApi.SetRoleRequest("slave", settings.thlUri(to)));
+            done.add("replicator offline, set to slave of " + to);
+        } catch (TantalumException e) {
+            done.add("replicator not reached (" + e.getMessage() + ")");
+        }
+        try {
+            ds.setReadOnly(from, true);
+            done.add("database read_only=ON");
+        } catch (TantalumException e) {
+            done.add("database not reached (" + e.getMessage() + ")");
+        }
+        done("FENCE", from + ": " + String.join("; ", done));
+    }
+
+    /** The candidate applies everything it stored (its THL is all that survives of the old master), then stops. */
+    private void catchUp(String to) {
+        AdminClient candidate = ds.replicator(to);
+        ReplicatorStatus s = candidate.call(ReplicatorApi.STATUS);
+        long stored = Math.max(s.maximumStoredSeqNo(), s.appliedLastSeqno());
+        awaitApplied(to, stored, deadline());
+        offline(candidate);
+        ReplicatorStatus stopped = candidate.call(ReplicatorApi.STATUS);
+        long last = Math.max(stopped.maximumStoredSeqNo(), stopped.appliedLastSeqno());
+        awaitApplied(to, last, deadline());
+        done("CATCH_UP", to + " applied everything it stored (seqno " + last + ") and is offline");
+    }
+
+    /** Before the promotion: nothing to undo but the candidate's offline; connectors released; the record ends. */
+    private void abandon(TantalumException cause) {
+        long t0 = System.nanoTime();
+        try {
+            leader.check();
+            AdminClient candidate = ds.replicator(record.to());
+            if (candidate.call(ReplicatorApi.STATUS).state().startsWith("OFFLINE")) {
+                online(candidate, record.to());
+            }
+        } catch (TantalumException e) {
+            if (e.code() == ErrorCode.ABORTED) {
+                throw e;
+            }
+            LOG.warn("failover {}: candidate {} not put back online: {}", record.id(), record.to(), e.getMessage());
+        }
+        String released = releaseConnectors(0);
+        audit("ABANDON", "abandoned", System.nanoTime() - t0, "nothing was promoted; " + record.from()
+                + " stays fenced" + released + (cause == null ? "" : "; cause: " + cause.getMessage()));
+        store.endProcedure(version);
+    }
+}
