@@ -170,17 +170,34 @@ class ClusterIT {
         assertThat(validate.stdout()).contains("ERROR >> host1 >> the ZooKeeper ensemble has no quorum: 0 of 3 members"
                 + " serve", "ERROR >> host1 >> cannot reach ZooKeeper member " + sb.host(2).address() + ":2181 from this"
                 + " host: start it, or open the port between them (ZooKeeperEnsembleCheck)");
-        assertThat(refused.stderr()).contains("Nothing was changed", "Replication keeps running");
-        try (Connection c = sb.app(m)) {
-            Sql.exec(c, "CREATE DATABASE IF NOT EXISTS quorum", "CREATE TABLE IF NOT EXISTS quorum.t (id INT PRIMARY KEY)",
-                    "INSERT INTO quorum.t VALUES (1)");
-        }
-        sb.awaitCaughtUp(Duration.ofSeconds(60));
+        assertThat(refused.stderr()).contains("Nothing was changed", "Replication keeps running",
+                "read-only until its manager reaches the quorum again");
+        // the master's manager lost its lease with the quorum: it fenced its database, writes are refused
+        Await.until("the master's database to be fenced", Duration.ofSeconds(20), () -> {
+            try (Connection c = sb.app(m)) {
+                Sql.exec(c, "CREATE DATABASE IF NOT EXISTS quorum");
+                return false;
+            } catch (RuntimeException | java.sql.SQLException e) {
+                return e.getMessage().contains("read-only");
+            }
+        }, sb::describe);
         assertThat(sb.master()).isEqualTo(m);
 
         sb.sandbox().startHost(sb.host(2), Sandbox.Component.ZOOKEEPER, System.out);
         sb.sandbox().startHost(sb.host(3), Sandbox.Component.ZOOKEEPER, System.out);
         sb.sandbox().awaitCoordinator(60_000);
+        // the quorum is back and no failover happened: the coordinator lifts the fence
+        Await.until("the master to be writable again", Duration.ofSeconds(30), () -> {
+            try (Connection c = sb.app(m)) {
+                Sql.exec(c, "CREATE DATABASE IF NOT EXISTS quorum", "CREATE TABLE IF NOT EXISTS quorum.t (id INT PRIMARY"
+                        + " KEY)", "INSERT IGNORE INTO quorum.t VALUES (1)");
+                return true;
+            } catch (RuntimeException | java.sql.SQLException e) {
+                return false;
+            }
+        }, sb::describe);
+        sb.awaitCaughtUp(Duration.ofSeconds(60));
+        assertThat(sb.cctrl("-e", "cluster history 50").ok().stdout()).contains("UNFENCE");
         Await.until("a switch to work again", Duration.ofSeconds(60), () -> sb.cctrl("-e", "switch").exitCode() == 0,
                 sb::describe);
         assertLs(HaChecks.topologyMaster(sb));

@@ -22,6 +22,9 @@ import org.slf4j.LoggerFactory;
  * takes part in the coordinator election (Curator {@link LeaderLatch}); while it leads, runs the
  * {@link Coordinator}'s tick. A SUSPENDED ZooKeeper connection means "stop acting" at once (the
  * latch drops leadership under {@link StandardConnectionStateErrorPolicy}); observing goes on.
+ * The manager of the master holds a lease, its ZooKeeper session: when the connection is SUSPENDED
+ * or LOST it fences its database at once ({@link MasterLease}), before the session can expire and
+ * let a coordinator elsewhere fail over.
  * Lifecycle: LATENT -&gt; STARTED -&gt; CLOSED, start once, close idempotent. Thread-safe.
  */
 public final class Manager implements AutoCloseable, Leadership {
@@ -40,6 +43,7 @@ public final class Manager implements AutoCloseable, Leadership {
     private volatile ConnectionState zkState = ConnectionState.LOST;
     private volatile Observation last;
     private volatile boolean running = true;
+    private final MasterLease lease;
     private final java.util.List<Thread> loops = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public Manager(ManagerSettings settings) {
@@ -53,6 +57,7 @@ public final class Manager implements AutoCloseable, Leadership {
         coordinator = new Coordinator(ds, store, this);
         latch = new LeaderLatch(zk, store.layout().coordinator(), settings.host());
         member = new PersistentNode(zk, CreateMode.EPHEMERAL, false, store.layout().member(settings.host()), new byte[0]);
+        lease = new MasterLease(settings.host(), ds, store);
     }
 
     public void start() {
@@ -62,6 +67,7 @@ public final class Manager implements AutoCloseable, Leadership {
         zk.getConnectionStateListenable().addListener((c, s) -> {
             zkState = s;
             LOG.info("ZooKeeper connection {} ({})", s, settings.zookeeperServers());
+            lease.connectionChanged(s);
         });
         zk.start();
         member.start();
@@ -94,6 +100,9 @@ public final class Manager implements AutoCloseable, Leadership {
                 try {
                     last = observer.observe(t0);
                     publish(last);
+                    if (connected()) {
+                        lease.observe();
+                    }
                 } catch (RuntimeException e) {
                     LOG.error("observer: unexpected failure, observing again next round", e);
                 }
