@@ -63,7 +63,8 @@ final class Coordinator {
                 resume(inFlight.get());
                 return;
             }
-            var a = DatasourceAnalyzer.analyze(topo.value(), current(), ds.settings().lagLimitSeconds());
+            Map<String, Observation> fresh = current();
+            var a = DatasourceAnalyzer.analyze(topo.value(), fresh, ds.settings().lagLimitSeconds());
             if (a.changed()) {
                 store.casTopology(a.topology().stamped(leader.host(), System.currentTimeMillis()), topo.version());
                 for (String c : a.changes()) {
@@ -74,9 +75,10 @@ final class Coordinator {
             for (String h : a.recover()) {
                 recover(h);
             }
-            fenceStrayMasters();
-            unfenceMaster();
-            failoverIfDead();
+            Topology now = store.topology().orElseThrow().value();
+            fenceStrayMasters(now, fresh);
+            unfenceMaster(now, fresh);
+            failoverIfDead(now, fresh);
         } finally {
             lock.unlock();
         }
@@ -152,12 +154,10 @@ final class Coordinator {
      * failover happened less than {@code failover-block-period} ago (anti-flapping: then it is logged
      * and audited once, and an operator decides, with {@code cctrl failover}).
      */
-    private void failoverIfDead() {
-        Topology t = store.topology().orElseThrow().value();
+    private void failoverIfDead(Topology t, Map<String, Observation> fresh) {
         if (t.policy() != Policy.AUTOMATIC) {
             return;
         }
-        Map<String, Observation> fresh = current();
         MasterAnalyzer.Analysis a = MasterAnalyzer.analyze(t, store.liveMembers(), fresh);
         if (!a.code().failover) {
             blockedNoticed = false;
@@ -190,12 +190,11 @@ final class Coordinator {
      * or made writable by hand) is set read-only at once, in every policy but MAINTENANCE (where an
      * operator may be moving the master by hand): never two writable masters.
      */
-    private void fenceStrayMasters() {
-        Topology t = store.topology().orElseThrow().value();
+    private void fenceStrayMasters(Topology t, Map<String, Observation> fresh) {
         if (t.policy() == Policy.MAINTENANCE) {
             return;
         }
-        current().forEach((host, o) -> {
+        fresh.forEach((host, o) -> {
             if (!host.equals(t.master()) && o.dbReachable() && Boolean.FALSE.equals(o.readOnly())) {
                 try {
                     ds.setReadOnly(host, true);
@@ -215,9 +214,8 @@ final class Coordinator {
      * its manager fenced it when it lost ZooKeeper ({@link MasterLease}) and publishes again, so no
      * failover happened; it is made writable again (every policy but MAINTENANCE).
      */
-    private void unfenceMaster() {
-        Topology t = store.topology().orElseThrow().value();
-        Observation o = current().get(t.master());
+    private void unfenceMaster(Topology t, Map<String, Observation> fresh) {
+        Observation o = fresh.get(t.master());
         if (t.policy() == Policy.MAINTENANCE || o == null || !o.dbReachable() || !Boolean.TRUE.equals(o.readOnly())
                 || !o.replicatorOnline() || !"master".equals(o.replicatorRole())) {
             return;

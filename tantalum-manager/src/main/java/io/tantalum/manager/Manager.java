@@ -209,6 +209,7 @@ public final class Manager implements AutoCloseable, Leadership {
             return;
         }
         running = false;
+        lease.close();
         for (Thread t : loops) {
             t.interrupt();
             try {

@@ -30,6 +30,8 @@ final class MasterLease {
     private volatile String master;
     /** Fenced since the connection was lost (once per loss). */
     private volatile boolean fenced;
+    /** The manager is shutting down: its connection closes on purpose, nothing to fence. */
+    private volatile boolean closing;
 
     MasterLease(String host, Dataservice ds, ZkStore store) {
         this.host = host;
@@ -48,10 +50,16 @@ final class MasterLease {
     }
 
     void connectionChanged(ConnectionState s) {
-        if ((s == ConnectionState.SUSPENDED || s == ConnectionState.LOST) && host.equals(master) && !fenced) {
+        if ((s == ConnectionState.SUSPENDED || s == ConnectionState.LOST) && host.equals(master) && !fenced
+                && !closing) {
             fenced = true;
             Threads.start("lease-fence", this::fence); // never on Curator's event thread
         }
+    }
+
+    /** The manager stops: its session ends on purpose (its member node goes, the slaves still replicate). */
+    void close() {
+        closing = true;
     }
 
     private void fence() {

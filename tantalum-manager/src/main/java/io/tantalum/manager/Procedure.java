@@ -145,6 +145,7 @@ abstract class Procedure {
             c.call(ReplicatorApi.SET_ROLE, new ReplicatorApi.SetRoleRequest("master", null));
         }
         online(c, to);
+        ds.setReadOnly(to, false); // in a cluster only the coordinator makes a database writable
     }
 
     /** What REPOINT did with a slave: repointed and online. */

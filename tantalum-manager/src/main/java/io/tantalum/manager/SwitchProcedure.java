@@ -168,10 +168,9 @@ final class SwitchProcedure extends Procedure {
                     master.call(ReplicatorApi.SET_ROLE, new ReplicatorApi.SetRoleRequest("master", null));
                 }
                 leader.check();
-                online(master, from); // a master going online sets read_only=OFF
-            } else {
-                ds.setReadOnly(from, false);
+                online(master, from);
             }
+            ds.setReadOnly(from, false); // in a cluster only the coordinator makes a database writable
             leader.check();
             AdminClient candidate = ds.replicator(to);
             if (candidate.call(ReplicatorApi.STATUS).state().startsWith("OFFLINE")) {

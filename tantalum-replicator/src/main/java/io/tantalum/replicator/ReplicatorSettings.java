@@ -46,6 +46,7 @@ public record ReplicatorSettings(
         int autoRecoveryMaxAttempts,
         long autoRecoveryDelayMillis,
         long autoRecoveryResetMillis,
+        boolean masterWritable,
         Security security) {
 
     /**
@@ -118,6 +119,10 @@ public record ReplicatorSettings(
                 + " (0 = never); apply conflicts and damaged THL always wait for an operator."),
         AUTO_RECOVERY_DELAY_MS("replicator.auto.recovery.delay.ms", "5000", "Delay before the first auto-recovery"
                 + " attempt (milliseconds); it doubles each attempt, up to a minute."),
+        MASTER_WRITABLE("replicator.master.writable", "true", "Going online as master sets the database"
+                + " read_only=OFF. false in a clustered installation (tpm writes it): there only the coordinator makes"
+                + " the topology's master writable, so an old master's replicator that comes back as master after a"
+                + " failover cannot reopen its database."),
         AUTO_RECOVERY_RESET_MS("replicator.auto.recovery.reset.ms", "300000", "Once online this long (milliseconds),"
                 + " the count of auto-recovery attempts starts again from zero."),
         ADMIN_TOKEN("replicator.admin.token", null, "Bearer token that every admin API request but /health must"
@@ -181,6 +186,7 @@ public record ReplicatorSettings(
                 (int) in.number(Key.AUTO_RECOVERY_MAX_ATTEMPTS, 0, 1_000_000),
                 in.number(Key.AUTO_RECOVERY_DELAY_MS, 100, 3_600_000),
                 in.number(Key.AUTO_RECOVERY_RESET_MS, 0, Long.MAX_VALUE),
+                Boolean.TRUE.equals(in.parse(Key.MASTER_WRITABLE, ReplicatorSettings::bool)),
                 security(in));
         if (s.role() == Role.SLAVE && s.masterUri() == null && errors.isEmpty()) {
             errors.add(Key.MASTER_URI.key + " is required for a slave (e.g. thl://host1:2112/)");

@@ -387,6 +387,9 @@ public final class TantalumConfig {
         p.setProperty("service.name", service);
         p.setProperty("replicator.host", host);
         p.setProperty("replicator.role", master ? "master" : "slave");
+        if (clustered(service)) {
+            p.setProperty("replicator.master.writable", "false"); // the coordinator makes the master writable
+        }
         p.setProperty("replicator.bind.address", address(host));
         p.setProperty("replicator.thl.port", s.string(IniKey.THL_PORT));
         p.setProperty("replicator.admin.port", s.string(IniKey.ADMIN_PORT));

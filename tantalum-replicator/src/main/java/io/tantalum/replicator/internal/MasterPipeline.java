@@ -65,8 +65,10 @@ public final class MasterPipeline implements Pipeline {
         try (Connection c = Jdbc.connect(settings)) {
             catalog.create(c);
             start = decideStart(c);
-            try (Statement s = c.createStatement()) {
-                s.execute("SET GLOBAL read_only=OFF");
+            if (settings.masterWritable()) {
+                try (Statement s = c.createStatement()) {
+                    s.execute("SET GLOBAL read_only=OFF");
+                }
             }
             charsets = SourceCharsets.load(c);
             systemOffset = SourceCharsets.systemOffset(c);
