@@ -68,9 +68,9 @@ public final class Session extends ChannelInboundHandlerAdapter {
     static final String ROLLED_BACK_BY_SWITCH = "Tantalum connector: your transaction was rolled back because it was"
             + " still open when a switch of the master ended its grace period. Nothing of it was committed; run the"
             + " transaction again.";
-    static final String LOST_WITH_MASTER = "Tantalum connector: your transaction was lost with the master's"
-            + " connection (the master failed, or ended the session); it was not committed. The session goes on: run"
-            + " the transaction again.";
+    static final String LOST_WITH_MASTER = "Tantalum connector: your transaction ended with the master's"
+            + " connection (the master failed, or ended the session): nothing of it was committed, unless the statement"
+            + " that got the lost-connection error was its COMMIT. The session goes on: run the transaction again.";
     /** When the session's backend died under it (System.nanoTime; 0: it did not); it reconnects until the limit. */
     private long orphanedSince;
     /** The last sequence id relayed in the current command (an error in its middle continues from it). */
@@ -278,7 +278,6 @@ public final class Session extends ChannelInboundHandlerAdapter {
                 });
     }
 
-    /** No backend for this session: a new one ends with the error, a moving one with its pending command's. */
     /**
      * The routed host does not answer: a new session waits for it to come back or to be replaced (a
      * failover), trying every 500 ms within the wait limit; a moving one as {@link #unreachable}.
@@ -293,6 +292,7 @@ public final class Session extends ChannelInboundHandlerAdapter {
         unreachable(message);
     }
 
+    /** No backend for this session: a new one ends with the error, a moving one with its pending command's. */
     private void unreachable(String message) {
         if (hold == Hold.MOVING && orphanedSince != 0) {
             hold = Hold.HELD; // still no master to reach: try again shortly
@@ -453,8 +453,9 @@ public final class Session extends ChannelInboundHandlerAdapter {
             sendError(lastSequence + 1, 2013, "08S01", "Lost connection to " + backendHost + " during the statement;"
                     + " its outcome is unknown. The session stays open and goes on with the master once it is back"
                     + " or replaced.");
-        } else if (tracker.inTransaction()) {
-            doomed = LOST_WITH_MASTER;
+        }
+        if (tracker.inTransaction()) {
+            doomed = LOST_WITH_MASTER; // its next statement must not run outside the transaction it thinks it is in
         }
         tracker.restart(tracker.autocommit());
         orphanedSince = System.nanoTime();
