@@ -88,17 +88,7 @@ final class FailoverProcedure extends Procedure {
     /** The next coordinator's way to finish (after PROMOTING) or abandon (before it) a failover a dead one left. */
     ProcedureReply resume(ProcedureRecord r, int recordVersion, boolean first) {
         long start = System.nanoTime();
-        phaseStart = start;
-        resuming = true;
-        retry = !first;
-        leader.check();
-        record = r.claimedBy(leader.host());
-        version = store.updateProcedure(record, recordVersion);
-        boolean forward = pastPointOfNoReturn(r.phase());
-        if (first) {
-            audit("RESUME", "resumed", 0, "coordinator " + r.coordinator() + " left " + r.id() + " at phase " + r.phase()
-                    + (forward ? "; finishing it" : "; abandoning it"));
-        }
+        boolean forward = claim(r, recordVersion, first, "abandoning it");
         if (!forward) {
             abandon(null);
             return reply("abandoned", start, "failover abandoned before the promotion");

@@ -57,6 +57,29 @@ abstract class Procedure {
     abstract boolean pastPointOfNoReturn(String phase);
 
     /**
+     * The next coordinator takes over the record a dead one left: it claims it first (a late write by
+     * the coordinator that left it then fails its compare-and-set) and, on its first attempt (the one
+     * audited as RESUME), says which way it goes. Returns true when the procedure is past the point of
+     * no return (to be finished), false when it is to be undone ({@code backward} says how).
+     */
+    final boolean claim(ProcedureRecord r, int recordVersion, boolean first, String backward) {
+        phaseStart = System.nanoTime();
+        resuming = true;
+        retry = !first;
+        leader.check();
+        record = r.claimedBy(leader.host());
+        version = store.updateProcedure(record, recordVersion);
+        boolean forward = pastPointOfNoReturn(r.phase());
+        if (first) {
+            String way = forward ? "finishing it" : backward;
+            LOG.warn("{} {}: coordinator {} left it at phase {}; {}", r.kind(), r.id(), r.coordinator(), r.phase(), way);
+            audit("RESUME", "resumed", 0, "coordinator " + r.coordinator() + " left " + r.id() + " at phase "
+                    + r.phase() + "; " + way);
+        }
+        return forward;
+    }
+
+    /**
      * PROMOTING, PROMOTE, REPOINT, VERIFY: the part every procedure that changes the master shares,
      * idempotent (a re-run completes a partial one). A failover leaves the old master out (it is shunned
      * FAILED-OVER-TO-{@code to} in the same topology write that names the new master).

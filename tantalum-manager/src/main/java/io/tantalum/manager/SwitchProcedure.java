@@ -98,20 +98,7 @@ final class SwitchProcedure extends Procedure {
      */
     ProcedureReply resume(ProcedureRecord r, int recordVersion, boolean first) {
         long start = System.nanoTime();
-        phaseStart = start;
-        resuming = true;
-        retry = !first;
-        leader.check();
-        // claim the record first: a late write by the coordinator that left it now fails its compare-and-set
-        record = r.claimedBy(leader.host());
-        version = store.updateProcedure(record, recordVersion);
-        boolean forward = pastPointOfNoReturn(r.phase());
-        if (first) {
-            LOG.warn("switch {}: coordinator {} left it at phase {}; {} it", r.id(), r.coordinator(), r.phase(),
-                    forward ? "finishing" : "rolling back");
-            audit("RESUME", "resumed", 0, "coordinator " + r.coordinator() + " left " + r.id() + " at phase "
-                    + r.phase() + (forward ? "; finishing it" : "; rolling it back"));
-        }
+        boolean forward = claim(r, recordVersion, first, "rolling it back");
         if (!forward) {
             undoDemote(null);
             return reply("rolled-back", start, r.from() + " is the master again");
