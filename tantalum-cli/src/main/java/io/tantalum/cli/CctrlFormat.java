@@ -2,6 +2,7 @@ package io.tantalum.cli;
 
 import io.tantalum.api.ManagerApi.AuditRecord;
 import io.tantalum.api.ConnectorApi;
+import io.tantalum.api.ManagerApi;
 import io.tantalum.api.ManagerApi.ClusterView;
 import io.tantalum.api.ManagerApi.ConnectorView;
 import io.tantalum.api.ManagerApi.DatasourceView;
@@ -33,6 +34,9 @@ final class CctrlFormat {
         if (longFormat) {
             sb.append("ZOOKEEPER[").append(v.zookeeper()).append("] TOPOLOGY[version=").append(v.topologyVersion())
                     .append("] ANSWERED-BY[").append(v.answeredBy()).append("]\n");
+            if (v.failover() != null) {
+                sb.append(failoverTimings(v.failover())).append('\n');
+            }
         }
         String rule = "+" + "-".repeat(WIDTH - 2) + "+\n";
         if (v.connectors() != null && !v.connectors().isEmpty()) {
@@ -66,6 +70,15 @@ final class CctrlFormat {
             sb.append(rule);
         }
         return sb.toString();
+    }
+
+    /** The worst case the timing settings give, with the settings named (INI keys). */
+    static String failoverTimings(ManagerApi.FailoverTimings f) {
+        return String.format(Locale.ROOT, "FAILOVER[a dead database is detected within %.1f s, a dead or isolated"
+                + " master host within %.1f s (zookeeper-session-timeout-ms=%d + 2 observations of %d ms); then about"
+                + " 1 s of phases, each bounded by phase-timeout-ms=%d; no automatic failover for %d s after one"
+                + " (failover-block-period)]", f.databaseDetectionMillis() / 1000.0, f.hostDetectionMillis() / 1000.0,
+                f.sessionTimeoutMillis(), f.observeMillis(), f.phaseTimeoutMillis(), f.blockSeconds());
     }
 
     /** Tungsten's router line: {@code connector@NAME[PID](STATE, created=N, active=N)}, with where it routes. */

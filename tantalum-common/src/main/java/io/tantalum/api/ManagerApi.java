@@ -65,7 +65,25 @@ public final class ManagerApi {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record ClusterView(String service, String coordinator, String policy, int topologyVersion, String master,
             String zookeeper, String answeredBy, String procedure, List<DatasourceView> datasources,
-            List<ConnectorView> connectors) {}
+            List<ConnectorView> connectors, FailoverTimings failover) {}
+
+    /**
+     * The settings that bound a failover's time ({@code ls -l} prints the worst case they give):
+     * the managers' ZooKeeper session timeout, their observation interval, each phase's deadline,
+     * and the block period after an automatic failover.
+     */
+    public record FailoverTimings(long sessionTimeoutMillis, long observeMillis, long phaseTimeoutMillis,
+            long blockSeconds) {
+        /** A dead database is seen within two observations (its manager's, then the slaves' lost streams). */
+        public long databaseDetectionMillis() {
+            return 2 * observeMillis;
+        }
+
+        /** A dead or isolated host only once its manager's session has expired, then two observations. */
+        public long hostDetectionMillis() {
+            return sessionTimeoutMillis + 2 * observeMillis;
+        }
+    }
 
     /**
      * A running connector as {@code ls} shows it: {@code state} ONLINE (it routes read/write

@@ -104,7 +104,9 @@ public final class ManagerAdmin implements AutoCloseable {
             }
             return new ClusterView(s.service(), manager.coordinatorHost().orElse(null), t == null ? null
                     : t.policy().name(), version, t == null ? null : t.master(), s.zookeeperServers(), s.host(),
-                    procedure, views, connectors());
+                    procedure, views, connectors(), new ManagerApi.FailoverTimings(s.sessionTimeout().toMillis(),
+                            s.observeInterval().toMillis(), s.phaseTimeout().toMillis(),
+                            s.failoverBlock().toSeconds()));
         });
     }
 
