@@ -368,8 +368,18 @@ final class Coordinator {
         if (!"ONLINE".equals(s.state()) || repoint) {
             c.call(ReplicatorApi.ONLINE, new ReplicatorApi.OnlineRequest(List.of(), false, null));
         }
-        Deadline.in(ds.settings().phaseTimeout()).await(host + "'s replicator to be ONLINE", 50,
-                () -> "ONLINE".equals(c.call(ReplicatorApi.STATUS).state()));
+        Deadline.in(ds.settings().phaseTimeout()).await(host + "'s replicator to be ONLINE", 50, () -> {
+            ReplicatorStatus now = c.call(ReplicatorApi.STATUS);
+            String error = now.pendingError();
+            if ("OFFLINE:ERROR".equals(now.state()) && error != null && error.contains("refused this slave")) {
+                // a diverged history (an old master holding transactions the master never received): the
+                // replicator's own refusal lists them and the ways out; nothing changes in the topology
+                throw new TantalumException(ErrorCode.FAILED_PRECONDITION, "Cannot bring " + host + " back: " + error
+                        + " " + host + " stays " + store.topology().map(v -> v.value().datasource(host).display())
+                                .orElse("as it is") + ".");
+            }
+            return "ONLINE".equals(now.state());
+        });
     }
 
     private void member(String host) {
