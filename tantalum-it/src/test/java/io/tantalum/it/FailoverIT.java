@@ -15,7 +15,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Automatic failover on the real clustered sandbox: the master's database is killed (-9) while a
@@ -26,6 +29,7 @@ import org.junit.jupiter.api.Test;
  * acknowledged is on the new master and the other slave exactly once.
  */
 @Sandboxed(cluster = true)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FailoverIT {
     static SandboxFixture sb;
 
@@ -35,6 +39,7 @@ class FailoverIT {
     }
 
     @Test
+    @Order(1)
     void theMastersDatabaseKilledIsReplacedWithinSecondsAndConnectorSessionsGoOn() throws Exception {
         Supplier<Connection> connector = FailoverIT::viaConnector;
         List<Long> acknowledged;
@@ -105,6 +110,46 @@ class FailoverIT {
             }
         }
         assertThat(writable).containsExactly(m);
+    }
+
+    /**
+     * The old master of the first test comes back as a slave with `recover`; in MANUAL a dead master
+     * is not replaced until an operator runs `cctrl failover`, which is refused while the master lives.
+     */
+    @Test
+    @Order(2)
+    void theOldMasterRecoversAsASlaveAndInManualAnOperatorFailsOver() throws Exception {
+        Await.until("host1's manager to observe its database", Duration.ofSeconds(30), () -> sb.cluster().datasources()
+                .stream().anyMatch(d -> d.host().equals("host1") && "ONLINE".equals(d.dataserver())), sb::describe);
+        SandboxFixture.CliResult recovered = sb.cctrl("-e", "datasource host1 recover");
+        assertThat(recovered.exitCode()).as(recovered.all()).isZero();
+        assertThat(recovered.stdout()).contains("host1: SHUNNED(FAILED-OVER-TO-");
+        int m = HaChecks.topologyMaster(sb);
+
+        SandboxFixture.CliResult refused = sb.cctrl("-e", "failover");
+        assertThat(refused.exitCode()).isNotZero();
+        assertThat(refused.stderr()).contains("Cannot fail over: MASTER_OK", "use `switch` to move a live one",
+                "Nothing was changed");
+
+        sb.cctrl("-e", "set policy manual").ok();
+        try {
+            sb.sandbox().kill(sb.host(m), Sandbox.Component.DB);
+            Await.until("the master to show FAILED", Duration.ofSeconds(20), () -> sb.cluster().datasources().stream()
+                    .anyMatch(d -> d.host().equals("host" + m) && d.state().equals("FAILED")), sb::describe);
+            Thread.sleep(2000); // two seconds in which AUTOMATIC would have failed over
+            assertThat(sb.cluster().master()).isEqualTo("host" + m);
+            SandboxFixture.CliResult failover = sb.cctrl("-e", "failover to host1");
+            assertThat(failover.exitCode()).as(failover.all()).isZero();
+            assertThat(failover.stdout()).contains("DEAD_MASTER_DB", "FENCE", "PROMOTE")
+                    .containsPattern("failover-\\S+ OK in \\d+ ms");
+            assertThat(sb.cluster().master()).isEqualTo("host1");
+            try (Connection c = viaConnector()) {
+                Sql.exec(c, "CREATE TABLE fo.after_manual (id INT PRIMARY KEY)", "INSERT INTO fo.after_manual VALUES (1)");
+                assertThat(scalar(c, "SELECT @@server_id")).isEqualTo(scalar(sb.app(1), "SELECT @@server_id"));
+            }
+        } finally {
+            sb.cctrl("-e", "set policy automatic");
+        }
     }
 
     static String scalar(Connection c, String sql) throws SQLException {
