@@ -36,7 +36,8 @@ public final class TpmMain {
     }
 
     @Command(name = "sandbox", description = "A whole dataservice on this machine, one loopback address per host.",
-            subcommands = {Deploy.class, Status.class, Start.class, Stop.class, Destroy.class})
+            subcommands = {Deploy.class, Status.class, Start.class, Stop.class, Isolate.class, Heal.class,
+                Destroy.class})
     static final class SandboxCmd {}
 
     abstract static class DirOption {
@@ -109,6 +110,7 @@ public final class TpmMain {
                 m.put("service", s.layout().service());
                 m.put("complete", s.layout().complete());
                 m.put("hosts", hosts);
+                m.put("isolated", s.network().partition().orElse(null));
                 System.out.println(TrepctlMain.JSON.writeValueAsString(m));
                 return 0;
             }
@@ -122,6 +124,8 @@ public final class TpmMain {
                         h.get("managerPid") != null ? "running" : "stopped", h.containsKey("zookeeper")
                                 ? h.get("zookeeper") : "-");
             }
+            s.network().partition().ifPresent(p -> System.out.println("PARTITION: " + String.join(", ", p)
+                    + " cut off from the other hosts (`tpm sandbox heal` to undo)"));
             return 0;
         }
     }
@@ -170,6 +174,37 @@ public final class TpmMain {
             }
             s.stop(System.out);
             System.out.println("sandbox stopped");
+            return 0;
+        }
+    }
+
+    @Command(name = "isolate", description = "Cut the named hosts off from the other hosts of the sandbox (a network"
+            + " partition; replaces any earlier one). Clients outside the sandbox still reach every host.")
+    static final class Isolate extends DirOption implements Callable<Integer> {
+        @picocli.CommandLine.Parameters(arity = "1..*", paramLabel = "HOST", description = "Hosts on the cut-off side.")
+        List<String> hosts;
+
+        @Override
+        public Integer call() {
+            Sandbox s = Sandbox.open(dir());
+            s.network().isolate(new java.util.TreeSet<>(hosts));
+            List<String> others = s.layout().hosts().stream().map(SandboxLayout.Host::name)
+                    .filter(h -> !hosts.contains(h)).toList();
+            System.out.println("isolated " + String.join(", ", new java.util.TreeSet<>(hosts)) + " from "
+                    + String.join(", ", others) + "; undo with `tpm sandbox heal`");
+            return 0;
+        }
+    }
+
+    @Command(name = "heal", description = "Remove the sandbox's network partition: every host reaches every other again.")
+    static final class Heal extends DirOption implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            Sandbox s = Sandbox.open(dir());
+            var before = s.network().partition();
+            s.network().heal();
+            System.out.println(before.map(p -> "healed: " + String.join(", ", p) + " reach the other hosts again")
+                    .orElse("no partition in place"));
             return 0;
         }
     }

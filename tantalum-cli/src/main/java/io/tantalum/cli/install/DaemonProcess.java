@@ -16,8 +16,8 @@ import java.util.concurrent.TimeUnit;
  * the Java that runs it, its configuration, pid file and log. Started detached with the classpath
  * of this JVM, stopped by pid (SIGTERM, then SIGKILL after 30 s).
  */
-public record DaemonProcess(Daemon daemon, String label, JavaRuntime java, Path config, Path pidFile, Path logFile)
-        implements Supervisor {
+public record DaemonProcess(Daemon daemon, String label, JavaRuntime java, Path config, Path pidFile, Path logFile,
+        List<String> launcher) implements Supervisor {
     /** The kinds of daemon: what operators call it, its main class, its heap limit and its systemd unit. */
     public enum Daemon {
         /** The replicator of one service: {@code tantalum-<service>.service}. */
@@ -45,6 +45,19 @@ public record DaemonProcess(Daemon daemon, String label, JavaRuntime java, Path 
     /** A replicator. */
     public DaemonProcess(String label, JavaRuntime java, Path config, Path pidFile, Path logFile) {
         this(Daemon.REPLICATOR, label, java, config, pidFile, logFile);
+    }
+
+    /** A daemon started directly (no {@link #launcher}). */
+    public DaemonProcess(Daemon daemon, String label, JavaRuntime java, Path config, Path pidFile, Path logFile) {
+        this(daemon, label, java, config, pidFile, logFile, List.of());
+    }
+
+    /**
+     * The same daemon, started through {@code launcher}: a command prefix that execs the rest
+     * (the sandbox's runs each host's processes in the host's cgroup, see SandboxNetwork).
+     */
+    public DaemonProcess withLauncher(List<String> launcher) {
+        return new DaemonProcess(daemon, label, java, config, pidFile, logFile, List.copyOf(launcher));
     }
 
     /** The daemon's command line (without the detaching {@code setsid}). */
@@ -106,7 +119,8 @@ public record DaemonProcess(Daemon daemon, String label, JavaRuntime java, Path 
         if (isRunning()) {
             return;
         }
-        List<String> cmd = new java.util.ArrayList<>(List.of("setsid"));
+        List<String> cmd = new java.util.ArrayList<>(launcher);
+        cmd.add("setsid");
         cmd.addAll(command());
         try {
             Files.createDirectories(pidFile.getParent());

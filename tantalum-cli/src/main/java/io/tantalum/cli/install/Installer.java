@@ -30,9 +30,20 @@ import java.util.Properties;
  */
 public final class Installer {
     private final TantalumConfig config;
+    private final java.util.function.Function<String, List<String>> launcher;
 
     public Installer(TantalumConfig config) {
+        this(config, host -> List.of());
+    }
+
+    private Installer(TantalumConfig config, java.util.function.Function<String, List<String>> launcher) {
         this.config = config;
+        this.launcher = launcher;
+    }
+
+    /** An installer whose background daemons of a host start through {@code launcher.apply(host)}. */
+    public Installer withLauncher(java.util.function.Function<String, List<String>> launcher) {
+        return new Installer(config, launcher);
     }
 
     /** What runs the replicator of {@code service} on {@code host}, from {@code service-manager}. */
@@ -90,7 +101,8 @@ public final class Installer {
         String javaHome = config.service(service).string(IniKey.JAVA_HOME);
         return new DaemonProcess(host + "/" + service, JavaRuntime.of(javaHome),
                 home.resolve("conf").resolve(service + ".properties"),
-                home.resolve("run").resolve(service + ".pid"), home.resolve("log").resolve(service + ".log"));
+                home.resolve("run").resolve(service + ".pid"), home.resolve("log").resolve(service + ".log"))
+                .withLauncher(launcher.apply(host));
     }
 
     /** The manager of {@code service} on {@code host}. */
@@ -110,7 +122,7 @@ public final class Installer {
         return new DaemonProcess(kind, host + "/" + service + " " + kind.display,
                 JavaRuntime.of(config.service(service).string(IniKey.JAVA_HOME)),
                 home.resolve("conf").resolve(name + ".properties"), home.resolve("run").resolve(name + ".pid"),
-                home.resolve("log").resolve(name + ".log"));
+                home.resolve("log").resolve(name + ".log")).withLauncher(launcher.apply(host));
     }
 
     /** A client of the connector of {@code service} on {@code host}, with the service's admin token. */
@@ -129,7 +141,7 @@ public final class Installer {
         return java.util.Optional.of(new DaemonProcess(DaemonProcess.Daemon.ZOOKEEPER, host + " ZooKeeper",
                 JavaRuntime.of(config.service(service).string(IniKey.JAVA_HOME)),
                 home.resolve("conf").resolve("zookeeper.cfg"), home.resolve("run").resolve("zookeeper.pid"),
-                home.resolve("log").resolve("zookeeper.log")));
+                home.resolve("log").resolve("zookeeper.log")).withLauncher(launcher.apply(host)));
     }
 
     private TantalumConfig.ZooKeeperMember member(String service, String host) {

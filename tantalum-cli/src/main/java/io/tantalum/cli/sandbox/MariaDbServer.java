@@ -32,9 +32,16 @@ public final class MariaDbServer {
     }
 
     private final Spec spec;
+    private final List<String> launcher;
 
     public MariaDbServer(Spec spec) {
+        this(spec, List.of());
+    }
+
+    /** A server started through {@code launcher}, a command prefix that execs the rest (see SandboxNetwork). */
+    public MariaDbServer(Spec spec, List<String> launcher) {
         this.spec = spec;
+        this.launcher = List.copyOf(launcher);
     }
 
     public Path dataDir() {
@@ -143,7 +150,9 @@ public final class MariaDbServer {
             return;
         }
         try {
-            ProcessBuilder pb = new ProcessBuilder(command(extraOptions)).redirectErrorStream(true)
+            List<String> cmd = new ArrayList<>(launcher);
+            cmd.addAll(command(extraOptions));
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(spec.home().resolve("mariadbd.out").toFile()));
             pb.environment().putAll(env);
             pb.start();

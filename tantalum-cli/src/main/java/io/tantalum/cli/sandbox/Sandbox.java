@@ -155,7 +155,12 @@ public final class Sandbox {
     public MariaDbServer db(SandboxLayout.Host h) {
         return new MariaDbServer(new MariaDbServer.Spec(h.homePath(), h.address(), h.dbPort(),
                 Integer.parseInt(h.name().replaceAll("\\D", "")), !currentRole(h).equals("master"), layout.replicatorUser(),
-                layout.replicatorPassword(), layout.appUser(), layout.appPassword()));
+                layout.replicatorPassword(), layout.appUser(), layout.appPassword()), network().launcher(h.name()));
+    }
+
+    /** Partitions between the sandbox's hosts ({@code tpm sandbox isolate|heal}). */
+    public SandboxNetwork network() {
+        return SandboxNetwork.of(layout);
     }
 
     /** The sandbox's INI configuration, written at deploy; tpm commands find it by default. */
@@ -211,7 +216,9 @@ public final class Sandbox {
 
     /** The installer over the sandbox's INI file. */
     public io.tantalum.cli.install.Installer installer() {
-        return new io.tantalum.cli.install.Installer(io.tantalum.cli.config.TantalumConfig.load(iniFile()));
+        SandboxNetwork n = network();
+        return new io.tantalum.cli.install.Installer(io.tantalum.cli.config.TantalumConfig.load(iniFile()))
+                .withLauncher(n::launcher);
     }
 
     private io.tantalum.cli.install.DaemonProcess process(SandboxLayout.Host h) {
@@ -446,6 +453,7 @@ public final class Sandbox {
     /** Stops everything and deletes the sandbox directory. */
     public void destroy(PrintStream out) {
         stop(out);
+        network().remove();
         Path dir = Path.of(layout.directory());
         io.tantalum.cli.install.Installer.deleteTree(dir);
         out.println("removed " + dir);
