@@ -79,9 +79,19 @@ public final class ManagerApi {
             return 2 * observeMillis;
         }
 
-        /** A dead or isolated host only once its manager's session has expired, then two observations. */
+        /**
+         * How long the other ZooKeeper members take to notice that the leader is gone (syncLimit x
+         * tickTime as tpm writes them: 6 x 500 ms); the new leader then gives every session a fresh
+         * timeout.
+         */
+        public static final long LEADER_LOSS_MILLIS = 3000;
+
+        /**
+         * A dead or isolated host only once its manager's session has expired (later by
+         * {@link #LEADER_LOSS_MILLIS} when the host held the ZooKeeper leader), then two observations.
+         */
         public long hostDetectionMillis() {
-            return sessionTimeoutMillis + 2 * observeMillis;
+            return LEADER_LOSS_MILLIS + sessionTimeoutMillis + 2 * observeMillis;
         }
     }
 

@@ -11,6 +11,10 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,7 +74,8 @@ final class FailoverProcedure extends Procedure {
                 + (requested == null ? " (most stored THL)" : ""));
         try {
             fence(from, to);
-            holdConnectors(from, to);
+            // no grace: a transaction open on the old master can never commit in the new history
+            holdConnectors(from, to, 0);
             catchUp(to);
         } catch (TantalumException e) {
             if (e.code() == ErrorCode.ABORTED || !leader.holds()) {
@@ -97,31 +102,48 @@ final class FailoverProcedure extends Procedure {
         return reply("ok", start, r.to() + " is the master");
     }
 
+    /** How long FENCE waits for the old master's parts to answer: they may be cut off, not refusing. */
+    static final long FENCE_WAIT_MILLIS = 500;
+
     /**
-     * Makes sure the old master cannot serve writes or THL, as far as any part of it answers. A dead
-     * part is reported, not waited for: the analysis already established that it is dead (its database
-     * refuses connections, or its manager's session, hence its lease, has ended).
+     * Makes sure the old master cannot serve writes or THL, as far as any part of it answers within
+     * {@link #FENCE_WAIT_MILLIS} (both parts are asked at once). A part that does not answer is
+     * reported, not waited for: the analysis already established that it is dead (its database
+     * refuses connections) or cut off (its manager's session, hence its lease, has ended, so it
+     * fenced its database itself); a late answer only repeats what FENCE asked.
      */
     private void fence(String from, String to) {
-        List<String> done = new ArrayList<>();
-        AdminClient replicator = ds.replicator(from);
-        try {
-            ReplicatorStatus s = replicator.call(ReplicatorApi.STATUS);
+        CompletableFuture<String> replicator = CompletableFuture.supplyAsync(() -> {
+            AdminClient c = ds.replicator(from);
+            ReplicatorStatus s = c.call(ReplicatorApi.STATUS);
             if (!s.state().startsWith("OFFLINE")) {
-                offline(replicator);
+                offline(c);
             }
-            replicator.call(ReplicatorApi.SET_ROLE, new ReplicatorApi.SetRoleRequest("slave", settings.thlUri(to)));
-            done.add("replicator offline, set to slave of " + to);
-        } catch (TantalumException e) {
-            done.add("replicator not reached (" + e.getMessage() + ")");
-        }
-        try {
+            c.call(ReplicatorApi.SET_ROLE, new ReplicatorApi.SetRoleRequest("slave", settings.thlUri(to)));
+            return "replicator offline, set to slave of " + to;
+        }, CONNECTOR_CALLS);
+        CompletableFuture<String> database = CompletableFuture.supplyAsync(() -> {
             ds.setReadOnly(from, true);
-            done.add("database read_only=ON");
-        } catch (TantalumException e) {
-            done.add("database not reached (" + e.getMessage() + ")");
-        }
+            return "database read_only=ON";
+        }, CONNECTOR_CALLS);
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FENCE_WAIT_MILLIS);
+        List<String> done = new ArrayList<>();
+        done.add(outcome(replicator, "replicator", until));
+        done.add(outcome(database, "database", until));
         done("FENCE", from + ": " + String.join("; ", done));
+    }
+
+    private static String outcome(CompletableFuture<String> f, String part, long untilNanos) {
+        try {
+            return f.get(Math.max(0, untilNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            return part + " not reached (" + e.getCause().getMessage() + ")";
+        } catch (TimeoutException e) {
+            return part + " did not answer within " + FENCE_WAIT_MILLIS + " ms (cut off, or hanging)";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TantalumException(ErrorCode.ABORTED, "interrupted while fencing");
+        }
     }
 
     /** The candidate applies everything it stored (its THL is all that survives of the old master), then stops. */

@@ -22,9 +22,10 @@ import org.slf4j.LoggerFactory;
  * takes part in the coordinator election (Curator {@link LeaderLatch}); while it leads, runs the
  * {@link Coordinator}'s tick. A SUSPENDED ZooKeeper connection means "stop acting" at once (the
  * latch drops leadership under {@link StandardConnectionStateErrorPolicy}); observing goes on.
- * The manager of the master holds a lease, its ZooKeeper session: when the connection is SUSPENDED
- * or LOST it fences its database at once ({@link MasterLease}), before the session can expire and
- * let a coordinator elsewhere fail over.
+ * Every manager holds a lease on its ZooKeeper session, renewed by round trips through the
+ * ensemble's leader ({@link MasterLease}): a coordinator acts only while it holds it, and the
+ * manager of the master fences its database when it runs out or the connection is SUSPENDED or
+ * LOST, before the session can expire and let a coordinator elsewhere fail over.
  * Lifecycle: LATENT -&gt; STARTED -&gt; CLOSED, start once, close idempotent. Thread-safe.
  */
 public final class Manager implements AutoCloseable, Leadership {
@@ -57,7 +58,7 @@ public final class Manager implements AutoCloseable, Leadership {
         coordinator = new Coordinator(ds, store, this);
         latch = new LeaderLatch(zk, store.layout().coordinator(), settings.host());
         member = new PersistentNode(zk, CreateMode.EPHEMERAL, false, store.layout().member(settings.host()), new byte[0]);
-        lease = new MasterLease(settings.host(), ds, store);
+        lease = new MasterLease(settings.host(), ds, store, settings.sessionTimeout());
     }
 
     public void start() {
@@ -88,6 +89,7 @@ public final class Manager implements AutoCloseable, Leadership {
                 LOG.info("this manager ({}) is no longer the coordinator", settings.host());
             }
         });
+        lease.start();
         loops.add(Threads.start(settings.service() + "-observer", this::observeLoop));
         loops.add(Threads.start(settings.service() + "-coordinator", this::coordinateLoop));
     }
@@ -174,7 +176,7 @@ public final class Manager implements AutoCloseable, Leadership {
     }
 
     public boolean isCoordinator() {
-        return connected() && latch.hasLeadership();
+        return connected() && lease.valid() && latch.hasLeadership();
     }
 
     /** The coordinator's host, when the election has one and ZooKeeper answers. */

@@ -3,18 +3,29 @@ package io.tantalum.manager;
 import io.tantalum.api.ReplicatorApi;
 import io.tantalum.common.TantalumException;
 import io.tantalum.common.Threads;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.state.ConnectionState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The master's side of fencing. The manager of the host the topology names as master holds a lease:
- * its ZooKeeper session. The moment its connection is SUSPENDED or LOST it fences its own database
+ * The master's side of fencing, and the coordinator's right to act. Every manager holds a lease on
+ * its ZooKeeper session, renewed by a write that a quorum of the ensemble commits every
+ * {@link #RENEW_MILLIS} ({@link ZkStore#renewLease}). The lease runs {@link #LEASE_FRACTION} of
+ * the session timeout from the start of the last renewal that came back. When it runs out, or the
+ * moment the connection is SUSPENDED or LOST, the manager of the host the topology names as master
+ * fences its own database
  * ({@code read_only=ON}, client sessions ended, through its replicator's purge; directly if the
  * replicator does not answer), because a coordinator elsewhere may fail over once the session
- * expires. A ZooKeeper client notices a silent connection after two thirds of the session timeout,
- * the ensemble expires the session after the whole of it: the fence comes at least a third of the
- * timeout before any failover can (docs/switchover-and-failover.md, "Fencing").
+ * expires.
+ *
+ * <p>Why a quorum write: a ZooKeeper member cut off from the others, even the leader, keeps
+ * answering its clients (reads, {@code sync}, pings) until it notices, syncLimit ticks later, so
+ * the connection can look healthy for longer than the session lives on the majority side. The
+ * majority's leader expires the session at the earliest a session timeout after the last touch it
+ * heard of, and a committed renewal is such a touch, heard after the renewal started; the lease ends
+ * well before that, so the fence comes first (docs/switchover-and-failover.md, "Fencing").
  *
  * <p>The fence is lifted by the coordinator, under its lock (so never during a switch or a failover),
  * once this manager publishes again and the topology still names this host as master
@@ -22,38 +33,58 @@ import org.slf4j.LoggerFactory;
  */
 final class MasterLease {
     private static final Logger LOG = LoggerFactory.getLogger(MasterLease.class);
+    /** How often the lease is renewed. */
+    static final long RENEW_MILLIS = 500;
+    /** The lease's length, as a fraction of the ZooKeeper session timeout. */
+    static final double LEASE_FRACTION = 0.6;
 
     private final String host;
     private final Dataservice ds;
     private final ZkStore store;
+    private final long leaseNanos;
     /** The topology's master as last read while connected. */
     private volatile String master;
-    /** Fenced since the connection was lost (once per loss). */
+    /** When the lease runs out (System.nanoTime); 0 before the first renewal. */
+    private volatile long validUntil;
+    /** Fenced since the lease ran out or the connection was lost (once per loss). */
     private volatile boolean fenced;
     /** The manager is shutting down: its connection closes on purpose, nothing to fence. */
     private volatile boolean closing;
 
-    MasterLease(String host, Dataservice ds, ZkStore store) {
+    MasterLease(String host, Dataservice ds, ZkStore store, Duration sessionTimeout) {
         this.host = host;
         this.ds = ds;
         this.store = store;
+        this.leaseNanos = (long) (sessionTimeout.toNanos() * LEASE_FRACTION);
+    }
+
+    /** The renewal loop, until {@link #close}. */
+    void start() {
+        Threads.start("lease", this::renewLoop);
+    }
+
+    /**
+     * True while the lease holds: the last renewal a ZooKeeper quorum committed started less than
+     * the lease ago. A coordinator acts only while its manager holds it (a coordinator on a member cut
+     * off from the leader still sees itself elected until that member notices).
+     */
+    boolean valid() {
+        long until = validUntil;
+        return until != 0 && System.nanoTime() - until < 0;
     }
 
     /** Called each observation round while connected: remembers the topology's master. */
     void observe() {
         try {
             store.topology().ifPresent(v -> master = v.value().master());
-            fenced = false;
         } catch (TantalumException e) {
             LOG.debug("lease: {}", e.getMessage());
         }
     }
 
     void connectionChanged(ConnectionState s) {
-        if ((s == ConnectionState.SUSPENDED || s == ConnectionState.LOST) && host.equals(master) && !fenced
-                && !closing) {
-            fenced = true;
-            Threads.start("lease-fence", this::fence); // never on Curator's event thread
+        if (s == ConnectionState.SUSPENDED || s == ConnectionState.LOST) {
+            fenceOnce("ZooKeeper connection " + s);
         }
     }
 
@@ -62,19 +93,44 @@ final class MasterLease {
         closing = true;
     }
 
-    private void fence() {
+    private void renewLoop() {
+        while (!closing) {
+            long t0 = System.nanoTime();
+            long left = validUntil == 0 ? 1000 : TimeUnit.NANOSECONDS.toMillis(validUntil - t0);
+            if (store.renewLease(host, Math.max(50, Math.min(left, 1000)))) {
+                validUntil = t0 + leaseNanos;
+                fenced = false;
+            } else if (validUntil != 0 && System.nanoTime() - validUntil > 0) {
+                fenceOnce("no renewal committed by a ZooKeeper quorum for " + TimeUnit.NANOSECONDS.toMillis(
+                        System.nanoTime() - validUntil + leaseNanos) + " ms (lease of "
+                        + TimeUnit.NANOSECONDS.toMillis(leaseNanos) + " ms ran out)");
+            }
+            long rest = RENEW_MILLIS - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            if (rest > 0 && !Threads.sleep(rest)) {
+                return;
+            }
+        }
+    }
+
+    private void fenceOnce(String why) {
+        if (host.equals(master) && !fenced && !closing) {
+            fenced = true;
+            Threads.start("lease-fence", () -> fence(why)); // never on Curator's event thread
+        }
+    }
+
+    private void fence(String why) {
         try {
             int ended = ds.replicator(host).call(ReplicatorApi.PURGE).killed();
-            LOG.warn("ZooKeeper connection lost while master: database fenced (read_only=ON, {} client session(s)"
-                    + " ended) before the session can expire", ended);
+            LOG.warn("{} while master: database fenced (read_only=ON, {} client session(s) ended) before the session"
+                    + " can expire", why, ended);
         } catch (TantalumException e) {
             try {
                 ds.setReadOnly(host, true);
-                LOG.warn("ZooKeeper connection lost while master: database fenced (read_only=ON; the replicator did"
-                        + " not answer: {})", e.getMessage());
+                LOG.warn("{} while master: database fenced (read_only=ON; the replicator did not answer: {})", why,
+                        e.getMessage());
             } catch (TantalumException again) {
-                LOG.error("ZooKeeper connection lost while master, and the database cannot be fenced: {}",
-                        again.getMessage());
+                LOG.error("{} while master, and the database cannot be fenced: {}", why, again.getMessage());
             }
         }
     }

@@ -224,12 +224,17 @@ abstract class Procedure {
      * the switch as errors.
      */
     final void holdConnectors(String from, String to) {
+        holdConnectors(from, to, settings.switchGrace().toMillis());
+    }
+
+    /** As {@link #holdConnectors(String, String)}, with a grace period of {@code graceMillis}. */
+    final void holdConnectors(String from, String to, long graceMillis) {
         List<ConnectorApi.Registration> connectors = store.connectors();
         Map<String, CompletableFuture<String>> replies = new LinkedHashMap<>();
         for (ConnectorApi.Registration c : connectors) {
             replies.put(c.name(), CompletableFuture.supplyAsync(() -> {
                 ConnectorApi.HoldReply r = ds.connector(c).call(ConnectorApi.HOLD, new ConnectorApi.HoldRequest(
-                        record.id(), from, to, settings.switchGrace().toMillis()));
+                        record.id(), from, to, graceMillis));
                 return r.held() + " session(s) held" + (r.ended() == 0 ? "" : ", " + r.ended()
                         + " transaction(s) rolled back at the end of the grace period");
             }, CONNECTOR_CALLS));
@@ -270,7 +275,8 @@ abstract class Procedure {
         return out;
     }
 
-    private static final ExecutorService CONNECTOR_CALLS = Executors.newCachedThreadPool(r -> {
+    /** Threads for calls to other hosts that run in parallel (connectors, the fenced old master). */
+    static final ExecutorService CONNECTOR_CALLS = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "tantalum-switch-connector-call");
         t.setDaemon(true);
         return t;

@@ -9,6 +9,7 @@ package io.tantalum.manager;
  *   procedure         persistent while a procedure runs: its {@link ProcedureRecord}; also the lock
  *   audit/entry-N     persistent, sequential: one {@link io.tantalum.api.ManagerApi.AuditRecord} per phase
  *   connectors/&lt;name&gt; ephemeral: each running connector's {@link io.tantalum.api.ConnectorApi.Registration}
+ *   leases/&lt;host&gt;    ephemeral: written by the host's manager twice a second to renew its lease ({@link MasterLease})
  * </pre>
  */
 public record ZkLayout(String service) {
@@ -38,6 +39,10 @@ public record ZkLayout(String service) {
 
     public String audit() {
         return root() + "/audit";
+    }
+
+    public String lease(String host) {
+        return root() + "/leases/" + host;
     }
 
     public String connectors() {

@@ -233,7 +233,39 @@ public final class ZkStore {
         return out;
     }
 
-    /** Every member's latest observation (a member whose manager is not running has none). */
+    /**
+     * Renews {@code host}'s lease: a write to its lease node, which only a quorum of the ensemble can
+     * commit. True when it was committed within {@code timeoutMillis}, so that a quorum still
+     * counted this session alive when the call was made. (Reads and {@code sync} prove nothing: a
+     * member, even the leader, cut off from the others answers them until it notices, syncLimit
+     * ticks later.)
+     */
+    public boolean renewLease(String host, long timeoutMillis) {
+        java.util.concurrent.CountDownLatch answered = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger rc = new java.util.concurrent.atomic.AtomicInteger(-1);
+        org.apache.curator.framework.api.BackgroundCallback done = (client, event) -> {
+            rc.set(event.getResultCode());
+            answered.countDown();
+        };
+        try {
+            zk.setData().inBackground(done).forPath(layout.lease(host), new byte[0]);
+            if (!answered.await(timeoutMillis, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                return false;
+            }
+            if (rc.get() == KeeperException.Code.NONODE.intValue()) {
+                zk.create().creatingParentContainersIfNeeded().withMode(org.apache.zookeeper.CreateMode.EPHEMERAL)
+                        .forPath(layout.lease(host));
+                return false; // renewed by the next round
+            }
+            return rc.get() == KeeperException.Code.OK.intValue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
     /** The hosts whose manager holds a ZooKeeper session now (its ephemeral member node exists). */
     public java.util.Set<String> liveMembers() {
         try {
@@ -245,6 +277,7 @@ public final class ZkStore {
         }
     }
 
+    /** Every member's latest observation (a member whose manager is not running has none). */
     public java.util.Map<String, Observation> observations() {
         java.util.Map<String, Observation> out = new java.util.LinkedHashMap<>();
         try {

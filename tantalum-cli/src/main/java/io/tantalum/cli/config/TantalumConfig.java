@@ -298,7 +298,11 @@ public final class TantalumConfig {
             return null;
         }
         sb.append("dataDir=").append(dataDir).append('\n');
-        sb.append("tickTime=500\ninitLimit=20\nsyncLimit=10\nmaxSessionTimeout=20000\n");
+        // syncLimit x tickTime (3 s): how long members take to notice a leader cut off from them
+        // (ManagerApi.FailoverTimings.LEADER_LOSS_MILLIS, part of the worst-case failover time);
+        // cnxTimeout: election messages to a member cut off must not hold up those to the others
+        // (ZooKeeper sends them one at a time; 5 s by default made re-elections take 10-15 s)
+        sb.append("tickTime=500\ninitLimit=10\nsyncLimit=6\ncnxTimeout=1000\nmaxSessionTimeout=20000\n");
         sb.append("admin.enableServer=false\n4lw.commands.whitelist=srvr,ruok,mntr\n");
         sb.append("autopurge.snapRetainCount=3\nautopurge.purgeInterval=1\n");
         if (servers.size() > 1) {

@@ -149,7 +149,7 @@ public final class ThlClient {
                 DataInputStream in = new DataInputStream(new BufferedInputStream(c.getInputStream(), 1 << 16));
                 DataOutputStream out = new DataOutputStream(new BufferedOutputStream(c.getOutputStream()));
                 handshake(in, out);
-                s.setSoTimeout(ThlProtocol.READ_TIMEOUT_MILLIS);
+                s.setSoTimeout(ThlProtocol.SILENCE_TIMEOUT_MILLIS);
                 backoff = 250;
                 listener.connected();
                 receive(in);

@@ -28,7 +28,14 @@ final class ThlProtocol {
     static final int RECORD = 1;
     static final int HEARTBEAT = 2;
     static final long HEARTBEAT_MILLIS = 1000;
+    /** How long the master waits for a slave's handshake fields. */
     static final int READ_TIMEOUT_MILLIS = 10_000;
+    /**
+     * A slave that hears nothing for this long (three heartbeats missed) drops the connection and
+     * reconnects: a master cut off by a partition sends no RST, and a slave that stays connected
+     * to it would keep the failover detector from seeing that no slave gets THL from it.
+     */
+    static final int SILENCE_TIMEOUT_MILLIS = (int) (3 * HEARTBEAT_MILLIS);
     /** The master may wait up to 5 s for its log to catch up before it answers a handshake. */
     static final int HANDSHAKE_TIMEOUT_MILLIS = 30_000;
 
