@@ -49,7 +49,10 @@ class PartitionIT {
         return sb.tpm(all.toArray(String[]::new));
     }
 
-    /** A slave cut off from the others: no failover, writes go on, and it catches up once healed. */
+    /**
+     * A slave cut off from the others: marked FAILED(HOST-UNREACHABLE), no failover, writes go on;
+     * healed, it catches up and is ONLINE again.
+     */
     @Test
     @Order(1)
     void anIsolatedSlaveCausesNoFailoverAndCatchesUpWhenHealed() throws Exception {
@@ -62,9 +65,9 @@ class PartitionIT {
             assertThat(tpm("sandbox", "status").ok().stdout()).contains("PARTITION: host3 cut off from the other hosts");
             long errors = w.errors();
             int acked = w.acknowledgedCount();
-            Await.until("host3's manager to lose its ZooKeeper session", Duration.ofSeconds(30),
-                    () -> sb.cluster().datasources().stream().anyMatch(d -> d.host().equals("host3")
-                            && !"RUNNING".equals(d.manager())), sb::describe);
+            Await.until("host3 marked FAILED(HOST-UNREACHABLE)", Duration.ofSeconds(30), () -> sb.cctrl("-e", "ls")
+                    .stdout().contains("host3(slave:FAILED(HOST-UNREACHABLE)"), sb::describe);
+            assertThat(sb.cctrl("-e", "ls").ok().stdout()).contains("MANAGER(state=UNREACHABLE)");
             Thread.sleep(3000); // time in which a wrong analysis would fail over
             assertThat(sb.cluster().master()).isEqualTo("host1");
             assertThat(w.acknowledgedCount()).isGreaterThan(acked + 20);

@@ -64,7 +64,8 @@ final class Coordinator {
                 return;
             }
             Map<String, Observation> fresh = current();
-            var a = DatasourceAnalyzer.analyze(topo.value(), fresh, ds.settings().lagLimitSeconds());
+            var a = DatasourceAnalyzer.analyze(topo.value(), fresh, unreachable(topo.value(), fresh),
+                    ds.settings().lagLimitSeconds());
             if (a.changed()) {
                 store.casTopology(a.topology().stamped(leader.host(), System.currentTimeMillis()), topo.version());
                 for (String c : a.changes()) {
@@ -82,6 +83,44 @@ final class Coordinator {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** How long the coordinator waits for a database it probes itself. */
+    static final int PROBE_TIMEOUT_MILLIS = 500;
+
+    /**
+     * The slaves without an observation whose database this coordinator cannot reach either (asked
+     * in parallel, {@link #PROBE_TIMEOUT_MILLIS} at most): down, or cut off from this side. A slave
+     * whose manager only restarts still answers.
+     */
+    private java.util.Set<String> unreachable(Topology t, Map<String, Observation> fresh) {
+        Map<String, java.util.concurrent.CompletableFuture<Boolean>> probes = new java.util.LinkedHashMap<>();
+        for (String h : t.datasources().keySet()) {
+            DatasourceState st = t.datasource(h).state();
+            if (!h.equals(t.master()) && !fresh.containsKey(h) && st != DatasourceState.SHUNNED
+                    && st != DatasourceState.FAILED) {
+                probes.put(h, java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try (java.sql.Connection c = ds.database(h, PROBE_TIMEOUT_MILLIS)) {
+                        return true;
+                    } catch (java.sql.SQLException e) {
+                        return false;
+                    }
+                }, Procedure.CONNECTOR_CALLS));
+            }
+        }
+        java.util.Set<String> out = new java.util.HashSet<>();
+        probes.forEach((h, f) -> {
+            try {
+                if (!f.get(2L * PROBE_TIMEOUT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    out.add(h);
+                }
+            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+                out.add(h);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        return out;
     }
 
     /**

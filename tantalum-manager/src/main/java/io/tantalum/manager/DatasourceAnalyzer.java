@@ -14,7 +14,9 @@ import java.util.Map;
  * <ol>
  *   <li>MAINTENANCE policy: nothing changes (observe only).
  *   <li>SHUNNED: stays; only {@code datasource welcome|recover} ends it.
- *   <li>No observation (its manager is not running, or the coordinator discarded a stale one): no change.
+ *   <li>No observation (its manager is not running, or the coordinator discarded a stale one): a
+ *       slave whose database the coordinator cannot reach either (the host is down or cut off)
+ *       becomes FAILED(HOST-UNREACHABLE); otherwise no change (a manager restarting).
  *   <li>Replicator {@code OFFLINE:NORMAL}: OFFLINE as operator intent, in every policy.
  *   <li>OFFLINE by an operator: stays until the replicator is ONLINE again (an operator put it
  *       back), whatever else happens to the host.
@@ -34,6 +36,7 @@ public final class DatasourceAnalyzer {
     public static final String REPLICATOR_STOPPED = "REPLICATOR-STOPPED";
     public static final String REPLICATOR_ERROR = "REPLICATOR-ERROR";
     public static final String OPERATOR_OFFLINE = "REPLICATOR-OFFLINE-BY-OPERATOR";
+    public static final String HOST_UNREACHABLE = "HOST-UNREACHABLE";
 
     /** The derived topology, one line per change (for the audit trail), and the hosts to recover. */
     public record Analysis(Topology topology, List<String> changes, List<String> recover) {
@@ -45,6 +48,15 @@ public final class DatasourceAnalyzer {
     private DatasourceAnalyzer() {}
 
     public static Analysis analyze(Topology t, Map<String, Observation> observations, double lagLimitSeconds) {
+        return analyze(t, observations, java.util.Set.of(), lagLimitSeconds);
+    }
+
+    /**
+     * @param unreachable hosts without an observation whose database the coordinator could not
+     *     reach either
+     */
+    public static Analysis analyze(Topology t, Map<String, Observation> observations,
+            java.util.Set<String> unreachable, double lagLimitSeconds) {
         List<String> changes = new ArrayList<>();
         List<String> recover = new ArrayList<>();
         Topology next = t;
@@ -54,7 +66,8 @@ public final class DatasourceAnalyzer {
         for (String host : t.datasources().keySet()) {
             Datasource now = t.datasource(host);
             Observation o = observations.get(host);
-            Datasource wanted = next(now, o, observations.get(t.master()), t.policy(), lagLimitSeconds);
+            Datasource wanted = o == null && !host.equals(t.master()) && unreachable.contains(host)
+                    ? unreachable(now) : next(now, o, observations.get(t.master()), t.policy(), lagLimitSeconds);
             if (!wanted.equals(now)) {
                 changes.add(host + ": " + now.display() + " -> " + wanted.display());
                 next = next.with(host, wanted);
@@ -65,6 +78,15 @@ public final class DatasourceAnalyzer {
             }
         }
         return new Analysis(next, changes, recover);
+    }
+
+    /** A slave neither its manager nor the coordinator can reach: FAILED, unless shunned or offline by an operator. */
+    static Datasource unreachable(Datasource now) {
+        if (now.state() == DatasourceState.SHUNNED || now.state() == DatasourceState.OFFLINE && now.operator()) {
+            return now;
+        }
+        return now.state() == DatasourceState.FAILED ? now : new Datasource(DatasourceState.FAILED, HOST_UNREACHABLE,
+                false);
     }
 
     /** The state that {@code now} should become given observation {@code o} (null: none). */

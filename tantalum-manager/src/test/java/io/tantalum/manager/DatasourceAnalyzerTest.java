@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tantalum.manager.Topology.Datasource;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -64,6 +65,36 @@ class DatasourceAnalyzerTest {
         if (a.changed()) {
             assertThat(a.changes()).containsExactly("host2: " + now.display() + " -> " + expected.display());
         }
+    }
+
+    @ParameterizedTest(name = "no observation: {0}")
+    @MethodSource("unreachableRows")
+    void aSlaveWithoutObservationFailsOnlyWhenTheCoordinatorCannotReachItsDatabaseEither(String name, Datasource now,
+            boolean reachable, Policy policy, Datasource expected) {
+        Topology t = Snapshots.topology().withPolicy(policy).with("host2", now);
+        var a = DatasourceAnalyzer.analyze(t, Snapshots.all(MASTER), reachable ? java.util.Set.of()
+                : java.util.Set.of("host2"), 30);
+        assertThat(a.topology().datasource("host2")).isEqualTo(expected);
+    }
+
+    static Stream<Arguments> unreachableRows() {
+        Datasource failedHost = new Datasource(DatasourceState.FAILED, DatasourceAnalyzer.HOST_UNREACHABLE, false);
+        return Stream.of(
+                Arguments.of("cut off or down", ONLINE, false, Policy.AUTOMATIC, failedHost),
+                Arguments.of("cut off, in MANUAL too", ONLINE, false, Policy.MANUAL, failedHost),
+                Arguments.of("its manager restarting, its database answers", ONLINE, true, Policy.AUTOMATIC, ONLINE),
+                Arguments.of("already failed: keeps its first reason", FAILED_DB, false, Policy.AUTOMATIC, FAILED_DB),
+                Arguments.of("shunned stays shunned", SHUNNED, false, Policy.AUTOMATIC, SHUNNED),
+                Arguments.of("offline by an operator stays", OPERATOR_OFFLINE, false, Policy.AUTOMATIC,
+                        OPERATOR_OFFLINE),
+                Arguments.of("maintenance: nothing changes", ONLINE, false, Policy.MAINTENANCE, ONLINE));
+    }
+
+    @Test
+    void theMasterIsNeverMarkedByThisRule() {
+        Topology t = Snapshots.topology();
+        var a = DatasourceAnalyzer.analyze(t, Snapshots.all(), java.util.Set.of(t.master()), 30);
+        assertThat(a.topology().datasource(t.master())).isEqualTo(t.datasource(t.master()));
     }
 
     @ParameterizedTest(name = "recover: {0}")
