@@ -24,10 +24,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * client commits one row after another through the connector, recording each acknowledged one;
  * a sampler asks every running database for read_only every 100 ms and counts the samples with
  * more than one writable database. FAILOVERS times (default 5) the master's mariadbd is killed -9
- * ("db"), then FAILOVERS times every process of the master host but the connector (mariadbd,
- * replicator, manager, ZooKeeper member: "host"). After each, the old master is started again
- * (its database with --read-only=ON, as production servers should start) and brought back with
- * `datasource <host> recover`. Printed per failover: when the coordinator began (detection), when
+ * ("db"), then FAILOVERS times the master host is cut off from the others by a network partition
+ * (`tpm sandbox isolate`, "host"; a master on host1, the connector's host, is first switched away),
+ * then FAILOVERS times every process of the master host but the connector is killed -9 (mariadbd,
+ * replicator, manager, ZooKeeper member: "hostkill"). After each, the old master is healed or
+ * started again (its database with --read-only=ON, as production servers should start) and
+ * brought back with `datasource <host> recover`. Printed per failover: when the coordinator began (detection), when
  * the topology named the new master (promotion) and when the client's writes were acknowledged
  * again, from the kill. Run with bench/failover.
  */
@@ -158,13 +160,14 @@ public final class FailoverBench {
         sleep(3000);
         List<Long> db = new ArrayList<>();
         List<Long> host = new ArrayList<>();
+        List<Long> hostKill = new ArrayList<>();
         List<Long> gaps = new ArrayList<>();
         List<String> notRecovered = new ArrayList<>();
         failovers:
-        for (String kind : List.of("db", "host")) {
+        for (String kind : List.of("db", "host", "hostkill")) {
             for (int i = 1; i <= FAILOVERS; i++) {
                 long[] r = failover(kind, i);
-                (kind.equals("db") ? db : host).add(r[0]);
+                (kind.equals("db") ? db : kind.equals("host") ? host : hostKill).add(r[0]);
                 gaps.add(r[1]);
                 if (r[2] == 0) {
                     notRecovered.add(kind + " " + i);
@@ -178,6 +181,8 @@ public final class FailoverBench {
         long lost = lostWrites();
         System.out.printf(Locale.ROOT, "%d writes acknowledged, %d writer error(s); old masters not recovered"
                 + " (diverged): %s%n", acked.size(), writerErrors.get(), notRecovered);
+        System.out.printf(Locale.ROOT, "host killed (every process but the connector): failover_host_kill_p50_ms=%d%n",
+                median(hostKill));
         System.out.printf(Locale.ROOT, "RESULT failover_db_p50_ms=%d failover_host_p50_ms=%d write_gap_max_ms=%d"
                 + " lost_acked_writes=%d two_masters=%d%n", median(db), median(host), Collections.max(gaps), lost,
                 twoMasters.get());
@@ -186,6 +191,12 @@ public final class FailoverBench {
     /** One failover: returns {ms from the kill until writes are acknowledged again, longest write gap ms}. */
     static long[] failover(String kind, int i) throws Exception {
         String old = master();
+        if (kind.equals("host") && old.equals("host1")) {
+            // the connector runs on host1: cut off with it, it could not follow the new master
+            manager().call(ManagerApi.SWITCH, new ManagerApi.SwitchRequest("host2"));
+            old = master();
+            sleep(2000);
+        }
         SandboxLayout.Host h = sb.host(old);
         long before = acked.size();
         maxGapNanos = 0;
@@ -193,6 +204,8 @@ public final class FailoverBench {
         long t0 = System.nanoTime();
         if (kind.equals("db")) {
             sb.kill(h, Sandbox.Component.DB);
+        } else if (kind.equals("host")) {
+            sb.network().isolate(Set.of(h.name()));
         } else {
             for (Sandbox.Component c : List.of(Sandbox.Component.DB, Sandbox.Component.REPLICATOR,
                     Sandbox.Component.MANAGER, Sandbox.Component.ZOOKEEPER)) {
@@ -232,8 +245,9 @@ public final class FailoverBench {
      */
     static boolean bringBack(String kind, SandboxLayout.Host h) throws Exception {
         PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
-        sb.db(h).start(List.of("--read-only=ON"));
-        if (kind.equals("host")) {
+        sb.network().heal();
+        sb.db(h).start(List.of("--read-only=ON")); // running already after a partition
+        if (kind.equals("hostkill")) {
             for (Sandbox.Component c : List.of(Sandbox.Component.ZOOKEEPER, Sandbox.Component.REPLICATOR,
                     Sandbox.Component.MANAGER)) {
                 sb.startHost(h, c, quiet);
