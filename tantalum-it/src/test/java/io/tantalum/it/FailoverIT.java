@@ -3,7 +3,6 @@ package io.tantalum.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tantalum.cli.sandbox.Sandbox;
-import io.tantalum.cli.sandbox.SandboxLayout;
 import io.tantalum.testkit.Await;
 import io.tantalum.testkit.Sql;
 import io.tantalum.testkit.WriteLoad;
@@ -36,8 +35,7 @@ class FailoverIT {
     static SandboxFixture sb;
 
     static Connection viaConnector() {
-        return Sql.connect("jdbc:mariadb://" + sb.host(1).address() + ":" + SandboxLayout.CONNECTOR_PORT + "/",
-                sb.layout().appUser(), sb.layout().appPassword());
+        return HaChecks.viaConnector(sb);
     }
 
     @Test

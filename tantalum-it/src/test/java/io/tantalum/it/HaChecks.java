@@ -22,6 +22,13 @@ final class HaChecks {
         return Integer.parseInt(host.replaceAll("\\D", ""));
     }
 
+    /** An application session through the sandbox's connector (read/write port), as the app user. */
+    static Connection viaConnector(SandboxFixture sb) {
+        return Sql.connect("jdbc:mariadb://" + sb.host(1).address() + ":"
+                + io.tantalum.cli.sandbox.SandboxLayout.CONNECTOR_PORT + "/", sb.layout().appUser(),
+                sb.layout().appPassword());
+    }
+
     static WriteLoad load(SandboxFixture sb) {
         return load(sb, "ha");
     }

@@ -34,8 +34,7 @@ class PartitionIT {
     static SandboxFixture sb;
 
     static Connection viaConnector() {
-        return Sql.connect("jdbc:mariadb://" + sb.host(1).address() + ":" + SandboxLayout.CONNECTOR_PORT + "/",
-                sb.layout().appUser(), sb.layout().appPassword());
+        return HaChecks.viaConnector(sb);
     }
 
     @AfterEach
