@@ -86,11 +86,20 @@ public final class ReplicatorApi {
         }
     }
 
-    /** {@code skipSeqno}: seqnos to skip once; {@code force}: skip the history check; {@code until}: stop there. */
-    public record OnlineRequest(List<Long> skipSeqno, boolean force, StopPoint until) {
+    /**
+     * {@code skipSeqno}: seqnos to skip once; {@code force}: skip the history check;
+     * {@code forceDivergence}: a slave goes online although its binlog holds transactions written on
+     * it that its THL never extracted (binlog-only); {@code until}: stop there.
+     */
+    public record OnlineRequest(List<Long> skipSeqno, boolean force, boolean forceDivergence, StopPoint until) {
         public OnlineRequest {
             skipSeqno = skipSeqno == null ? List.of() : List.copyOf(skipSeqno);
             until = until == null ? StopPoint.NONE : until;
+        }
+
+        /** Without {@code forceDivergence}. */
+        public OnlineRequest(List<Long> skipSeqno, boolean force, StopPoint until) {
+            this(skipSeqno, force, false, until);
         }
     }
 

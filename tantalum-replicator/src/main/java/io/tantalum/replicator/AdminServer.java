@@ -62,7 +62,7 @@ public final class AdminServer implements AutoCloseable {
     private ReplicatorApi.StateReply online(ReplicatorApi.OnlineRequest q) {
         OfflineTrigger until = trigger(q.until());
         return state(replicator.submit(new ReplicatorEvent.GoOnline(new TreeSet<>(q.skipSeqno()), q.force(),
-                until.isEmpty() ? null : until)));
+                q.forceDivergence(),                 until.isEmpty() ? null : until)));
     }
 
     private static OfflineTrigger trigger(StopPoint p) {

@@ -187,7 +187,8 @@ public final class Replicator implements AutoCloseable {
         pendingError = null;
         offlineTrigger = g.until();
         transition(to, "online requested" + (g.skipSeqnos().isEmpty() ? "" : " skipping " + g.skipSeqnos())
-                + (g.force() ? " with -force" : "") + (g.until() == null ? "" : " until " + g.until().describe()));
+                + (g.force() ? " with -force" : "") + (g.forceDivergence() ? " with -force-divergence" : "")
+                + (g.until() == null ? "" : " until " + g.until().describe()));
         try {
             startPipeline(g);
         } catch (RuntimeException ex) {
@@ -287,7 +288,7 @@ public final class Replicator implements AutoCloseable {
         Pipeline p = role.role() == ReplicatorSettings.Role.MASTER
                 ? new MasterPipeline(settings, log, listenerFor(gen), () -> offlineTrigger)
                 : new SlavePipeline(settings, log, listenerFor(gen), new SlavePipeline.Options(role.masterUri(),
-                        g.skipSeqnos(), g.force(), () -> offlineTrigger));
+                        g.skipSeqnos(), g.force(), g.forceDivergence(), () -> offlineTrigger));
         pipeline = p;
         try {
             p.start();

@@ -1,9 +1,14 @@
 package io.tantalum.replicator.internal;
 
+import io.tantalum.common.ErrorCode;
+import io.tantalum.common.TantalumException;
 import io.tantalum.replicator.OfflineTrigger;
 import io.tantalum.replicator.ReplicatorSettings;
 import io.tantalum.replicator.internal.apply.AppliedPosition;
 import io.tantalum.replicator.internal.apply.JdbcApplier;
+import io.tantalum.replicator.internal.extract.BinlogOnlyAnalyzer;
+import io.tantalum.replicator.internal.extract.BinlogPosition;
+import io.tantalum.replicator.internal.extract.BinlogTailReader;
 import io.tantalum.replicator.internal.ship.ThlClient;
 import io.tantalum.thl.ThlEvent;
 import io.tantalum.thl.ThlLog;
@@ -11,6 +16,7 @@ import io.tantalum.thl.ThlRecord;
 import io.tantalum.thl.ThlWriter;
 import java.net.URI;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.LinkedHashMap;
@@ -24,13 +30,16 @@ import org.slf4j.LoggerFactory;
 /**
  * A slave: THL client -> THL writer, and JDBC applier reading the local THL. On start it makes
  * its database read-only and, when its THL ends with events it extracted itself (it was the
- * master), records them as applied: they are already in its database.
+ * master), refuses to start if its binlog holds transactions written after them that the THL
+ * never extracted (binlog-only, see {@link BinlogOnlyAnalyzer}), unless the operator accepts the
+ * divergence; then it records those THL events as applied: they are already in its database.
  */
 public final class SlavePipeline implements Pipeline {
     private static final Logger LOG = LoggerFactory.getLogger(SlavePipeline.class);
 
     /** What differs from one start to the next. */
-    public record Options(URI master, Set<Long> skipSeqnos, boolean force, Supplier<OfflineTrigger> trigger) {}
+    public record Options(URI master, Set<Long> skipSeqnos, boolean force, boolean forceDivergence,
+            Supplier<OfflineTrigger> trigger) {}
 
     private final ReplicatorSettings settings;
     private final ThlLog log;
@@ -68,6 +77,12 @@ public final class SlavePipeline implements Pipeline {
             ownTail = lastEvent != null && settings.host().equals(lastEvent.sourceId());
         }
         try (Connection c = a.connect()) {
+            try (Statement s = c.createStatement()) {
+                s.execute("SET GLOBAL read_only=ON");
+            }
+            if (ownTail) {
+                checkBinlogOnly(c, lastEvent);
+            }
             if (ownTail && last.seqno() > applied.seqno()) {
                 applied = new AppliedPosition(lastEvent.seqno(), lastEvent.epoch(), lastEvent.eventId(),
                         lastEvent.sourceId(), lastEvent.sourceTstamp(), System.currentTimeMillis());
@@ -75,9 +90,6 @@ public final class SlavePipeline implements Pipeline {
                 a.readPosition();
                 LOG.info("THL ends with seqno={} extracted on this host when it was master: recorded as applied",
                         lastEvent.seqno());
-            }
-            try (Statement s = c.createStatement()) {
-                s.execute("SET GLOBAL read_only=ON");
             }
         } catch (SQLException e) {
             throw Jdbc.unavailable(settings, e);
@@ -107,6 +119,45 @@ public final class SlavePipeline implements Pipeline {
                 });
         client.start();
         applier.start(settings.service());
+    }
+
+    /**
+     * Refuses to start when the database holds binlog-only transactions: written here after the
+     * last one this host's THL extracted (it was the master), so no other host has them. The rule
+     * is {@link BinlogOnlyAnalyzer}'s. Runs before anything is applied, with the database read-only.
+     */
+    private void checkBinlogOnly(Connection c, ThlEvent lastOwn) throws SQLException {
+        long serverId;
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT @@server_id")) {
+            rs.next();
+            serverId = rs.getLong(1);
+        }
+        BinlogOnlyAnalyzer.Extracted at = new BinlogOnlyAnalyzer.Extracted(settings.host(), lastOwn.seqno(),
+                BinlogPosition.parse(lastOwn.eventId()), serverId, "tantalum_" + settings.service(), "tantalum_");
+        List<BinlogOnlyAnalyzer.Transaction> tail;
+        try {
+            tail = BinlogTailReader.transactions(binlogSource(settings), at.position());
+        } catch (TantalumException e) {
+            throw new TantalumException(e.code(), settings.host() + " cannot go online as a slave: it could not check"
+                    + " its binlog for transactions written after the last one its THL extracted (seqno "
+                    + at.seqno() + ", " + at.position().toEventId() + "): " + e.getMessage() + ". Fix the cause and"
+                    + " run `trepctl online` again, or `trepctl online -force-divergence` to go online unchecked.", e);
+        }
+        List<BinlogOnlyAnalyzer.Transaction> only = BinlogOnlyAnalyzer.binlogOnly(at, tail);
+        switch (BinlogOnlyAnalyzer.decide(only, options.forceDivergence())) {
+            case NONE -> LOG.info("binlog after the THL's last extracted transaction (seqno={} {}): {} transaction(s),"
+                    + " none binlog-only", at.seqno(), at.position().toEventId(), tail.size());
+            case FORCED -> LOG.warn("online -force-divergence: {} binlog-only transaction(s) stay on this host only:"
+                    + " {}", only.size(), BinlogOnlyAnalyzer.list(only));
+            case REFUSE -> throw new TantalumException(ErrorCode.DATA_LOSS,
+                    BinlogOnlyAnalyzer.refusal(at, String.valueOf(options.master()), only));
+        }
+    }
+
+    /** The local database's binlog, read as the extractor would read it. */
+    public static BinlogTailReader.Source binlogSource(ReplicatorSettings settings) {
+        return new BinlogTailReader.Source(settings.dbHost(), settings.dbPort(), settings.dbUser(),
+                settings.dbPassword(), settings.effectiveServerId());
     }
 
     @Override
