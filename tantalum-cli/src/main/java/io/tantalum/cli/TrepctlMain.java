@@ -24,7 +24,7 @@ import picocli.CommandLine.ParentCommand;
             TrepctlMain.Services.class, TrepctlMain.Version.class, TrepctlCommands.OfflineDeferred.class,
             TrepctlCommands.SetRole.class, TrepctlCommands.Flush.class, TrepctlCommands.Wait.class,
             TrepctlCommands.Heartbeat.class, TrepctlCommands.Reset.class, TrepctlCommands.Purge.class,
-            TrepctlCommands.Qs.class})
+            TrepctlCommands.Qs.class, TrepctlCommands.BinlogOnly.class})
 public final class TrepctlMain {
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 

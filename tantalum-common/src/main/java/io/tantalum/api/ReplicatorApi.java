@@ -21,6 +21,7 @@ import java.util.List;
  *   POST /api/v1/heartbeat                  {@link HeartbeatRequest} -&gt; {@link SeqnoReply}
  *   POST /api/v1/reset                      {@link ResetRequest} -&gt; {@link StateReply}
  *   POST /api/v1/purge                      -&gt; {@link PurgeReply}
+ *   GET  /api/v1/binlog-only?sql=true|false {@link BinlogOnlyReply}
  *   GET  /health                            {@link StateReply}, 200 when ONLINE, 503 otherwise; no token needed
  * </pre>
  * Every request but {@code /health} carries {@code Authorization: Bearer <token>}.
@@ -48,12 +49,14 @@ public final class ReplicatorApi {
             Endpoint.post("/api/v1/reset", ResetRequest.class, StateReply.class);
     public static final Endpoint<Endpoint.None, PurgeReply> PURGE =
             Endpoint.post("/api/v1/purge", Endpoint.None.class, PurgeReply.class);
+    public static final Endpoint<BinlogOnlyRequest, BinlogOnlyReply> BINLOG_ONLY =
+            Endpoint.get("/api/v1/binlog-only", BinlogOnlyRequest.class, BinlogOnlyReply.class);
     /** Liveness for load balancers: no token, no secrets. */
     public static final Endpoint<Endpoint.None, StateReply> HEALTH = Endpoint.get("/health", StateReply.class);
 
     /** Every endpoint that needs the token, for tests and docs. */
     public static final List<Endpoint<?, ?>> PROTECTED = List.of(SERVICES, STATUS, STATUS_SECTION, ONLINE, OFFLINE,
-            OFFLINE_DEFERRED, SET_ROLE, FLUSH, HEARTBEAT, RESET, PURGE);
+            OFFLINE_DEFERRED, SET_ROLE, FLUSH, HEARTBEAT, RESET, PURGE, BINLOG_ONLY);
 
     private ReplicatorApi() {}
 
@@ -102,6 +105,21 @@ public final class ReplicatorApi {
             this(skipSeqno, force, false, until);
         }
     }
+
+    /** {@code sql}: also write the binlog-only transactions as a SQL script. */
+    public record BinlogOnlyRequest(boolean sql) {}
+
+    /**
+     * The binlog-only transactions of a replicator's database (written there after the last one its
+     * THL extracted, never extracted).
+     *
+     * @param extractedUpTo the event id of the THL's last transaction extracted on this host, or
+     *     null when the THL does not end with one (nothing to compare)
+     * @param extractedSeqno its seqno, or -1
+     * @param transactions one line each: GTID, binlog position, tables and rows changed
+     * @param sql the SQL script, when asked for (else null)
+     */
+    public record BinlogOnlyReply(String extractedUpTo, long extractedSeqno, List<String> transactions, String sql) {}
 
     /** {@code immediate}: stop now, rolling back the transaction in progress. */
     public record OfflineRequest(boolean immediate) {}

@@ -131,6 +131,15 @@ class RoleChangeIT {
             assertThat(Sql.count(c, "SELECT COUNT(*) FROM roles.t WHERE id = 40")).as("nothing applied").isZero();
         }
 
+        // the first way out: save them as SQL
+        java.nio.file.Path sql = sb.dir().resolve("host1-binlog-only.sql");
+        SandboxFixture.CliResult saved = sb.trepctl("-host", "host1", "binlog-only", "-sql", sql.toString()).ok();
+        assertThat(saved.stdout()).contains("host1: 2 binlog-only transaction(s) after seqno ",
+                "  GTID " + insertGtid + " at mariadb-bin.", "SQL written to " + sql);
+        assertThat(java.nio.file.Files.readString(sql)).contains("-- GTID " + insertGtid + " at mariadb-bin.",
+                "START TRANSACTION;\nINSERT INTO `roles`.`t` (`id`,`v`) VALUES (30,X'6c6f73742061'),(31,X'6c6f73742062');"
+                + "\nCOMMIT;", "UPDATE `roles`.`t` SET `id`=1,`v`=X'6368616e676564' WHERE `id`=1;");
+
         // the operator accepts the divergence: host1 follows host2 and keeps its own rows
         sb.trepctl("-host", "host1", "online", "-force-divergence").ok();
         sb.trepctl("-host", "host2", "flush").ok();

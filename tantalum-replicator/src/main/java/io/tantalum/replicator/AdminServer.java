@@ -51,6 +51,7 @@ public final class AdminServer implements AutoCloseable {
                     return state(replicator.submit(new ReplicatorEvent.Reset(q.thl(), q.db())));
                 })
                 .on(ReplicatorApi.PURGE, q -> new ReplicatorApi.PurgeReply(replicator.purge()))
+                .on(ReplicatorApi.BINLOG_ONLY, q -> replicator.binlogOnly(q.sql()))
                 .onPublic(ReplicatorApi.HEALTH, q -> {
                     ReplicatorState st = replicator.state();
                     return new AdminHttpServer.Response<>(st == ReplicatorState.ONLINE ? 200 : 503,

@@ -3,13 +3,16 @@ package io.tantalum.replicator;
 import io.tantalum.common.ErrorCode;
 import io.tantalum.common.TantalumException;
 import io.tantalum.common.Threads;
+import io.tantalum.replicator.internal.BinlogOnlyReader;
 import io.tantalum.replicator.internal.MasterPipeline;
 import io.tantalum.replicator.internal.Pipeline;
 import io.tantalum.replicator.internal.PipelineListener;
 import io.tantalum.replicator.internal.SlavePipeline;
+import io.tantalum.replicator.internal.extract.BinlogOnlyAnalyzer;
 import io.tantalum.thl.ThlEvent;
 import io.tantalum.thl.ThlLog;
 import java.net.URI;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -367,6 +370,22 @@ public final class Replicator implements AutoCloseable {
                     + settings.host() + " is a " + role.role().display() + ".");
         }
         return Resets.purgeSessions(settings);
+    }
+
+    /**
+     * The binlog-only transactions of this host's database ({@code trepctl binlog-only}), and with
+     * {@code sql} their SQL. Only while offline: the read uses the extractor's binlog client id.
+     */
+    public io.tantalum.api.ReplicatorApi.BinlogOnlyReply binlogOnly(boolean sql) {
+        if (!state.isOffline()) {
+            throw new TantalumException(ErrorCode.FAILED_PRECONDITION, "binlog-only reads this host's binlog as its"
+                    + " extractor would: put the replicator offline first (`trepctl offline`); it is "
+                    + state.display() + ".");
+        }
+        BinlogOnlyReader.Result r = BinlogOnlyReader.read(settings, sql);
+        List<String> lines = r.transactions().stream().map(t -> BinlogOnlyAnalyzer.list(List.of(t))).toList();
+        return new io.tantalum.api.ReplicatorApi.BinlogOnlyReply(r.at() == null ? null : r.at().position().toEventId(),
+                r.at() == null ? -1 : r.at().seqno(), lines, sql ? BinlogOnlyReader.sql(settings, r) : null);
     }
 
     /** Once a second: sample the applied seqno; every 30 s: THL retention. */

@@ -7,8 +7,6 @@ import io.tantalum.replicator.ReplicatorSettings;
 import io.tantalum.replicator.internal.apply.AppliedPosition;
 import io.tantalum.replicator.internal.apply.JdbcApplier;
 import io.tantalum.replicator.internal.extract.BinlogOnlyAnalyzer;
-import io.tantalum.replicator.internal.extract.BinlogPosition;
-import io.tantalum.replicator.internal.extract.BinlogTailReader;
 import io.tantalum.replicator.internal.ship.ThlClient;
 import io.tantalum.thl.ThlEvent;
 import io.tantalum.thl.ThlLog;
@@ -16,7 +14,6 @@ import io.tantalum.thl.ThlRecord;
 import io.tantalum.thl.ThlWriter;
 import java.net.URI;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.LinkedHashMap;
@@ -127,37 +124,16 @@ public final class SlavePipeline implements Pipeline {
      * is {@link BinlogOnlyAnalyzer}'s. Runs before anything is applied, with the database read-only.
      */
     private void checkBinlogOnly(Connection c, ThlEvent lastOwn) throws SQLException {
-        long serverId;
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT @@server_id")) {
-            rs.next();
-            serverId = rs.getLong(1);
-        }
-        BinlogOnlyAnalyzer.Extracted at = new BinlogOnlyAnalyzer.Extracted(settings.host(), lastOwn.seqno(),
-                BinlogPosition.parse(lastOwn.eventId()), serverId, "tantalum_" + settings.service(), "tantalum_");
-        List<BinlogOnlyAnalyzer.Transaction> tail;
-        try {
-            tail = BinlogTailReader.transactions(binlogSource(settings), at.position());
-        } catch (TantalumException e) {
-            throw new TantalumException(e.code(), settings.host() + " cannot go online as a slave: it could not check"
-                    + " its binlog for transactions written after the last one its THL extracted (seqno "
-                    + at.seqno() + ", " + at.position().toEventId() + "): " + e.getMessage() + ". Fix the cause and"
-                    + " run `trepctl online` again, or `trepctl online -force-divergence` to go online unchecked.", e);
-        }
-        List<BinlogOnlyAnalyzer.Transaction> only = BinlogOnlyAnalyzer.binlogOnly(at, tail);
+        BinlogOnlyReader.Result r = BinlogOnlyReader.read(settings, c, lastOwn, false);
+        List<BinlogOnlyAnalyzer.Transaction> only = r.transactions();
         switch (BinlogOnlyAnalyzer.decide(only, options.forceDivergence())) {
             case NONE -> LOG.info("binlog after the THL's last extracted transaction (seqno={} {}): {} transaction(s),"
-                    + " none binlog-only", at.seqno(), at.position().toEventId(), tail.size());
+                    + " none binlog-only", r.at().seqno(), r.at().position().toEventId(), r.read());
             case FORCED -> LOG.warn("online -force-divergence: {} binlog-only transaction(s) stay on this host only:"
                     + " {}", only.size(), BinlogOnlyAnalyzer.list(only));
             case REFUSE -> throw new TantalumException(ErrorCode.DATA_LOSS,
-                    BinlogOnlyAnalyzer.refusal(at, String.valueOf(options.master()), only));
+                    BinlogOnlyAnalyzer.refusal(r.at(), String.valueOf(options.master()), only));
         }
-    }
-
-    /** The local database's binlog, read as the extractor would read it. */
-    public static BinlogTailReader.Source binlogSource(ReplicatorSettings settings) {
-        return new BinlogTailReader.Source(settings.dbHost(), settings.dbPort(), settings.dbUser(),
-                settings.dbPassword(), settings.effectiveServerId());
     }
 
     @Override

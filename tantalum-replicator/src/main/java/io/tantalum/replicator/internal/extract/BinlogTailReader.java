@@ -12,8 +12,11 @@ import com.github.shyiko.mysql.binlog.event.UpdateRowsEventData;
 import com.github.shyiko.mysql.binlog.event.WriteRowsEventData;
 import io.tantalum.common.ErrorCode;
 import io.tantalum.common.TantalumException;
+import io.tantalum.thl.ThlEvent;
 import java.io.IOException;
+import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,22 +27,22 @@ import java.util.function.Consumer;
 /**
  * Reads a database's binlog from a position to its current end (a non-blocking binlog dump, with
  * the extractor's deserializers) and hands each transaction read to a consumer: its GTID, server
- * id, position, and per table the rows it changed, with the rows events themselves for whoever
- * wants to turn them into SQL. Not thread-safe: one read per instance, on the caller's thread.
+ * id, position, and per table the rows it changed; on request also its changes as THL changes
+ * (values converted as the extractor converts them), for whoever turns them into SQL. Not
+ * thread-safe: one read per instance, on the caller's thread.
  */
 public final class BinlogTailReader {
     /** Where to read and as whom; {@code clientServerId} must differ from every other reader of that binlog. */
     public record Source(String host, int port, String user, String password, long clientServerId) {}
 
-    /** A rows event of a transaction, with the table map it refers to. */
-    public record RowsEvent(TableMapEventData table, Object data) {}
-
-    /** A transaction read, with its rows events in binlog order. */
-    public record Read(BinlogOnlyAnalyzer.Transaction transaction, List<RowsEvent> rows) {}
+    /** A transaction read, with its row changes and statements in binlog order (empty unless asked for). */
+    public record Read(BinlogOnlyAnalyzer.Transaction transaction, List<ThlEvent.Change> changes) {}
 
     private final Source source;
     private final RawEventDeserializer deserializer = MariaDbRowDeserializers.create();
     private final Map<Long, TableMapEventData> tables = new HashMap<>();
+    private final Map<Long, List<ThlEvent.ColumnSpec>> columns = new HashMap<>();
+    private boolean withChanges;
     private String file;
     private Exception failure;
     // the transaction being read
@@ -49,7 +52,7 @@ public final class BinlogTailReader {
     private boolean standalone;
     private Map<String, long[]> counts = new LinkedHashMap<>();
     private List<BinlogOnlyAnalyzer.Statement> statements = new ArrayList<>();
-    private List<RowsEvent> rows = new ArrayList<>();
+    private List<ThlEvent.Change> changes = new ArrayList<>();
 
     public BinlogTailReader(Source source) {
         this.source = source;
@@ -58,12 +61,16 @@ public final class BinlogTailReader {
     /** The transactions from {@code from} (a transaction boundary) to the binlog's end. */
     public static List<BinlogOnlyAnalyzer.Transaction> transactions(Source source, BinlogPosition from) {
         List<BinlogOnlyAnalyzer.Transaction> out = new ArrayList<>();
-        new BinlogTailReader(source).read(from, r -> out.add(r.transaction()));
+        new BinlogTailReader(source).read(from, false, r -> out.add(r.transaction()));
         return out;
     }
 
-    /** Reads from {@code from} to the end; throws UNAVAILABLE or DATA_LOSS (e.g. purged binlog, error 1236). */
-    public void read(BinlogPosition from, Consumer<Read> consumer) {
+    /**
+     * Reads from {@code from} to the end, with each transaction's changes when {@code withChanges};
+     * throws UNAVAILABLE or DATA_LOSS (e.g. purged binlog, error 1236).
+     */
+    public void read(BinlogPosition from, boolean withChanges, Consumer<Read> consumer) {
+        this.withChanges = withChanges;
         file = from.file();
         BinaryLogClient client = new BinaryLogClient(source.host(), source.port(), source.user(), source.password());
         client.setServerId(source.clientServerId());
@@ -126,23 +133,56 @@ public final class BinlogTailReader {
                 standalone = (g.getFlags() & MariadbGtidEventData.FL_STANDALONE) != 0;
                 counts = new LinkedHashMap<>();
                 statements = new ArrayList<>();
-                rows = new ArrayList<>();
+                changes = new ArrayList<>();
             }
             case TABLE_MAP -> {
                 TableMapEventData t = event.getData();
                 tables.put(t.getTableId(), t);
+                columns.remove(t.getTableId());
             }
             case WRITE_ROWS, EXT_WRITE_ROWS -> {
                 WriteRowsEventData d = event.getData();
-                count(d.getTableId(), d, 0, d.getRows().size());
+                TableMapEventData t = count(d.getTableId(), 0, d.getRows().size());
+                if (withChanges) {
+                    List<ThlEvent.ColumnSpec> cols = columnsOf(t);
+                    BitSet z = deserializer.compressed(d.getTableId());
+                    List<Object[][]> rows = new ArrayList<>();
+                    for (Serializable[] r : d.getRows()) {
+                        rows.add(new Object[][] {null, RowConverter.values(cols, d.getIncludedColumns(), r, z)});
+                    }
+                    changes.add(new ThlEvent.RowChange(t.getDatabase(), t.getTable(), ThlEvent.Action.INSERT, cols,
+                            rows));
+                }
             }
             case UPDATE_ROWS, EXT_UPDATE_ROWS -> {
                 UpdateRowsEventData d = event.getData();
-                count(d.getTableId(), d, 1, d.getRows().size());
+                TableMapEventData t = count(d.getTableId(), 1, d.getRows().size());
+                if (withChanges) {
+                    List<ThlEvent.ColumnSpec> cols = columnsOf(t);
+                    BitSet z = deserializer.compressed(d.getTableId());
+                    List<Object[][]> rows = new ArrayList<>();
+                    for (Map.Entry<Serializable[], Serializable[]> r : d.getRows()) {
+                        rows.add(new Object[][] {
+                            RowConverter.values(cols, d.getIncludedColumnsBeforeUpdate(), r.getKey(), z),
+                            RowConverter.values(cols, d.getIncludedColumns(), r.getValue(), z)});
+                    }
+                    changes.add(new ThlEvent.RowChange(t.getDatabase(), t.getTable(), ThlEvent.Action.UPDATE, cols,
+                            rows));
+                }
             }
             case DELETE_ROWS, EXT_DELETE_ROWS -> {
                 DeleteRowsEventData d = event.getData();
-                count(d.getTableId(), d, 2, d.getRows().size());
+                TableMapEventData t = count(d.getTableId(), 2, d.getRows().size());
+                if (withChanges) {
+                    List<ThlEvent.ColumnSpec> cols = columnsOf(t);
+                    BitSet z = deserializer.compressed(d.getTableId());
+                    List<Object[][]> rows = new ArrayList<>();
+                    for (Serializable[] r : d.getRows()) {
+                        rows.add(new Object[][] {RowConverter.values(cols, d.getIncludedColumns(), r, z), null});
+                    }
+                    changes.add(new ThlEvent.RowChange(t.getDatabase(), t.getTable(), ThlEvent.Action.DELETE, cols,
+                            rows));
+                }
             }
             case QUERY -> {
                 QueryEventData q = event.getData();
@@ -150,7 +190,10 @@ public final class BinlogTailReader {
                 if (sql.equalsIgnoreCase("COMMIT")) {
                     commit(next, consumer);
                 } else if (!sql.equalsIgnoreCase("BEGIN")) {
-                    statements.add(new BinlogOnlyAnalyzer.Statement(Objects.toString(q.getDatabase(), ""), q.getSql()));
+                    String schema = Objects.toString(q.getDatabase(), "");
+                    statements.add(new BinlogOnlyAnalyzer.Statement(schema, q.getSql()));
+                    changes.add(new ThlEvent.StatementChange(schema, q.getSql(), event.getHeader().getTimestamp() / 1000,
+                            q.getErrorCode()));
                     if (standalone) {
                         commit(next, consumer);
                     }
@@ -163,14 +206,18 @@ public final class BinlogTailReader {
         }
     }
 
-    private void count(long tableId, Object data, int kind, int n) {
+    private TableMapEventData count(long tableId, int kind, int n) {
         TableMapEventData t = tables.get(tableId);
         if (t == null) {
             throw new TantalumException(ErrorCode.DATA_LOSS, "Row event for unknown table id " + tableId + " in "
                     + file + ": the read did not start at a transaction boundary.");
         }
         counts.computeIfAbsent(t.getDatabase() + "\0" + t.getTable(), k -> new long[3])[kind] += n;
-        rows.add(new RowsEvent(t, data));
+        return t;
+    }
+
+    private List<ThlEvent.ColumnSpec> columnsOf(TableMapEventData t) {
+        return columns.computeIfAbsent(t.getTableId(), id -> RowConverter.columns(t));
     }
 
     private void commit(long next, Consumer<Read> consumer) {
@@ -183,7 +230,7 @@ public final class BinlogTailReader {
             changed.add(new BinlogOnlyAnalyzer.TableRows(name[0], name[1], c[0], c[1], c[2]));
         });
         consumer.accept(new Read(new BinlogOnlyAnalyzer.Transaction(gtid, serverId, start, next, changed, statements),
-                rows));
+                changes));
         gtid = null;
     }
 }
