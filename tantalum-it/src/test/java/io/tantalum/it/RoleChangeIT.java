@@ -149,4 +149,29 @@ class RoleChangeIT {
             assertThat(Sql.count(c, "SELECT COUNT(*) FROM roles.t WHERE id IN (30, 31)")).isEqualTo(2);
         }
     }
+
+    /**
+     * A slave promoted to master whose session extracted nothing before rows were written on it
+     * directly: its THL still ends with the old master's event, yet the rows are binlog-only.
+     */
+    @Test
+    void aMasterSessionThatExtractedNothingStillCountsItsBinlog() throws Exception {
+        sb.trepctl("-host", "host3", "offline").ok();
+        sb.trepctl("-host", "host3", "setrole", "-role", "master").ok();
+        sb.trepctl("-host", "host3", "online").ok();
+        sb.trepctl("-host", "host3", "wait", "-state", "ONLINE", "-limit", "30").ok();
+        sb.trepctl("-host", "host3", "offline").ok();
+        String gtid;
+        try (Connection c = sb.admin(3)) {
+            Sql.exec(c, "SET GLOBAL read_only=OFF", "DELETE FROM roles.t WHERE id = 1");
+            gtid = String.valueOf(Sql.query(c, "SELECT @@last_gtid").get(0).get(0));
+        }
+        sb.trepctl("-host", "host3", "setrole", "-role", "slave", "-uri", "thl://host1:2112/").ok();
+        SandboxFixture.CliResult refused = sb.trepctl("-host", "host3", "online");
+        assertThat(refused.exitCode()).as(refused.all()).isEqualTo(7);
+        assertThat(refused.stderr()).contains("holds 1 binlog-only transaction(s), written on host3",
+                "GTID " + gtid + " at mariadb-bin.", "(roles.t (1 deleted))");
+        sb.trepctl("-host", "host3", "online", "-force-divergence").ok();
+        sb.trepctl("-host", "host3", "wait", "-state", "ONLINE", "-limit", "30").ok();
+    }
 }

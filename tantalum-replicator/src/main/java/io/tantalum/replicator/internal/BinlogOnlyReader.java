@@ -19,9 +19,10 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Finds the binlog-only transactions of this host's database: reads its binlog from the end of the
- * last transaction its THL extracted to the binlog's end and keeps those {@link BinlogOnlyAnalyzer}
- * says were written here and never extracted. Used by a slave's start (refuse, or warn when
+ * Finds the binlog-only transactions of this host's database: reads its binlog from the position
+ * its THL accounts for it up to ({@link BinlogOnlyAnalyzer#readFrom}, with the THL's last event and
+ * {@link MasterSessionStore}) to the binlog's end and keeps those {@link BinlogOnlyAnalyzer} says
+ * were written here and never extracted. Used by a slave's start (refuse, or warn when
  * forced) and by {@code trepctl binlog-only} (list them, write them as SQL). Stateless.
  *
  * <p>Reads the binlog with the replicator's binlog client server id: never while this host's own
@@ -33,8 +34,8 @@ public final class BinlogOnlyReader {
     /**
      * What was found.
      *
-     * @param at the last transaction the THL extracted here, or null when the THL does not end
-     *     with this host's events (nothing to compare: this host was not the master last)
+     * @param at where the THL stops accounting for the binlog, or null when it accounts for none of
+     *     it (nothing to compare: this host was not the master last)
      * @param binlogOnly the binlog-only transactions, in binlog order, with their changes when asked for
      * @param read how many transactions the binlog holds after {@code at}
      */
@@ -46,22 +47,21 @@ public final class BinlogOnlyReader {
 
     private BinlogOnlyReader() {}
 
-    /**
-     * The last event of {@code log} if it is a complete transaction this host extracted, else null.
-     */
-    static ThlEvent lastOwn(ReplicatorSettings settings, ThlLog log) {
+    /** Where the THL stops accounting for this host's binlog ({@link BinlogOnlyAnalyzer#readFrom}), or null. */
+    static BinlogOnlyAnalyzer.Accounted readFrom(ReplicatorSettings settings, ThlLog log) {
         ThlRecord last = log.lastRecord();
-        if (last == null || !last.lastFrag()) {
-            return null;
+        BinlogOnlyAnalyzer.ThlTail tail = null;
+        if (last != null) {
+            ThlEvent e = last.decode();
+            tail = new BinlogOnlyAnalyzer.ThlTail(e.seqno(), e.sourceId(), e.eventId(), last.lastFrag());
         }
-        ThlEvent e = last.decode();
-        return settings.host().equals(e.sourceId()) ? e : null;
+        return BinlogOnlyAnalyzer.readFrom(settings.host(), tail, MasterSessionStore.load(log.directory()));
     }
 
-    /** Reads the binlog after {@code lastOwn} (from {@link #lastOwn}, or null: nothing to read). */
-    static Result read(ReplicatorSettings settings, Connection c, ThlEvent lastOwn, boolean withChanges)
-            throws SQLException {
-        if (lastOwn == null) {
+    /** Reads the binlog from {@code from} (see {@link #readFrom}; null: nothing to read). */
+    static Result read(ReplicatorSettings settings, Connection c, BinlogOnlyAnalyzer.Accounted from,
+            boolean withChanges) throws SQLException {
+        if (from == null) {
             return new Result(null, List.of(), 0);
         }
         long serverId;
@@ -69,16 +69,16 @@ public final class BinlogOnlyReader {
             rs.next();
             serverId = rs.getLong(1);
         }
-        BinlogOnlyAnalyzer.Extracted at = new BinlogOnlyAnalyzer.Extracted(settings.host(), lastOwn.seqno(),
-                BinlogPosition.parse(lastOwn.eventId()), serverId, "tantalum_" + settings.service(), SKIPPED);
+        BinlogOnlyAnalyzer.Extracted at = new BinlogOnlyAnalyzer.Extracted(settings.host(), from.seqno(),
+                from.position(), serverId, "tantalum_" + settings.service(), SKIPPED);
         List<BinlogTailReader.Read> all = new ArrayList<>();
         try {
             new BinlogTailReader(source(settings)).read(at.position(), withChanges, all::add);
         } catch (TantalumException e) {
             throw new TantalumException(e.code(), settings.host() + " could not check its binlog for transactions"
-                    + " written after the last one its THL extracted (seqno " + at.seqno() + ", "
-                    + at.position().toEventId() + "): " + e.getMessage() + ". Fix the cause and retry; `trepctl"
-                    + " online -force-divergence` goes online without this check.", e);
+                    + " written after the position its THL accounts for (" + at.position().toEventId() + ", THL seqno "
+                    + at.seqno() + "): " + e.getMessage() + ". Fix the cause and retry; `trepctl online"
+                    + " -force-divergence` goes online without this check.", e);
         }
         Set<BinlogOnlyAnalyzer.Transaction> only = new HashSet<>(BinlogOnlyAnalyzer.binlogOnly(at,
                 all.stream().map(BinlogTailReader.Read::transaction).toList()));
@@ -87,12 +87,12 @@ public final class BinlogOnlyReader {
 
     /** For {@code trepctl binlog-only}: opens the THL and the database itself. */
     public static Result read(ReplicatorSettings settings, boolean withChanges) {
-        ThlEvent own;
+        BinlogOnlyAnalyzer.Accounted from;
         try (ThlLog log = ThlLog.open(settings.thlDirectory(), settings.thlSegmentBytes(), settings.thlFsync())) {
-            own = lastOwn(settings, log);
+            from = readFrom(settings, log);
         }
         try (Connection c = Jdbc.connect(settings)) {
-            return read(settings, c, own, withChanges);
+            return read(settings, c, from, withChanges);
         } catch (SQLException e) {
             throw Jdbc.unavailable(settings, e);
         }
@@ -104,8 +104,8 @@ public final class BinlogOnlyReader {
             return "";
         }
         SqlScriptWriter w = new SqlScriptWriter("Binlog-only transactions of " + settings.host() + ": written there"
-                + " after the last one its THL extracted\n(seqno " + r.at().seqno() + ", " + r.at().position()
-                .toEventId() + ") and never extracted, so no other host has them.\nRead it before running any of it"
+                + " after the position its THL accounts for\n(" + r.at().position().toEventId() + ", THL seqno "
+                + r.at().seqno() + ") and never extracted, so no other host has them.\nRead it before running any of it"
                 + " on the master: rows are found by primary key (or every column),\nthe values are the ones "
                 + settings.host() + " wrote; a transaction may conflict with what the master has since.",
                 SKIPPED);

@@ -77,9 +77,7 @@ public final class SlavePipeline implements Pipeline {
             try (Statement s = c.createStatement()) {
                 s.execute("SET GLOBAL read_only=ON");
             }
-            if (ownTail) {
-                checkBinlogOnly(c, lastEvent);
-            }
+            checkBinlogOnly(c);
             if (ownTail && last.seqno() > applied.seqno()) {
                 applied = new AppliedPosition(lastEvent.seqno(), lastEvent.epoch(), lastEvent.eventId(),
                         lastEvent.sourceId(), lastEvent.sourceTstamp(), System.currentTimeMillis());
@@ -119,16 +117,21 @@ public final class SlavePipeline implements Pipeline {
     }
 
     /**
-     * Refuses to start when the database holds binlog-only transactions: written here after the
-     * last one this host's THL extracted (it was the master), so no other host has them. The rule
-     * is {@link BinlogOnlyAnalyzer}'s. Runs before anything is applied, with the database read-only.
+     * Refuses to start when the database holds binlog-only transactions: written here (when it was
+     * the master) after the binlog position its THL accounts for, so no other host has them. The
+     * rule is {@link BinlogOnlyAnalyzer}'s. Runs before anything is applied, with the database
+     * read-only.
      */
-    private void checkBinlogOnly(Connection c, ThlEvent lastOwn) throws SQLException {
-        BinlogOnlyReader.Result r = BinlogOnlyReader.read(settings, c, lastOwn, false);
+    private void checkBinlogOnly(Connection c) throws SQLException {
+        BinlogOnlyReader.Result r = BinlogOnlyReader.read(settings, c, BinlogOnlyReader.readFrom(settings, log), false);
         List<BinlogOnlyAnalyzer.Transaction> only = r.transactions();
+        if (r.at() == null) {
+            LOG.debug("the THL accounts for none of this database's binlog: no binlog-only transactions to look for");
+            return;
+        }
         switch (BinlogOnlyAnalyzer.decide(only, options.forceDivergence())) {
-            case NONE -> LOG.info("binlog after the THL's last extracted transaction (seqno={} {}): {} transaction(s),"
-                    + " none binlog-only", r.at().seqno(), r.at().position().toEventId(), r.read());
+            case NONE -> LOG.info("binlog after the position the THL accounts for ({}, THL seqno={}): {}"
+                    + " transaction(s), none binlog-only", r.at().position().toEventId(), r.at().seqno(), r.read());
             case FORCED -> LOG.warn("online -force-divergence: {} binlog-only transaction(s) stay on this host only:"
                     + " {}", only.size(), BinlogOnlyAnalyzer.list(only));
             case REFUSE -> throw new TantalumException(ErrorCode.DATA_LOSS,

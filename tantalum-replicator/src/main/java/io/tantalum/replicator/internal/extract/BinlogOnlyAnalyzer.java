@@ -9,9 +9,11 @@ import java.util.List;
  * one its THL extracted, which therefore no other host has. Pure functions over what was read from
  * the binlog; stateless, thread-safe.
  *
- * <p>The rule (also in this package's INVARIANTS.md). The binlog is read from the end of the last
- * transaction this host's THL extracted from it (the THL ends with an event whose source is this
- * host) to its end. A transaction read there is binlog-only when all of these hold:
+ * <p>The rule (also in this package's INVARIANTS.md). The binlog is read from the last position
+ * this host's THL accounts for ({@link #readFrom}) to its end: the end of the THL's last event when
+ * this host extracted it, or where this host's last master session started when that session
+ * extracted nothing (the THL still ends with the event it started after). A transaction read
+ * there is binlog-only when all of these hold:
  * <ol>
  *   <li>its GTID's server id is this database's {@code @@server_id} (another id means it was
  *       written elsewhere and came here by replication, so its origin has it);</li>
@@ -80,9 +82,42 @@ public final class BinlogOnlyAnalyzer {
         }
     }
 
-    /** What the binlog is compared with: where this host's THL stopped extracting, and who "here" is. */
+    /**
+     * What the binlog is compared with: the binlog position up to which this host's THL accounts
+     * for it (and the THL's last seqno then), and who "here" is.
+     */
     public record Extracted(String host, long seqno, BinlogPosition position, long serverId, String catalogSchema,
             String skippedSchemaPrefix) {}
+
+    /**
+     * The THL's last event: its seqno, source host and event id, and whether it is complete (its
+     * last fragment).
+     */
+    public record ThlTail(long seqno, String sourceId, String eventId, boolean complete) {}
+
+    /** Where a master session started reading the binlog, and the epoch (first seqno) it gave its events. */
+    public record MasterSession(long epoch, BinlogPosition start) {}
+
+    /** The seqno and binlog position the THL accounts for the binlog up to. */
+    public record Accounted(long seqno, BinlogPosition position) {}
+
+    /**
+     * Where to read this host's binlog from, or null when its THL does not account for any of it
+     * (this host was not the master last: nothing to compare).
+     *
+     * @param tail the THL's last event, or null for an empty THL
+     * @param session this host's last master session as recorded when it started, or null
+     */
+    public static Accounted readFrom(String host, ThlTail tail, MasterSession session) {
+        if (tail != null && tail.complete() && host.equals(tail.sourceId())) {
+            return new Accounted(tail.seqno(), BinlogPosition.parse(tail.eventId()));
+        }
+        long next = tail == null ? 0 : tail.seqno() + 1;
+        if (session != null && session.epoch() == next && (tail == null || tail.complete())) {
+            return new Accounted(next - 1, session.start());
+        }
+        return null;
+    }
 
     /** What a slave start does about binlog-only transactions. */
     public enum Verdict {
@@ -134,8 +169,8 @@ public final class BinlogOnlyAnalyzer {
         Transaction last = binlogOnly.get(binlogOnly.size() - 1);
         return at.host() + " cannot go online as a slave of " + master + ": its database holds "
                 + binlogOnly.size() + " binlog-only transaction(s), written on " + at.host() + " (server_id "
-                + at.serverId() + ") after the last one its THL extracted (seqno " + at.seqno() + ", "
-                + at.position().toEventId() + ") and never extracted, so no other host has them: "
+                + at.serverId() + ") after the binlog position its THL accounts for (" + at.position().toEventId()
+                + ", THL seqno " + at.seqno() + ") and never extracted, so no other host has them: "
                 + list(binlogOnly) + ". Nothing was applied. Ways out: (a) save them (`trepctl binlog-only -sql"
                 + " FILE` on " + at.host() + " writes them as SQL; they are in binlog " + first.start().file()
                 + " from position " + first.start().offset() + " to " + last.end() + "), re-apply on the master"

@@ -64,6 +64,42 @@ class BinlogOnlyAnalyzerTest {
         assertThat(BinlogOnlyAnalyzer.binlogOnly(AT, all)).isEqualTo(expected);
     }
 
+    private record From(String name, BinlogOnlyAnalyzer.ThlTail tail, BinlogOnlyAnalyzer.MasterSession session,
+            BinlogOnlyAnalyzer.Accounted expected) {}
+
+    @Test
+    void whereTheThlStopsAccountingForTheBinlog() {
+        String own = "mariadb-bin.000002:0000000000001000;gtid=0-1-40";
+        BinlogPosition ownEnd = BinlogPosition.parse(own);
+        BinlogPosition sessionStart = new BinlogPosition("mariadb-bin.000003", 4, null);
+        List<From> cases = List.of(
+                new From("was master last, extracted: the end of its last event",
+                        new BinlogOnlyAnalyzer.ThlTail(41, "host1", own, true), null,
+                        new BinlogOnlyAnalyzer.Accounted(41, ownEnd)),
+                new From("was master last, extracted: a recorded older session does not matter",
+                        new BinlogOnlyAnalyzer.ThlTail(41, "host1", own, true),
+                        new BinlogOnlyAnalyzer.MasterSession(30, sessionStart),
+                        new BinlogOnlyAnalyzer.Accounted(41, ownEnd)),
+                new From("was slave last (applied host2's events), no session recorded",
+                        new BinlogOnlyAnalyzer.ThlTail(41, "host2", "x:1", true), null, null),
+                new From("was slave last: its master session is older than the THL's tail",
+                        new BinlogOnlyAnalyzer.ThlTail(41, "host2", "x:1", true),
+                        new BinlogOnlyAnalyzer.MasterSession(30, sessionStart), null),
+                new From("became master after host2's seqno 41 and extracted nothing: where the session started",
+                        new BinlogOnlyAnalyzer.ThlTail(41, "host2", "x:1", true),
+                        new BinlogOnlyAnalyzer.MasterSession(42, sessionStart),
+                        new BinlogOnlyAnalyzer.Accounted(41, sessionStart)),
+                new From("first master session, nothing extracted (empty THL)", null,
+                        new BinlogOnlyAnalyzer.MasterSession(0, sessionStart),
+                        new BinlogOnlyAnalyzer.Accounted(-1, sessionStart)),
+                new From("empty THL, never master", null, null, null),
+                new From("own incomplete tail (truncated before the check): nothing to compare",
+                        new BinlogOnlyAnalyzer.ThlTail(41, "host1", own + ";partial", false), null, null));
+        for (From c : cases) {
+            assertThat(BinlogOnlyAnalyzer.readFrom("host1", c.tail(), c.session())).as(c.name()).isEqualTo(c.expected());
+        }
+    }
+
     @Test
     void verdictByPresenceAndForce() {
         List<Transaction> some = List.of(CASES.get(0).txn());
@@ -78,8 +114,9 @@ class BinlogOnlyAnalyzerTest {
         List<Transaction> only = List.of(CASES.get(0).txn(), CASES.get(1).txn(), CASES.get(8).txn());
         assertThat(BinlogOnlyAnalyzer.refusal(AT, "thl://host2:2112/", only)).isEqualTo(
                 "host1 cannot go online as a slave of thl://host2:2112/: its database holds 3 binlog-only"
-                + " transaction(s), written on host1 (server_id 1) after the last one its THL extracted (seqno 41,"
-                + " mariadb-bin.000002:0000000000001000;gtid=0-1-40) and never extracted, so no other host has them:"
+                + " transaction(s), written on host1 (server_id 1) after the binlog position its THL accounts for"
+                + " (mariadb-bin.000002:0000000000001000;gtid=0-1-40, THL seqno 41) and never extracted, so no other"
+                + " host has them:"
                 + " GTID 0-1-41 at mariadb-bin.000002:1000 (app.t (2 inserted));"
                 + " GTID 0-1-42 at mariadb-bin.000002:1100 (statement `CREATE TABLE x (id INT)`);"
                 + " GTID 0-1-47 at mariadb-bin.000002:1800 (tantalum_alpha.heartbeat (1 updated), app.u (3 updated))."
