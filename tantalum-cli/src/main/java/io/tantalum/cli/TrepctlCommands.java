@@ -308,13 +308,13 @@ final class TrepctlCommands {
         public Integer call() throws IOException {
             ReplicatorApi.BinlogOnlyReply r = parent.client().call(ReplicatorApi.BINLOG_ONLY,
                     new ReplicatorApi.BinlogOnlyRequest(sqlFile != null));
-            if (r.extractedUpTo() == null) {
-                System.out.println(parent.hostLabel() + ": its THL does not end with a transaction extracted on this"
-                        + " host (it was not the master last): no binlog-only transactions to look for");
+            if (r.readFrom() == null) {
+                System.out.println(parent.hostLabel() + ": its THL accounts for none of its binlog (it was not the"
+                        + " master last): no binlog-only transactions to look for");
                 return 0;
             }
             System.out.println(parent.hostLabel() + ": " + r.transactions().size() + " binlog-only transaction(s)"
-                    + " after seqno " + r.extractedSeqno() + " (" + r.extractedUpTo() + ")");
+                    + " after " + r.readFrom() + " (THL seqno " + r.thlSeqno() + ")");
             r.transactions().forEach(t -> System.out.println("  " + t));
             if (sqlFile != null) {
                 java.nio.file.Files.writeString(sqlFile, r.sql(), StandardCharsets.UTF_8);

@@ -110,16 +110,17 @@ public final class ReplicatorApi {
     public record BinlogOnlyRequest(boolean sql) {}
 
     /**
-     * The binlog-only transactions of a replicator's database (written there after the last one its
-     * THL extracted, never extracted).
+     * The binlog-only transactions of a replicator's database (written there after the binlog
+     * position its THL accounts for, never extracted).
      *
-     * @param extractedUpTo the event id of the THL's last transaction extracted on this host, or
-     *     null when the THL does not end with one (nothing to compare)
-     * @param extractedSeqno its seqno, or -1
+     * @param readFrom that position, as an event id: the end of the THL's last event when this host
+     *     extracted it, or where its last master session started when that session extracted
+     *     nothing; null when the THL accounts for none of the binlog (nothing to compare)
+     * @param thlSeqno the THL's last seqno then, or -1
      * @param transactions one line each: GTID, binlog position, tables and rows changed
      * @param sql the SQL script, when asked for (else null)
      */
-    public record BinlogOnlyReply(String extractedUpTo, long extractedSeqno, List<String> transactions, String sql) {}
+    public record BinlogOnlyReply(String readFrom, long thlSeqno, List<String> transactions, String sql) {}
 
     /** {@code immediate}: stop now, rolling back the transaction in progress. */
     public record OfflineRequest(boolean immediate) {}
