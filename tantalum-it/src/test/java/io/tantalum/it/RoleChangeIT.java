@@ -137,7 +137,8 @@ class RoleChangeIT {
         assertThat(saved.stdout()).contains("host1: 2 binlog-only transaction(s) after mariadb-bin.",
                 "  GTID " + insertGtid + " at mariadb-bin.", "SQL written to " + sql);
         assertThat(java.nio.file.Files.readString(sql)).contains("-- GTID " + insertGtid + " at mariadb-bin.",
-                "START TRANSACTION;\nINSERT INTO `roles`.`t` (`id`,`v`) VALUES (30,X'6c6f73742061'),(31,X'6c6f73742062');"
+                "START TRANSACTION;\nINSERT INTO `roles`.`t` (`id`,`v`) VALUES (30,X'6c6f73742061'),"
+                + "(31,X'6c6f73742062');"
                 + "\nCOMMIT;", "UPDATE `roles`.`t` SET `id`=1,`v`=X'6368616e676564' WHERE `id`=1;");
 
         // the operator accepts the divergence: host1 follows host2 and keeps its own rows

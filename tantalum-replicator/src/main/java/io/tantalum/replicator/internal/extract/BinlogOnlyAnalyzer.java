@@ -19,8 +19,10 @@ import java.util.List;
  *       written elsewhere and came here by replication, so its origin has it);</li>
  *   <li>it does not write {@code tantalum_<service>.trep_commit_seqno}: Tantalum's applier writes
  *       the applied position in the same transaction as every change it applies, so this marks a
- *       transaction applied from another master's THL, whatever server id and domain it got (the
- *       applier's writes get this server's server id and {@code gtid_domain_id});</li>
+ *       transaction applied from another master's THL whatever server id and domain it was logged
+ *       with (the applier sets neither {@code server_id} nor {@code gtid_domain_id}, so its SQL
+ *       is logged with this server's own: neither GTIDs nor {@code @@gtid_binlog_pos} can tell
+ *       an applied transaction from one a client wrote here);</li>
  *   <li>it changes a table, or runs a statement, outside the schemas the extractor skips
  *       ({@code tantalum_*}): the replicator's own catalog and heartbeat rows are not data.</li>
  * </ol>
@@ -172,10 +174,10 @@ public final class BinlogOnlyAnalyzer {
                 + at.serverId() + ") after the binlog position its THL accounts for (" + at.position().toEventId()
                 + ", THL seqno " + at.seqno() + ") and never extracted, so no other host has them: "
                 + list(binlogOnly) + ". Nothing was applied. Ways out: (a) save them (`trepctl binlog-only -sql"
-                + " FILE` on " + at.host() + " writes them as SQL; they are in binlog " + first.start().file()
-                + " from position " + first.start().offset() + " to " + last.end() + "), re-apply on the master"
-                + " what must be kept, then rebuild " + at.host() + " from the current master (provision it from a"
-                + " backup of the master, `trepctl reset -all -y`, `trepctl online`); (b) `trepctl online"
+                + " FILE` on " + at.host() + " writes them as SQL; they are in its binlog from " + first.start().file()
+                + ":" + first.start().offset() + " to " + last.start().file() + ":" + last.end() + "), re-apply on the"
+                + " master what must be kept, then rebuild " + at.host() + " from the current master (provision it"
+                + " from a backup of the master, `trepctl reset -all -y`, `trepctl online`); (b) `trepctl online"
                 + " -force-divergence` goes online anyway and leaves them on " + at.host() + " only (its data stays"
                 + " different from the master's).";
     }

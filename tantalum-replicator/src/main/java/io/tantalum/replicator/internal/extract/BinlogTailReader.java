@@ -10,6 +10,7 @@ import com.github.shyiko.mysql.binlog.event.RotateEventData;
 import com.github.shyiko.mysql.binlog.event.TableMapEventData;
 import com.github.shyiko.mysql.binlog.event.UpdateRowsEventData;
 import com.github.shyiko.mysql.binlog.event.WriteRowsEventData;
+import com.github.shyiko.mysql.binlog.network.ServerException;
 import io.tantalum.common.ErrorCode;
 import io.tantalum.common.TantalumException;
 import io.tantalum.thl.ThlEvent;
@@ -105,10 +106,19 @@ public final class BinlogTailReader {
             failure = e;
         }
         if (failure != null) {
-            throw new TantalumException(failure instanceof IOException ? ErrorCode.UNAVAILABLE : ErrorCode.DATA_LOSS,
-                    "Cannot read the binlog of " + source.host() + ":" + source.port() + " from "
-                            + from.toEventId() + " (now at " + file + "): " + failure.getMessage(), failure);
+            throw new TantalumException(code(failure), "Cannot read the binlog of " + source.host() + ":"
+                    + source.port() + " from " + from.toEventId() + " (now at " + file + "): " + failure.getMessage()
+                    + (failure instanceof ServerException se ? " (error " + se.getErrorCode() + ", SQLSTATE "
+                            + se.getSqlState() + ")" : ""), failure);
         }
+    }
+
+    /** 1236 (position invalid or binlog purged) and a parse failure are never retriable; I/O may be. */
+    private static ErrorCode code(Exception failure) {
+        if (failure instanceof ServerException se && se.getErrorCode() == 1236) {
+            return ErrorCode.DATA_LOSS;
+        }
+        return failure instanceof IOException ? ErrorCode.UNAVAILABLE : ErrorCode.DATA_LOSS;
     }
 
     private static void disconnect(BinaryLogClient c) {
@@ -192,7 +202,8 @@ public final class BinlogTailReader {
                 } else if (!sql.equalsIgnoreCase("BEGIN")) {
                     String schema = Objects.toString(q.getDatabase(), "");
                     statements.add(new BinlogOnlyAnalyzer.Statement(schema, q.getSql()));
-                    changes.add(new ThlEvent.StatementChange(schema, q.getSql(), event.getHeader().getTimestamp() / 1000,
+                    changes.add(new ThlEvent.StatementChange(schema, q.getSql(),
+                            event.getHeader().getTimestamp() / 1000,
                             q.getErrorCode()));
                     if (standalone) {
                         commit(next, consumer);

@@ -22,7 +22,8 @@ class SqlScriptWriterTest {
                         List.<Object[][]>of(new Object[][] {{1L, null}, {1L, null}})),
                 new ThlEvent.RowChange("app", "t", ThlEvent.Action.DELETE, cols, List.<Object[][]>of(
                         new Object[][] {{5L, "x".getBytes()}, null}))));
-        w.transaction("GTID 0-1-5", List.of(new ThlEvent.StatementChange("app", "CREATE TABLE u (id INT)", 1700000000)));
+        w.transaction("GTID 0-1-5", List.of(new ThlEvent.StatementChange("app", "CREATE TABLE u (id INT)",
+                1700000000)));
         assertThat(w.script()).isEqualTo("""
                 -- two lines
                 -- of header

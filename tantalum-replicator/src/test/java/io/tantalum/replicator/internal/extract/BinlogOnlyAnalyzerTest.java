@@ -96,7 +96,8 @@ class BinlogOnlyAnalyzerTest {
                 new From("own incomplete tail (truncated before the check): nothing to compare",
                         new BinlogOnlyAnalyzer.ThlTail(41, "host1", own + ";partial", false), null, null));
         for (From c : cases) {
-            assertThat(BinlogOnlyAnalyzer.readFrom("host1", c.tail(), c.session())).as(c.name()).isEqualTo(c.expected());
+            assertThat(BinlogOnlyAnalyzer.readFrom("host1", c.tail(), c.session())).as(c.name())
+                    .isEqualTo(c.expected());
         }
     }
 
@@ -121,10 +122,11 @@ class BinlogOnlyAnalyzerTest {
                 + " GTID 0-1-42 at mariadb-bin.000002:1100 (statement `CREATE TABLE x (id INT)`);"
                 + " GTID 0-1-47 at mariadb-bin.000002:1800 (tantalum_alpha.heartbeat (1 updated), app.u (3 updated))."
                 + " Nothing was applied. Ways out: (a) save them (`trepctl binlog-only -sql FILE` on host1 writes"
-                + " them as SQL; they are in binlog mariadb-bin.000002 from position 1000 to 1900), re-apply on the"
-                + " master what must be kept, then rebuild host1 from the current master (provision it from a backup"
-                + " of the master, `trepctl reset -all -y`, `trepctl online`); (b) `trepctl online -force-divergence`"
-                + " goes online anyway and leaves them on host1 only (its data stays different from the master's).");
+                + " them as SQL; they are in its binlog from mariadb-bin.000002:1000 to mariadb-bin.000002:1900),"
+                + " re-apply on the master what must be kept, then rebuild host1 from the current master (provision"
+                + " it from a backup of the master, `trepctl reset -all -y`, `trepctl online`); (b) `trepctl online"
+                + " -force-divergence` goes online anyway and leaves them on host1 only (its data stays different"
+                + " from the master's).");
     }
 
     @Test
