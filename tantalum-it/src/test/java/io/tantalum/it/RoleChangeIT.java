@@ -136,6 +136,7 @@ class RoleChangeIT {
         SandboxFixture.CliResult saved = sb.trepctl("-host", "host1", "binlog-only", "-sql", sql.toString()).ok();
         assertThat(saved.stdout()).contains("host1: 2 binlog-only transaction(s) after mariadb-bin.",
                 "  GTID " + insertGtid + " at mariadb-bin.", "SQL written to " + sql);
+        System.out.println(java.nio.file.Files.readString(sql));
         assertThat(java.nio.file.Files.readString(sql)).contains("-- GTID " + insertGtid + " at mariadb-bin.",
                 "START TRANSACTION;\nINSERT INTO `roles`.`t` (`id`,`v`) VALUES (30,X'6c6f73742061'),"
                 + "(31,X'6c6f73742062');"
