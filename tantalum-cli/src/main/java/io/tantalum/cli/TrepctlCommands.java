@@ -295,6 +295,35 @@ final class TrepctlCommands {
         }
     }
 
+    @Command(name = "binlog-only", description = "Offline: list the transactions this host's database holds only"
+            + " in its binlog (written after the last one its THL extracted, never extracted), and write them as SQL.")
+    static final class BinlogOnly implements Callable<Integer> {
+        @ParentCommand
+        TrepctlMain parent;
+
+        @Option(names = "-sql", paramLabel = "FILE", description = "Write them to FILE as SQL (one transaction each).")
+        java.nio.file.Path sqlFile;
+
+        @Override
+        public Integer call() throws IOException {
+            ReplicatorApi.BinlogOnlyReply r = parent.client().call(ReplicatorApi.BINLOG_ONLY,
+                    new ReplicatorApi.BinlogOnlyRequest(sqlFile != null));
+            if (r.readFrom() == null) {
+                System.out.println(parent.hostLabel() + ": its THL accounts for none of its binlog (it was not the"
+                        + " master last): no binlog-only transactions to look for");
+                return 0;
+            }
+            System.out.println(parent.hostLabel() + ": " + r.transactions().size() + " binlog-only transaction(s)"
+                    + " after " + r.readFrom() + " (THL seqno " + r.thlSeqno() + ")");
+            r.transactions().forEach(t -> System.out.println("  " + t));
+            if (sqlFile != null) {
+                java.nio.file.Files.writeString(sqlFile, r.sql(), StandardCharsets.UTF_8);
+                System.out.println("SQL written to " + sqlFile + ": read it before running any of it on the master");
+            }
+            return 0;
+        }
+    }
+
     @Command(name = "qs", description = "One-screen summary: state, latency, how far behind, time to catch up.")
     static final class Qs implements Callable<Integer> {
         @ParentCommand

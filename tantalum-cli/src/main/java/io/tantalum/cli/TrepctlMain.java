@@ -24,7 +24,7 @@ import picocli.CommandLine.ParentCommand;
             TrepctlMain.Services.class, TrepctlMain.Version.class, TrepctlCommands.OfflineDeferred.class,
             TrepctlCommands.SetRole.class, TrepctlCommands.Flush.class, TrepctlCommands.Wait.class,
             TrepctlCommands.Heartbeat.class, TrepctlCommands.Reset.class, TrepctlCommands.Purge.class,
-            TrepctlCommands.Qs.class})
+            TrepctlCommands.Qs.class, TrepctlCommands.BinlogOnly.class})
 public final class TrepctlMain {
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -103,13 +103,18 @@ public final class TrepctlMain {
         @Option(names = "-force", description = "Slave: skip the check that its history matches the master's.")
         boolean force;
 
+        @Option(names = "-force-divergence", description = "Slave: go online although this host's binlog holds"
+                + " transactions written here that its THL never extracted (binlog-only); they stay on this host"
+                + " only.")
+        boolean forceDivergence;
+
         @Mixin
         TrepctlCommands.UntilPoint until;
 
         @Override
         public Integer call() {
             ReplicatorApi.StateReply r = parent.client().call(ReplicatorApi.ONLINE,
-                    new ReplicatorApi.OnlineRequest(skip, force, until.point()));
+                    new ReplicatorApi.OnlineRequest(skip, force, forceDivergence, until.point()));
             System.out.println(parent.hostLabel() + ": " + r.state());
             return 0;
         }

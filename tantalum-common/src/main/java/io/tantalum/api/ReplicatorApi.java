@@ -21,6 +21,7 @@ import java.util.List;
  *   POST /api/v1/heartbeat                  {@link HeartbeatRequest} -&gt; {@link SeqnoReply}
  *   POST /api/v1/reset                      {@link ResetRequest} -&gt; {@link StateReply}
  *   POST /api/v1/purge                      -&gt; {@link PurgeReply}
+ *   GET  /api/v1/binlog-only?sql=true|false {@link BinlogOnlyReply}
  *   GET  /health                            {@link StateReply}, 200 when ONLINE, 503 otherwise; no token needed
  * </pre>
  * Every request but {@code /health} carries {@code Authorization: Bearer <token>}.
@@ -48,12 +49,14 @@ public final class ReplicatorApi {
             Endpoint.post("/api/v1/reset", ResetRequest.class, StateReply.class);
     public static final Endpoint<Endpoint.None, PurgeReply> PURGE =
             Endpoint.post("/api/v1/purge", Endpoint.None.class, PurgeReply.class);
+    public static final Endpoint<BinlogOnlyRequest, BinlogOnlyReply> BINLOG_ONLY =
+            Endpoint.get("/api/v1/binlog-only", BinlogOnlyRequest.class, BinlogOnlyReply.class);
     /** Liveness for load balancers: no token, no secrets. */
     public static final Endpoint<Endpoint.None, StateReply> HEALTH = Endpoint.get("/health", StateReply.class);
 
     /** Every endpoint that needs the token, for tests and docs. */
     public static final List<Endpoint<?, ?>> PROTECTED = List.of(SERVICES, STATUS, STATUS_SECTION, ONLINE, OFFLINE,
-            OFFLINE_DEFERRED, SET_ROLE, FLUSH, HEARTBEAT, RESET, PURGE);
+            OFFLINE_DEFERRED, SET_ROLE, FLUSH, HEARTBEAT, RESET, PURGE, BINLOG_ONLY);
 
     private ReplicatorApi() {}
 
@@ -86,13 +89,38 @@ public final class ReplicatorApi {
         }
     }
 
-    /** {@code skipSeqno}: seqnos to skip once; {@code force}: skip the history check; {@code until}: stop there. */
-    public record OnlineRequest(List<Long> skipSeqno, boolean force, StopPoint until) {
+    /**
+     * {@code skipSeqno}: seqnos to skip once; {@code force}: skip the history check;
+     * {@code forceDivergence}: a slave goes online although its binlog holds transactions written on
+     * it that its THL never extracted (binlog-only); {@code until}: stop there.
+     */
+    public record OnlineRequest(List<Long> skipSeqno, boolean force, boolean forceDivergence, StopPoint until) {
         public OnlineRequest {
             skipSeqno = skipSeqno == null ? List.of() : List.copyOf(skipSeqno);
             until = until == null ? StopPoint.NONE : until;
         }
+
+        /** Without {@code forceDivergence}. */
+        public OnlineRequest(List<Long> skipSeqno, boolean force, StopPoint until) {
+            this(skipSeqno, force, false, until);
+        }
     }
+
+    /** {@code sql}: also write the binlog-only transactions as a SQL script. */
+    public record BinlogOnlyRequest(boolean sql) {}
+
+    /**
+     * The binlog-only transactions of a replicator's database (written there after the binlog
+     * position its THL accounts for, never extracted).
+     *
+     * @param readFrom that position, as an event id: the end of the THL's last event when this host
+     *     extracted it, or where its last master session started when that session extracted
+     *     nothing; null when the THL accounts for none of the binlog (nothing to compare)
+     * @param thlSeqno the THL's last seqno then, or -1
+     * @param transactions one line each: GTID, binlog position, tables and rows changed
+     * @param sql the SQL script, when asked for (else null)
+     */
+    public record BinlogOnlyReply(String readFrom, long thlSeqno, List<String> transactions, String sql) {}
 
     /** {@code immediate}: stop now, rolling back the transaction in progress. */
     public record OfflineRequest(boolean immediate) {}

@@ -12,10 +12,11 @@ class ReplicatorApiTest {
 
     @Test
     void requestsTravelWithTheirOwnFieldsOnly() throws Exception {
-        var online = new ReplicatorApi.OnlineRequest(List.of(5L, 7L), true, new ReplicatorApi.StopPoint(9L, null, null,
-                null));
+        var online = new ReplicatorApi.OnlineRequest(List.of(5L, 7L), true, true, new ReplicatorApi.StopPoint(9L, null,
+                null, null));
         String json = JSON.writeValueAsString(online);
-        assertThat(json).isEqualTo("{\"skipSeqno\":[5,7],\"force\":true,\"until\":{\"seqno\":9}}");
+        assertThat(json).isEqualTo(
+                "{\"skipSeqno\":[5,7],\"force\":true,\"forceDivergence\":true,\"until\":{\"seqno\":9}}");
         assertThat(JSON.readValue(json, ReplicatorApi.OnlineRequest.class)).isEqualTo(online);
         assertThat(JSON.readValue("{}", ReplicatorApi.OnlineRequest.class))
                 .isEqualTo(new ReplicatorApi.OnlineRequest(List.of(), false, ReplicatorApi.StopPoint.NONE));

@@ -135,6 +135,14 @@ class FailoverIT {
         Await.until("host1's manager to observe its database", Duration.ofSeconds(30), () -> sb.cluster().datasources()
                 .stream().anyMatch(d -> d.host().equals("host1") && "ONLINE".equals(d.dataserver())), sb::describe);
         SandboxFixture.CliResult recovered = sb.cctrl("-e", "datasource host1 recover");
+        if (recovered.exitCode() != 0 && recovered.all().contains("binlog-only transaction(s)")) {
+            // a commit acknowledged as mariadbd died was never extracted (the window of the first test): recover
+            // lists it and refuses; accepting the divergence brings host1 back with that row of its own
+            System.out.println("recover refused: " + recovered.all());
+            assertThat(recovered.all()).contains("Cannot bring host1 back", "fo.ledger (", "host1 stays SHUNNED(");
+            sb.trepctl("-host", "host1", "online", "-force-divergence").ok();
+            recovered = sb.cctrl("-e", "datasource host1 recover");
+        }
         assertThat(recovered.exitCode()).as(recovered.all()).isZero();
         assertThat(recovered.stdout()).contains("host1: SHUNNED(FAILED-OVER-TO-");
         int m = HaChecks.topologyMaster(sb);

@@ -91,4 +91,89 @@ class RoleChangeIT {
             assertThat(Sql.count(c, "SELECT COUNT(*) FROM roles.t WHERE id IN (10, 11)")).isZero();
         }
     }
+
+    /**
+     * Issue 13: rows written on the master while its replicator was not extracting are only in its
+     * binlog; made a slave, it refuses to go online and lists them, until the operator accepts the
+     * divergence with `online -force-divergence`.
+     */
+    @Test
+    void anOldMasterWithBinlogOnlyTransactionsRefusesToBecomeASlaveUntilForced() throws Exception {
+        sb.trepctl("-host", "host1", "offline").ok();
+        String insertGtid;
+        String updateGtid;
+        try (Connection c = sb.admin(1)) {
+            Sql.exec(c, "INSERT INTO roles.t VALUES (30, 'lost a'), (31, 'lost b')");
+            insertGtid = String.valueOf(Sql.query(c, "SELECT @@last_gtid").get(0).get(0));
+            Sql.exec(c, "UPDATE roles.t SET v = 'changed' WHERE id = 1");
+            updateGtid = String.valueOf(Sql.query(c, "SELECT @@last_gtid").get(0).get(0));
+        }
+
+        // host2 becomes the master, writes; host1 is made its slave
+        sb.trepctl("-host", "host2", "offline").ok();
+        sb.trepctl("-host", "host2", "setrole", "-role", "master").ok();
+        sb.trepctl("-host", "host2", "online").ok();
+        sb.trepctl("-host", "host2", "wait", "-state", "ONLINE", "-limit", "30").ok();
+        try (Connection c = sb.app(2)) {
+            Sql.exec(c, "INSERT INTO roles.t VALUES (40, 'new master')");
+        }
+        sb.trepctl("-host", "host1", "setrole", "-role", "slave", "-uri", "thl://host2:2112/").ok();
+        SandboxFixture.CliResult refused = sb.trepctl("-host", "host1", "online");
+        assertThat(refused.exitCode()).as(refused.all()).isEqualTo(7);
+        assertThat(refused.stderr()).contains("host1 cannot go online as a slave of thl://",
+                "holds 2 binlog-only transaction(s), written on host1",
+                "GTID " + insertGtid + " at mariadb-bin.", "(roles.t (2 inserted))",
+                "GTID " + updateGtid + " at mariadb-bin.", "(roles.t (1 updated))",
+                "Nothing was applied", "rebuild host1 from the current master", "trepctl online -force-divergence");
+        assertThat(sb.state(1)).isEqualTo("OFFLINE:ERROR");
+        assertThat(String.valueOf(sb.status(1).pendingError())).contains("binlog-only transaction(s)");
+        try (Connection c = sb.admin(1)) {
+            assertThat(Sql.count(c, "SELECT COUNT(*) FROM roles.t WHERE id = 40")).as("nothing applied").isZero();
+        }
+
+        // the first way out: save them as SQL
+        java.nio.file.Path sql = sb.dir().resolve("host1-binlog-only.sql");
+        SandboxFixture.CliResult saved = sb.trepctl("-host", "host1", "binlog-only", "-sql", sql.toString()).ok();
+        assertThat(saved.stdout()).contains("host1: 2 binlog-only transaction(s) after mariadb-bin.",
+                "  GTID " + insertGtid + " at mariadb-bin.", "SQL written to " + sql);
+        System.out.println(java.nio.file.Files.readString(sql));
+        assertThat(java.nio.file.Files.readString(sql)).contains("-- GTID " + insertGtid + " at mariadb-bin.",
+                "START TRANSACTION;\nINSERT INTO `roles`.`t` (`id`,`v`) VALUES (30,X'6c6f73742061'),"
+                + "(31,X'6c6f73742062');"
+                + "\nCOMMIT;", "UPDATE `roles`.`t` SET `id`=1,`v`=X'6368616e676564' WHERE `id`=1;");
+
+        // the operator accepts the divergence: host1 follows host2 and keeps its own rows
+        sb.trepctl("-host", "host1", "online", "-force-divergence").ok();
+        sb.trepctl("-host", "host2", "flush").ok();
+        Await.until("host1 to follow host2", Duration.ofSeconds(30), () -> sb.appliedSeqno(1) == sb.appliedSeqno(2));
+        try (Connection c = sb.admin(1)) {
+            assertThat(Sql.count(c, "SELECT COUNT(*) FROM roles.t WHERE id = 40")).isEqualTo(1);
+            assertThat(Sql.count(c, "SELECT COUNT(*) FROM roles.t WHERE id IN (30, 31)")).isEqualTo(2);
+        }
+    }
+
+    /**
+     * A slave promoted to master whose session extracted nothing before rows were written on it
+     * directly: its THL still ends with the old master's event, yet the rows are binlog-only.
+     */
+    @Test
+    void aMasterSessionThatExtractedNothingStillCountsItsBinlog() throws Exception {
+        sb.trepctl("-host", "host3", "offline").ok();
+        sb.trepctl("-host", "host3", "setrole", "-role", "master").ok();
+        sb.trepctl("-host", "host3", "online").ok();
+        sb.trepctl("-host", "host3", "wait", "-state", "ONLINE", "-limit", "30").ok();
+        sb.trepctl("-host", "host3", "offline").ok();
+        String gtid;
+        try (Connection c = sb.admin(3)) {
+            Sql.exec(c, "SET GLOBAL read_only=OFF", "DELETE FROM roles.t WHERE id = 1");
+            gtid = String.valueOf(Sql.query(c, "SELECT @@last_gtid").get(0).get(0));
+        }
+        sb.trepctl("-host", "host3", "setrole", "-role", "slave", "-uri", "thl://host1:2112/").ok();
+        SandboxFixture.CliResult refused = sb.trepctl("-host", "host3", "online");
+        assertThat(refused.exitCode()).as(refused.all()).isEqualTo(7);
+        assertThat(refused.stderr()).contains("holds 1 binlog-only transaction(s), written on host3",
+                "GTID " + gtid + " at mariadb-bin.", "(roles.t (1 deleted))");
+        sb.trepctl("-host", "host3", "online", "-force-divergence").ok();
+        sb.trepctl("-host", "host3", "wait", "-state", "ONLINE", "-limit", "30").ok();
+    }
 }

@@ -395,6 +395,7 @@ final class Coordinator {
         }
         AdminClient c = ds.replicator(host);
         ReplicatorStatus s = c.call(ReplicatorApi.STATUS);
+        boolean online = "ONLINE".equals(s.state());
         if (repoint && !host.equals(master)) {
             String uri = ds.settings().thlUri(master);
             if (!"slave".equals(s.role()) || !uri.equals(s.masterConnectUri())) {
@@ -402,23 +403,45 @@ final class Coordinator {
                     c.call(ReplicatorApi.OFFLINE, new ReplicatorApi.OfflineRequest(false));
                 }
                 c.call(ReplicatorApi.SET_ROLE, new ReplicatorApi.SetRoleRequest("slave", uri));
+                online = false;
             }
         }
-        if (!"ONLINE".equals(s.state()) || repoint) {
-            c.call(ReplicatorApi.ONLINE, new ReplicatorApi.OnlineRequest(List.of(), false, null));
+        // already ONLINE as a slave of the master (e.g. put online by hand with `trepctl online -force-divergence`)
+        if (!online) {
+            try {
+                c.call(ReplicatorApi.ONLINE, new ReplicatorApi.OnlineRequest(List.of(), false, null));
+            } catch (TantalumException e) {
+                if (diverged(e.getMessage())) {
+                    throw cannotBringBack(host, e.getMessage());
+                }
+                throw e;
+            }
         }
         Deadline.in(ds.settings().phaseTimeout()).await(host + "'s replicator to be ONLINE", 50, () -> {
             ReplicatorStatus now = c.call(ReplicatorApi.STATUS);
             String error = now.pendingError();
-            if ("OFFLINE:ERROR".equals(now.state()) && error != null && error.contains("refused this slave")) {
-                // a diverged history (an old master holding transactions the master never received): the
-                // replicator's own refusal lists them and the ways out; nothing changes in the topology
-                throw new TantalumException(ErrorCode.FAILED_PRECONDITION, "Cannot bring " + host + " back: " + error
-                        + " " + host + " stays " + store.topology().map(v -> v.value().datasource(host).display())
-                                .orElse("as it is") + ".");
+            if ("OFFLINE:ERROR".equals(now.state()) && diverged(error)) {
+                throw cannotBringBack(host, error);
             }
             return "ONLINE".equals(now.state());
         });
+    }
+
+    /**
+     * A diverged history, refused by the replicator itself: an old master holding transactions the
+     * master never received, in its THL (the master refused this slave at the handshake) or only in
+     * its binlog (the slave refused to start). Its message lists them and the ways out.
+     */
+    private static boolean diverged(String replicatorError) {
+        return replicatorError != null && (replicatorError.contains("refused this slave")
+                || replicatorError.contains("binlog-only transaction(s)"));
+    }
+
+    /** Nothing changes in the topology: the datasource stays as it is, the operator chooses a way out. */
+    private TantalumException cannotBringBack(String host, String replicatorError) {
+        return new TantalumException(ErrorCode.FAILED_PRECONDITION, "Cannot bring " + host + " back: "
+                + replicatorError + " " + host + " stays " + store.topology().map(v -> v.value().datasource(host)
+                        .display()).orElse("as it is") + ".");
     }
 
     private void member(String host) {

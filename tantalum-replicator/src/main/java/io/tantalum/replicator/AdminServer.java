@@ -51,6 +51,7 @@ public final class AdminServer implements AutoCloseable {
                     return state(replicator.submit(new ReplicatorEvent.Reset(q.thl(), q.db())));
                 })
                 .on(ReplicatorApi.PURGE, q -> new ReplicatorApi.PurgeReply(replicator.purge()))
+                .on(ReplicatorApi.BINLOG_ONLY, q -> replicator.binlogOnly(q.sql()))
                 .onPublic(ReplicatorApi.HEALTH, q -> {
                     ReplicatorState st = replicator.state();
                     return new AdminHttpServer.Response<>(st == ReplicatorState.ONLINE ? 200 : 503,
@@ -62,7 +63,7 @@ public final class AdminServer implements AutoCloseable {
     private ReplicatorApi.StateReply online(ReplicatorApi.OnlineRequest q) {
         OfflineTrigger until = trigger(q.until());
         return state(replicator.submit(new ReplicatorEvent.GoOnline(new TreeSet<>(q.skipSeqno()), q.force(),
-                until.isEmpty() ? null : until)));
+                q.forceDivergence(),                 until.isEmpty() ? null : until)));
     }
 
     private static OfflineTrigger trigger(StopPoint p) {

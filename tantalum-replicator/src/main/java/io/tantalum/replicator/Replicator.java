@@ -3,13 +3,16 @@ package io.tantalum.replicator;
 import io.tantalum.common.ErrorCode;
 import io.tantalum.common.TantalumException;
 import io.tantalum.common.Threads;
+import io.tantalum.replicator.internal.BinlogOnlyReader;
 import io.tantalum.replicator.internal.MasterPipeline;
 import io.tantalum.replicator.internal.Pipeline;
 import io.tantalum.replicator.internal.PipelineListener;
 import io.tantalum.replicator.internal.SlavePipeline;
+import io.tantalum.replicator.internal.extract.BinlogOnlyAnalyzer;
 import io.tantalum.thl.ThlEvent;
 import io.tantalum.thl.ThlLog;
 import java.net.URI;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -187,7 +190,8 @@ public final class Replicator implements AutoCloseable {
         pendingError = null;
         offlineTrigger = g.until();
         transition(to, "online requested" + (g.skipSeqnos().isEmpty() ? "" : " skipping " + g.skipSeqnos())
-                + (g.force() ? " with -force" : "") + (g.until() == null ? "" : " until " + g.until().describe()));
+                + (g.force() ? " with -force" : "") + (g.forceDivergence() ? " with -force-divergence" : "")
+                + (g.until() == null ? "" : " until " + g.until().describe()));
         try {
             startPipeline(g);
         } catch (RuntimeException ex) {
@@ -287,7 +291,7 @@ public final class Replicator implements AutoCloseable {
         Pipeline p = role.role() == ReplicatorSettings.Role.MASTER
                 ? new MasterPipeline(settings, log, listenerFor(gen), () -> offlineTrigger)
                 : new SlavePipeline(settings, log, listenerFor(gen), new SlavePipeline.Options(role.masterUri(),
-                        g.skipSeqnos(), g.force(), () -> offlineTrigger));
+                        g.skipSeqnos(), g.force(), g.forceDivergence(), () -> offlineTrigger));
         pipeline = p;
         try {
             p.start();
@@ -366,6 +370,22 @@ public final class Replicator implements AutoCloseable {
                     + settings.host() + " is a " + role.role().display() + ".");
         }
         return Resets.purgeSessions(settings);
+    }
+
+    /**
+     * The binlog-only transactions of this host's database ({@code trepctl binlog-only}), and with
+     * {@code sql} their SQL. Only while offline: the read uses the extractor's binlog client id.
+     */
+    public io.tantalum.api.ReplicatorApi.BinlogOnlyReply binlogOnly(boolean sql) {
+        if (!state.isOffline()) {
+            throw new TantalumException(ErrorCode.FAILED_PRECONDITION, "binlog-only reads this host's binlog as its"
+                    + " extractor would: put the replicator offline first (`trepctl offline`); it is "
+                    + state.display() + ".");
+        }
+        BinlogOnlyReader.Result r = BinlogOnlyReader.read(settings, sql);
+        List<String> lines = r.transactions().stream().map(t -> BinlogOnlyAnalyzer.list(List.of(t))).toList();
+        return new io.tantalum.api.ReplicatorApi.BinlogOnlyReply(r.at() == null ? null : r.at().position().toEventId(),
+                r.at() == null ? -1 : r.at().seqno(), lines, sql ? BinlogOnlyReader.sql(settings, r) : null);
     }
 
     /** Once a second: sample the applied seqno; every 30 s: THL retention. */

@@ -13,11 +13,14 @@ public sealed interface ReplicatorEvent {
      *
      * @param skipSeqnos seqnos to skip once
      * @param force a slave skips the master's history check
+     * @param forceDivergence a slave goes online although its binlog holds transactions written on
+     *     it that its THL never extracted (binlog-only): they stay on this host only
      * @param until where to go offline again (null: stay online)
      */
-    record GoOnline(Set<Long> skipSeqnos, boolean force, OfflineTrigger until) implements ReplicatorEvent {
+    record GoOnline(Set<Long> skipSeqnos, boolean force, boolean forceDivergence, OfflineTrigger until)
+            implements ReplicatorEvent {
         public static GoOnline plain() {
-            return new GoOnline(Set.of(), false, null);
+            return new GoOnline(Set.of(), false, false, null);
         }
     }
 

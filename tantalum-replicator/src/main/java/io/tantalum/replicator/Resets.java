@@ -3,6 +3,7 @@ package io.tantalum.replicator;
 import io.tantalum.common.ErrorCode;
 import io.tantalum.common.TantalumException;
 import io.tantalum.replicator.internal.Jdbc;
+import io.tantalum.replicator.internal.MasterSessionStore;
 import io.tantalum.replicator.internal.Pipeline;
 import io.tantalum.replicator.internal.apply.Catalog;
 import java.io.IOException;
@@ -36,6 +37,9 @@ final class Resets {
             } catch (IOException e) {
                 throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot delete THL files in " + s.thlDirectory()
                         + ": " + e, e);
+            }
+            if (MasterSessionStore.delete(s.thlDirectory())) {
+                n++;
             }
             LOG.warn("reset: deleted {} THL file(s) in {} (last applied position was {})", n, s.thlDirectory(),
                     lastApplied == null ? "unknown" : lastApplied.seqno());

@@ -7,6 +7,7 @@ import io.tantalum.replicator.ReplicatorSettings;
 import io.tantalum.replicator.internal.apply.AppliedPosition;
 import io.tantalum.replicator.internal.apply.Catalog;
 import io.tantalum.replicator.internal.extract.BinlogExtractor;
+import io.tantalum.replicator.internal.extract.BinlogOnlyAnalyzer;
 import io.tantalum.replicator.internal.extract.BinlogPosition;
 import io.tantalum.replicator.internal.extract.SourceCharsets;
 import io.tantalum.replicator.internal.ship.ThlServer;
@@ -94,7 +95,9 @@ public final class MasterPipeline implements Pipeline {
     private BinlogExtractor.Start decideStart(Connection c) throws SQLException {
         ThlRecord last = log.lastRecord();
         if (last == null) {
-            return new BinlogExtractor.Start(binlogEnd(c), 0, 0);
+            BinlogPosition end = binlogEnd(c);
+            MasterSessionStore.save(log.directory(), new BinlogOnlyAnalyzer.MasterSession(0, end));
+            return new BinlogExtractor.Start(end, 0, 0);
         }
         ThlEvent e = last.decode();
         if (settings.host().equals(e.sourceId())) {
@@ -111,6 +114,7 @@ public final class MasterPipeline implements Pipeline {
         }
         BinlogPosition end = binlogEnd(c);
         long epoch = last.seqno() + 1;
+        MasterSessionStore.save(log.directory(), new BinlogOnlyAnalyzer.MasterSession(epoch, end));
         LOG.info("new master session: THL ends with seqno={} from {}; epoch={} starts at binlog {}", last.seqno(),
                 e.sourceId(), epoch, end.toEventId());
         return new BinlogExtractor.Start(end, epoch, epoch);

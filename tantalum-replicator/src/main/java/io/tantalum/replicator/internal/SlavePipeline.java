@@ -1,9 +1,12 @@
 package io.tantalum.replicator.internal;
 
+import io.tantalum.common.ErrorCode;
+import io.tantalum.common.TantalumException;
 import io.tantalum.replicator.OfflineTrigger;
 import io.tantalum.replicator.ReplicatorSettings;
 import io.tantalum.replicator.internal.apply.AppliedPosition;
 import io.tantalum.replicator.internal.apply.JdbcApplier;
+import io.tantalum.replicator.internal.extract.BinlogOnlyAnalyzer;
 import io.tantalum.replicator.internal.ship.ThlClient;
 import io.tantalum.thl.ThlEvent;
 import io.tantalum.thl.ThlLog;
@@ -24,13 +27,16 @@ import org.slf4j.LoggerFactory;
 /**
  * A slave: THL client -> THL writer, and JDBC applier reading the local THL. On start it makes
  * its database read-only and, when its THL ends with events it extracted itself (it was the
- * master), records them as applied: they are already in its database.
+ * master), refuses to start if its binlog holds transactions written after them that the THL
+ * never extracted (binlog-only, see {@link BinlogOnlyAnalyzer}), unless the operator accepts the
+ * divergence; then it records those THL events as applied: they are already in its database.
  */
 public final class SlavePipeline implements Pipeline {
     private static final Logger LOG = LoggerFactory.getLogger(SlavePipeline.class);
 
     /** What differs from one start to the next. */
-    public record Options(URI master, Set<Long> skipSeqnos, boolean force, Supplier<OfflineTrigger> trigger) {}
+    public record Options(URI master, Set<Long> skipSeqnos, boolean force, boolean forceDivergence,
+            Supplier<OfflineTrigger> trigger) {}
 
     private final ReplicatorSettings settings;
     private final ThlLog log;
@@ -68,6 +74,10 @@ public final class SlavePipeline implements Pipeline {
             ownTail = lastEvent != null && settings.host().equals(lastEvent.sourceId());
         }
         try (Connection c = a.connect()) {
+            try (Statement s = c.createStatement()) {
+                s.execute("SET GLOBAL read_only=ON");
+            }
+            checkBinlogOnly(c);
             if (ownTail && last.seqno() > applied.seqno()) {
                 applied = new AppliedPosition(lastEvent.seqno(), lastEvent.epoch(), lastEvent.eventId(),
                         lastEvent.sourceId(), lastEvent.sourceTstamp(), System.currentTimeMillis());
@@ -75,9 +85,6 @@ public final class SlavePipeline implements Pipeline {
                 a.readPosition();
                 LOG.info("THL ends with seqno={} extracted on this host when it was master: recorded as applied",
                         lastEvent.seqno());
-            }
-            try (Statement s = c.createStatement()) {
-                s.execute("SET GLOBAL read_only=ON");
             }
         } catch (SQLException e) {
             throw Jdbc.unavailable(settings, e);
@@ -107,6 +114,29 @@ public final class SlavePipeline implements Pipeline {
                 });
         client.start();
         applier.start(settings.service());
+    }
+
+    /**
+     * Refuses to start when the database holds binlog-only transactions: written here (when it was
+     * the master) after the binlog position its THL accounts for, so no other host has them. The
+     * rule is {@link BinlogOnlyAnalyzer}'s. Runs before anything is applied, with the database
+     * read-only.
+     */
+    private void checkBinlogOnly(Connection c) throws SQLException {
+        BinlogOnlyReader.Result r = BinlogOnlyReader.read(settings, c, BinlogOnlyReader.readFrom(settings, log), false);
+        List<BinlogOnlyAnalyzer.Transaction> only = r.transactions();
+        if (r.at() == null) {
+            LOG.debug("the THL accounts for none of this database's binlog: no binlog-only transactions to look for");
+            return;
+        }
+        switch (BinlogOnlyAnalyzer.decide(only, options.forceDivergence())) {
+            case NONE -> LOG.info("binlog after the position the THL accounts for ({}, THL seqno={}): {}"
+                    + " transaction(s), none binlog-only", r.at().position().toEventId(), r.at().seqno(), r.read());
+            case FORCED -> LOG.warn("online -force-divergence: {} binlog-only transaction(s) stay on this host only:"
+                    + " {}", only.size(), BinlogOnlyAnalyzer.list(only));
+            case REFUSE -> throw new TantalumException(ErrorCode.DATA_LOSS,
+                    BinlogOnlyAnalyzer.refusal(r.at(), String.valueOf(options.master()), only));
+        }
     }
 
     @Override

@@ -431,6 +431,17 @@ final class RowSql {
         }
     }
 
+    /**
+     * The SQL statements of a row change, as they are sent when it is not replayed with BINLOG
+     * (for a script an operator reads and runs: {@link SqlScriptWriter}).
+     */
+    static List<String> statements(ThlEvent.RowChange rc) {
+        RowSql s = new RowSql(null, false, Long.MAX_VALUE);
+        s.apply(new ThlEvent.RowChange(rc.schema(), rc.table(), rc.action(), rc.columns(), rc.rows()),
+                new Origin(-1, "", () -> ""));
+        return List.copyOf(s.pending);
+    }
+
     /** Drops anything queued (the transaction is being rolled back). */
     void discard() {
         binlog.reset();
