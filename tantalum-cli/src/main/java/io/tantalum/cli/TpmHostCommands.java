@@ -57,7 +57,9 @@ final class TpmHostCommands {
         /** Runs {@code action} for each host this command works on. */
         void eachHost(BiConsumer<Installer, String> action) {
             TantalumConfig c = config();
-            Installer installer = new Installer(c);
+            // a sandbox's INI: its hosts' processes start in their cgroups, as the sandbox starts them
+            Installer installer = io.tantalum.cli.sandbox.SandboxLayout.load(c.file().toAbsolutePath().getParent())
+                    .map(l -> new io.tantalum.cli.sandbox.Sandbox(l).installer()).orElseGet(() -> new Installer(c));
             for (String h : hosts(c)) {
                 action.accept(installer, h);
             }
