@@ -173,6 +173,56 @@ class FailoverIT {
         }
     }
 
+    /**
+     * A hung master database (SIGSTOP for longer than the detection time) keeps its sockets open, so
+     * only silence tells: its binlog stream sends not even the heartbeat it sends every second, its
+     * replicator stops extracting and serving THL, its manager's queries time out, and the analysis
+     * finds DEAD_MASTER_DB (here BLOCKED by the failover-block-period after this class's earlier
+     * failovers, so the operator fails over by hand). Resumed (SIGCONT), the old master is fenced:
+     * one writable master.
+     */
+    @Test
+    @Order(3)
+    void aHungMasterDatabaseIsFoundDeadAndFencedWhenItResumes() throws Exception {
+        int m = HaChecks.topologyMaster(sb);
+        long pid = sb.sandbox().db(sb.host(m)).pid().orElseThrow();
+        signal("-STOP", pid);
+        int k;
+        try {
+            Await.until("the hung master found dead", Duration.ofSeconds(30), () -> sb.cctrl("-e", "cluster history 5")
+                    .stdout().contains("BLOCKED"), sb::describe);
+            assertThat(sb.cctrl("-e", "cluster history 5").ok().stdout()).contains("DEAD_MASTER_DB: host" + m
+                    + ": its manager cannot reach its database", "and no slave gets THL from it");
+            SandboxFixture.CliResult failover = sb.cctrl("-e", "failover");
+            assertThat(failover.exitCode()).as(failover.all()).isZero();
+            k = HaChecks.topologyMaster(sb);
+            assertThat(k).isNotEqualTo(m);
+            try (Connection c = viaConnector()) {
+                Sql.exec(c, "CREATE TABLE fo.after_hang (id INT PRIMARY KEY)", "INSERT INTO fo.after_hang VALUES (1)");
+            }
+        } finally {
+            signal("-CONT", pid);
+        }
+        int newMaster = k;
+        Await.until("one writable master once the old one resumed", Duration.ofSeconds(20), () -> {
+            List<Integer> writable = new ArrayList<>();
+            for (int h = 1; h <= 3; h++) {
+                try (Connection c = sb.admin(h)) {
+                    if ("0".equals(scalar(c, "SELECT @@read_only"))) {
+                        writable.add(h);
+                    }
+                } catch (SQLException | RuntimeException e) {
+                    // a database that is down (the one test 2 killed) is not writable
+                }
+            }
+            return writable.equals(List.of(newMaster));
+        }, sb::describe);
+    }
+
+    private static void signal(String signal, long pid) throws Exception {
+        assertThat(new ProcessBuilder("kill", signal, Long.toString(pid)).inheritIO().start().waitFor()).isZero();
+    }
+
     static String scalar(Connection c, String sql) throws SQLException {
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             rs.next();

@@ -414,7 +414,10 @@ final class Coordinator {
                 if (diverged(e.getMessage())) {
                     throw cannotBringBack(host, e.getMessage());
                 }
-                throw e;
+                if (!e.getMessage().contains("already online")) {
+                    throw e;
+                }
+                // its own auto-recovery put it online meanwhile (as the slave FENCE made it): checked below
             }
         }
         Deadline.in(ds.settings().phaseTimeout()).await(host + "'s replicator to be ONLINE", 50, () -> {

@@ -69,6 +69,16 @@ public final class BinlogExtractor {
     private final Map<Long, List<ThlEvent.ColumnSpec>> columns = new HashMap<>();
     private final long epoch;
     private volatile boolean stopping;
+    /** When the binlog connection last delivered an event (the server's heartbeats included). */
+    private volatile long lastEventNanos = System.nanoTime();
+    /** The server sends a heartbeat event after this long without binlog events. */
+    static final long HEARTBEAT_MILLIS = 1000;
+    /**
+     * Nothing for this long, not even a heartbeat: the database hangs (stopped, or stuck on its
+     * disk). Its sockets stay open, so nothing else would notice; extraction fails, the THL server
+     * stops with it, and the slaves, losing THL, let the failover detector see a dead master.
+     */
+    static final long STALL_MILLIS = 3000;
     private volatile String currentEventId;
     private volatile long lastSeqno;
     private String file;
@@ -120,6 +130,7 @@ public final class BinlogExtractor {
         client.setBinlogFilename(start.file());
         client.setBinlogPosition(start.offset());
         client.setKeepAlive(false);
+        client.setHeartbeatInterval(HEARTBEAT_MILLIS);
         client.setEventDeserializer(deserializer);
         client.registerEventListener(this::onEvent);
         client.registerLifecycleListener(new BinaryLogClient.AbstractLifecycleListener() {
@@ -165,6 +176,30 @@ public final class BinlogExtractor {
                     + ". Check that the database runs with log_bin and that the user has REPLICATION SLAVE.", e);
         }
         LOG.info("extracting binlog from {} at {} nextSeqno={} epoch={}", where(), currentEventId, nextSeqno, epoch);
+        lastEventNanos = System.nanoTime();
+        Thread watchdog = new Thread(this::watch, "tantalum-binlog-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
+    }
+
+    /** Fails extraction when the binlog connection has been silent for {@link #STALL_MILLIS}. */
+    private void watch() {
+        while (!stopping) {
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                return;
+            }
+            long silent = (System.nanoTime() - lastEventNanos) / 1_000_000;
+            if (silent > STALL_MILLIS && !stopping) {
+                fail(new TantalumException(ErrorCode.UNAVAILABLE, "The binlog connection to " + where() + " has sent"
+                        + " nothing for " + silent + " ms, not even the heartbeat the server sends every "
+                        + HEARTBEAT_MILLIS + " ms when idle: the database hangs (stopped, overloaded, or stuck on its"
+                        + " disk). Extraction stopped after " + currentEventId + "; auto-recovery (or `trepctl"
+                        + " online`) resumes at the last stored transaction once the database answers."));
+                return;
+            }
+        }
     }
 
     /** Disconnects; a transaction that was being assembled is dropped (it is re-read on restart). */
@@ -195,6 +230,7 @@ public final class BinlogExtractor {
     }
 
     private void onEvent(Event event) {
+        lastEventNanos = System.nanoTime();
         if (stopping) {
             return;
         }
