@@ -59,7 +59,8 @@ final class TpmHostCommands {
             TantalumConfig c = config();
             // a sandbox's INI: its hosts' processes start in their cgroups, as the sandbox starts them
             Installer installer = io.tantalum.cli.sandbox.SandboxLayout.load(c.file().toAbsolutePath().getParent())
-                    .map(l -> new io.tantalum.cli.sandbox.Sandbox(l).installer()).orElseGet(() -> new Installer(c));
+                    .map(l -> new Installer(c).withLauncher(io.tantalum.cli.sandbox.SandboxNetwork.of(l)::launcher))
+                    .orElseGet(() -> new Installer(c));
             for (String h : hosts(c)) {
                 action.accept(installer, h);
             }
