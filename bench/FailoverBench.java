@@ -57,7 +57,11 @@ public final class FailoverBench {
             run();
         } finally {
             running = false;
-            sb.destroy(quiet);
+            if (System.getenv("KEEP") != null) {
+                System.out.println("sandbox kept (KEEP set): TANTALUM_SANDBOX=" + dir + " bin/tpm sandbox destroy");
+            } else {
+                sb.destroy(quiet);
+            }
         }
     }
 
@@ -318,10 +322,18 @@ public final class FailoverBench {
                 }
                 synchronized (acked) {
                     if (present.containsAll(acked) || System.nanoTime() > deadline) {
+                        List<Long> missing = new ArrayList<>();
                         for (long t : acked) {
                             if (!present.contains(t)) {
-                                lost++;
+                                missing.add(t);
                             }
+                        }
+                        lost += missing.size();
+                        Set<Long> unacked = new HashSet<>(present);
+                        acked.forEach(unacked::remove);
+                        if (!missing.isEmpty() || !unacked.isEmpty()) {
+                            System.out.printf(Locale.ROOT, "  %s: acknowledged but missing %s; present but never"
+                                    + " acknowledged %s%n", h.name(), missing, new java.util.TreeSet<>(unacked));
                         }
                         break;
                     }

@@ -144,8 +144,8 @@ class PartitionIT {
         }
         int m = HaChecks.topologyMaster(sb);
         int other = m == 1 ? 3 : 1;
-        List<Long> mustHave = new ArrayList<>(durable);
-        mustHave.addAll(acknowledged.subList(promotedAt, acknowledged.size()));
+        // semi-synchronous: every write the connector acknowledged, even in the last moments before the
+        // cut, was stored by a slave first
         List<Long> window = acknowledged.subList(durable.size(), promotedAt);
         Await.until("host" + other + " to apply what the new master has", Duration.ofSeconds(30), () -> sb.state(other)
                 .equals("ONLINE") && sb.appliedSeqno(other) >= sb.appliedSeqno(m), sb::describe);
@@ -157,10 +157,10 @@ class PartitionIT {
                 for (List<Object> r : Sql.query(c, "SELECT txn FROM pm.ledger")) {
                     present.add(((Number) r.get(0)).longValue());
                 }
-                assertThat(present).as("acknowledged writes on host" + h).containsAll(mustHave);
                 System.out.printf("host%d: of the %d writes acknowledged through the connector in the last 200 ms"
                         + " before the isolation, missing: %s%n", h, window.size(),
                         window.stream().filter(t -> !present.contains(t)).toList());
+                assertThat(present).as("acknowledged writes on host" + h).containsAll(acknowledged);
             }
         }
         assertThat(checksum(m, "pm.ledger")).isEqualTo(checksum(other, "pm.ledger"));

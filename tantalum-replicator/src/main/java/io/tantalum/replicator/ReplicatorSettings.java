@@ -47,6 +47,7 @@ public record ReplicatorSettings(
         long autoRecoveryDelayMillis,
         long autoRecoveryResetMillis,
         boolean masterWritable,
+        long semiSyncTimeoutMillis,
         Security security) {
 
     /**
@@ -123,6 +124,10 @@ public record ReplicatorSettings(
                 + " read_only=OFF. false in a clustered installation (tpm writes it): there only the coordinator makes"
                 + " the topology's master writable, so an old master's replicator that comes back as master after a"
                 + " failover cannot reopen its database."),
+        SEMI_SYNC_TIMEOUT_MS("replicator.semisync.timeout.ms", "0", "0: asynchronous replication. Above 0:"
+                + " semi-synchronous; a commit on the master returns to its client only once a slave has stored it in"
+                + " its THL, or after this long without a slave's acknowledgement (milliseconds; the master then"
+                + " goes on asynchronously until a slave catches up)."),
         AUTO_RECOVERY_RESET_MS("replicator.auto.recovery.reset.ms", "300000", "Once online this long (milliseconds),"
                 + " the count of auto-recovery attempts starts again from zero."),
         ADMIN_TOKEN("replicator.admin.token", null, "Bearer token that every admin API request but /health must"
@@ -187,7 +192,7 @@ public record ReplicatorSettings(
                 in.number(Key.AUTO_RECOVERY_DELAY_MS, 100, 3_600_000),
                 in.number(Key.AUTO_RECOVERY_RESET_MS, 0, Long.MAX_VALUE),
                 Boolean.TRUE.equals(in.parse(Key.MASTER_WRITABLE, ReplicatorSettings::bool)),
-                security(in));
+                in.number(Key.SEMI_SYNC_TIMEOUT_MS, 0, 86_400_000), security(in));
         if (s.role() == Role.SLAVE && s.masterUri() == null && errors.isEmpty()) {
             errors.add(Key.MASTER_URI.key + " is required for a slave (e.g. thl://host1:2112/)");
         }

@@ -56,36 +56,79 @@ final class Resets {
     }
 
     /**
-     * Prepares a master for a switch: sets {@code read_only=ON} so that applications can no longer
-     * write, then ends every client session except replication's and this replicator's (an open
-     * transaction is rolled back). Returns how many sessions were ended.
+     * Prepares a master for a switch, or fences it: sets {@code read_only=ON} so that applications
+     * can no longer write, and ends every client session except replication's and this
+     * replicator's (an open transaction is rolled back). Returns how many sessions were ended.
+     *
+     * <p>{@code read_only=ON} waits for the commits in flight, and a semi-synchronous commit waits
+     * for a slave's acknowledgement: on a master cut off from its slaves, until the semi-sync
+     * timeout, after which it commits and its client gets OK for a transaction no slave has. So
+     * when read_only is not set at once, the sessions are ended while it waits (a commit ended
+     * that way never tells its client OK), again every 100 ms, and once more when it is set.
      */
     static int purgeSessions(ReplicatorSettings s) {
-        List<Long> ids = new ArrayList<>();
+        java.util.Set<Long> ended = new java.util.HashSet<>();
+        java.util.concurrent.CompletableFuture<Void> readOnly = java.util.concurrent.CompletableFuture.runAsync(() -> {
+            try (Connection c = Jdbc.connect(s); Statement st = c.createStatement()) {
+                st.execute("SET GLOBAL read_only=ON");
+            } catch (SQLException e) {
+                throw Jdbc.unavailable(s, e);
+            }
+        });
         try (Connection c = Jdbc.connect(s); Statement st = c.createStatement()) {
-            st.execute("SET GLOBAL read_only=ON");
-            try (ResultSet rs = st.executeQuery("SELECT id FROM information_schema.processlist WHERE id <> CONNECTION_ID()"
-                    + " AND command NOT IN ('Binlog Dump', 'Daemon', 'Slave_IO', 'Slave_SQL', 'Slave_worker')"
-                    + " AND user NOT IN ('system user', 'event_scheduler', 'unauthenticated user', '"
-                    + s.dbUser().replace("'", "''") + "')")) {
-                while (rs.next()) {
-                    ids.add(rs.getLong(1));
-                }
-            }
-            for (long id : ids) {
-                try {
-                    st.execute("KILL CONNECTION " + id);
-                } catch (SQLException e) {
-                    if (e.getErrorCode() != 1094) {
-                        throw e;
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            try {
+                readOnly.get(200, java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                while (!readOnly.isDone() && System.nanoTime() < deadline) {
+                    endSessions(st, s, ended);
+                    try {
+                        readOnly.get(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+                    } catch (java.util.concurrent.TimeoutException again) {
+                        // commits still waiting: end the sessions that came since
                     }
-                    // the session ended on its own
                 }
             }
+            readOnly.get(Math.max(1, (deadline - System.nanoTime()) / 1_000_000L),
+                    java.util.concurrent.TimeUnit.MILLISECONDS);
+            endSessions(st, s, ended);
         } catch (SQLException e) {
             throw Jdbc.unavailable(s, e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw TantalumException.wrap(e.getCause(), ErrorCode.UNAVAILABLE, "Cannot set read_only=ON");
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new TantalumException(ErrorCode.DEADLINE_EXCEEDED, "read_only=ON was not set within 60 s on "
+                    + s.dbHost() + ":" + s.dbPort() + ": a statement holds it back (see SHOW PROCESSLIST)");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TantalumException(ErrorCode.ABORTED, "interrupted while setting read_only=ON", e);
         }
-        LOG.warn("purge: database set read_only=ON and {} client session(s) ended", ids.size());
-        return ids.size();
+        LOG.warn("purge: database set read_only=ON and {} client session(s) ended", ended.size());
+        return ended.size();
+    }
+
+    /** Ends every client session but replication's and this replicator's, adding their ids to {@code ended}. */
+    private static void endSessions(Statement st, ReplicatorSettings s, java.util.Set<Long> ended)
+            throws SQLException {
+        List<Long> ids = new ArrayList<>();
+        try (ResultSet rs = st.executeQuery("SELECT id FROM information_schema.processlist WHERE id <> CONNECTION_ID()"
+                + " AND command NOT IN ('Binlog Dump', 'Daemon', 'Slave_IO', 'Slave_SQL', 'Slave_worker')"
+                + " AND user NOT IN ('system user', 'event_scheduler', 'unauthenticated user', '"
+                + s.dbUser().replace("'", "''") + "')")) {
+            while (rs.next()) {
+                ids.add(rs.getLong(1));
+            }
+        }
+        for (long id : ids) {
+            try {
+                st.execute("KILL CONNECTION " + id);
+            } catch (SQLException e) {
+                if (e.getErrorCode() != 1094) {
+                    throw e;
+                }
+                // the session ended on its own
+            }
+            ended.add(id);
+        }
     }
 }

@@ -121,6 +121,25 @@ public final class ThlLog implements Closeable {
         return d.lastFrag() ? d.seqno() : d.seqno() - 1;
     }
 
+    /**
+     * Waits up to {@code timeoutMillis} until a transaction after {@code seqno} is wholly durable;
+     * returns {@link #maxCompleteSeqno()} then (which may still be {@code seqno} or less on timeout).
+     */
+    public long awaitCompleteAfter(long seqno, long timeoutMillis) throws InterruptedException {
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+        synchronized (durableMonitor) {
+            long complete;
+            while ((complete = maxCompleteSeqno()) <= seqno) {
+                long waitMs = (deadline - System.nanoTime()) / 1_000_000L;
+                if (waitMs <= 0) {
+                    break;
+                }
+                durableMonitor.wait(waitMs);
+            }
+            return complete;
+        }
+    }
+
     private void load() throws IOException {
         List<Path> files;
         try (Stream<Path> s = Files.list(dir)) {

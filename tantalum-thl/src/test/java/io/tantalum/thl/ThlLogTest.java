@@ -67,6 +67,30 @@ class ThlLogTest {
     }
 
     @Test
+    void awaitCompleteAfterReturnsOnceAWholeTransactionIsDurable() throws Exception {
+        try (ThlLog log = ThlLog.open(dir, 1 << 20)) {
+            assertThat(log.awaitCompleteAfter(-1, 10)).as("empty: times out").isEqualTo(-1);
+            java.util.concurrent.CompletableFuture<Long> waiting = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> {
+                        try {
+                            return log.awaitCompleteAfter(-1, 60_000);
+                        } catch (InterruptedException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    });
+            log.append(ThlRecord.of(event(0, 0, false)));
+            log.sync();
+            Thread.sleep(50);
+            assertThat(waiting).as("a first fragment alone is no complete transaction").isNotDone();
+            log.append(ThlRecord.of(event(0, 1, true)));
+            log.sync();
+            assertThat(waiting.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(0);
+            write(log, 1, 3);
+            assertThat(log.awaitCompleteAfter(0, 10)).isEqualTo(3);
+        }
+    }
+
+    @Test
     void codecRoundTripsEveryValueKind() {
         Object[] after = {null, 42L, new BigInteger("18446744073709551615"), new BigDecimal("-12345.678900"),
             Float.intBitsToFloat(0x3f8ccccd), Math.PI, new byte[] {0, (byte) 0xff, 'x'}, "2024-02-29 23:59:59.999999"};

@@ -45,6 +45,12 @@ public enum IniKey {
             + " with the server's BINLOG statement, through native replication's own code: values, hash keys,"
             + " system-versioned rows and triggers behave exactly as on a native slave (docs/fidelity.md). false"
             + " applies row changes as SQL statements (a target that is not MariaDB).", false),
+    SEMI_SYNC_TIMEOUT_MS("semi-sync-timeout-ms", Type.LONG, "10000", "ms", "Semi-synchronous replication: a"
+            + " commit on the master returns to its client only once a slave has stored the transaction in its THL"
+            + " (fsynced), so a failover loses no acknowledged commit. After this long without a slave's"
+            + " acknowledgement the master goes on asynchronously until a slave catches up; keep it above the"
+            + " master's fencing time (docs/switchover-and-failover.md). 0: asynchronous replication. Ignored for a"
+            + " service of one host.", false),
     FRAGMENT_ROWS("fragment-rows", Type.INT, "1000", "rows", "Rows per THL fragment of a large transaction.", false),
     AUTO_RECOVERY_MAX_ATTEMPTS("auto-recovery-max-attempts", Type.INT, "10", "attempts", "After an error that"
             + " waiting can fix (the database restarting, a port still held), a replicator goes online again by itself"

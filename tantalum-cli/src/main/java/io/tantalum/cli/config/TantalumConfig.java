@@ -422,6 +422,9 @@ public final class TantalumConfig {
         p.setProperty("replicator.apply.block.ms", s.string(IniKey.APPLY_BLOCK_MS));
         p.setProperty("replicator.extract.fragment.rows", s.string(IniKey.FRAGMENT_ROWS));
         p.setProperty("replicator.apply.binlog", s.string(IniKey.APPLY_BINLOG));
+        // a service of one host has no slave that could acknowledge
+        p.setProperty("replicator.semisync.timeout.ms", s.members().size() > 1 ? s.string(IniKey.SEMI_SYNC_TIMEOUT_MS)
+                : "0");
         p.setProperty("replicator.auto.recovery.max.attempts", s.string(IniKey.AUTO_RECOVERY_MAX_ATTEMPTS));
         p.setProperty("replicator.auto.recovery.delay.ms", s.string(IniKey.AUTO_RECOVERY_DELAY_MS));
         p.setProperty("replicator.auto.recovery.reset.ms", s.string(IniKey.AUTO_RECOVERY_RESET_MS));

@@ -595,8 +595,13 @@ public final class Session extends ChannelInboundHandlerAdapter {
             b.close(); // the server rolls the transaction back
         }
         if (waiting) {
+            // the statement in flight may be a commit (autocommit, or COMMIT itself) that the old master completes
+            // even as its connection closes, e.g. one waiting for a semi-sync acknowledgement: its outcome is unknown
             tracker.restart(tracker.autocommit());
-            sendError(lastSequence + 1, 1213, "40001", ROLLED_BACK_BY_SWITCH);
+            sendError(lastSequence + 1, 2013, "08S01", "The master changed while this session's statement was still"
+                    + " running on " + backendHost + " (a switch or failover ended it); its outcome is unknown: if it"
+                    + " was a commit (autocommit, or COMMIT) it may have been committed, otherwise its transaction was"
+                    + " rolled back. The session stays open and goes on with the new master.");
         } else {
             doomed = ROLLED_BACK_BY_SWITCH;
         }

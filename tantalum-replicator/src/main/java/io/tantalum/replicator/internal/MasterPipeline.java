@@ -66,6 +66,7 @@ public final class MasterPipeline implements Pipeline {
         try (Connection c = Jdbc.connect(settings)) {
             catalog.create(c);
             start = decideStart(c);
+            semiSync(c, settings.semiSyncTimeoutMillis());
             if (settings.masterWritable()) {
                 try (Statement s = c.createStatement()) {
                     s.execute("SET GLOBAL read_only=OFF");
@@ -82,14 +83,31 @@ public final class MasterPipeline implements Pipeline {
                     settings.thlPort(), settings.security().serviceSecret(), settings.security().tlsContext()));
             extractor = new BinlogExtractor(new BinlogExtractor.Options(settings.dbHost(), settings.dbPort(),
                     settings.dbUser(), settings.dbPassword(), settings.effectiveServerId(), settings.host(),
-                    settings.fragmentRows(), "tantalum_", catalog.schema(), charsets, systemOffset), start, writer,
-                    listener, trigger);
+                    settings.fragmentRows(), "tantalum_", catalog.schema(), charsets, systemOffset,
+                    settings.semiSyncTimeoutMillis() > 0 ? server.acks()::await : null), start, writer, listener,
+                    trigger);
             extractor.start();
         } catch (RuntimeException e) {
             stop(true);
             throw e;
         }
         listener.synchronizedWithSource();
+    }
+
+    /**
+     * Semi-synchronous commits on this database ({@code timeoutMillis > 0}: AFTER_SYNC, so no
+     * client, not even another session, sees a transaction no slave has), or none (0). Set before
+     * the database becomes writable; a slave's database never waits (see SlavePipeline).
+     */
+    static void semiSync(Connection c, long timeoutMillis) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            if (timeoutMillis > 0) {
+                s.execute("SET GLOBAL rpl_semi_sync_master_wait_point=AFTER_SYNC, rpl_semi_sync_master_timeout="
+                        + timeoutMillis + ", rpl_semi_sync_master_enabled=ON");
+            } else {
+                s.execute("SET GLOBAL rpl_semi_sync_master_enabled=OFF");
+            }
+        }
     }
 
     private BinlogExtractor.Start decideStart(Connection c) throws SQLException {

@@ -77,6 +77,8 @@ public final class SlavePipeline implements Pipeline {
             try (Statement s = c.createStatement()) {
                 s.execute("SET GLOBAL read_only=ON");
             }
+            // the applier's commits must never wait for a semi-sync acknowledgement nobody sends
+            MasterPipeline.semiSync(c, 0);
             checkBinlogOnly(c);
             if (ownTail && last.seqno() > applied.seqno()) {
                 applied = new AppliedPosition(lastEvent.seqno(), lastEvent.epoch(), lastEvent.eventId(),

@@ -55,14 +55,16 @@ public final class BinlogExtractor {
     public record Options(String host, int port, String user, String password, long serverId, String sourceId,
             int fragmentRows, String ignoredSchemaPrefix, String catalogSchema,
             Map<Integer, SourceCharsets.Collation> charsets,
-            String systemOffset) {}
+            String systemOffset, SemiSyncAcker.StoredBySlaves semiSync) {}
 
     private final Options options;
     private final ThlWriter writer;
     private final PipelineListener listener;
     private final Supplier<OfflineTrigger> trigger;
-    private final BinaryLogClient client;
+    private final SemiSyncAcker.Client client;
     private final RawEventDeserializer deserializer = MariaDbRowDeserializers.create();
+    /** Acknowledges the master's semi-synchronous commits once a slave stored them; null when asynchronous. */
+    private final SemiSyncAcker acker;
     private final SourceSession sourceSession;
     private final Map<Long, TableMapEventData> tables = new HashMap<>();
     /** Column specs of each table map, computed once per TABLE_MAP event rather than per row event. */
@@ -125,13 +127,14 @@ public final class BinlogExtractor {
         this.epoch = epoch;
         this.file = start.file();
         this.currentEventId = start.toEventId();
-        client = new BinaryLogClient(options.host(), options.port(), options.user(), options.password());
+        client = new SemiSyncAcker.Client(options.host(), options.port(), options.user(), options.password(),
+                deserializer, options.semiSync() != null);
+        acker = options.semiSync() != null ? new SemiSyncAcker(client, options.semiSync()) : null;
         client.setServerId(options.serverId());
         client.setBinlogFilename(start.file());
         client.setBinlogPosition(start.offset());
         client.setKeepAlive(false);
         client.setHeartbeatInterval(HEARTBEAT_MILLIS);
-        client.setEventDeserializer(deserializer);
         client.registerEventListener(this::onEvent);
         client.registerLifecycleListener(new BinaryLogClient.AbstractLifecycleListener() {
             @Override
@@ -175,7 +178,11 @@ public final class BinlogExtractor {
                     + options.user() + " from " + currentEventId + ": " + e.getMessage()
                     + ". Check that the database runs with log_bin and that the user has REPLICATION SLAVE.", e);
         }
-        LOG.info("extracting binlog from {} at {} nextSeqno={} epoch={}", where(), currentEventId, nextSeqno, epoch);
+        LOG.info("extracting binlog from {} at {} nextSeqno={} epoch={}{}", where(), currentEventId, nextSeqno, epoch,
+                acker != null ? ", semi-synchronous" : "");
+        if (acker != null) {
+            acker.start("tantalum-semisync-acker");
+        }
         lastEventNanos = System.nanoTime();
         Thread watchdog = new Thread(this::watch, "tantalum-binlog-watchdog");
         watchdog.setDaemon(true);
@@ -205,6 +212,9 @@ public final class BinlogExtractor {
     /** Disconnects; a transaction that was being assembled is dropped (it is re-read on restart). */
     public void stop() {
         stopping = true;
+        if (acker != null) {
+            acker.stop();
+        }
         try {
             client.disconnect();
         } catch (IOException e) {
@@ -236,6 +246,11 @@ public final class BinlogExtractor {
         }
         try {
             handle(event);
+            if (acker != null && deserializer.ackRequested()) {
+                // handled: the transaction this event ends is with the THL writer as lastSeqno
+                long end = event.getHeader() instanceof EventHeaderV4 h ? h.getNextPosition() : 0;
+                acker.requested(file, end, lastSeqno);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             fail(new TantalumException(ErrorCode.ABORTED, "extraction interrupted", e));

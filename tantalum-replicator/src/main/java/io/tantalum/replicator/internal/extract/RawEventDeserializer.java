@@ -35,17 +35,42 @@ final class RawEventDeserializer extends EventDeserializer {
     /** Post-header length of a TABLE_MAP event: table id (6) and flags (2). */
     private static final int TABLE_MAP_POST_HEADER = 8;
 
+    /** MariaDB's semi-sync indicator, the first of the two bytes before each event (semisync.h). */
+    static final int SEMI_SYNC_INDICATOR = 0xEF;
+
     private final Map<Long, BitSet> compressed = new HashMap<>();
     private byte[] last;
+    /** Whether each event packet starts with the semi-sync indicator and flags (the session asked for them). */
+    private boolean semiSync;
+    /** Whether the master asked for an acknowledgement of the last event read. */
+    private boolean ackRequested;
 
     RawEventDeserializer(Map<EventType, EventDataDeserializer> deserializers, Map<Long, TableMapEventData> tables) {
         super(new EventHeaderV4Deserializer(), new NullEventDataDeserializer(), deserializers, tables);
+    }
+
+    /** From now on each event packet carries MariaDB's two semi-sync bytes before the event. */
+    void expectSemiSyncHeaders() {
+        semiSync = true;
+    }
+
+    /** Whether the master waits for an acknowledgement of the event read last. */
+    boolean ackRequested() {
+        return ackRequested;
     }
 
     @Override
     public Event nextEvent(ByteArrayInputStream in) throws IOException {
         if (in.peek() == -1) {
             return null;
+        }
+        if (semiSync) {
+            int indicator = in.read();
+            if (indicator != SEMI_SYNC_INDICATOR) {
+                throw new IOException("a binlog event packet starts with " + indicator + " where the semi-sync"
+                        + " indicator " + SEMI_SYNC_INDICATOR + " belongs (this session asked for semi-sync headers)");
+            }
+            ackRequested = (in.read() & 0x01) != 0;
         }
         byte[] header = in.read(HEADER_LENGTH);
         long size = le(header, 9, 4);

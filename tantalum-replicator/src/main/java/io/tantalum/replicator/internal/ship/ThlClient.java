@@ -148,8 +148,11 @@ public final class ThlClient {
                 Socket c = secure(s);
                 DataInputStream in = new DataInputStream(new BufferedInputStream(c.getInputStream(), 1 << 16));
                 DataOutputStream out = new DataOutputStream(new BufferedOutputStream(c.getOutputStream()));
-                handshake(in, out);
+                boolean acks = handshake(in, out);
                 s.setSoTimeout(ThlProtocol.SILENCE_TIMEOUT_MILLIS);
+                if (acks) {
+                    Threads.start(service + "-thl-acks", () -> acknowledge(s, out));
+                }
                 backoff = 250;
                 listener.connected();
                 receive(in);
@@ -224,7 +227,8 @@ public final class ThlClient {
         }
     }
 
-    private void handshake(DataInputStream in, DataOutputStream out) throws IOException {
+    /** Handshakes; true when the master asks this slave to acknowledge what it stores. */
+    private boolean handshake(DataInputStream in, DataOutputStream out) throws IOException {
         ThlRecord lr = lastReceived;
         if (lr != null) {
             last = new Position(lr.seqno(), lr.fragno(), lr.lastFrag(), lr.epoch(), lr.decode().eventId());
@@ -246,6 +250,31 @@ public final class ThlClient {
                     + (divergedFrom >= 0 ? ". " + orphans(divergedFrom) : ". Check masterConnectUri."));
         }
         LOG.info("connected to master {} after seqno={} fragno={}", master, p.seqno(), p.fragno());
+        return ThlProtocol.ACCEPTED_WITH_ACKS.equals(message);
+    }
+
+    /**
+     * Tells the master, for as long as this connection lasts, the highest seqno whose transaction
+     * is wholly durable in this slave's THL: a semi-synchronous master acknowledges its clients'
+     * commits only once a slave has them.
+     */
+    private void acknowledge(Socket s, DataOutputStream out) {
+        long acked = -1;
+        try {
+            while (!stopping && !s.isClosed()) {
+                long complete = log.awaitCompleteAfter(acked, ThlProtocol.HEARTBEAT_MILLIS);
+                if (complete > acked) {
+                    out.writeByte(ThlProtocol.ACK);
+                    out.writeLong(complete);
+                    out.flush();
+                    acked = complete;
+                }
+            }
+        } catch (IOException e) {
+            // the connection ended: the next one acknowledges again
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**

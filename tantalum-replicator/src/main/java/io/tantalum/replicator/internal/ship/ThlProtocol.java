@@ -18,7 +18,12 @@ package io.tantalum.replicator.internal.ship;
  *   then, master -> slave, repeated:
  *                    u8 1 | THL record frame exactly as stored (i32 length | i32 crc32c | content)
  *                    u8 2 | i64 masterMaxSeqno | i64 masterTimeMillis   (heartbeat when idle)
+ *   and, when the master's message was {@link #ACCEPTED_WITH_ACKS}, slave -> master, repeated:
+ *                    u8 3 | i64 storedSeqno   (every transaction up to it is durable in the slave's THL)
  * </pre>
+ * Acknowledgements extend version 2 both ways: a master that does not read them answers "ok", and
+ * a slave that does not send them reads the message as text; a semi-synchronous master then simply
+ * hears no acknowledgement from that slave.
  * {@code lastSeqno = -1} asks for the master's whole log.
  */
 final class ThlProtocol {
@@ -27,6 +32,9 @@ final class ThlProtocol {
     static final String MAGIC_V1 = "TANTALUM-THL/1";
     static final int RECORD = 1;
     static final int HEARTBEAT = 2;
+    static final int ACK = 3;
+    /** The master's answer to an accepted slave that asks it to acknowledge what it stores. */
+    static final String ACCEPTED_WITH_ACKS = "ok; acknowledge stored seqnos";
     static final long HEARTBEAT_MILLIS = 1000;
     /** How long the master waits for a slave's handshake fields. */
     static final int READ_TIMEOUT_MILLIS = 10_000;

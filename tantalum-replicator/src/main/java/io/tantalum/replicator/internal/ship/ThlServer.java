@@ -38,6 +38,7 @@ public final class ThlServer implements Closeable {
     private final ServerSocket socket;
     private final Set<Socket> clients = ConcurrentHashMap.newKeySet();
     private final java.util.Map<Socket, SlavePosition> slaves = new ConcurrentHashMap<>();
+    private final SlaveAcks acks = new SlaveAcks();
     private volatile boolean closed;
 
     /** Where to listen, and the service secret that slaves must prove they know. */
@@ -101,7 +102,7 @@ public final class ThlServer implements Closeable {
             boolean force = in.readBoolean();
             Refusal refusal = check(slaveHost, seqno, fragno, epoch, eventId, force);
             out.writeBoolean(refusal == null);
-            out.writeUTF(refusal == null ? "ok" : refusal.message());
+            out.writeUTF(refusal == null ? ThlProtocol.ACCEPTED_WITH_ACKS : refusal.message());
             out.writeLong(refusal == null ? -1 : refusal.divergedFrom());
             out.flush();
             if (refusal != null) {
@@ -110,6 +111,8 @@ public final class ThlServer implements Closeable {
             }
             slaves.put(s, new SlavePosition(slaveHost, seqno));
             LOG.info("slave {} ({}) connected at seqno={} fragno={}", slaveHost, peer, seqno, fragno);
+            s.setSoTimeout(0); // from here on the slave only acknowledges, whenever it has stored something
+            Threads.start(service + "-thl-acks-" + slaveHost, () -> readAcks(in, slaveHost, peer));
             stream(out, s, slaveHost, new long[] {seqno, fragno, lastFrag ? 1 : 0});
         } catch (IOException | InterruptedException e) {
             if (!closed) {
@@ -180,6 +183,31 @@ public final class ThlServer implements Closeable {
     private static String printable(String s) {
         String p = s.replaceAll("\\p{Cntrl}", "?");
         return p.length() > 64 ? p.substring(0, 64) + "..." : p;
+    }
+
+    /**
+     * Reads a slave's acknowledgements ({@link ThlProtocol#ACK}) until its connection ends (which
+     * {@link #serve} notices and logs).
+     */
+    private void readAcks(DataInputStream in, String slaveHost, String peer) {
+        try {
+            while (!closed) {
+                int type = in.readUnsignedByte();
+                if (type != ThlProtocol.ACK) {
+                    LOG.warn("slave {} ({}) sent message type {} where only acknowledgements ({}) belong; its"
+                            + " acknowledgements are ignored from here on", slaveHost, peer, type, ThlProtocol.ACK);
+                    return;
+                }
+                acks.report(slaveHost, in.readLong());
+            }
+        } catch (IOException e) {
+            // the connection ended
+        }
+    }
+
+    /** What the connected slaves have stored. */
+    public SlaveAcks acks() {
+        return acks;
     }
 
     /** Why a slave was refused; {@code divergedFrom} is the first seqno where the histories differ, or -1. */
