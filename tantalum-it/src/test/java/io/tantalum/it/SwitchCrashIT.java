@@ -65,7 +65,7 @@ class SwitchCrashIT {
             w.close();
             HaChecks.assertNoWriteLost(sb, w, schema);
         }
-        haltManagersAfter(null);
+        // the next case restarts the managers with its own phase; the last leaves them to the sandbox's end
     }
 
     /** Exactly one database is writable (read_only=OFF), the topology's master, and its replicator is the master. */
@@ -97,8 +97,10 @@ class SwitchCrashIT {
      * removed), and waits for a coordinator.
      */
     private static void haltManagersAfter(String phase) throws IOException {
-        for (SandboxLayout.Host h : sb.hosts()) {
-            DaemonProcess m = sb.sandbox().daemon(h, Sandbox.Component.MANAGER).orElseThrow();
+        List<DaemonProcess> managers = sb.hosts().stream()
+                .map(h -> sb.sandbox().daemon(h, Sandbox.Component.MANAGER).orElseThrow()).toList();
+        managers.forEach(m -> m.handle().ifPresent(ProcessHandle::destroy)); // all at once, then wait for each
+        for (DaemonProcess m : managers) {
             m.stop();
             Path conf = m.config();
             List<String> lines = new ArrayList<>(Files.readAllLines(conf));
