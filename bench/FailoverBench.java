@@ -219,7 +219,8 @@ public final class FailoverBench {
         long promoted = -1;
         long writable = -1;
         while ((promoted < 0 || writable < 0) && System.nanoTime() - t0 < 60_000_000_000L) {
-            if (promoted < 0 && !old.equals(masterOrNull())) {
+            String m = masterOrNull();
+            if (promoted < 0 && m != null && !old.equals(m)) {
                 promoted = (System.nanoTime() - t0) / 1_000_000;
             }
             // writes acknowledged again: the first acknowledgement after the writer's error (the statement
@@ -238,6 +239,12 @@ public final class FailoverBench {
         if (promoted < 0 || writable < 0) {
             throw new IllegalStateException("no failover within 60 s after killing " + kind + " of " + old);
         }
+        semiSyncCounters(now);
+        StringBuilder phases = new StringBuilder("  phases (ms after the kill):");
+        history().stream().filter(r -> r.procedure().equals("failover") && r.timeMillis() >= killedAt)
+                .sorted(java.util.Comparator.comparingLong(ManagerApi.AuditRecord::timeMillis))
+                .forEach(r -> phases.append(' ').append(r.phase()).append('=').append(r.timeMillis() - killedAt));
+        System.out.println(phases);
         long gap = maxGapNanos / 1_000_000;
         return new long[] {writable, gap, bringBack(kind, h) ? 1 : 0};
     }
@@ -286,6 +293,23 @@ public final class FailoverBench {
         System.out.printf(Locale.ROOT, "  %s recovered as a slave%n", h.name());
         sleep(2000);
         return true;
+    }
+
+    /** The new master's semi-sync counters: commits that waited out the timeout show as no_tx. */
+    static void semiSyncCounters(String master) {
+        try (Connection c = direct(sb.host(master)); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SHOW GLOBAL STATUS WHERE Variable_name IN ('Rpl_semi_sync_master_yes_tx',"
+                        + " 'Rpl_semi_sync_master_no_tx', 'Rpl_semi_sync_master_no_times',"
+                        + " 'Rpl_semi_sync_master_clients', 'Rpl_semi_sync_master_status')")) {
+            StringBuilder sbuf = new StringBuilder("  " + master + " semi-sync:");
+            while (rs.next()) {
+                sbuf.append(' ').append(rs.getString(1).replace("Rpl_semi_sync_master_", "")).append('=')
+                        .append(rs.getString(2));
+            }
+            System.out.println(sbuf);
+        } catch (Exception e) {
+            System.out.println("  " + master + " semi-sync counters: " + e.getMessage());
+        }
     }
 
     static String masterOrNull() {
