@@ -75,12 +75,15 @@ final class CctrlFormat {
     /** The worst case the timing settings give, with the settings named (INI keys). */
     static String failoverTimings(ManagerApi.FailoverTimings f) {
         return String.format(Locale.ROOT, "FAILOVER[a dead database is detected within %.1f s, a dead or isolated"
-                + " master host within %.1f s (%.1f s for the ZooKeeper members to notice if it held their leader +"
-                + " zookeeper-session-timeout-ms=%d + 2 observations of %d ms); then about 1 s of phases, each bounded"
-                + " by phase-timeout-ms=%d; no automatic failover for %d s after one (failover-block-period)]",
-                f.databaseDetectionMillis() / 1000.0, f.hostDetectionMillis() / 1000.0,
-                ManagerApi.FailoverTimings.LEADER_LOSS_MILLIS / 1000.0, f.sessionTimeoutMillis(), f.observeMillis(),
-                f.phaseTimeoutMillis(), f.blockSeconds());
+                + " master host within %.1f s (its lease, %.1f s from zookeeper-session-timeout-ms=%d, + %.1f s with no"
+                + " renewal committed, or %.1f s for the ZooKeeper members to elect a new leader if it held theirs,"
+                + " whichever is longer; + 2 observations of %d ms); then about 1 s of phases, each bounded by"
+                + " phase-timeout-ms=%d; no automatic failover for %d s after one (failover-block-period)]",
+                f.databaseDetectionMillis() / 1000.0, f.hostDetectionMillis() / 1000.0, f.leaseMillis() / 1000.0,
+                f.sessionTimeoutMillis(), (ManagerApi.FailoverTimings.RENEW_TIMEOUT_MILLIS
+                        + ManagerApi.FailoverTimings.LEASE_MARGIN_MILLIS) / 1000.0,
+                (ManagerApi.FailoverTimings.LEADER_LOSS_MILLIS + ManagerApi.FailoverTimings.ELECTION_MILLIS) / 1000.0,
+                f.observeMillis(), f.phaseTimeoutMillis(), f.blockSeconds());
     }
 
     /** Tungsten's router line: {@code connector@NAME[PID](STATE, created=N, active=N)}, with where it routes. */

@@ -39,8 +39,10 @@ class CctrlFormatTest {
     @Test
     void theLongFormatPrintsTheWorstCaseFailoverTimeFromTheSettings() {
         assertThat(CctrlFormat.ls(view(List.of()), true)).contains("FAILOVER[a dead database is detected within 1.0 s,"
-                + " a dead or isolated master host within 9.0 s (3.0 s for the ZooKeeper members to notice if it held"
-                + " their leader + zookeeper-session-timeout-ms=5000 + 2 observations of 500 ms); then about 1 s of phases, each bounded by phase-timeout-ms=20000; no automatic failover"
+                + " a dead or isolated master host within 5.5 s (its lease, 3.0 s from zookeeper-session-timeout-ms=5000,"
+                + " + 1.5 s with no renewal committed, or 4.0 s for the ZooKeeper members to elect a new leader if it"
+                + " held theirs, whichever is longer; + 2 observations of 500 ms); then about 1 s of phases, each"
+                + " bounded by phase-timeout-ms=20000; no automatic failover"
                 + " for 600 s after one (failover-block-period)]");
         assertThat(CctrlFormat.ls(view(List.of()), false)).doesNotContain("FAILOVER[");
     }

@@ -86,12 +86,29 @@ public final class ManagerApi {
          */
         public static final long LEADER_LOSS_MILLIS = 3000;
 
+        /** A manager's lease, as a fraction of its ZooKeeper session timeout. */
+        public static final double LEASE_FRACTION = 0.6;
+        /** A lease renewal counts only when a quorum commits it within this long of its start. */
+        public static final long RENEW_TIMEOUT_MILLIS = 1000;
+        /** What the coordinator adds to a lease before it counts it run out (the fence's own time, clock rates). */
+        public static final long LEASE_MARGIN_MILLIS = 500;
+        /** Allowance for the ZooKeeper members' election once they noticed their leader gone. */
+        public static final long ELECTION_MILLIS = 1000;
+
+        public long leaseMillis() {
+            return (long) (sessionTimeoutMillis * LEASE_FRACTION);
+        }
+
         /**
-         * A dead or isolated host only once its manager's session has expired (later by
-         * {@link #LEADER_LOSS_MILLIS} when the host held the ZooKeeper leader), then two observations.
+         * A dead or isolated host once the coordinator has seen no renewal of its manager's lease for
+         * the lease, the renewal timeout and the margin (the coordinator must itself renew meanwhile:
+         * when the host held the ZooKeeper leader, not before the others have noticed and elected a
+         * new one), or once its session expired if that comes first; then two observations.
          */
         public long hostDetectionMillis() {
-            return LEADER_LOSS_MILLIS + sessionTimeoutMillis + 2 * observeMillis;
+            long leaseRunOut = leaseMillis() + RENEW_TIMEOUT_MILLIS + LEASE_MARGIN_MILLIS;
+            return Math.min(Math.max(LEADER_LOSS_MILLIS + ELECTION_MILLIS, leaseRunOut),
+                    LEADER_LOSS_MILLIS + sessionTimeoutMillis) + 2 * observeMillis;
         }
     }
 

@@ -128,6 +128,11 @@ final class Coordinator {
      * observer stalled vouches for nothing), and none taken before the last procedure ended (a
      * replicator it took offline on purpose is not an operator's offline).
      */
+    /** The master, when this coordinator has seen its lease certainly run out. */
+    private java.util.Set<String> leasesRunOut(Topology t) {
+        return leader.leaseRunOut(t.master()) ? java.util.Set.of(t.master()) : java.util.Set.of();
+    }
+
     private Map<String, Observation> current() {
         long now = System.currentTimeMillis();
         long stale = Math.max(3000, 6 * ds.settings().observeInterval().toMillis());
@@ -197,7 +202,7 @@ final class Coordinator {
         if (t.policy() != Policy.AUTOMATIC) {
             return;
         }
-        MasterAnalyzer.Analysis a = MasterAnalyzer.analyze(t, store.liveMembers(), fresh);
+        MasterAnalyzer.Analysis a = MasterAnalyzer.analyze(t, store.liveMembers(), leasesRunOut(t), fresh);
         if (!a.code().failover) {
             blockedNoticed = false;
             return;
@@ -285,7 +290,7 @@ final class Coordinator {
         return exclusive("failover", () -> {
             Topology t = ensureTopology().value();
             Map<String, Observation> fresh = current();
-            MasterAnalyzer.Analysis a = MasterAnalyzer.analyze(t, store.liveMembers(), fresh);
+            MasterAnalyzer.Analysis a = MasterAnalyzer.analyze(t, store.liveMembers(), leasesRunOut(t), fresh);
             if (a.code() == MasterAnalyzer.Code.MASTER_OK || a.code() == MasterAnalyzer.Code.MASTER_OBSERVATION_STALE) {
                 throw new TantalumException(ErrorCode.FAILED_PRECONDITION, "Cannot fail over: " + a.code() + ": "
                         + a.detail() + ". A failover replaces a dead master; use `switch` to move a live one. Nothing"

@@ -20,4 +20,9 @@ interface Leadership {
 
     /** This coordinator's host name, for audit records. */
     String host();
+
+    /** Whether this manager has seen {@code host}'s lease certainly run out ({@link LeaseWatch}). */
+    default boolean leaseRunOut(String host) {
+        return false;
+    }
 }

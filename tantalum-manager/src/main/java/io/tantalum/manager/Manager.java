@@ -201,6 +201,11 @@ public final class Manager implements AutoCloseable, Leadership {
     }
 
     @Override
+    public boolean leaseRunOut(String host) {
+        return lease.runOut(host);
+    }
+
+    @Override
     public String host() {
         return settings.host();
     }

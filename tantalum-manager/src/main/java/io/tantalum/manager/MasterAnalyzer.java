@@ -10,8 +10,9 @@ import java.util.Set;
  * table-tested ({@code MasterAnalyzerTest}) and documented in {@code docs/failure-detection.md}.
  * One witness is never enough: the master's database is dead only when its own manager cannot reach
  * it <em>and</em> no slave still gets THL from it; the master host is dead or isolated only when
- * its manager's ZooKeeper session has ended (so its lease has expired and it has fenced itself, if
- * it runs at all) <em>and</em> no slave gets THL from it. Each situation has a named code; only
+ * its manager's ZooKeeper session has ended, or the coordinator saw its lease certainly run out
+ * (either way it has fenced itself, if it runs at all), <em>and</em> no slave gets THL from it.
+ * Each situation has a named code; only
  * {@link Code#DEAD_MASTER_DB} and {@link Code#DEAD_MASTER_HOST} lead to a failover, and only in
  * AUTOMATIC, outside the block period after the last failover, with a candidate.
  */
@@ -44,11 +45,19 @@ public final class MasterAnalyzer {
 
     private MasterAnalyzer() {}
 
+    /** {@link #analyze(Topology, Set, Set, Map)} without any lease seen run out. */
+    public static Analysis analyze(Topology t, Set<String> sessions, Map<String, Observation> fresh) {
+        return analyze(t, sessions, Set.of(), fresh);
+    }
+
     /**
      * @param sessions the hosts whose manager holds a ZooKeeper session now (its member znode exists)
+     * @param leasesRunOut the hosts whose lease the coordinator has seen certainly run out ({@link LeaseWatch}):
+     *     their managers have fenced their databases, if they run at all, though their sessions may live on
      * @param fresh the observations young enough to judge by (stale and pre-procedure ones removed)
      */
-    public static Analysis analyze(Topology t, Set<String> sessions, Map<String, Observation> fresh) {
+    public static Analysis analyze(Topology t, Set<String> sessions, Set<String> leasesRunOut,
+            Map<String, Observation> fresh) {
         String m = t.master();
         List<String> slaves = t.datasources().keySet().stream().filter(h -> !h.equals(m))
                 .filter(h -> t.datasource(h).state() != DatasourceState.SHUNNED).toList();
@@ -58,13 +67,16 @@ public final class MasterAnalyzer {
         if (master != null && master.dbReachable()) {
             return new Analysis(Code.MASTER_OK, m, m + ": its manager reaches its database");
         }
-        if (master == null && sessions.contains(m)) {
+        boolean runOut = leasesRunOut.contains(m);
+        if (master == null && sessions.contains(m) && !runOut) {
             return new Analysis(Code.MASTER_OBSERVATION_STALE, m, m + ": its manager holds its ZooKeeper session but"
                     + " has published no recent observation; waiting for the session to end or the observation to"
                     + " come");
         }
         boolean hostGone = master == null;
-        String what = hostGone ? m + ": its manager's ZooKeeper session has ended"
+        String what = hostGone ? m + (sessions.contains(m) ? ": no renewal of its manager's lease committed for longer"
+                + " than the lease (it has fenced its database, if it runs at all)"
+                : ": its manager's ZooKeeper session has ended")
                 : m + ": its manager cannot reach its database (" + master.dbError() + ")";
         if (witnesses.isEmpty()) {
             return new Analysis(Code.NO_SLAVE_TO_CONFIRM, m, what + "; no slave's manager reports, so no slave can"

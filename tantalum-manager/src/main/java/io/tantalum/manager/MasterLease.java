@@ -36,7 +36,7 @@ final class MasterLease {
     /** How often the lease is renewed. */
     static final long RENEW_MILLIS = 500;
     /** The lease's length, as a fraction of the ZooKeeper session timeout. */
-    static final double LEASE_FRACTION = 0.6;
+    static final double LEASE_FRACTION = io.tantalum.api.ManagerApi.FailoverTimings.LEASE_FRACTION;
 
     private final String host;
     private final Dataservice ds;
@@ -50,6 +50,10 @@ final class MasterLease {
     private volatile boolean fenced;
     /** The manager is shutting down: its connection closes on purpose, nothing to fence. */
     private volatile boolean closing;
+    /** Another host's (the topology's master's) lease as this manager last read it (renewal thread only). */
+    private LeaseWatch watch = LeaseWatch.NONE;
+    /** The host whose lease this manager has seen run out, or null. */
+    private volatile String runOut;
 
     MasterLease(String host, Dataservice ds, ZkStore store, Duration sessionTimeout) {
         this.host = host;
@@ -97,9 +101,11 @@ final class MasterLease {
         while (!closing) {
             long t0 = System.nanoTime();
             long left = validUntil == 0 ? 1000 : TimeUnit.NANOSECONDS.toMillis(validUntil - t0);
-            if (store.renewLease(host, Math.max(50, Math.min(left, 1000)))) {
+            if (store.renewLease(host, Math.max(50, Math.min(left,
+                    io.tantalum.api.ManagerApi.FailoverTimings.RENEW_TIMEOUT_MILLIS)))) {
                 validUntil = t0 + leaseNanos;
                 fenced = false;
+                watchMaster(t0);
             } else if (validUntil != 0 && System.nanoTime() - validUntil > 0) {
                 fenceOnce("no renewal committed by a ZooKeeper quorum for " + TimeUnit.NANOSECONDS.toMillis(
                         System.nanoTime() - validUntil + leaseNanos) + " ms (lease of "
@@ -110,6 +116,39 @@ final class MasterLease {
                 return;
             }
         }
+    }
+
+    /**
+     * Right after a renewal of this manager's own that a quorum committed (started at {@code t0}):
+     * reads the topology's master's lease node and judges whether that lease has certainly run out
+     * ({@link LeaseWatch}).
+     */
+    private void watchMaster(long t0) {
+        String m = master;
+        if (m == null || m.equals(host)) {
+            watch = LeaseWatch.NONE;
+            runOut = null;
+            return;
+        }
+        try {
+            watch = watch.seen(m, store.leaseMzxid(m), System.nanoTime());
+            boolean expired = watch.expired(t0, leaseNanos);
+            if (expired && !m.equals(runOut)) {
+                LOG.warn("the lease of {} (the master) ran out: no renewal of it committed for {} ms", m,
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - watch.firstSeenNanos()));
+            }
+            runOut = expired ? m : null;
+        } catch (TantalumException e) {
+            LOG.debug("lease of {}: {}", m, e.getMessage());
+        }
+    }
+
+    /**
+     * True when this manager has seen {@code host}'s lease certainly run out (judged after its own
+     * last committed renewal): that host's manager has fenced its database, if it runs at all.
+     */
+    boolean runOut(String host) {
+        return valid() && host.equals(runOut);
     }
 
     private void fenceOnce(String why) {

@@ -266,6 +266,16 @@ public final class ZkStore {
         }
     }
 
+    /** The zxid of the last write to {@code host}'s lease node (its last committed renewal), or -1 when it has none. */
+    public long leaseMzxid(String host) {
+        try {
+            org.apache.zookeeper.data.Stat s = zk.checkExists().forPath(layout.lease(host));
+            return s == null ? -1 : s.getMzxid();
+        } catch (Exception e) {
+            throw failure("read the lease of " + host, e);
+        }
+    }
+
     /** The hosts whose manager holds a ZooKeeper session now (its ephemeral member node exists). */
     public java.util.Set<String> liveMembers() {
         try {

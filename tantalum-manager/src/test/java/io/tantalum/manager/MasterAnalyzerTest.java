@@ -63,6 +63,29 @@ class MasterAnalyzerTest {
         assertThat(a.code().failover).isEqualTo(expected == Code.DEAD_MASTER_DB || expected == Code.DEAD_MASTER_HOST);
     }
 
+    static Stream<Arguments> leaseRows() {
+        return Stream.of(
+                // name, fresh observations, expected code: the master's session lives on, its lease ran out
+                Arguments.of("isolated host: lease run out, session not yet expired, no slave gets THL",
+                        all(lost(S2), lost(S3)), Code.DEAD_MASTER_HOST),
+                Arguments.of("lease run out but the slaves still replicate: only the manager is cut off",
+                        all(S2, S3), Code.MASTER_MANAGER_DOWN),
+                Arguments.of("lease run out but the master's manager still reports its database up",
+                        all(MASTER, lost(S2), lost(S3)), Code.MASTER_OK),
+                Arguments.of("lease run out, no slave reports: cannot confirm", Map.of(), Code.NO_SLAVE_TO_CONFIRM));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("leaseRows")
+    void aLeaseSeenRunOutCountsAsTheHostGoneBeforeItsSessionExpires(String name, Map<String, Observation> fresh,
+            Code expected) {
+        MasterAnalyzer.Analysis a = MasterAnalyzer.analyze(Snapshots.topology(), ALL, Set.of("host1"), fresh);
+        assertThat(a.code()).isEqualTo(expected);
+        if (expected == Code.DEAD_MASTER_HOST) {
+            assertThat(a.detail()).contains("no renewal of its manager's lease committed");
+        }
+    }
+
     @Test
     void aShunnedSlaveIsNoWitness() {
         Topology t = Snapshots.topology().with("host3", new Topology.Datasource(DatasourceState.SHUNNED, "x", true));
