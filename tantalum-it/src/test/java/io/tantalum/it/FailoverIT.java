@@ -24,10 +24,10 @@ import org.junit.jupiter.api.TestMethodOrder;
  * client writes through the connector and another session sits idle in it. The coordinator must
  * find the master dead (its manager and every slave agree), promote the slave with the most THL,
  * shun the old master FAILED-OVER-TO-it and leave exactly one writable master; the idle session goes
- * on without an error, the writer loses at most the statement in flight, and every write acknowledged
- * before the last moments of the old master, or by the new one, is on the new master and the other
- * slave exactly once (a commit acknowledged as the database died may be lost: asynchronous
- * replication, reported).
+ * on without an error, the writer loses at most the statement in flight (its outcome unknown), and
+ * every write acknowledged, by the old master to its last moment or by the new one, is on the new
+ * master and the other slave exactly once (semi-synchronous replication: a commit is acknowledged
+ * only once a slave stored it).
  */
 @Sandboxed(cluster = true)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -80,12 +80,8 @@ class FailoverIT {
             w.close();
             acknowledged = w.acknowledged();
         }
-        // Every write acknowledged 200 ms or more before the kill, and every one the new master acknowledged,
-        // is on the new master and the other slave, exactly once. A commit acknowledged in the last moments
-        // before the database died may be lost (asynchronous replication: acknowledged by the old master but
-        // not yet shipped); they are counted and printed, and bench/failover reports them (issue 13).
-        List<Long> mustHave = new ArrayList<>(durable);
-        mustHave.addAll(acknowledged.subList(promotedAt, acknowledged.size()));
+        // Every acknowledged write is on the new master and the other slave, exactly once, those of the last
+        // 200 ms before the kill included (printed apart: before semi-synchronous replication some went missing)
         List<Long> window = acknowledged.subList(durable.size(), promotedAt);
         int m = HaChecks.topologyMaster(sb);
         int other = m == 2 ? 3 : 2;
@@ -99,9 +95,9 @@ class FailoverIT {
                 for (List<Object> r : Sql.query(c, "SELECT txn FROM fo.ledger")) {
                     present.add(((Number) r.get(0)).longValue());
                 }
-                assertThat(present).as("acknowledged writes on host" + h).containsAll(mustHave);
                 System.out.printf("host%d: of the %d writes acknowledged in the last 200 ms before the kill, missing: %s%n",
                         h, window.size(), window.stream().filter(t -> !present.contains(t)).toList());
+                assertThat(present).as("acknowledged writes on host" + h).containsAll(acknowledged);
             }
         }
         // the old master's database started again is made read-only: one writable master, the topology's
@@ -136,8 +132,8 @@ class FailoverIT {
                 .stream().anyMatch(d -> d.host().equals("host1") && "ONLINE".equals(d.dataserver())), sb::describe);
         SandboxFixture.CliResult recovered = sb.cctrl("-e", "datasource host1 recover");
         if (recovered.exitCode() != 0 && recovered.all().contains("binlog-only transaction(s)")) {
-            // a commit acknowledged as mariadbd died was never extracted (the window of the first test): recover
-            // lists it and refuses; accepting the divergence brings host1 back with that row of its own
+            // the commit in flight as mariadbd died (never acknowledged) was never extracted: recover lists it
+            // and refuses; accepting the divergence brings host1 back with that row of its own
             System.out.println("recover refused: " + recovered.all());
             assertThat(recovered.all()).contains("Cannot bring host1 back", "fo.ledger (", "host1 stays SHUNNED(");
             sb.trepctl("-host", "host1", "online", "-force-divergence").ok();
