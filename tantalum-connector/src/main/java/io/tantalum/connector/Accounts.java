@@ -68,12 +68,48 @@ public final class Accounts implements AutoCloseable {
                 return a;
             }
             if (accounts == null || System.currentTimeMillis() - loadedAt >= RELOAD_MILLIS) {
-                accounts = load();
-                loadedAt = System.currentTimeMillis();
+                try {
+                    accounts = accounts == null ? loadWaiting() : load();
+                    loadedAt = System.currentTimeMillis();
+                } catch (TantalumException e) {
+                    if (accounts == null) {
+                        throw e;
+                    }
+                    // the master is away (a failover): the accounts read last still say who may log in
+                    LOG.info("accounts not read again ({}); using those read {} ms ago", e.getMessage(),
+                            System.currentTimeMillis() - loadedAt);
+                }
                 a = match(accounts, name, clientAddress);
             }
             return a;
         }, jdbc);
+    }
+
+    /** How long a first login waits for a master to read the accounts from (a failover in progress). */
+    static final long FIRST_LOAD_WAIT_MILLIS = 30_000;
+
+    /**
+     * The first read, before any login could be verified: while no master answers (its database
+     * died and the failover has not promoted another yet), the login waits, as new sessions do,
+     * instead of being refused.
+     */
+    private List<Account> loadWaiting() {
+        long deadline = System.currentTimeMillis() + FIRST_LOAD_WAIT_MILLIS;
+        while (true) {
+            try {
+                return load();
+            } catch (TantalumException e) {
+                if (e.code() != ErrorCode.UNAVAILABLE || System.currentTimeMillis() > deadline) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(250);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
     }
 
     private List<Account> load() {

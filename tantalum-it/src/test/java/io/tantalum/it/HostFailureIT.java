@@ -185,8 +185,11 @@ class HostFailureIT {
         assertThat(writableHosts()).containsExactly(k);
     }
 
+    /** Through the connector, waiting as long as a failover may hold a new session (60 s). */
     static Connection viaConnector() {
-        return HaChecks.viaConnector(sb);
+        return Sql.connect("jdbc:mariadb://" + sb.host(1).address() + ":"
+                + io.tantalum.cli.sandbox.SandboxLayout.CONNECTOR_PORT + "/", sb.layout().appUser(),
+                sb.layout().appPassword(), 60_000);
     }
 
     /** Restarts managers until the coordinator is on neither of {@code hosts}. */

@@ -65,7 +65,7 @@ final class Coordinator {
             }
             Map<String, Observation> fresh = current();
             var a = DatasourceAnalyzer.analyze(topo.value(), fresh, unreachable(topo.value(), fresh),
-                    ds.settings().lagLimitSeconds());
+                    ds.settings().lagLimitSeconds(), ds.settings().thlUri(topo.value().master()));
             if (a.changed()) {
                 store.casTopology(a.topology().stamped(leader.host(), System.currentTimeMillis()), topo.version());
                 for (String c : a.changes()) {
@@ -75,6 +75,9 @@ final class Coordinator {
             }
             for (String h : a.recover()) {
                 recover(h);
+            }
+            for (String h : a.repoint()) {
+                repoint(h, topo.value().master());
             }
             Topology now = store.topology().orElseThrow().value();
             fenceStrayMasters(now, fresh);
@@ -175,6 +178,33 @@ final class Coordinator {
             audit("recover", host, "ok", 0, host + ": database reachable again, replicator asked to go online");
         } catch (TantalumException e) {
             LOG.info("recover {}: the replicator did not go online yet: {}", host, e.getMessage());
+        }
+    }
+
+    /**
+     * A slave that follows another master than the topology's (it missed a failover's REPOINT, cut
+     * off or down): pointed at the master and asked to go online, without waiting (the next rounds
+     * judge it). An old master's history that diverged is refused by its replicator, which then
+     * waits in OFFLINE:ERROR saying why.
+     */
+    private void repoint(String host, String master) {
+        long now = System.currentTimeMillis();
+        if (now - lastRecover.getOrDefault(host, 0L) < RECOVER_EVERY_MS) {
+            return;
+        }
+        lastRecover.put(host, now);
+        String uri = ds.settings().thlUri(master);
+        try {
+            AdminClient c = ds.replicator(host);
+            if (!c.call(ReplicatorApi.STATUS).state().startsWith("OFFLINE")) {
+                c.call(ReplicatorApi.OFFLINE, new ReplicatorApi.OfflineRequest(false));
+            }
+            c.call(ReplicatorApi.SET_ROLE, new ReplicatorApi.SetRoleRequest("slave", uri));
+            c.call(ReplicatorApi.ONLINE, new ReplicatorApi.OnlineRequest(List.of(), false, null));
+            audit("repoint", host, "ok", 0, host + ": its replicator followed another master; now a slave of "
+                    + master + " (" + uri + ")");
+        } catch (TantalumException e) {
+            LOG.info("repoint {}: not repointed yet: {}", host, e.getMessage());
         }
     }
 

@@ -28,7 +28,9 @@ import java.util.Map;
  * </ol>
  * A FAILED slave whose database is reachable again but whose replicator waits in
  * {@code OFFLINE:ERROR} is listed in {@link Analysis#recover()}: in AUTOMATIC the coordinator asks
- * its replicator to go online.
+ * its replicator to go online. A slave whose replicator follows another master than the topology's
+ * (it was cut off or down when a failover repointed the others) is listed in
+ * {@link Analysis#repoint()}: in AUTOMATIC the coordinator points it at the master.
  */
 public final class DatasourceAnalyzer {
     /** Reasons shown in {@code ls}, e.g. {@code FAILED(DATASERVER-STOPPED)}. */
@@ -39,7 +41,11 @@ public final class DatasourceAnalyzer {
     public static final String HOST_UNREACHABLE = "HOST-UNREACHABLE";
 
     /** The derived topology, one line per change (for the audit trail), and the hosts to recover. */
-    public record Analysis(Topology topology, List<String> changes, List<String> recover) {
+    public record Analysis(Topology topology, List<String> changes, List<String> recover, List<String> repoint) {
+        Analysis(Topology topology, List<String> changes, List<String> recover) {
+            this(topology, changes, recover, List.of());
+        }
+
         public boolean changed() {
             return !changes.isEmpty();
         }
@@ -57,6 +63,13 @@ public final class DatasourceAnalyzer {
      */
     public static Analysis analyze(Topology t, Map<String, Observation> observations,
             java.util.Set<String> unreachable, double lagLimitSeconds) {
+        return analyze(t, observations, unreachable, lagLimitSeconds, null);
+    }
+
+    /** @param masterUri the THL URI of the topology's master, which every slave should follow (null: not judged) */
+    public static Analysis analyze(Topology t, Map<String, Observation> observations,
+            java.util.Set<String> unreachable, double lagLimitSeconds, String masterUri) {
+        List<String> repoint = new ArrayList<>();
         List<String> changes = new ArrayList<>();
         List<String> recover = new ArrayList<>();
         Topology next = t;
@@ -76,8 +89,14 @@ public final class DatasourceAnalyzer {
                     && o.dbReachable() && "OFFLINE:ERROR".equals(o.replicatorState())) {
                 recover.add(host);
             }
+            if (t.policy() == Policy.AUTOMATIC && masterUri != null && !host.equals(t.master()) && o != null
+                    && o.dbReachable() && "slave".equals(o.replicatorRole()) && o.masterUri() != null
+                    && !o.masterUri().equals(masterUri) && wanted.state() != DatasourceState.SHUNNED
+                    && !(wanted.state() == DatasourceState.OFFLINE && wanted.operator())) {
+                repoint.add(host);
+            }
         }
-        return new Analysis(next, changes, recover);
+        return new Analysis(next, changes, recover, repoint);
     }
 
     /** A slave neither its manager nor the coordinator can reach: FAILED, unless shunned or offline by an operator. */

@@ -97,6 +97,31 @@ class DatasourceAnalyzerTest {
         assertThat(a.topology().datasource(t.master())).isEqualTo(t.datasource(t.master()));
     }
 
+    static Stream<Arguments> repointRows() {
+        Observation old = new Observation("host2", 0, true, true, "0-1-90", null, "GOING-ONLINE:SYNCHRONIZING", "slave",
+                90, 90, 0, 0, null, "thl://127.0.1.3:2112/", null);
+        return Stream.of(
+                // name, host2's state in the topology, its observation, policy, expected
+                Arguments.of("follows an old master after missing a failover's REPOINT", FAILED_REPL, old,
+                        Policy.AUTOMATIC, true),
+                Arguments.of("follows the master", ONLINE, SLAVE, Policy.AUTOMATIC, false),
+                Arguments.of("MANUAL: the operator repoints", FAILED_REPL, old, Policy.MANUAL, false),
+                Arguments.of("shunned: left alone", SHUNNED, old, Policy.AUTOMATIC, false),
+                Arguments.of("offline by an operator: left alone", OPERATOR_OFFLINE, withState(old, "OFFLINE:NORMAL"),
+                        Policy.AUTOMATIC, false),
+                Arguments.of("its database down: nothing to repoint yet", FAILED_REPL, dbDown(old), Policy.AUTOMATIC,
+                        false));
+    }
+
+    @ParameterizedTest(name = "repoint: {0}")
+    @MethodSource("repointRows")
+    void aSlaveFollowingAnotherMasterIsRepointedOnlyInAutomatic(String name, Datasource now, Observation o, Policy p,
+            boolean repoint) {
+        Topology t = Snapshots.topology().withPolicy(p).with("host2", now);
+        assertThat(DatasourceAnalyzer.analyze(t, Snapshots.all(MASTER, o), java.util.Set.of(), 30,
+                "thl://127.0.1.1:2112/").repoint().contains("host2")).isEqualTo(repoint);
+    }
+
     @ParameterizedTest(name = "recover: {0}")
     @MethodSource("recoverRows")
     void asksAFailedSlavesReplicatorOnlineOnlyInAutomaticWithItsDatabaseUp(String name, Observation o, Policy p,

@@ -15,9 +15,14 @@ public final class Sql {
     private Sql() {}
 
     public static Connection connect(String url, String user, String password) {
+        return connect(url, user, password, 5000);
+    }
+
+    /** With a longer wait for the server's greeting, e.g. through a connector that holds new sessions in a failover. */
+    public static Connection connect(String url, String user, String password, int connectTimeoutMillis) {
         try {
-            return DriverManager.getConnection(url + (url.contains("?") ? "&" : "?") + "connectTimeout=5000", user,
-                    password);
+            return DriverManager.getConnection(url + (url.contains("?") ? "&" : "?") + "connectTimeout="
+                    + connectTimeoutMillis, user, password);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot connect to " + url + " as " + user + ": " + e.getMessage(), e);
         }

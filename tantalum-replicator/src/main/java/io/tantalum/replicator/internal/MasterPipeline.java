@@ -84,7 +84,7 @@ public final class MasterPipeline implements Pipeline {
             extractor = new BinlogExtractor(new BinlogExtractor.Options(settings.dbHost(), settings.dbPort(),
                     settings.dbUser(), settings.dbPassword(), settings.effectiveServerId(), settings.host(),
                     settings.fragmentRows(), "tantalum_", catalog.schema(), charsets, systemOffset,
-                    settings.semiSyncTimeoutMillis() > 0 ? server.acks()::await : null), start, writer, listener,
+                    settings.semiSyncTimeoutMillis() > 0 ? this::storedBySlaves : null), start, writer, listener,
                     trigger);
             extractor.start();
         } catch (RuntimeException e) {
@@ -95,6 +95,24 @@ public final class MasterPipeline implements Pipeline {
     }
 
     /**
+     * How long a master without any slave connected still waits for one before its commits go
+     * on without acknowledgement: long enough for the slaves to connect after a switch or failover
+     * promoted it, short enough that slaves taken offline for maintenance do not hold every commit
+     * for the semi-sync timeout.
+     */
+    static final long NO_SLAVE_GRACE_MILLIS = 2000;
+
+    /**
+     * The semi-sync acknowledgement's condition: a slave has stored {@code seqno}, or no slave has
+     * been connected for {@link #NO_SLAVE_GRACE_MILLIS} (like MariaDB's
+     * {@code rpl_semi_sync_master_wait_no_slave=OFF}: there is no one to wait for).
+     */
+    private boolean storedBySlaves(long seqno, long timeoutMillis) throws InterruptedException {
+        ThlServer srv = server;
+        return srv.aloneFor(NO_SLAVE_GRACE_MILLIS) || srv.acks().await(seqno, timeoutMillis);
+    }
+
+    /**
      * Semi-synchronous commits on this database ({@code timeoutMillis > 0}: AFTER_SYNC, so no
      * client, not even another session, sees a transaction no slave has), or none (0). Set before
      * the database becomes writable; a slave's database never waits (see SlavePipeline).
@@ -102,8 +120,10 @@ public final class MasterPipeline implements Pipeline {
     static void semiSync(Connection c, long timeoutMillis) throws SQLException {
         try (Statement s = c.createStatement()) {
             if (timeoutMillis > 0) {
+                // wait_no_slave=OFF: while this replicator's extractor (the only semi-sync replica) is not
+                // connected, a replicator restart for instance, commits do not wait out the timeout
                 s.execute("SET GLOBAL rpl_semi_sync_master_wait_point=AFTER_SYNC, rpl_semi_sync_master_timeout="
-                        + timeoutMillis + ", rpl_semi_sync_master_enabled=ON");
+                        + timeoutMillis + ", rpl_semi_sync_master_wait_no_slave=OFF, rpl_semi_sync_master_enabled=ON");
             } else {
                 s.execute("SET GLOBAL rpl_semi_sync_master_enabled=OFF");
             }

@@ -32,7 +32,10 @@ final class SemiSyncAcker {
     /** Where the slaves' stored seqnos are heard (the master's THL server). */
     @FunctionalInterface
     public interface StoredBySlaves {
-        /** Waits up to {@code timeoutMillis} for some slave to have stored {@code seqno}; true once one has. */
+        /**
+         * Waits up to {@code timeoutMillis} for some slave to have stored {@code seqno}; true once one has,
+         * or when there is no slave to wait for.
+         */
         boolean await(long seqno, long timeoutMillis) throws InterruptedException;
     }
 

@@ -39,6 +39,8 @@ public final class ThlServer implements Closeable {
     private final Set<Socket> clients = ConcurrentHashMap.newKeySet();
     private final java.util.Map<Socket, SlavePosition> slaves = new ConcurrentHashMap<>();
     private final SlaveAcks acks = new SlaveAcks();
+    /** Since when no slave has been connected (System.nanoTime), or 0 while one is; guarded by {@code slaves}. */
+    private long aloneSince = System.nanoTime();
     private volatile boolean closed;
 
     /** Where to listen, and the service secret that slaves must prove they know. */
@@ -109,7 +111,10 @@ public final class ThlServer implements Closeable {
                 LOG.warn("refused slave {} ({}): {}", slaveHost, peer, refusal.message());
                 return;
             }
-            slaves.put(s, new SlavePosition(slaveHost, seqno));
+            synchronized (slaves) {
+                slaves.put(s, new SlavePosition(slaveHost, seqno));
+                aloneSince = 0;
+            }
             LOG.info("slave {} ({}) connected at seqno={} fragno={}", slaveHost, peer, seqno, fragno);
             s.setSoTimeout(0); // from here on the slave only acknowledges, whenever it has stored something
             Threads.start(service + "-thl-acks-" + slaveHost, () -> readAcks(in, slaveHost, peer));
@@ -122,7 +127,11 @@ public final class ThlServer implements Closeable {
             LOG.error("serving THL to {} failed: {}", peer, e.getMessage(), e);
         } finally {
             clients.remove(s);
-            slaves.remove(s);
+            synchronized (slaves) {
+                if (slaves.remove(s) != null && slaves.isEmpty()) {
+                    aloneSince = System.nanoTime();
+                }
+            }
         }
     }
 
@@ -208,6 +217,17 @@ public final class ThlServer implements Closeable {
     /** What the connected slaves have stored. */
     public SlaveAcks acks() {
         return acks;
+    }
+
+    /**
+     * True when no slave has been connected for {@code millis} or more. A slave cut off by a
+     * partition stays connected here (the master's socket notices nothing for many minutes), so
+     * this is true only once every slave's connection has really ended.
+     */
+    public boolean aloneFor(long millis) {
+        synchronized (slaves) {
+            return aloneSince != 0 && System.nanoTime() - aloneSince >= millis * 1_000_000L;
+        }
     }
 
     /** Why a slave was refused; {@code divergedFrom} is the first seqno where the histories differ, or -1. */
