@@ -118,13 +118,11 @@ public final class SandboxNetwork {
         if (unavailable().isPresent()) {
             return List.of();
         }
+        // the cgroup is made when a process starts in it, not when a launcher is asked for (a sandbox that
+        // was destroyed must not get its cgroups back from someone who only looks at it)
         Path dir = cgroupDir().resolve(host);
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            return List.of();
-        }
-        return List.of("/bin/sh", "-c", "echo $$ > \"$0\" && exec \"$@\"", dir.resolve("cgroup.procs").toString());
+        return List.of("/bin/sh", "-c", "mkdir -p \"$0\" && echo $$ > \"$0/cgroup.procs\" && exec \"$@\"",
+                dir.toString());
     }
 
     /** Isolates {@code side} from the other hosts of the sandbox (replacing any earlier partition). */
