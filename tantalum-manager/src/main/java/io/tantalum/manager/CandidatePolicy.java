@@ -82,6 +82,38 @@ public final class CandidatePolicy {
                         + " the dataservice has no writable master until one is repaired."));
     }
 
+    /**
+     * The failover's candidate once the old master is fenced and ships nothing more: the eligible
+     * slave whose replicator says now that it stored the most (the observations {@link #forFailover}
+     * chose by may be seconds old, and with semi-synchronous commits an acknowledged transaction may be
+     * on one slave only). A tie keeps {@code chosen} (least lag, then preference). A candidate the
+     * operator named that stored less than another slave is refused: promoting it would lose what only
+     * the other one holds.
+     *
+     * @param stored each eligible slave that answered, with the highest seqno it stored (or applied)
+     */
+    public static String confirmForFailover(String chosen, String requested, Map<String, Long> stored) {
+        if (stored.isEmpty()) {
+            throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot fail over: no slave's replicator answered"
+                    + " when asked how much THL it stored; the next analysis tries again.");
+        }
+        String best = stored.containsKey(chosen) ? chosen : null;
+        for (Map.Entry<String, Long> e : stored.entrySet()) {
+            if (best == null || e.getValue() > stored.get(best)) {
+                best = e.getKey();
+            }
+        }
+        if (requested != null && !requested.equals(best)) {
+            throw new TantalumException(ErrorCode.FAILED_PRECONDITION, "Cannot fail over to " + requested + ": "
+                    + (stored.containsKey(requested) ? "it stored THL up to seqno " + stored.get(requested) + " but "
+                            + best + " stored up to " + stored.get(best) + "; promoting " + requested + " would lose"
+                            + " what only " + best + " holds"
+                            : "its replicator did not answer when asked how much THL it stored")
+                    + ". Run `cctrl failover to " + best + "` (or `cctrl failover`) instead.");
+        }
+        return best;
+    }
+
     /** Why {@code host} cannot be promoted by a failover, or null when it can. */
     static String failoverProblem(Topology t, Map<String, Observation> obs, String host) {
         Topology.Datasource ds = t.datasource(host);

@@ -224,6 +224,15 @@ final class Coordinator {
     }
 
     /**
+     * After a procedure, how long a slave's observation does not count as a witness against the
+     * master: a procedure takes replicators offline and online, and a slave reconnects to its master
+     * with a backoff of up to 2 s (the replicator's {@code ThlClient.MAX_BACKOFF_MILLIS}) and
+     * reports within an observation interval. Without it, a switch rolled back while the master's
+     * manager was down was failed over at once: its slaves were still reconnecting.
+     */
+    static final long SETTLE_MILLIS = 3000;
+
+    /**
      * In AUTOMATIC, a master that {@link MasterAnalyzer} finds dead is failed over, unless an automatic
      * failover happened less than {@code failover-block-period} ago (anti-flapping: then it is logged
      * and audited once, and an operator decides, with {@code cctrl failover}).
@@ -232,7 +241,9 @@ final class Coordinator {
         if (t.policy() != Policy.AUTOMATIC) {
             return;
         }
-        MasterAnalyzer.Analysis a = MasterAnalyzer.analyze(t, store.liveMembers(), leasesRunOut(t), fresh);
+        Map<String, Observation> settled = new java.util.LinkedHashMap<>(fresh);
+        settled.values().removeIf(o -> o.timeMillis() < quietUntil + SETTLE_MILLIS);
+        MasterAnalyzer.Analysis a = MasterAnalyzer.analyze(t, store.liveMembers(), leasesRunOut(t), settled);
         if (!a.code().failover) {
             blockedNoticed = false;
             return;

@@ -9,6 +9,7 @@ import io.tantalum.common.TantalumException;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -26,7 +27,8 @@ import org.slf4j.LoggerFactory;
  *   PREFLIGHT  the analysis; choose the candidate (most stored THL); create the procedure record
  *   FENCE      old master, as far as it answers: replicator offline and set to slave of the
  *              candidate (it stops serving THL and can no longer make its database writable),
- *              database read_only=ON and client sessions ended
+ *              database read_only=ON and client sessions ended; then the candidate confirmed by
+ *              asking every eligible slave how much it stored (another one if it stored more)
  *   HOLD       connectors hold their sessions (those on the dead master wait for the new one)
  *   CATCH_UP   the candidate applies everything it stored, then goes offline
  *   ---------- point of no return: record PROMOTING ----------
@@ -73,7 +75,7 @@ final class FailoverProcedure extends Procedure {
         done("PREFLIGHT", analysis.code() + ": " + analysis.detail() + "; candidate " + to
                 + (requested == null ? " (most stored THL)" : ""));
         try {
-            fence(from, to);
+            to = fenceAndConfirm(t, fresh, requested, from, to);
             // no grace: a transaction open on the old master can never commit in the new history
             holdConnectors(from, to, 0);
             catchUp(to);
@@ -112,7 +114,72 @@ final class FailoverProcedure extends Procedure {
      * refuses connections) or cut off (its manager's session, hence its lease, has ended, so it
      * fenced its database itself); a late answer only repeats what FENCE asked.
      */
-    private void fence(String from, String to) {
+    private String fenceAndConfirm(Topology t, Map<String, Observation> fresh, String requested, String from,
+            String chosen) {
+        String fenced = fence(from, chosen);
+        Map<String, Long> stored = storedNow(t, fresh);
+        String to = CandidatePolicy.confirmForFailover(chosen, requested, stored);
+        String detail = "; stored THL now: " + stored + ", candidate " + to;
+        if (!to.equals(chosen)) {
+            record = record.withTo(to);
+            detail += " (not " + chosen + ", chosen by older observations)" + repointFenced(from, to);
+        }
+        done("FENCE", from + ": " + fenced + detail);
+        return to;
+    }
+
+    /**
+     * Each eligible slave's highest stored seqno, asked of its replicator at once (those that do not
+     * answer within {@link #FENCE_WAIT_MILLIS} are left out), in the members' order.
+     */
+    private Map<String, Long> storedNow(Topology t, Map<String, Observation> fresh) {
+        Map<String, CompletableFuture<Long>> asks = new LinkedHashMap<>();
+        for (String h : t.datasources().keySet()) {
+            if (!h.equals(t.master()) && CandidatePolicy.failoverProblem(t, fresh, h) == null) {
+                asks.put(h, CompletableFuture.supplyAsync(() -> {
+                    ReplicatorStatus s = ds.replicator(h).call(ReplicatorApi.STATUS);
+                    return Math.max(s.maximumStoredSeqNo(), s.appliedLastSeqno());
+                }, CONNECTOR_CALLS));
+            }
+        }
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FENCE_WAIT_MILLIS);
+        Map<String, Long> stored = new LinkedHashMap<>();
+        asks.forEach((h, f) -> {
+            try {
+                stored.put(h, f.get(Math.max(0, until - System.nanoTime()), TimeUnit.NANOSECONDS));
+            } catch (ExecutionException | TimeoutException e) {
+                LOG.warn("failover {}: {} did not say how much THL it stored: {}", record.id(), h, e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new TantalumException(ErrorCode.ABORTED, "interrupted while asking the slaves");
+            }
+        });
+        return stored;
+    }
+
+    /** Whether FENCE's calls to the old master's replicator all answered in time. */
+    private boolean replicatorFenced;
+
+    /** The fenced old master's replicator follows the confirmed candidate (when it answered FENCE). */
+    private String repointFenced(String from, String to) {
+        if (!replicatorFenced) {
+            return "; " + from + "'s replicator did not answer FENCE (`datasource " + from + " recover` repoints it)";
+        }
+        try {
+            CompletableFuture.runAsync(() -> ds.replicator(from).call(ReplicatorApi.SET_ROLE,
+                    new ReplicatorApi.SetRoleRequest("slave", settings.thlUri(to))), CONNECTOR_CALLS)
+                    .get(FENCE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+            return "; " + from + " set to slave of " + to;
+        } catch (ExecutionException | TimeoutException e) {
+            return "; " + from + " not set to slave of " + to + " (`datasource " + from + " recover` does it)";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TantalumException(ErrorCode.ABORTED, "interrupted while fencing");
+        }
+    }
+
+    /** FENCE proper; returns what it did, for the FENCE record. */
+    private String fence(String from, String to) {
         long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FENCE_WAIT_MILLIS);
         CompletableFuture<String> replicator = CompletableFuture.supplyAsync(() -> {
             AdminClient c = ds.replicator(from);
@@ -132,9 +199,11 @@ final class FailoverProcedure extends Procedure {
             return "database read_only=ON";
         }, CONNECTOR_CALLS);
         List<String> done = new ArrayList<>();
+        replicatorFenced = false;
         done.add(outcome(replicator, "replicator", until));
+        replicatorFenced = replicator.isDone() && !replicator.isCompletedExceptionally();
         done.add(outcome(database, "database", until));
-        done("FENCE", from + ": " + String.join("; ", done));
+        return String.join("; ", done);
     }
 
     private static void notLate(long untilNanos) {

@@ -19,6 +19,11 @@ public record ProcedureRecord(String id, String kind, String from, String to, St
         return new ProcedureRecord(id, kind, from, to, phase, flushSeqno, newCoordinator, startedMillis);
     }
 
+    /** The same record with another candidate (a failover confirms its candidate after FENCE). */
+    public ProcedureRecord withTo(String candidate) {
+        return new ProcedureRecord(id, kind, from, candidate, phase, flushSeqno, coordinator, startedMillis);
+    }
+
     public ProcedureRecord withFlushSeqno(long seqno) {
         return new ProcedureRecord(id, kind, from, to, phase, seqno, coordinator, startedMillis);
     }

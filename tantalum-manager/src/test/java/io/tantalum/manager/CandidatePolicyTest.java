@@ -10,11 +10,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.tantalum.common.ErrorCode;
 import io.tantalum.common.TantalumException;
 import io.tantalum.manager.Topology.Datasource;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Candidate choice and every refusal of a switch's preflight, on snapshot records. */
@@ -77,5 +79,36 @@ class CandidatePolicyTest {
             String message) {
         assertThatThrownBy(() -> CandidatePolicy.choose(t, obs, to, 30, URI)).isInstanceOf(TantalumException.class)
                 .hasMessageContaining(message).extracting(e -> ((TantalumException) e).code()).isEqualTo(code);
+    }
+
+    /** After FENCE: the candidate by what each slave's replicator says it stored now. */
+    @ParameterizedTest(name = "chosen {0}, requested {1}, stored {2} -> {3}")
+    @CsvSource(delimiter = '|', value = {
+        // chosen | requested | stored (host=seqno,...) | candidate, or the refusal's words
+        "host3 | | host2=4001,host3=3962 | host2",
+        "host3 | | host2=4001,host3=4001 | host3",
+        "host2 | | host2=4001,host3=4001 | host2",
+        "host3 | | host2=4001 | host2",
+        "host2 | | host3=10 | host3",
+        "host2 | host2 | host2=4001,host3=3962 | host2",
+        "host3 | host3 | host2=4001,host3=3962 | !Cannot fail over to host3: it stored THL up to seqno 3962 but host2"
+            + " stored up to 4001; promoting host3 would lose what only host2 holds. Run `cctrl failover to host2`",
+        "host3 | host3 | host2=4001 | !Cannot fail over to host3: its replicator did not answer",
+        "host3 | | | !no slave's replicator answered",
+    })
+    void aFailoverConfirmsItsCandidateByWhatTheSlavesStoredNow(String chosen, String requested, String stored,
+            String expected) {
+        Map<String, Long> m = new LinkedHashMap<>();
+        if (stored != null) {
+            for (String kv : stored.split(",")) {
+                m.put(kv.split("=")[0], Long.parseLong(kv.split("=")[1]));
+            }
+        }
+        if (expected.startsWith("!")) {
+            assertThatThrownBy(() -> CandidatePolicy.confirmForFailover(chosen, requested, m))
+                    .isInstanceOf(TantalumException.class).hasMessageContaining(expected.substring(1));
+        } else {
+            assertThat(CandidatePolicy.confirmForFailover(chosen, requested, m)).isEqualTo(expected);
+        }
     }
 }

@@ -136,6 +136,14 @@ public final class ThlClient {
         }
     }
 
+    /**
+     * The longest wait between two connection attempts: a master back after a switch's rollback or a
+     * restart is found within it. The manager's {@code Coordinator.SETTLE_MILLIS} relies on it: it gives
+     * slaves that long (plus an observation) to reconnect after a procedure before their state counts
+     * against the master.
+     */
+    static final long MAX_BACKOFF_MILLIS = 2000;
+
     private void run() {
         long backoff = 250;
         while (!stopping) {
@@ -169,7 +177,7 @@ public final class ThlClient {
                 if (!pause(backoff)) {
                     return;
                 }
-                backoff = Math.min(backoff * 2, 5000);
+                backoff = Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
