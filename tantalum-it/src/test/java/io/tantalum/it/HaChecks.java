@@ -2,8 +2,12 @@ package io.tantalum.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tantalum.cli.install.DaemonProcess;
+import io.tantalum.cli.sandbox.Sandbox;
 import io.tantalum.testkit.Sql;
 import io.tantalum.testkit.WriteLoad;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -62,4 +66,30 @@ final class HaChecks {
         sb.assertSameData(schema);
     }
 
+
+    /**
+     * Restarts every manager with {@code manager.fault.<key>} set to {@code value} (null: removed; the
+     * other fault keys are left as they are), all stopped at once then each started, and waits for a
+     * coordinator.
+     */
+    static void managerFault(SandboxFixture sb, String key, String value) throws IOException {
+        String prefix = "manager.fault." + key + "=";
+        List<DaemonProcess> managers = sb.hosts().stream()
+                .map(h -> sb.sandbox().daemon(h, Sandbox.Component.MANAGER).orElseThrow())
+                .toList();
+        managers.forEach(m -> m.handle().ifPresent(ProcessHandle::destroy)); // all at once, then wait for each
+        for (DaemonProcess m : managers) {
+            m.stop();
+            List<String> lines = new ArrayList<>(Files.readAllLines(m.config()));
+            lines.removeIf(l -> l.startsWith(prefix));
+            if (value != null) {
+                lines.add(prefix + value);
+            }
+            Files.write(m.config(), lines);
+        }
+        for (DaemonProcess m : managers) {
+            m.start();
+        }
+        sb.sandbox().awaitCoordinator(60_000);
+    }
 }

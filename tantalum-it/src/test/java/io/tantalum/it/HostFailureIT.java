@@ -31,7 +31,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * client writes through the connector. After each: exactly one writable master, the one the
  * topology names; every write acknowledged through the connector on every surviving host exactly
  * once; the hosts' data identical once the failed one is back. Then `recover` of an old master
- * whose database holds binlog-only transactions.
+ * whose database holds binlog-only transactions, and a failover's candidate cut off after the point
+ * of no return.
  */
 @Sandboxed(cluster = true)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -71,7 +72,7 @@ class HostFailureIT {
         int c = HaChecks.index(coordinator);
         int candidate = 6 - 2 - c;
         // the coordinator's own replicator offline, so that it cannot pick itself as the candidate: a
-        // candidate cut off after the point of no return is another story (docs/switchover-and-failover.md)
+        // candidate cut off after the point of no return is the fourth test
         sb.cctrl("-e", "datasource " + coordinator + " offline").ok();
         long killedAt = System.currentTimeMillis();
         sb.sandbox().kill(sb.host(2), Sandbox.Component.DB);
@@ -255,6 +256,75 @@ class HostFailureIT {
                 return false;
             }
         }, sb::describe);
+    }
+
+    /**
+     * An operator fails over to the coordinator's own host, which is cut off right after the point
+     * of no return (it stalls 4 s after recording PROMOTING, as in a long GC pause, and is isolated
+     * meanwhile). It must not leave a writable database behind (its manager keeps its database
+     * read-only once its lease runs out), and the majority must not wait for the heal: once the
+     * candidate's lease has run out and it does not answer, the next coordinator abandons the
+     * failover, and a failover to the other slave succeeds.
+     */
+    @Test
+    @Order(4)
+    void aCandidateCutOffAfterThePointOfNoReturnIsAbandonedAndAnotherPromoted() throws Exception {
+        if (HaChecks.topologyMaster(sb) != 2) {
+            sb.cctrl("-e", "switch to host2").ok();
+        }
+        HaChecks.managerFault(sb, "pause.after.phase", "PROMOTING:4000");
+        try {
+            moveCoordinatorOff("host1", "host2"); // the connector runs on host1: it stays on the majority side
+            sb.cctrl("-e", "set policy manual").ok(); // the operator chooses the candidate: host3, the coordinator
+            long killedAt = System.currentTimeMillis();
+            sb.sandbox().kill(sb.host(2), Sandbox.Component.DB);
+            Await.until("host2's database seen dead", Duration.ofSeconds(30), () -> sb.cluster().datasources().stream()
+                    .anyMatch(d -> d.host().equals("host2") && !"ONLINE".equals(d.dataserver())), sb::describe);
+            // asked of host3's manager itself (clients outside the sandbox reach an isolated host)
+            var failover = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return "ok: " + sb.manager(3).call(ManagerApi.FAILOVER, new ManagerApi.SwitchRequest("host3"));
+                } catch (RuntimeException e) {
+                    return "failed: " + e.getMessage();
+                }
+            });
+            Await.until("the failover to reach PROMOTING", Duration.ofSeconds(30), () -> failoverPhases(killedAt)
+                    .contains("PROMOTING"), sb::describe);
+            sb.sandbox().network().isolate(Set.of("host3"));
+            System.out.printf("host3 (coordinator and candidate) cut off after %s%n", failoverPhases(killedAt));
+            String cut = failover.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            System.out.println("failover to host3: " + cut);
+            assertThat(cut).startsWith("failed: ");
+            Await.until("the failover to host3 abandoned", Duration.ofSeconds(40), () -> failoverPhases(killedAt)
+                    .contains("ABANDON"), () -> sb.cctrl("-e", "ls;cluster history 30").all());
+            assertThat(writableHosts()).as("no writable database while no master is named").isEmpty();
+            // the operator fails over again: host1 takes over without waiting for host3
+            sb.cctrl("-e", "failover").ok();
+            assertThat(sb.cluster().master()).isEqualTo("host1");
+            try (WriteLoad w = new WriteLoad(HostFailureIT::viaConnector, "hp")) {
+                Await.until("writes acknowledged by host1", Duration.ofSeconds(30), () -> w.acknowledgedCount() > 20,
+                        sb::describe);
+                assertThat(writableHosts()).containsExactly(1);
+                String history = sb.cctrl("-e", "cluster history 40").ok().stdout();
+                System.out.println(history);
+                assertThat(history).contains("ABANDON", "the promotion of host3 was not finished");
+                sb.sandbox().network().heal();
+                w.close();
+                assertThat(writableHosts()).containsExactly(1);
+                Await.until("host3's manager back", Duration.ofSeconds(40), () -> sb.cluster().datasources()
+                        .stream().anyMatch(d -> d.host().equals("host3") && "RUNNING".equals(d.manager())),
+                        sb::describe);
+                sb.cctrl("-e", "datasource host3 recover").ok();
+                sb.awaitCaughtUpOn(3, Duration.ofSeconds(60));
+                assertPresentOnce(1, "hp", w.acknowledged());
+                assertPresentOnce(3, "hp", w.acknowledged());
+                assertThat(writableHosts()).containsExactly(1);
+            }
+        } finally {
+            sb.sandbox().network().heal();
+            sb.cctrl("-e", "set policy automatic");
+            HaChecks.managerFault(sb, "pause.after.phase", null);
+        }
     }
 
     static Connection viaConnector() {

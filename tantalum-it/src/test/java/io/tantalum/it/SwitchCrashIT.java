@@ -5,13 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tantalum.api.ManagerApi;
 import io.tantalum.cli.install.DaemonProcess;
 import io.tantalum.cli.sandbox.Sandbox;
-import io.tantalum.cli.sandbox.SandboxLayout;
 import io.tantalum.testkit.Await;
 import io.tantalum.testkit.Sql;
 import io.tantalum.testkit.WriteLoad;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,7 +29,7 @@ class SwitchCrashIT {
     @ValueSource(strings = {"PREFLIGHT", "DEMOTE", "FLUSH", "CATCH_UP", "STOP", "PROMOTING", "PROMOTE", "REPOINT",
         "VERIFY"})
     void aSwitchWhoseCoordinatorDiesIsFinishedOrRolledBack(String phase) throws Exception {
-        haltManagersAfter(phase);
+        HaChecks.managerFault(sb, "halt.after.phase", phase);
         String coordinator = sb.cluster().coordinator();
         String from = sb.cluster().master();
         String schema = "crash_" + phase.toLowerCase(java.util.Locale.ROOT);
@@ -90,29 +86,5 @@ class SwitchCrashIT {
         }
         assertThat(writable).as("writable databases").containsExactly(m);
         assertThat(sb.master()).as("the master replicator").isEqualTo(m);
-    }
-
-    /**
-     * Restarts every manager with {@code manager.fault.halt.after.phase} set to {@code phase} (null:
-     * removed), and waits for a coordinator.
-     */
-    private static void haltManagersAfter(String phase) throws IOException {
-        List<DaemonProcess> managers = sb.hosts().stream()
-                .map(h -> sb.sandbox().daemon(h, Sandbox.Component.MANAGER).orElseThrow()).toList();
-        managers.forEach(m -> m.handle().ifPresent(ProcessHandle::destroy)); // all at once, then wait for each
-        for (DaemonProcess m : managers) {
-            m.stop();
-            Path conf = m.config();
-            List<String> lines = new ArrayList<>(Files.readAllLines(conf));
-            lines.removeIf(l -> l.startsWith("manager.fault.halt.after.phase="));
-            if (phase != null) {
-                lines.add("manager.fault.halt.after.phase=" + phase);
-            }
-            Files.write(conf, lines);
-        }
-        for (SandboxLayout.Host h : sb.hosts()) {
-            sb.sandbox().daemon(h, Sandbox.Component.MANAGER).orElseThrow().start();
-        }
-        sb.sandbox().awaitCoordinator(60_000);
     }
 }

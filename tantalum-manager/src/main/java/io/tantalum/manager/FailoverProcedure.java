@@ -100,8 +100,38 @@ final class FailoverProcedure extends Procedure {
             abandon(null);
             return reply("abandoned", start, "failover abandoned before the promotion");
         }
+        String gone = candidateGone(r);
+        if (gone != null) {
+            abandon(new TantalumException(ErrorCode.UNAVAILABLE, gone));
+            return reply("abandoned", start, "failover abandoned after the point of no return: " + gone);
+        }
         finishFromPromotion();
         return reply("ok", start, r.to() + " is the master");
+    }
+
+    /**
+     * Why a failover left past PROMOTING can no longer be finished, or null: its candidate is not the
+     * topology's master yet, does not answer, and its manager's lease has certainly run out (or its
+     * session ended), so that manager keeps its database read-only even if the coordinator that began
+     * to promote it had opened it. Then nothing can be writable there, and the failover is abandoned
+     * for a new one to another candidate; otherwise only the candidate can finish it, and the next
+     * round retries.
+     */
+    private String candidateGone(ProcedureRecord r) {
+        String to = r.to();
+        if (to.equals(store.topology().orElseThrow().value().master())) {
+            return null;
+        }
+        if (!leader.leaseRunOut(to) && store.liveMembers().contains(to)) {
+            return null;
+        }
+        try {
+            ds.replicator(to).call(ReplicatorApi.STATUS);
+            return null; // it answers: finish the promotion
+        } catch (TantalumException e) {
+            return "the candidate " + to + " does not answer (" + e.getMessage() + ") and its lease has run out, so"
+                    + " its manager keeps its database read-only";
+        }
     }
 
     /** How long FENCE waits for the old master's parts to answer: they may be cut off, not refusing. */
@@ -255,7 +285,9 @@ final class FailoverProcedure extends Procedure {
             LOG.warn("failover {}: candidate {} not put back online: {}", record.id(), record.to(), e.getMessage());
         }
         String released = releaseConnectors(0);
-        audit("ABANDON", "abandoned", System.nanoTime() - t0, "nothing was promoted; " + record.from()
+        boolean late = pastPointOfNoReturn(record.phase());
+        audit("ABANDON", "abandoned", System.nanoTime() - t0, (late ? "the promotion of " + record.to()
+                + " was not finished (it stays read-only)" : "nothing was promoted") + "; " + record.from()
                 + " stays fenced" + released + (cause == null ? "" : "; cause: " + cause.getMessage()));
         store.endProcedure(version);
     }

@@ -25,14 +25,16 @@ import javax.net.ssl.SSLContext;
  *     this close before AUTOMATIC recovers it
  * @param phaseTimeout the deadline of each phase of a procedure
  * @param haltAfterPhase testing only: the manager halts (as kill -9) right after this switch phase
+ * @param pauseAfterPhase testing only, {@code PHASE:millis}: a procedure's coordinator stalls that long
+ *     right after recording this phase (as a long GC pause would), then goes on
  * @param switchGrace how long a switch lets the connectors' sessions finish their open transactions
  * @param failoverBlock after an automatic failover, no other automatic one for this long
  */
 public record ManagerSettings(String service, String host, String bindAddress, int adminPort, String adminToken,
         String zookeeperServers, Duration sessionTimeout, Duration observeInterval, Map<String, String> members,
         String master, int replicatorAdminPort, int thlPort, int dbPort, String dbUser, String dbPassword,
-        double lagLimitSeconds, Duration phaseTimeout, TlsSettings tls, String haltAfterPhase, Duration switchGrace,
-        Duration failoverBlock) {
+        double lagLimitSeconds, Duration phaseTimeout, TlsSettings tls, String haltAfterPhase, String pauseAfterPhase,
+        Duration switchGrace, Duration failoverBlock) {
 
     @Override
     public String toString() {
@@ -91,8 +93,13 @@ public record ManagerSettings(String service, String host, String bindAddress, i
                 r.number("manager.switch.lag.limit.s", "30", Double::parseDouble),
                 Duration.ofMillis(r.number("manager.phase.timeout.ms", "20000", Long::parseLong)), tls,
                 p.getProperty("manager.fault.halt.after.phase", ""),
+                p.getProperty("manager.fault.pause.after.phase", ""),
                 Duration.ofMillis(r.number("manager.switch.grace.ms", "3000", Long::parseLong)),
                 Duration.ofSeconds(r.number("manager.failover.block.s", "600", Long::parseLong)));
+        if (!s.pauseAfterPhase().isEmpty() && !s.pauseAfterPhase().matches("[A-Z_]+:[0-9]{1,6}")) {
+            errors.add("manager.fault.pause.after.phase: PHASE:millis (for example PROMOTING:4000), not '"
+                    + s.pauseAfterPhase() + "'");
+        }
         if (s.sessionTimeout().toMillis() < 1000) {
             errors.add("manager.zookeeper.session.timeout.ms: at least 1000 (ZooKeeper's minimum is 2 ticks)");
         }

@@ -50,10 +50,10 @@ final class MasterLease {
     private volatile boolean fenced;
     /** The manager is shutting down: its connection closes on purpose, nothing to fence. */
     private volatile boolean closing;
-    /** Another host's (the topology's master's) lease as this manager last read it (renewal thread only). */
-    private LeaseWatch watch = LeaseWatch.NONE;
-    /** The host whose lease this manager has seen run out, or null. */
-    private volatile String runOut;
+    /** The other members' leases as this manager last read them (renewal thread only). */
+    private final java.util.Map<String, LeaseWatch> watches = new java.util.HashMap<>();
+    /** The members whose lease this manager has seen certainly run out. */
+    private volatile java.util.Set<String> runOut = java.util.Set.of();
 
     MasterLease(String host, Dataservice ds, ZkStore store, Duration sessionTimeout) {
         this.host = host;
@@ -105,7 +105,7 @@ final class MasterLease {
                     io.tantalum.api.ManagerApi.FailoverTimings.RENEW_TIMEOUT_MILLIS)))) {
                 validUntil = t0 + leaseNanos;
                 fenced = false;
-                watchMaster(t0);
+                watchOthers(t0);
             } else if (validUntil != 0 && System.nanoTime() - validUntil > 0) {
                 fenceOnce("no renewal committed by a ZooKeeper quorum for " + TimeUnit.NANOSECONDS.toMillis(
                         System.nanoTime() - validUntil + leaseNanos) + " ms (lease of "
@@ -120,27 +120,32 @@ final class MasterLease {
 
     /**
      * Right after a renewal of this manager's own that a quorum committed (started at {@code t0}):
-     * reads the topology's master's lease node and judges whether that lease has certainly run out
-     * ({@link LeaseWatch}).
+     * reads every other member's lease node and judges whose lease has certainly run out
+     * ({@link LeaseWatch}): the master's, for the failure analysis, and a failover candidate's, for
+     * a coordinator that must decide whether a failover left past its point of no return can still
+     * be finished.
      */
-    private void watchMaster(long t0) {
-        String m = master;
-        if (m == null || m.equals(host)) {
-            watch = LeaseWatch.NONE;
-            runOut = null;
-            return;
-        }
-        try {
-            watch = watch.seen(m, store.leaseMzxid(m), System.nanoTime());
-            boolean expired = watch.expired(t0, leaseNanos);
-            if (expired && !m.equals(runOut)) {
-                LOG.warn("the lease of {} (the master) ran out: no renewal of it committed for {} ms", m,
-                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - watch.firstSeenNanos()));
+    private void watchOthers(long t0) {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        for (String m : ds.settings().members().keySet()) {
+            if (m.equals(host)) {
+                continue;
             }
-            runOut = expired ? m : null;
-        } catch (TantalumException e) {
-            LOG.debug("lease of {}: {}", m, e.getMessage());
+            try {
+                LeaseWatch w = watches.getOrDefault(m, LeaseWatch.NONE).seen(m, store.leaseMzxid(m), System.nanoTime());
+                watches.put(m, w);
+                if (w.expired(t0, leaseNanos)) {
+                    if (!runOut.contains(m)) {
+                        LOG.warn("the lease of {} ran out: no renewal of it committed for {} ms", m,
+                                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - w.firstSeenNanos()));
+                    }
+                    out.add(m);
+                }
+            } catch (TantalumException e) {
+                LOG.debug("lease of {}: {}", m, e.getMessage());
+            }
         }
+        runOut = java.util.Set.copyOf(out);
     }
 
     /**
@@ -148,13 +153,28 @@ final class MasterLease {
      * last committed renewal): that host's manager has fenced its database, if it runs at all.
      */
     boolean runOut(String host) {
-        return valid() && host.equals(runOut);
+        return valid() && runOut.contains(host);
     }
 
     private void fenceOnce(String why) {
-        if (host.equals(master) && !fenced && !closing) {
+        if (!fenced && !closing) {
             fenced = true;
-            Threads.start("lease-fence", () -> fence(why)); // never on Curator's event thread
+            if (host.equals(master)) {
+                Threads.start("lease-fence", () -> fence(why)); // never on Curator's event thread
+            } else {
+                // a slave is read-only already; a failover candidate that a cut-off coordinator was promoting
+                // may not be, and the next coordinator abandons that failover only once this lease ran out
+                Threads.start("lease-fence", () -> readOnly(why));
+            }
+        }
+    }
+
+    private void readOnly(String why) {
+        try {
+            ds.setReadOnly(host, true);
+            LOG.warn("{}: database kept read-only (read_only=ON)", why);
+        } catch (TantalumException e) {
+            LOG.error("{}, and the database cannot be set read-only: {}", why, e.getMessage());
         }
     }
 

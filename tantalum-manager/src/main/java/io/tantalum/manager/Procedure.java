@@ -168,7 +168,14 @@ abstract class Procedure {
             c.call(ReplicatorApi.SET_ROLE, new ReplicatorApi.SetRoleRequest("master", null));
         }
         online(c, to);
+        leader.check(); // still the coordinator, holding its lease, just before it opens a database
         ds.setReadOnly(to, false); // in a cluster only the coordinator makes a database writable
+        if (!leader.holds()) {
+            // the lease ran out meanwhile: a coordinator on the other side may judge this failover by the
+            // candidate's lease, so the database it just opened is closed again, and this one stops
+            ds.setReadOnly(to, true);
+            leader.check();
+        }
     }
 
     /** What REPOINT did with a slave: repointed and online. */
@@ -319,6 +326,17 @@ abstract class Procedure {
         if (!resuming && phase.equals(settings.haltAfterPhase())) {
             LOG.warn("manager.fault.halt.after.phase={}: halting now, as kill -9 would", phase);
             Runtime.getRuntime().halt(137);
+        }
+        String pause = settings.pauseAfterPhase();
+        if (!resuming && pause.startsWith(phase + ":")) {
+            long millis = Long.parseLong(pause.substring(phase.length() + 1));
+            LOG.warn("manager.fault.pause.after.phase={}: stalling {} ms, as a long GC pause would", pause, millis);
+            try {
+                Thread.sleep(millis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new TantalumException(ErrorCode.ABORTED, "interrupted while stalling (fault injection)");
+            }
         }
         leader.check();
     }
