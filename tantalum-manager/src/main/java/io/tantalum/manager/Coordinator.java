@@ -10,10 +10,20 @@ import io.tantalum.common.Deadline;
 import io.tantalum.common.ErrorCode;
 import io.tantalum.common.TantalumException;
 import io.tantalum.manager.Topology.Datasource;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,7 +45,7 @@ final class Coordinator {
     private final ZkStore store;
     private final Leadership leader;
     private final ReentrantLock lock = new ReentrantLock();
-    private final java.util.concurrent.atomic.AtomicBoolean commandRunning = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean commandRunning = new AtomicBoolean();
     private final Map<String, Long> lastRecover = new ConcurrentHashMap<>();
     private long lastResume;
     /** Observations taken before this (the end of the last procedure) are not judged. */
@@ -96,28 +106,28 @@ final class Coordinator {
      * in parallel, {@link #PROBE_TIMEOUT_MILLIS} at most): down, or cut off from this side. A slave
      * whose manager only restarts still answers.
      */
-    private java.util.Set<String> unreachable(Topology t, Map<String, Observation> fresh) {
-        Map<String, java.util.concurrent.CompletableFuture<Boolean>> probes = new java.util.LinkedHashMap<>();
+    private Set<String> unreachable(Topology t, Map<String, Observation> fresh) {
+        Map<String, CompletableFuture<Boolean>> probes = new LinkedHashMap<>();
         for (String h : t.datasources().keySet()) {
             DatasourceState st = t.datasource(h).state();
             if (!h.equals(t.master()) && !fresh.containsKey(h) && st != DatasourceState.SHUNNED
                     && st != DatasourceState.FAILED) {
-                probes.put(h, java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-                    try (java.sql.Connection c = ds.database(h, PROBE_TIMEOUT_MILLIS)) {
+                probes.put(h, CompletableFuture.supplyAsync(() -> {
+                    try (Connection c = ds.database(h, PROBE_TIMEOUT_MILLIS)) {
                         return true;
-                    } catch (java.sql.SQLException e) {
+                    } catch (SQLException e) {
                         return false;
                     }
                 }, Procedure.CONNECTOR_CALLS));
             }
         }
-        java.util.Set<String> out = new java.util.HashSet<>();
+        Set<String> out = new HashSet<>();
         probes.forEach((h, f) -> {
             try {
-                if (!f.get(2L * PROBE_TIMEOUT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                if (!f.get(2L * PROBE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) {
                     out.add(h);
                 }
-            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            } catch (TimeoutException | ExecutionException e) {
                 out.add(h);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -126,20 +136,20 @@ final class Coordinator {
         return out;
     }
 
+    /** The master, when this coordinator has seen its lease certainly run out. */
+    private Set<String> leasesRunOut(Topology t) {
+        return leader.leaseRunOut(t.master()) ? Set.of(t.master()) : Set.of();
+    }
+
     /**
      * The observations to judge by: none older than a few observation intervals (a manager whose
      * observer stalled vouches for nothing), and none taken before the last procedure ended (a
      * replicator it took offline on purpose is not an operator's offline).
      */
-    /** The master, when this coordinator has seen its lease certainly run out. */
-    private java.util.Set<String> leasesRunOut(Topology t) {
-        return leader.leaseRunOut(t.master()) ? java.util.Set.of(t.master()) : java.util.Set.of();
-    }
-
     private Map<String, Observation> current() {
         long now = System.currentTimeMillis();
         long stale = Math.max(3000, 6 * ds.settings().observeInterval().toMillis());
-        Map<String, Observation> obs = new java.util.LinkedHashMap<>(store.observations());
+        Map<String, Observation> obs = new LinkedHashMap<>(store.observations());
         obs.values().removeIf(o -> o.timeMillis() < quietUntil || now - o.timeMillis() > stale);
         return obs;
     }
@@ -241,7 +251,7 @@ final class Coordinator {
         if (t.policy() != Policy.AUTOMATIC) {
             return;
         }
-        Map<String, Observation> settled = new java.util.LinkedHashMap<>(fresh);
+        Map<String, Observation> settled = new LinkedHashMap<>(fresh);
         settled.values().removeIf(o -> o.timeMillis() < quietUntil + SETTLE_MILLIS);
         MasterAnalyzer.Analysis a = MasterAnalyzer.analyze(t, store.liveMembers(), leasesRunOut(t), settled);
         if (!a.code().failover) {
@@ -510,7 +520,7 @@ final class Coordinator {
             throw busy(what);
         }
         try {
-            if (!lock.tryLock(ds.settings().phaseTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            if (!lock.tryLock(ds.settings().phaseTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
                 throw busy(what);
             }
         } catch (InterruptedException e) {

@@ -4,6 +4,12 @@ import io.tantalum.api.ReplicatorApi;
 import io.tantalum.common.TantalumException;
 import io.tantalum.common.Threads;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.state.ConnectionState;
 import org.slf4j.Logger;
@@ -50,10 +56,12 @@ final class MasterLease {
     private volatile boolean fenced;
     /** The manager is shutting down: its connection closes on purpose, nothing to fence. */
     private volatile boolean closing;
+    /** This manager's last committed renewals, newest first: {mzxid, start nanos} (renewal thread only). */
+    private final Deque<long[]> renewals = new ArrayDeque<>();
     /** The other members' leases as this manager last read them (renewal thread only). */
-    private final java.util.Map<String, LeaseWatch> watches = new java.util.HashMap<>();
+    private final Map<String, LeaseWatch> watches = new HashMap<>();
     /** The members whose lease this manager has seen certainly run out. */
-    private volatile java.util.Set<String> runOut = java.util.Set.of();
+    private volatile Set<String> runOut = Set.of();
 
     MasterLease(String host, Dataservice ds, ZkStore store, Duration sessionTimeout) {
         this.host = host;
@@ -101,8 +109,13 @@ final class MasterLease {
         while (!closing) {
             long t0 = System.nanoTime();
             long left = validUntil == 0 ? 1000 : TimeUnit.NANOSECONDS.toMillis(validUntil - t0);
-            if (store.renewLease(host, Math.max(50, Math.min(left,
-                    io.tantalum.api.ManagerApi.FailoverTimings.RENEW_TIMEOUT_MILLIS)))) {
+            long zxid = store.renewLease(host, Math.max(50, Math.min(left,
+                    io.tantalum.api.ManagerApi.FailoverTimings.RENEW_TIMEOUT_MILLIS)), LeaseWatch.payload(t0, renewals));
+            if (zxid >= 0) {
+                renewals.addFirst(new long[] {zxid, t0});
+                while (renewals.size() > LeaseWatch.HISTORY) {
+                    renewals.removeLast();
+                }
                 validUntil = t0 + leaseNanos;
                 fenced = false;
                 watchOthers(t0);
@@ -126,13 +139,15 @@ final class MasterLease {
      * be finished.
      */
     private void watchOthers(long t0) {
-        java.util.Set<String> out = new java.util.HashSet<>();
+        Set<String> out = new HashSet<>();
         for (String m : ds.settings().members().keySet()) {
             if (m.equals(host)) {
                 continue;
             }
             try {
-                LeaseWatch w = watches.getOrDefault(m, LeaseWatch.NONE).seen(m, store.leaseMzxid(m), System.nanoTime());
+                ZkStore.LeaseNode node = store.lease(m);
+                LeaseWatch w = watches.getOrDefault(m, LeaseWatch.NONE).seen(m, node.mzxid(), node.data(),
+                        System.nanoTime());
                 watches.put(m, w);
                 if (w.expired(t0, leaseNanos)) {
                     if (!runOut.contains(m)) {
@@ -145,7 +160,7 @@ final class MasterLease {
                 LOG.debug("lease of {}: {}", m, e.getMessage());
             }
         }
-        runOut = java.util.Set.copyOf(out);
+        runOut = Set.copyOf(out);
     }
 
     /**

@@ -8,9 +8,18 @@ import io.tantalum.common.TantalumException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.api.BackgroundCallback;
 import org.apache.curator.framework.api.transaction.CuratorTransactionResult;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
@@ -49,7 +58,7 @@ public final class ZkStore {
             JSON.readValue(JSON.writeValueAsBytes(r), ProcedureRecord.class);
             AuditRecord a = new AuditRecord(0, "warm-up", "switch", "BEGIN", "ok", "a", 0, "");
             JSON.readValue(JSON.writeValueAsBytes(a), AuditRecord.class);
-            Topology t = Topology.initial("warm-up", "a", java.util.List.of("a", "b"), "a", 0);
+            Topology t = Topology.initial("warm-up", "a", List.of("a", "b"), "a", 0);
             JSON.readValue(JSON.writeValueAsBytes(t), Topology.class);
         } catch (IOException e) {
             throw new IllegalStateException("cannot encode the manager's own records", e);
@@ -234,62 +243,74 @@ public final class ZkStore {
     }
 
     /**
-     * Renews {@code host}'s lease: a write to its lease node, which only a quorum of the ensemble can
-     * commit. True when it was committed within {@code timeoutMillis}, so that a quorum still
-     * counted this session alive when the call was made. (Reads and {@code sync} prove nothing: a
-     * member, even the leader, cut off from the others answers them until it notices, syncLimit
-     * ticks later.)
+     * Renews {@code host}'s lease: a write of {@code data} to its lease node, which only a quorum of
+     * the ensemble can commit. Returns the write's zxid when it was committed within {@code
+     * timeoutMillis}, so that a quorum still counted this session alive when the call was made; -1
+     * otherwise. (Reads and {@code sync} prove nothing: a member, even the leader, cut off from the
+     * others answers them until it notices, syncLimit ticks later.)
      */
-    public boolean renewLease(String host, long timeoutMillis) {
-        java.util.concurrent.CountDownLatch answered = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.atomic.AtomicInteger rc = new java.util.concurrent.atomic.AtomicInteger(-1);
-        org.apache.curator.framework.api.BackgroundCallback done = (client, event) -> {
+    public long renewLease(String host, long timeoutMillis, byte[] data) {
+        CountDownLatch answered = new CountDownLatch(1);
+        AtomicInteger rc = new AtomicInteger(-1);
+        AtomicLong zxid = new AtomicLong(-1);
+        BackgroundCallback done = (client, event) -> {
             rc.set(event.getResultCode());
+            if (event.getStat() != null) {
+                zxid.set(event.getStat().getMzxid());
+            }
             answered.countDown();
         };
         try {
-            zk.setData().inBackground(done).forPath(layout.lease(host), new byte[0]);
-            if (!answered.await(timeoutMillis, java.util.concurrent.TimeUnit.MILLISECONDS)) {
-                return false;
+            zk.setData().inBackground(done).forPath(layout.lease(host), data);
+            if (!answered.await(timeoutMillis, TimeUnit.MILLISECONDS)) {
+                return -1;
             }
             if (rc.get() == KeeperException.Code.NONODE.intValue()) {
-                zk.create().creatingParentContainersIfNeeded().withMode(org.apache.zookeeper.CreateMode.EPHEMERAL)
+                zk.create().creatingParentContainersIfNeeded().withMode(CreateMode.EPHEMERAL)
                         .forPath(layout.lease(host));
-                return false; // renewed by the next round
+                return -1; // renewed by the next round
             }
-            return rc.get() == KeeperException.Code.OK.intValue();
+            return rc.get() == KeeperException.Code.OK.intValue() ? Math.max(0, zxid.get()) : -1;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return false;
+            return -1;
         } catch (Exception e) {
-            return false;
+            return -1;
         }
     }
 
-    /** The zxid of the last write to {@code host}'s lease node (its last committed renewal), or -1 when it has none. */
-    public long leaseMzxid(String host) {
+    /** {@code host}'s lease node: the zxid of its last write (its last committed renewal) and its data. */
+    public record LeaseNode(long mzxid, byte[] data) {
+        static final LeaseNode NONE = new LeaseNode(-1, new byte[0]);
+    }
+
+    /** {@code host}'s lease node, or {@link LeaseNode#NONE} when it has none. */
+    public LeaseNode lease(String host) {
         try {
-            org.apache.zookeeper.data.Stat s = zk.checkExists().forPath(layout.lease(host));
-            return s == null ? -1 : s.getMzxid();
+            Stat s = new Stat();
+            byte[] data = zk.getData().storingStatIn(s).forPath(layout.lease(host));
+            return new LeaseNode(s.getMzxid(), data == null ? new byte[0] : data);
+        } catch (KeeperException.NoNodeException e) {
+            return LeaseNode.NONE;
         } catch (Exception e) {
             throw failure("read the lease of " + host, e);
         }
     }
 
     /** The hosts whose manager holds a ZooKeeper session now (its ephemeral member node exists). */
-    public java.util.Set<String> liveMembers() {
+    public Set<String> liveMembers() {
         try {
-            return new java.util.HashSet<>(zk.getChildren().forPath(layout.members()));
+            return new HashSet<>(zk.getChildren().forPath(layout.members()));
         } catch (KeeperException.NoNodeException e) {
-            return java.util.Set.of();
+            return Set.of();
         } catch (Exception e) {
             throw failure("list the members", e);
         }
     }
 
     /** Every member's latest observation (a member whose manager is not running has none). */
-    public java.util.Map<String, Observation> observations() {
-        java.util.Map<String, Observation> out = new java.util.LinkedHashMap<>();
+    public Map<String, Observation> observations() {
+        Map<String, Observation> out = new LinkedHashMap<>();
         try {
             for (String host : zk.getChildren().forPath(layout.members())) {
                 read(layout.member(host), Observation.class).ifPresent(v -> out.put(host, v.value()));

@@ -40,4 +40,47 @@ class LeaseWatchTest {
         assertThat(other.expired(5000 * MS, LEASE)).isFalse();
         assertThat(LeaseWatch.NONE.expired(Long.MAX_VALUE / 2, LEASE)).isFalse();
     }
+
+    /**
+     * The ZooKeeper leader cut off with the master on it: its last renewal (mzxid 12, proposed at
+     * 1000 ms) is committed by the new leader and read by the watcher only at 4000 ms, after the
+     * election. Its data lists the renewals before it, which the watcher had read: it started at
+     * most 500 ms after the watcher read mzxid 11, so the count runs from 1100 ms, not 4000 ms.
+     */
+    @org.junit.jupiter.api.Test
+    void aRenewalReadLateCountsFromTheEarlierRenewalsItLists() {
+        java.util.List<long[]> before = new java.util.ArrayList<>();
+        LeaseWatch w = LeaseWatch.NONE.seen("host1", 10, LeaseWatch.payload(0, before), 100 * MS);
+        before.add(0, new long[] {10, 0});
+        w = w.seen("host1", 11, LeaseWatch.payload(500 * MS, before), 600 * MS);
+        before.add(0, new long[] {11, 500 * MS});
+        w = w.seen("host1", 12, LeaseWatch.payload(1000 * MS, before), 4000 * MS);
+        assertThat(w.firstSeenNanos()).isEqualTo(1100 * MS);
+        assertThat(w.expired(5599 * MS, LEASE)).isFalse();
+        assertThat(w.expired(5600 * MS, LEASE)).isTrue();
+        // read again unchanged: the count keeps its start
+        assertThat(w.seen("host1", 12, LeaseWatch.payload(1000 * MS, before), 6000 * MS).firstSeenNanos())
+                .isEqualTo(1100 * MS);
+    }
+
+    static Stream<Arguments> payloads() {
+        // name, data of the renewal read at 4000 ms, first expected (ms)
+        return Stream.of(
+                Arguments.of("lists only renewals the watcher never read", LeaseWatch.payload(1000 * MS,
+                        java.util.List.of(new long[] {99, 0})), 4000L),
+                Arguments.of("no data (an older manager)", new byte[0], 4000L),
+                Arguments.of("damaged data", new byte[] {3, 1, 2}, 4000L),
+                Arguments.of("an age that is negative is ignored", LeaseWatch.payload(0, java.util.List.of(
+                        new long[] {10, 500 * MS})), 4000L),
+                Arguments.of("a listed renewal read recently: the read itself is later", LeaseWatch.payload(
+                        3900 * MS, java.util.List.of(new long[] {10, 0})), 4000L));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("payloads")
+    void earlierRenewalsOnlyEverMoveTheCountsStartEarlierWhenTheWatcherReadThem(String name, byte[] data,
+            long firstMs) {
+        LeaseWatch w = LeaseWatch.NONE.seen("host1", 10, 100 * MS).seen("host1", 12, data, 4000 * MS);
+        assertThat(w.firstSeenNanos()).isEqualTo(firstMs * MS);
+    }
 }

@@ -14,7 +14,13 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,8 +73,8 @@ final class Resets {
      * that way never tells its client OK), again every 100 ms, and once more when it is set.
      */
     static int purgeSessions(ReplicatorSettings s) {
-        java.util.Set<Long> ended = new java.util.HashSet<>();
-        java.util.concurrent.CompletableFuture<Void> readOnly = java.util.concurrent.CompletableFuture.runAsync(() -> {
+        Set<Long> ended = new HashSet<>();
+        CompletableFuture<Void> readOnly = CompletableFuture.runAsync(() -> {
             try (Connection c = Jdbc.connect(s); Statement st = c.createStatement()) {
                 st.execute("SET GLOBAL read_only=ON");
             } catch (SQLException e) {
@@ -78,25 +84,25 @@ final class Resets {
         try (Connection c = Jdbc.connect(s); Statement st = c.createStatement()) {
             long deadline = System.nanoTime() + 60_000_000_000L;
             try {
-                readOnly.get(200, java.util.concurrent.TimeUnit.MILLISECONDS);
-            } catch (java.util.concurrent.TimeoutException e) {
+                readOnly.get(200, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
                 while (!readOnly.isDone() && System.nanoTime() < deadline) {
                     endSessions(st, s, ended);
                     try {
-                        readOnly.get(100, java.util.concurrent.TimeUnit.MILLISECONDS);
-                    } catch (java.util.concurrent.TimeoutException again) {
+                        readOnly.get(100, TimeUnit.MILLISECONDS);
+                    } catch (TimeoutException again) {
                         // commits still waiting: end the sessions that came since
                     }
                 }
             }
             readOnly.get(Math.max(1, (deadline - System.nanoTime()) / 1_000_000L),
-                    java.util.concurrent.TimeUnit.MILLISECONDS);
+                    TimeUnit.MILLISECONDS);
             endSessions(st, s, ended);
         } catch (SQLException e) {
             throw Jdbc.unavailable(s, e);
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             throw TantalumException.wrap(e.getCause(), ErrorCode.UNAVAILABLE, "Cannot set read_only=ON");
-        } catch (java.util.concurrent.TimeoutException e) {
+        } catch (TimeoutException e) {
             throw new TantalumException(ErrorCode.DEADLINE_EXCEEDED, "read_only=ON was not set within 60 s on "
                     + s.dbHost() + ":" + s.dbPort() + ": a statement holds it back (see SHOW PROCESSLIST)");
         } catch (InterruptedException e) {
@@ -108,7 +114,7 @@ final class Resets {
     }
 
     /** Ends every client session but replication's and this replicator's, adding their ids to {@code ended}. */
-    private static void endSessions(Statement st, ReplicatorSettings s, java.util.Set<Long> ended)
+    private static void endSessions(Statement st, ReplicatorSettings s, Set<Long> ended)
             throws SQLException {
         List<Long> ids = new ArrayList<>();
         try (ResultSet rs = st.executeQuery("SELECT id FROM information_schema.processlist WHERE id <> CONNECTION_ID()"
