@@ -24,8 +24,12 @@ public sealed interface CctrlCommand {
     /** {@code set policy automatic|manual|maintenance}. */
     record SetPolicy(String policy) implements CctrlCommand {}
 
-    /** {@code datasource <host> shun|welcome|offline|online|recover}. */
-    record Datasource(String host, String action) implements CctrlCommand {}
+    /** {@code datasource <host> shun|welcome|offline|online|recover|rebuild [from <source>]}. */
+    record Datasource(String host, String action, String from) implements CctrlCommand {
+        Datasource(String host, String action) {
+            this(host, action, null);
+        }
+    }
 
     /** {@code replicator <host> online|offline}. */
     record Replicator(String host, String action) implements CctrlCommand {}
@@ -42,7 +46,7 @@ public sealed interface CctrlCommand {
     /** {@code exit} or {@code quit}. */
     record Exit() implements CctrlCommand {}
 
-    List<String> DATASOURCE_ACTIONS = List.of("shun", "welcome", "offline", "online", "recover");
+    List<String> DATASOURCE_ACTIONS = List.of("shun", "welcome", "offline", "online", "recover", "rebuild");
     List<String> REPLICATOR_ACTIONS = List.of("online", "offline");
     List<String> POLICIES = List.of("automatic", "manual", "maintenance");
 
@@ -53,6 +57,7 @@ public sealed interface CctrlCommand {
             "failover [to <host>]                       replace a dead master (the slave with the most THL)",
             "set policy automatic|manual|maintenance    what the coordinator may do by itself",
             "datasource <host> shun|welcome|offline|online|recover",
+            "datasource <host> rebuild [from <slave>]   replace its data with a copy of a slave's, then recover it",
             "replicator <host> online|offline",
             "cluster heartbeat                          write a heartbeat through the master",
             "cluster history [N]                        the last N audit records (default 50), newest last",
@@ -95,7 +100,11 @@ public sealed interface CctrlCommand {
                 if (w.size() == 3 && DATASOURCE_ACTIONS.contains(lower(w.get(2)))) {
                     return new Datasource(w.get(1), lower(w.get(2)));
                 }
-                throw usage("datasource <host> " + String.join("|", DATASOURCE_ACTIONS));
+                if (w.size() == 5 && lower(w.get(2)).equals("rebuild") && lower(w.get(3)).equals("from")) {
+                    return new Datasource(w.get(1), "rebuild", w.get(4));
+                }
+                throw usage("datasource <host> " + String.join("|", DATASOURCE_ACTIONS) + ", or datasource <host>"
+                        + " rebuild from <slave>");
             case "replicator":
                 if (w.size() == 3 && REPLICATOR_ACTIONS.contains(lower(w.get(2)))) {
                     return new Replicator(w.get(1), lower(w.get(2)));

@@ -102,7 +102,7 @@ public final class CctrlMain implements Callable<Integer> {
             return m.call(ManagerApi.FAILOVER, new ManagerApi.SwitchRequest(f.to()));
         }
         if (c instanceof CctrlCommand.Datasource d) {
-            return m.call(ManagerApi.DATASOURCE, new ManagerApi.DatasourceRequest(d.host(), d.action()));
+            return m.call(ManagerApi.DATASOURCE, new ManagerApi.DatasourceRequest(d.host(), d.action(), d.from()));
         }
         if (c instanceof CctrlCommand.Replicator r) {
             return m.call(ManagerApi.REPLICATOR, new ManagerApi.DatasourceRequest(r.host(), r.action()));

@@ -52,7 +52,12 @@ public final class ManagerApi {
     public record PolicyRequest(String policy) {}
 
     /** {@code datasource <host> <action>} or {@code replicator <host> <action>}. */
-    public record DatasourceRequest(String host, String action) {}
+    /** {@code source}: the host {@code rebuild} copies from (null: the best slave); unused by the other actions. */
+    public record DatasourceRequest(String host, String action, String source) {
+        public DatasourceRequest(String host, String action) {
+            this(host, action, null);
+        }
+    }
 
     /** {@code cluster history}: the last {@code limit} audit records (0: 50). */
     public record HistoryRequest(int limit) {}

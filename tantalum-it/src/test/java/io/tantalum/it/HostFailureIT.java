@@ -190,11 +190,18 @@ class HostFailureIT {
             sb.awaitCaughtUp(Duration.ofSeconds(60));
             sb.assertSameData("hk");
         } else {
-            // the statement in flight when the host died: committed there, never acknowledged, never on a slave
+            // the statement in flight when the host died: committed there, never acknowledged, never on a slave;
+            // the way out: rebuild it from a slave of the new master
             assertThat(recover.all()).contains("Cannot bring host" + dead + " back").containsAnyOf(
                     "binlog-only transaction(s)", "refused this slave");
+            String rebuilt = sb.cctrl("-e", "datasource host" + dead + " rebuild").ok().stdout();
+            System.out.println("rebuild: " + rebuilt);
+            assertThat(rebuilt).contains("copied from host" + other, "ONLINE as a slave of host" + k);
+            sb.awaitCaughtUp(Duration.ofSeconds(60));
+            sb.assertSameData("hk");
         }
         assertThat(writableHosts()).containsExactly(k);
+        assertThat(sb.cctrl("-e", "ls").ok().stdout()).contains("host" + dead + "(slave:ONLINE");
     }
 
     /** Through the connector, waiting as long as a failover may hold a new session (60 s). */
@@ -256,6 +263,22 @@ class HostFailureIT {
                 return false;
             }
         }, sb::describe);
+
+        // forced, it holds rows no other host has; rebuilt from a slave of the master, it holds what they hold
+        SandboxFixture.CliResult rebuilt = sb.cctrl("-e", "datasource " + h + " rebuild");
+        assertThat(rebuilt.exitCode()).as(rebuilt.all()).isZero();
+        System.out.println("rebuild: " + rebuilt.stdout());
+        assertThat(rebuilt.stdout()).contains("copied from host" + (6 - old - m), "ONLINE as a slave of host" + m);
+        try (Connection c = sb.app(m)) {
+            Sql.exec(c, "INSERT INTO rec.t VALUES (5, 'rebuilt')");
+        }
+        sb.awaitCaughtUp(Duration.ofSeconds(60));
+        try (Connection c = sb.admin(old)) {
+            assertThat(Sql.count(c, "SELECT COUNT(*) FROM rec.t WHERE id IN (2, 3)")).isZero();
+        }
+        sb.assertSameData("rec");
+        assertThat(sb.cctrl("-e", "cluster history 5").ok().stdout()).contains("rebuild", "PREPARE", "COPY",
+                "RECOVER");
     }
 
     /**

@@ -114,6 +114,45 @@ public final class CandidatePolicy {
         return best;
     }
 
+    /**
+     * The slave {@code datasource <target> rebuild} copies from. The copy carries the source's applied
+     * position (its catalog, in the same consistent snapshot as its data), so the source must be a
+     * slave of the current master: ONLINE in the topology, its database up, its replicator an ONLINE
+     * slave following the master; lag does not matter (the rebuilt host catches up from the master).
+     * Best: the most applied seqno, then the members' order. The master itself is not a source: its
+     * data maps to no applied position. The target must not be the master.
+     */
+    public static String rebuildSource(Topology t, Map<String, Observation> obs, String target, String requested,
+            String masterUri) {
+        if (target.equals(t.master())) {
+            throw new TantalumException(ErrorCode.FAILED_PRECONDITION, "Cannot rebuild " + target + ": it is the"
+                    + " master. Switch to another host first (`switch`), then rebuild it. Nothing was changed.");
+        }
+        if (requested != null) {
+            String problem = !t.datasources().containsKey(requested) ? "it is not a member of " + t.service()
+                    : requested.equals(target) ? "it is the host being rebuilt"
+                    : requested.equals(t.master()) ? "it is the master, and a rebuild copies a slave (whose copy"
+                            + " carries the position it applied up to); name a slave or leave `from` out"
+                    : problem(t, obs, requested, Double.MAX_VALUE, masterUri);
+            if (problem != null) {
+                throw new TantalumException(ErrorCode.FAILED_PRECONDITION, "Cannot rebuild " + target + " from "
+                        + requested + ": " + problem + ". Nothing was changed.");
+            }
+            return requested;
+        }
+        List<String> order = List.copyOf(t.datasources().keySet());
+        List<String> others = order.stream().filter(h -> !h.equals(t.master()) && !h.equals(target)).toList();
+        return others.stream().filter(h -> problem(t, obs, h, Double.MAX_VALUE, masterUri) == null)
+                .min(Comparator.comparingLong((String h) -> -obs.get(h).appliedSeqno()).thenComparingInt(order::indexOf))
+                .orElseThrow(() -> new TantalumException(ErrorCode.FAILED_PRECONDITION, "Cannot rebuild " + target
+                        + ": no slave of the master " + t.master() + " to copy from" + (others.isEmpty()
+                                ? " (the dataservice has no other slave)"
+                                : " (" + String.join("; ", others.stream().map(h -> h + ": "
+                                        + problem(t, obs, h, Double.MAX_VALUE, masterUri)).toList()) + ")")
+                        + ". Bring a slave online first, or restore a backup of the master on " + target + " by hand"
+                        + " (docs/operations/rebuild.md). Nothing was changed."));
+    }
+
     /** Why {@code host} cannot be promoted by a failover, or null when it can. */
     static String failoverProblem(Topology t, Map<String, Observation> obs, String host) {
         Topology.Datasource ds = t.datasource(host);

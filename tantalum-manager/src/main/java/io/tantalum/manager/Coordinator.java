@@ -39,6 +39,12 @@ import org.slf4j.LoggerFactory;
 final class Coordinator {
     private static final Logger LOG = LoggerFactory.getLogger(Coordinator.class);
     private static final long RECOVER_EVERY_MS = 5_000;
+    /** Why a datasource is shunned while {@code datasource <host> rebuild} replaces its data. */
+    static final String REBUILDING = "REBUILDING";
+    /** The longest a rebuild's copy may take. */
+    private static final java.time.Duration COPY_LIMIT = java.time.Duration.ofHours(4);
+    /** The hosts whose rebuild is copying (between its two locked steps). */
+    private final Set<String> rebuilding = ConcurrentHashMap.newKeySet();
     private static final long RESUME_EVERY_MS = 2_000;
 
     private final Dataservice ds;
@@ -425,7 +431,7 @@ final class Coordinator {
                     next = Datasource.ONLINE;
                 }
                 default -> throw new TantalumException(ErrorCode.INVALID_ARGUMENT, "Unknown datasource action '"
-                        + action + "': use shun, welcome, offline, online or recover");
+                        + action + "': use shun, welcome, offline, online, recover or rebuild");
             }
             var now = store.topology().orElseThrow();
             store.casTopology(now.value().with(host, next).stamped(leader.host(), System.currentTimeMillis()),
@@ -436,6 +442,86 @@ final class Coordinator {
             return new ProcedureReply("datasource " + a, "ok", List.of(new Phase(a.toUpperCase(Locale.ROOT), ms,
                     detail)), ms, topo.master(), detail);
         });
+    }
+
+    /**
+     * {@code datasource <host> rebuild [from <source>]}: replaces the host's data with a copy of a
+     * slave's, then brings it back as a slave of the master. In three steps, so that coordinator
+     * rounds (failure detection, failover) go on during the copy: under the lock, the source is
+     * chosen ({@link CandidatePolicy#rebuildSource}), the host shunned {@code REBUILDING}, its
+     * replicator taken offline and its THL deleted; without it, the copy ({@link DatabaseCopy});
+     * under the lock again, {@code recover}. A failure leaves the host shunned {@code REBUILDING}
+     * (its replicator offline); running the command again starts over.
+     */
+    ProcedureReply rebuild(String host, String from) {
+        member(host);
+        if (!rebuilding.add(host)) {
+            throw new TantalumException(ErrorCode.FAILED_PRECONDITION, "Cannot rebuild " + host + ": a rebuild of it"
+                    + " is copying now; wait for it to finish (`cctrl cluster history`).");
+        }
+        try {
+            long t0 = System.nanoTime();
+            Rebuild r = exclusive("datasource rebuild", () -> prepareRebuild(host, from, t0));
+            DatabaseCopy.Copied copied;
+            try {
+                copied = DatabaseCopy.copy(ds, r.source(), host, COPY_LIMIT);
+            } catch (RuntimeException e) {
+                audit("rebuild", "COPY", "failed", (System.nanoTime() - t0) / 1_000_000, host + ": " + e.getMessage());
+                throw new TantalumException(e instanceof TantalumException t ? t.code() : ErrorCode.UNAVAILABLE,
+                        "Cannot rebuild " + host + ": " + e.getMessage() + " " + host + " stays SHUNNED(" + REBUILDING
+                        + ") with its replicator offline; fix the cause and run `datasource " + host + " rebuild`"
+                        + " again.", e);
+            }
+            String detail = host + ": " + copied.schemas().size() + " schema(s) copied from " + r.source() + " in "
+                    + copied.millis() + " ms, at applied seqno " + copied.appliedSeqno() + " (replaced "
+                    + copied.replaced().size() + " schema(s), and THL up to seqno " + r.discardedSeqno() + ")";
+            audit("rebuild", "COPY", "ok", copied.millis(), detail);
+            return exclusive("datasource rebuild", () -> finishRebuild(host, detail, t0));
+        } finally {
+            rebuilding.remove(host);
+        }
+    }
+
+    /** What a rebuild's first step decided: the source, and the last seqno of the THL it deleted. */
+    private record Rebuild(String source, long discardedSeqno) {}
+
+    private Rebuild prepareRebuild(String host, String from, long t0) {
+        Topology topo = ensureTopology().value();
+        String source = CandidatePolicy.rebuildSource(topo, store.observations(), host, from,
+                ds.settings().thlUri(topo.master()));
+        var now = store.topology().orElseThrow();
+        store.casTopology(now.value().with(host, new Datasource(DatasourceState.SHUNNED, REBUILDING, true))
+                .stamped(leader.host(), System.currentTimeMillis()), now.version());
+        AdminClient r = ds.replicator(host);
+        ReplicatorStatus s = r.call(ReplicatorApi.STATUS);
+        if (!"OFFLINE:NORMAL".equals(s.state())) {
+            r.call(ReplicatorApi.OFFLINE, new ReplicatorApi.OfflineRequest(true));
+            Deadline.in(ds.settings().phaseTimeout()).await(host + "'s replicator to be OFFLINE", 50,
+                    () -> r.call(ReplicatorApi.STATUS).state().startsWith("OFFLINE"));
+        }
+        r.call(ReplicatorApi.RESET, new ReplicatorApi.ResetRequest(true, false));
+        audit("rebuild", "PREPARE", "ok", (System.nanoTime() - t0) / 1_000_000, host + ": SHUNNED(" + REBUILDING
+                + "), replicator offline, THL deleted (it ended at seqno " + s.maximumStoredSeqNo() + "); copying from "
+                + source);
+        return new Rebuild(source, s.maximumStoredSeqNo());
+    }
+
+    private ProcedureReply finishRebuild(String host, String detail, long t0) {
+        Topology topo = ensureTopology().value();
+        if (!REBUILDING.equals(topo.datasource(host).reason())) {
+            throw new TantalumException(ErrorCode.ABORTED, "Cannot finish the rebuild of " + host + ": it is now "
+                    + topo.datasource(host).display() + " (an operator changed it during the copy). The copy is done;"
+                    + " run `datasource " + host + " recover` to bring it back.");
+        }
+        bringBack(host, topo.master(), true);
+        var now = store.topology().orElseThrow();
+        store.casTopology(now.value().with(host, Datasource.ONLINE).stamped(leader.host(), System.currentTimeMillis()),
+                now.version());
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        String done = detail + "; ONLINE as a slave of " + topo.master();
+        audit("rebuild", "RECOVER", "ok", ms, done);
+        return new ProcedureReply("datasource rebuild", "ok", List.of(new Phase("REBUILD", ms, done)), ms, topo.master(),
+                done);
     }
 
     /**

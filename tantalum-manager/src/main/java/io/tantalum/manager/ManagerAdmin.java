@@ -39,7 +39,8 @@ public final class ManagerAdmin implements AutoCloseable {
                     c.setPolicy(Policy.parse(q.policy()));
                     return cluster();
                 }))
-                .on(ManagerApi.DATASOURCE, coordinated(ManagerApi.DATASOURCE, q -> c.datasource(q.host(), q.action())))
+                .on(ManagerApi.DATASOURCE, coordinated(ManagerApi.DATASOURCE, q -> "rebuild".equalsIgnoreCase(
+                        q.action()) ? c.rebuild(q.host(), blankToNull(q.source())) : c.datasource(q.host(), q.action())))
                 .on(ManagerApi.REPLICATOR, coordinated(ManagerApi.REPLICATOR, q -> c.replicator(q.host(), q.action())))
                 .on(ManagerApi.HEARTBEAT, coordinated(ManagerApi.HEARTBEAT, q -> c.heartbeat()))
                 .onPublic(ManagerApi.HEALTH, q -> new AdminHttpServer.Response<>(200,

@@ -111,4 +111,45 @@ class CandidatePolicyTest {
             assertThat(CandidatePolicy.confirmForFailover(chosen, requested, m)).isEqualTo(expected);
         }
     }
+
+    static Stream<Arguments> rebuildSources() {
+        Topology t = Snapshots.topology();
+        Topology host3Shunned = t.with("host3", new Datasource(DatasourceState.SHUNNED, "FAILED-OVER-TO-host1", true));
+        return Stream.of(
+                Arguments.of("the slave that applied the most", t, all(M, S2, healthy("host3", "slave", 90, 0)),
+                        "host3", null, "host2"),
+                Arguments.of("a lagging slave is a source", t, all(M, Snapshots.behind(S2, 40, 95), S3), "host3", null,
+                        "host2"),
+                Arguments.of("the other slave, not the target", t, all(M, S2, healthy("host3", "slave", 120, 0)),
+                        "host3", null, "host2"),
+                Arguments.of("a named slave", t, all(M, S2, S3), "host3", "host2", "host2"),
+                Arguments.of("the master is the target", t, all(M, S2, S3), "host1", null,
+                        "!Cannot rebuild host1: it is the master. Switch to another host first"),
+                Arguments.of("the master named", host3Shunned, all(M, S2, S3), "host3", "host1",
+                        "!Cannot rebuild host3 from host1: it is the master, and a rebuild copies a slave"),
+                Arguments.of("the target named", host3Shunned, all(M, S2, S3), "host3", "host3",
+                        "!Cannot rebuild host3 from host3: it is the host being rebuilt"),
+                Arguments.of("an unknown source", t, all(M, S2, S3), "host3", "host9",
+                        "!Cannot rebuild host3 from host9: it is not a member of alpha"),
+                Arguments.of("a named source that is not an ONLINE slave", t, all(M, withState(S2, "OFFLINE:ERROR"),
+                        S3), "host3", "host2", "!Cannot rebuild host3 from host2: its replicator is OFFLINE:ERROR"
+                                + " (slave), not an ONLINE slave. Nothing was changed."),
+                Arguments.of("no other slave", t.with("host2", new Datasource(DatasourceState.FAILED,
+                        "DATASERVER-STOPPED", false)), all(M, dbDown(S2), S3), "host3", null,
+                        "!Cannot rebuild host3: no slave of the master host1 to copy from (host2: it is"
+                                + " FAILED(DATASERVER-STOPPED); repair it and run `datasource host2 recover` first)."
+                                + " Bring a slave online first, or restore a backup of the master on host3 by hand"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("rebuildSources")
+    void aRebuildCopiesAnOnlineSlaveOfTheMaster(String name, Topology t, Map<String, Observation> obs, String target,
+            String requested, String expected) {
+        if (expected.startsWith("!")) {
+            assertThatThrownBy(() -> CandidatePolicy.rebuildSource(t, obs, target, requested, URI))
+                    .isInstanceOf(TantalumException.class).hasMessageContaining(expected.substring(1));
+        } else {
+            assertThat(CandidatePolicy.rebuildSource(t, obs, target, requested, URI)).isEqualTo(expected);
+        }
+    }
 }

@@ -133,9 +133,17 @@ public final class MasterPipeline implements Pipeline {
     private BinlogExtractor.Start decideStart(Connection c) throws SQLException {
         ThlRecord last = log.lastRecord();
         if (last == null) {
+            // no THL: a new service (seqno 0), or a slave whose THL was deleted (a rebuild) that had applied up to a
+            // seqno its catalog holds: the history goes on from there
+            AppliedPosition applied = catalog.read(c);
+            long next = applied.seqno() < 0 ? 0 : applied.seqno() + 1;
             BinlogPosition end = binlogEnd(c);
-            MasterSessionStore.save(log.directory(), new BinlogOnlyAnalyzer.MasterSession(0, end));
-            return new BinlogExtractor.Start(end, 0, 0);
+            MasterSessionStore.save(log.directory(), new BinlogOnlyAnalyzer.MasterSession(next, end));
+            if (next > 0) {
+                LOG.info("new master session: no THL, applied seqno={} from {}; epoch={} starts at binlog {}",
+                        applied.seqno(), applied.sourceId(), next, end.toEventId());
+            }
+            return new BinlogExtractor.Start(end, next, next);
         }
         ThlEvent e = last.decode();
         if (settings.host().equals(e.sourceId())) {

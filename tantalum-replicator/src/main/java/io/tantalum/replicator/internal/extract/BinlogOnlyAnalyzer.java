@@ -176,8 +176,9 @@ public final class BinlogOnlyAnalyzer {
                 + list(binlogOnly) + ". Nothing was applied. Ways out: (a) save them (`trepctl binlog-only -sql"
                 + " FILE` on " + at.host() + " writes them as SQL; they are in its binlog from " + first.start().file()
                 + ":" + first.start().offset() + " to " + last.start().file() + ":" + last.end() + "), re-apply on the"
-                + " master what must be kept, then rebuild " + at.host() + " from the current master (provision it"
-                + " from a backup of the master, `trepctl reset -all -y`, `trepctl online`); (b) `trepctl online"
+                + " master what must be kept, then rebuild " + at.host() + " from the current master (in a cluster"
+                + " `cctrl -e \"datasource " + at.host() + " rebuild\"`; by hand, restore a backup of the master on it,"
+                + " `trepctl reset -all -y`, `trepctl online`); (b) `trepctl online"
                 + " -force-divergence` goes online anyway and leaves them on " + at.host() + " only (its data stays"
                 + " different from the master's).";
     }

@@ -338,14 +338,15 @@ public final class ThlClient {
         }
         if (count == 0) {
             return "The histories part at seqno " + from + "; this host holds no event from there on."
-                    + " Re-provision this host from the master, or check masterConnectUri.";
+                    + " Rebuild this host (`cctrl -e \"datasource " + host + " rebuild\"`), or check masterConnectUri.";
         }
         return "This host holds " + count + " transaction(s) the master's history does not have (orphaned), seqno "
                 + from + " to " + last + ": " + String.join(", ", listed) + (count > listed.size() ? ", ..." : "")
                 + ". Ways out: (1) if they must be kept, replay them on the master by hand (`thl list -low " + from
-                + " -high " + last + "` on this host shows them), then re-provision this host from the master;"
-                + " (2) if they can be discarded, re-provision this host from a backup of the master, run"
-                + " `trepctl reset -all -y` on it and put it online. `trepctl online -force` skips this check and"
+                + " -high " + last + "` on this host shows them), then rebuild this host from the master's history;"
+                + " (2) if they can be discarded, rebuild it now. In a cluster `cctrl -e \"datasource " + host
+                + " rebuild\"` does it (a copy of a slave, then online); by hand, restore a backup of the master on"
+                + " it, run `trepctl reset -all -y` and put it online. `trepctl online -force` skips this check and"
                 + " leaves the data different.";
     }
 

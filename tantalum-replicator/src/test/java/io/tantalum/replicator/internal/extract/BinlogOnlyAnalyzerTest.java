@@ -123,8 +123,9 @@ class BinlogOnlyAnalyzerTest {
                 + " GTID 0-1-47 at mariadb-bin.000002:1800 (tantalum_alpha.heartbeat (1 updated), app.u (3 updated))."
                 + " Nothing was applied. Ways out: (a) save them (`trepctl binlog-only -sql FILE` on host1 writes"
                 + " them as SQL; they are in its binlog from mariadb-bin.000002:1000 to mariadb-bin.000002:1900),"
-                + " re-apply on the master what must be kept, then rebuild host1 from the current master (provision"
-                + " it from a backup of the master, `trepctl reset -all -y`, `trepctl online`); (b) `trepctl online"
+                + " re-apply on the master what must be kept, then rebuild host1 from the current master (in a"
+                + " cluster `cctrl -e \"datasource host1 rebuild\"`; by hand, restore a backup of the master on it,"
+                + " `trepctl reset -all -y`, `trepctl online`); (b) `trepctl online"
                 + " -force-divergence` goes online anyway and leaves them on host1 only (its data stays different"
                 + " from the master's).");
     }
