@@ -434,6 +434,10 @@ class ConnectorIT {
             }, sb::describe);
             Await.until("the master's manager to fence it (its lease is lost)", Duration.ofSeconds(10),
                     () -> readOnly(m), sb::describe);
+            // the connector checks the master's read_only every 250 ms: a check made just before the fence
+            // still lets a session through (to a master that refuses its writes) until the next one
+            Await.until("the connector to see the master fenced", Duration.ofSeconds(5),
+                    () -> !sb.sandbox().connector().call(ConnectorApi.STATUS).routing(), sb::describe);
             var waiting = java.util.concurrent.CompletableFuture.supplyAsync(ConnectorIT::patient);
             Thread.sleep(1500);
             assertThat(waiting).as("a new session while the master is fenced").isNotDone();
