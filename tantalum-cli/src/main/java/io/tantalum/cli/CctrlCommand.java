@@ -34,6 +34,18 @@ public sealed interface CctrlCommand {
     /** {@code replicator <host> online|offline}. */
     record Replicator(String host, String action) implements CctrlCommand {}
 
+    /**
+     * {@code rolling-maintenance [--dry-run] [--order h3,h2,h1] [--no-switch-back] [--script NAME [ARG...]]
+     * [--script-timeout S]} (action {@code start} or {@code dry-run}), or {@code rolling-maintenance
+     * status|continue|abort|resume}.
+     */
+    record RollingMaintenance(String action, List<String> order, boolean noSwitchBack, String script,
+            List<String> args, int scriptTimeoutSeconds) implements CctrlCommand {
+        RollingMaintenance(String action) {
+            this(action, List.of(), false, null, List.of(), 0);
+        }
+    }
+
     /** {@code cluster heartbeat}. */
     record Heartbeat() implements CctrlCommand {}
 
@@ -59,6 +71,10 @@ public sealed interface CctrlCommand {
             "datasource <host> shun|welcome|offline|online|recover",
             "datasource <host> rebuild [from <slave>]   replace its data with a copy of a slave's, then recover it",
             "replicator <host> online|offline",
+            "rolling-maintenance [--dry-run] [--order h3,h2,h1] [--no-switch-back] [--script NAME [ARG...]]"
+                    + " [--script-timeout S]",
+            "                                           maintain every host in turn (the master after a switch)",
+            "rolling-maintenance status|continue|abort|resume",
             "cluster heartbeat                          write a heartbeat through the master",
             "cluster history [N]                        the last N audit records (default 50), newest last",
             "help, exit");
@@ -122,6 +138,8 @@ public sealed interface CctrlCommand {
                     }
                 }
                 throw usage("cluster heartbeat, or cluster history [N]");
+            case "rolling-maintenance":
+                return rollingMaintenance(w.subList(1, w.size()));
             case "help":
             case "?":
                 return new Help();
@@ -132,6 +150,54 @@ public sealed interface CctrlCommand {
                 throw new TantalumException(ErrorCode.INVALID_ARGUMENT, "Unknown command '" + w.get(0) + "'. Commands:\n"
                         + HELP);
         }
+    }
+
+    List<String> MAINTENANCE_ACTIONS = List.of("status", "continue", "abort", "resume");
+    String MAINTENANCE_USAGE = "rolling-maintenance [--dry-run] [--order h3,h2,h1] [--no-switch-back] [--script NAME"
+            + " [ARG...]] [--script-timeout S], or rolling-maintenance status|continue|abort|resume";
+
+    private static CctrlCommand rollingMaintenance(List<String> w) {
+        if (w.size() == 1 && MAINTENANCE_ACTIONS.contains(lower(w.get(0)))) {
+            return new RollingMaintenance(lower(w.get(0)));
+        }
+        boolean dryRun = false;
+        boolean noSwitchBack = false;
+        List<String> order = List.of();
+        String script = null;
+        List<String> args = new java.util.ArrayList<>();
+        int timeout = 0;
+        for (int i = 0; i < w.size(); i++) {
+            String o = w.get(i);
+            switch (o) {
+                case "--dry-run" -> dryRun = true;
+                case "--no-switch-back" -> noSwitchBack = true;
+                case "--order" -> {
+                    if (++i == w.size()) {
+                        throw usage(MAINTENANCE_USAGE);
+                    }
+                    order = Arrays.stream(w.get(i).split(",")).filter(h -> !h.isBlank()).toList();
+                }
+                case "--script-timeout" -> {
+                    try {
+                        timeout = Integer.parseInt(w.get(++i));
+                    } catch (IndexOutOfBoundsException | NumberFormatException e) {
+                        throw usage(MAINTENANCE_USAGE);
+                    }
+                }
+                case "--script" -> {
+                    if (++i == w.size()) {
+                        throw usage(MAINTENANCE_USAGE);
+                    }
+                    script = w.get(i);
+                    while (i + 1 < w.size() && !w.get(i + 1).startsWith("--")) {
+                        args.add(w.get(++i));
+                    }
+                }
+                default -> throw usage(MAINTENANCE_USAGE);
+            }
+        }
+        return new RollingMaintenance(dryRun ? "dry-run" : "start", order, noSwitchBack, script, List.copyOf(args),
+                timeout);
     }
 
     private static String lower(String s) {

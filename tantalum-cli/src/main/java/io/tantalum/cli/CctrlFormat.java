@@ -143,4 +143,37 @@ final class CctrlFormat {
         }
         return sb.toString();
     }
+
+    /** A rolling maintenance: state, where it is, and what is left. */
+    static String maintenance(ManagerApi.MaintenanceView v) {
+        StringBuilder sb = new StringBuilder();
+        if (v.id() == null) {
+            sb.append(v.detail()).append('\n');
+            return sb.toString();
+        }
+        sb.append(String.format(java.util.Locale.ROOT, "rolling maintenance %s: %s, step %d of %d, %d s elapsed%n",
+                v.id(), v.state(), Math.min(v.next(), v.total()), v.total(), v.elapsedMillis() / 1000));
+        sb.append("  ").append(v.detail()).append('\n');
+        List<ManagerApi.MaintenanceStep> left = v.steps().stream().filter(s -> !List.of("ok", "skipped").contains(
+                s.outcome())).toList();
+        if (!left.isEmpty()) {
+            sb.append("  left:\n");
+            for (ManagerApi.MaintenanceStep s : left.subList(0, Math.min(left.size(), 8))) {
+                sb.append(String.format(java.util.Locale.ROOT, "    %3d %-8s %-9s %-7s %s%n", s.number(), s.action(),
+                        s.host(), s.outcome(), s.command()));
+            }
+            if (left.size() > 8) {
+                sb.append("    ... and ").append(left.size() - 8).append(" more (`cctrl -json -e \"rolling-maintenance"
+                        + " status\"` lists them all)\n");
+            }
+        }
+        return sb.toString();
+    }
+
+    /** One finished step of a rolling maintenance, as cctrl follows the run. */
+    static String maintenanceStep(ManagerApi.MaintenanceStep s, int total) {
+        String detail = s.detail() == null ? "" : s.detail().replace("\n", "\n      ");
+        return String.format(java.util.Locale.ROOT, "step %d/%d %s %s: %s (%d ms) %s%n", s.number(), total, s.action(),
+                s.host(), s.outcome(), s.millis(), detail);
+    }
 }

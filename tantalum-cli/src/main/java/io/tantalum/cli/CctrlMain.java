@@ -81,6 +81,8 @@ public final class CctrlMain implements Callable<Integer> {
             ManagerApi.ClusterView v = m.call(ManagerApi.POLICY, new ManagerApi.PolicyRequest(p.policy()));
             reply = v;
             text = "policy is now " + v.policy() + "\n";
+        } else if (c instanceof CctrlCommand.RollingMaintenance rm) {
+            return rollingMaintenance(m, rm);
         } else {
             ManagerApi.ProcedureReply r = procedure(m, c);
             reply = r;
@@ -92,6 +94,69 @@ public final class CctrlMain implements Callable<Integer> {
             System.out.print(text);
         }
         return true;
+    }
+
+    /**
+     * A rolling maintenance: a dry run prints the plan; start, continue and resume follow the run,
+     * printing each step as it ends and the progress of long ones, until it is done, waits for the
+     * operator or stops (interrupting cctrl leaves it running); status prints where it is.
+     */
+    private boolean rollingMaintenance(AdminClient m, CctrlCommand.RollingMaintenance c) throws IOException {
+        ManagerApi.MaintenanceView v = m.call(ManagerApi.MAINTENANCE, new ManagerApi.MaintenanceRequest(c.action(),
+                c.order(), c.noSwitchBack(), c.script(), c.args(), c.scriptTimeoutSeconds()));
+        if (json && !List.of("start", "continue", "resume").contains(c.action())) {
+            JsonOption.print(v);
+            return true;
+        }
+        if (v.table() != null) {
+            System.out.print(v.table());
+        }
+        if (List.of("dry-run", "status", "abort").contains(c.action())) {
+            System.out.print(CctrlFormat.maintenance(v));
+            return true;
+        }
+        int printed = v.next() - 1;
+        String detail = null;
+        while (true) {
+            boolean over = !"RUNNING".equals(v.state());
+            for (ManagerApi.MaintenanceStep s : v.steps()) {
+                // a failed step is printed once the run has stopped on it (resume runs it again)
+                if (s.number() > printed && (List.of("ok", "skipped").contains(s.outcome())
+                        || over && "failed".equals(s.outcome()))) {
+                    System.out.print(CctrlFormat.maintenanceStep(s, v.total()));
+                    printed = s.number();
+                }
+            }
+            if (over) {
+                break;
+            }
+            if (!v.detail().equals(detail)) {
+                detail = v.detail();
+                System.out.println("  ... " + detail);
+            }
+            sleep(1000);
+            v = m.call(ManagerApi.MAINTENANCE, ManagerApi.MaintenanceRequest.of("status"));
+        }
+        if (json) {
+            JsonOption.print(v);
+        } else {
+            System.out.print(CctrlFormat.maintenance(v));
+        }
+        if (List.of("FAILED", "INTERRUPTED", "ABORTED").contains(v.state())) {
+            throw new TantalumException(ErrorCode.FAILED_PRECONDITION, "rolling maintenance " + v.id() + " is "
+                    + v.state() + ": " + v.detail());
+        }
+        return true;
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TantalumException(ErrorCode.ABORTED, "interrupted; the rolling maintenance goes on (`cctrl -e"
+                    + " \"rolling-maintenance status\"`)");
+        }
     }
 
     private static ManagerApi.ProcedureReply procedure(AdminClient m, CctrlCommand c) {

@@ -17,6 +17,9 @@ import java.util.List;
  *   POST /api/v1/cluster/datasource         {@link DatasourceRequest} -&gt; {@link ProcedureReply}
  *   POST /api/v1/cluster/replicator         {@link DatasourceRequest} -&gt; {@link ProcedureReply}
  *   POST /api/v1/cluster/heartbeat          -&gt; {@link ProcedureReply}
+ *   POST /api/v1/cluster/maintenance        {@link MaintenanceRequest} -&gt; {@link MaintenanceView}: rolling maintenance
+ *   POST /api/v1/host/maintenance           {@link HostJobRequest} -&gt; {@link HostJob}: this host's manager starts a
+ *                                           maintenance script or a validation, or reports on one (not forwarded)
  *   GET  /health                            {@link ReplicatorApi.StateReply}: 200 while the manager runs
  * </pre>
  */
@@ -36,23 +39,80 @@ public final class ManagerApi {
             Endpoint.post("/api/v1/cluster/replicator", DatasourceRequest.class, ProcedureReply.class);
     public static final Endpoint<Endpoint.None, ProcedureReply> HEARTBEAT =
             Endpoint.post("/api/v1/cluster/heartbeat", Endpoint.None.class, ProcedureReply.class);
+    public static final Endpoint<MaintenanceRequest, MaintenanceView> MAINTENANCE =
+            Endpoint.post("/api/v1/cluster/maintenance", MaintenanceRequest.class, MaintenanceView.class);
+    public static final Endpoint<HostJobRequest, HostJob> HOST_JOB =
+            Endpoint.post("/api/v1/host/maintenance", HostJobRequest.class, HostJob.class);
     public static final Endpoint<Endpoint.None, ReplicatorApi.StateReply> HEALTH =
             Endpoint.get("/health", ReplicatorApi.StateReply.class);
 
     /** Every endpoint that needs the token. */
     public static final List<Endpoint<?, ?>> PROTECTED = List.of(CLUSTER, HISTORY, SWITCH, FAILOVER, POLICY, DATASOURCE,
-            REPLICATOR, HEARTBEAT);
+            REPLICATOR, HEARTBEAT, MAINTENANCE, HOST_JOB);
 
     private ManagerApi() {}
 
     /** {@code switch}/{@code failover} ({@code to} null: the best slave) or {@code switch|failover to <host>}. */
     public record SwitchRequest(String to) {}
 
+    /**
+     * {@code rolling-maintenance}: {@code action} is {@code start}, {@code dry-run}, {@code status},
+     * {@code continue}, {@code abort} or {@code resume}; the options matter to start and dry-run only.
+     *
+     * @param order the hosts in the order they are maintained (empty: the slaves, then the master)
+     * @param script a script of each host's maintenance directory, or null: pause for the operator
+     * @param scriptTimeoutSeconds the script's time limit on each host (0: the default)
+     */
+    public record MaintenanceRequest(String action, List<String> order, boolean noSwitchBack, String script,
+            List<String> args, int scriptTimeoutSeconds) {
+        public static MaintenanceRequest of(String action) {
+            return new MaintenanceRequest(action, List.of(), false, null, List.of(), 0);
+        }
+    }
+
+    /**
+     * A rolling maintenance run (or a dry run's plan): its state ({@code PLANNED} for a dry run,
+     * {@code RUNNING}, {@code PAUSED}, {@code FAILED}, {@code ABORTED}, {@code INTERRUPTED},
+     * {@code DONE}), what it is doing or waiting for, and every step with its outcome.
+     *
+     * @param next the number of the step to run next (from 1; total + 1 when done)
+     * @param table the plan as the seed table: step, action, host, command, every host after the step
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record MaintenanceView(String id, String state, String detail, int next, int total, long startedMillis,
+            long elapsedMillis, String runner, List<MaintenanceStep> steps, String table) {}
+
+    /**
+     * One step of a run: {@code outcome} is {@code pending}, {@code running}, {@code waiting} (a pause),
+     * {@code ok}, {@code failed} or {@code skipped}; {@code detail} what it did (a script's last lines).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record MaintenanceStep(int number, String action, String host, String command, String outcome,
+            long millis, String detail) {}
+
+    /**
+     * To one host's manager: {@code start} a {@code script} (a name in its maintenance directory, with
+     * {@code args}) or a {@code validate} ({@code tpm validate} of this host), or {@code poll} job
+     * {@code id}.
+     */
+    public record HostJobRequest(String action, String kind, String script, List<String> args, int timeoutSeconds,
+            String id) {}
+
+    /**
+     * A maintenance job on one host: {@code exitCode} is null while it runs; {@code output} its
+     * standard output and error (the last 64 KiB).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record HostJob(String id, String host, String kind, boolean running, Integer exitCode, String output,
+            long millis) {}
+
     /** {@code set policy automatic|manual|maintenance}. */
     public record PolicyRequest(String policy) {}
 
-    /** {@code datasource <host> <action>} or {@code replicator <host> <action>}. */
-    /** {@code source}: the host {@code rebuild} copies from (null: the best slave); unused by the other actions. */
+    /**
+     * {@code datasource <host> <action>} or {@code replicator <host> <action>}; {@code source}: the host
+     * {@code rebuild} copies from (null: the best slave), unused by the other actions.
+     */
     public record DatasourceRequest(String host, String action, String source) {
         public DatasourceRequest(String host, String action) {
             this(host, action, null);

@@ -1,6 +1,7 @@
 package io.tantalum.manager;
 
 import io.tantalum.api.AdminClient;
+import io.tantalum.api.ManagerApi;
 import io.tantalum.api.ManagerApi.AuditRecord;
 import io.tantalum.api.ManagerApi.Phase;
 import io.tantalum.api.ManagerApi.ProcedureReply;
@@ -60,10 +61,40 @@ final class Coordinator {
     /** A blocked failover was logged and audited (once until the master is fine again). */
     private boolean blockedNoticed;
 
+    private final RollingMaintenance maintenance;
+
     Coordinator(Dataservice ds, ZkStore store, Leadership leader) {
         this.ds = ds;
         this.store = store;
         this.leader = leader;
+        this.maintenance = new RollingMaintenance(this, ds, store, leader);
+    }
+
+    /** {@code rolling-maintenance ...}. */
+    ManagerApi.MaintenanceView maintenance(ManagerApi.MaintenanceRequest q) {
+        leader.check();
+        return maintenance.handle(q);
+    }
+
+    /**
+     * A rolling maintenance takes {@code host} out of automatic management: shunned with
+     * {@code reason}; a no-op when it already is. Refused for the master.
+     */
+    String shunForMaintenance(String host, String reason) {
+        return exclusive("rolling maintenance", () -> {
+            var t = ensureTopology();
+            if (host.equals(t.value().master())) {
+                throw new TantalumException(ErrorCode.FAILED_PRECONDITION, "Cannot take " + host + " out of service"
+                        + " for its maintenance: it is the master");
+            }
+            Datasource was = t.value().datasource(host);
+            Datasource next = new Datasource(DatasourceState.SHUNNED, reason, true);
+            if (was.equals(next)) {
+                return host + " is " + next.display() + " already";
+            }
+            store.casTopology(t.value().with(host, next).stamped(leader.host(), System.currentTimeMillis()), t.version());
+            return host + ": " + was.display() + " -> " + next.display();
+        });
     }
 
     /** One round of the coordinator's duties; called about every observation interval while leading. */
@@ -639,7 +670,7 @@ final class Coordinator {
                 + " with another procedure; wait for it to finish (`cctrl ls`). Nothing was changed.");
     }
 
-    private void audit(String kind, String phase, String outcome, long millis, String detail) {
+    void audit(String kind, String phase, String outcome, long millis, String detail) {
         store.audit(new AuditRecord(System.currentTimeMillis(), kind, kind, phase, outcome, leader.host(), millis,
                 detail));
     }

@@ -39,6 +39,7 @@ public final class Manager implements AutoCloseable, Leadership {
     private final ZkStore store;
     private final Dataservice ds;
     private final Coordinator coordinator;
+    private final HostJobs hostJobs;
     private final LeaderLatch latch;
     private final PersistentNode member;
     private volatile ConnectionState zkState = ConnectionState.LOST;
@@ -56,6 +57,7 @@ public final class Manager implements AutoCloseable, Leadership {
         store = new ZkStore(zk, new ZkLayout(settings.service()));
         ds = new Dataservice(settings);
         coordinator = new Coordinator(ds, store, this);
+        hostJobs = new HostJobs(settings);
         latch = new LeaderLatch(zk, store.layout().coordinator(), settings.host());
         member = new PersistentNode(zk, CreateMode.EPHEMERAL, false, store.layout().member(settings.host()), new byte[0]);
         lease = new MasterLease(settings.host(), ds, store, settings.sessionTimeout());
@@ -153,6 +155,10 @@ public final class Manager implements AutoCloseable, Leadership {
 
     ZkStore store() {
         return store;
+    }
+
+    HostJobs hostJobs() {
+        return hostJobs;
     }
 
     Coordinator coordinator() {

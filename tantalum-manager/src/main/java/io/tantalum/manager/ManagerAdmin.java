@@ -43,6 +43,8 @@ public final class ManagerAdmin implements AutoCloseable {
                         q.action()) ? c.rebuild(q.host(), blankToNull(q.source())) : c.datasource(q.host(), q.action())))
                 .on(ManagerApi.REPLICATOR, coordinated(ManagerApi.REPLICATOR, q -> c.replicator(q.host(), q.action())))
                 .on(ManagerApi.HEARTBEAT, coordinated(ManagerApi.HEARTBEAT, q -> c.heartbeat()))
+                .on(ManagerApi.MAINTENANCE, coordinated(ManagerApi.MAINTENANCE, c::maintenance))
+                .on(ManagerApi.HOST_JOB, q -> manager.hostJobs().handle(q))
                 .onPublic(ManagerApi.HEALTH, q -> new AdminHttpServer.Response<>(200,
                         new ReplicatorApi.StateReply(manager.connected() ? "ONLINE" : "ZOOKEEPER-" + manager
                                 .zookeeperState())));

@@ -29,12 +29,16 @@ import javax.net.ssl.SSLContext;
  *     right after recording this phase (as a long GC pause would), then goes on
  * @param switchGrace how long a switch lets the connectors' sessions finish their open transactions
  * @param failoverBlock after an automatic failover, no other automatic one for this long
+ * @param maintenanceDirectory the scripts a rolling maintenance may run on this host (only those), or
+ *     null when none is configured
+ * @param ini the INI file this host was installed from ({@code tpm validate} of a rolling maintenance),
+ *     or null
  */
 public record ManagerSettings(String service, String host, String bindAddress, int adminPort, String adminToken,
         String zookeeperServers, Duration sessionTimeout, Duration observeInterval, Map<String, String> members,
         String master, int replicatorAdminPort, int thlPort, int dbPort, String dbUser, String dbPassword,
         double lagLimitSeconds, Duration phaseTimeout, TlsSettings tls, String haltAfterPhase, String pauseAfterPhase,
-        Duration switchGrace, Duration failoverBlock) {
+        Duration switchGrace, Duration failoverBlock, Path maintenanceDirectory, Path ini) {
 
     @Override
     public String toString() {
@@ -95,7 +99,8 @@ public record ManagerSettings(String service, String host, String bindAddress, i
                 p.getProperty("manager.fault.halt.after.phase", ""),
                 p.getProperty("manager.fault.pause.after.phase", ""),
                 Duration.ofMillis(r.number("manager.switch.grace.ms", "3000", Long::parseLong)),
-                Duration.ofSeconds(r.number("manager.failover.block.s", "600", Long::parseLong)));
+                Duration.ofSeconds(r.number("manager.failover.block.s", "600", Long::parseLong)),
+                optionalPath(p, "manager.maintenance.directory"), optionalPath(p, "manager.ini"));
         if (!s.pauseAfterPhase().isEmpty() && !s.pauseAfterPhase().matches("[A-Z_]+:[0-9]{1,6}")) {
             errors.add("manager.fault.pause.after.phase: PHASE:millis (for example PROMOTING:4000), not '"
                     + s.pauseAfterPhase() + "'");
@@ -109,6 +114,11 @@ public record ManagerSettings(String service, String host, String bindAddress, i
                     + " `tpm update`.");
         }
         return s;
+    }
+
+    private static Path optionalPath(Properties p, String key) {
+        String v = p.getProperty(key, "").trim();
+        return v.isEmpty() ? null : Path.of(v);
     }
 
     private record Keys(Properties p, List<String> errors) {

@@ -10,6 +10,7 @@ package io.tantalum.manager;
  *   audit/entry-N     persistent, sequential: one {@link io.tantalum.api.ManagerApi.AuditRecord} per phase
  *   connectors/&lt;name&gt; ephemeral: each running connector's {@link io.tantalum.api.ConnectorApi.Registration}
  *   leases/&lt;host&gt;    ephemeral: written by the host's manager twice a second to renew its lease ({@link MasterLease})
+ *   maintenance       persistent: the last rolling maintenance run, {@link MaintenanceRun} (JSON), changed by compare-and-set
  * </pre>
  */
 public record ZkLayout(String service) {
@@ -43,6 +44,10 @@ public record ZkLayout(String service) {
 
     public String lease(String host) {
         return root() + "/leases/" + host;
+    }
+
+    public String maintenance() {
+        return root() + "/maintenance";
     }
 
     public String connectors() {

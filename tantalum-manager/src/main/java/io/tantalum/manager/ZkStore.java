@@ -85,6 +85,27 @@ public final class ZkStore {
                 + "); nothing was written. Look at `cctrl ls` and retry.");
     }
 
+    /** The last rolling maintenance run, if any. */
+    public Optional<Versioned<MaintenanceRun>> maintenance() {
+        return read(layout.maintenance(), MaintenanceRun.class);
+    }
+
+    /**
+     * Writes a rolling maintenance run: creates the record when {@code version} is -1 (false when one
+     * exists already), else compare-and-set (ABORTED when it changed meanwhile).
+     */
+    public int writeMaintenance(MaintenanceRun r, int version) {
+        if (version < 0) {
+            if (!createIfAbsent(layout.maintenance(), r)) {
+                throw new TantalumException(ErrorCode.ABORTED, "Another rolling maintenance was recorded meanwhile;"
+                        + " see `cctrl -e \"rolling-maintenance status\"`.");
+            }
+            return 0;
+        }
+        return compareAndSet(layout.maintenance(), r, version, "record the rolling maintenance", "The record of the"
+                + " rolling maintenance " + r.id() + " changed meanwhile (aborted, or another coordinator resumed it).");
+    }
+
     public Optional<Versioned<ProcedureRecord>> procedure() {
         return read(layout.procedure(), ProcedureRecord.class);
     }

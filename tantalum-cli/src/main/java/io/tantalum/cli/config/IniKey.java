@@ -26,7 +26,9 @@ public enum IniKey {
     THL_PORT("thl-port", Type.PORT, "2112", "", "Port on which a master serves its THL.", false),
     ADMIN_PORT("admin-port", Type.PORT, "10000", "", "Port of each replicator's admin API (trepctl).", false),
     INSTALL_DIRECTORY("install-directory", Type.PATH, "/opt/tantalum", "", "Where tpm install writes each host's"
-            + " configuration (conf/), logs (log/) and pid files (run/).", false),
+            + " configuration (conf/), logs (log/) and pid files (run/), and creates maintenance/: the scripts a"
+            + " rolling maintenance may run on that host (cctrl rolling-maintenance --script NAME), placed there by the"
+            + " administrator.", false),
     THL_DIRECTORY("thl-directory", Type.PATH, "/var/lib/tantalum/thl", "", "Parent of each service's THL directory.",
             false),
     THL_SEGMENT_BYTES("thl-segment-bytes", Type.LONG, "104857600", "bytes", "Size after which a THL file rolls over"

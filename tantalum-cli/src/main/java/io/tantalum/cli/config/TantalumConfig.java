@@ -346,6 +346,9 @@ public final class TantalumConfig {
         p.setProperty("manager.phase.timeout.ms", s.string(IniKey.PHASE_TIMEOUT_MS));
         p.setProperty("manager.switch.grace.ms", s.string(IniKey.SWITCH_GRACE_MS));
         p.setProperty("manager.failover.block.s", s.string(IniKey.FAILOVER_BLOCK_PERIOD));
+        p.setProperty("manager.maintenance.directory", s.path(IniKey.INSTALL_DIRECTORY, host).resolve("maintenance")
+                .toAbsolutePath().toString());
+        p.setProperty("manager.ini", file().toAbsolutePath().toString());
         for (String k : List.of("db.port", "db.user", "db.password")) {
             p.setProperty(k, r.getProperty(k));
         }

@@ -221,7 +221,18 @@ public final class Installer {
     }
 
     private void writeConfig(DaemonProcess d, String service, String host, ServiceSecrets secrets) {
-        write(d.config(), wanted(d, service, host, secrets));
+        Properties p = wanted(d, service, host, secrets);
+        write(d.config(), p);
+        if (d.daemon() == DaemonProcess.Daemon.MANAGER) {
+            // the administrator's maintenance scripts, the only ones a rolling maintenance may run on this host
+            Path scripts = Path.of(p.getProperty("manager.maintenance.directory"));
+            try {
+                Files.createDirectories(scripts);
+            } catch (IOException e) {
+                throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot create the maintenance directory " + scripts
+                        + ": " + e.getMessage(), e);
+            }
+        }
         if (d.daemon() == DaemonProcess.Daemon.ZOOKEEPER) {
             Path data = zookeeperData(service, host);
             try {

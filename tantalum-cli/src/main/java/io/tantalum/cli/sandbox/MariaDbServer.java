@@ -121,6 +121,19 @@ public final class MariaDbServer {
                 + " PROCESS ON *.* TO " + a + ";\n";
     }
 
+    /** A host's own server options, one per line ({@code --name=value}), added at every start (maintenance scripts). */
+    public static final String OPTIONS_FILE = "mariadbd.options";
+
+    private List<String> savedOptions() {
+        Path f = spec.home().resolve(OPTIONS_FILE);
+        try {
+            return Files.exists(f) ? Files.readAllLines(f).stream().map(String::trim).filter(l -> l.startsWith("--"))
+                    .toList() : List.of();
+        } catch (IOException e) {
+            throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot read " + f + ": " + e.getMessage(), e);
+        }
+    }
+
     /** The mariadbd command line: binlog settings of the design, loopback only. */
     public List<String> command(List<String> extraOptions) {
         Path mariadbd = binary("mariadbd").orElseThrow(MariaDbServer::missing);
@@ -135,6 +148,7 @@ public final class MariaDbServer {
         if (isRoot()) {
             cmd.add("--user=root");
         }
+        cmd.addAll(savedOptions());
         cmd.addAll(extraOptions);
         return cmd;
     }

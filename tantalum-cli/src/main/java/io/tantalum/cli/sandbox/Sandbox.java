@@ -104,6 +104,9 @@ public final class Sandbox {
             out.printf("%s: tpm install (%s; THL %s:%d, admin %d)%n", h.name(), h.role(), h.address(), h.thlPort(),
                     h.adminPort());
             s.installer().install(h.name(), out);
+            if (layout.clustered()) {
+                s.writeMaintenanceScripts(h);
+            }
         }
         s.awaitOnline(60_000);
         if (layout.clustered()) {
@@ -113,6 +116,52 @@ public final class Sandbox {
         layout = layout.withComplete(true);
         layout.save();
         return new Sandbox(layout);
+    }
+
+    /** The ready-made scripts of a sandbox host's maintenance directory (rolling maintenance demos and tests). */
+    static final List<String> MAINTENANCE_SCRIPTS = List.of("set-mariadb-option", "restart-mariadb");
+
+    /**
+     * Writes the sandbox's ready-made maintenance scripts into {@code h}'s maintenance directory:
+     * {@code set-mariadb-option NAME VALUE} (kept in the host's {@code mariadbd.options}, which every
+     * start of its mariadbd reads, then mariadbd restarted) and {@code restart-mariadb}.
+     */
+    void writeMaintenanceScripts(SandboxLayout.Host h) {
+        Path dir = h.homePath().resolve("maintenance");
+        String tpm = quote(Path.of(System.getProperty("java.home"), "bin", "java").toString()) + " -cp "
+                + quote(System.getProperty("java.class.path")) + " io.tantalum.cli.TpmMain sandbox";
+        String where = " --dir " + quote(layout.directory()) + " --host " + h.name() + " --component db";
+        String restart = tpm + " stop" + where + "\n" + tpm + " start" + where + "\n";
+        String options = quote(h.homePath().resolve(MariaDbServer.OPTIONS_FILE).toString());
+        try {
+            Files.createDirectories(dir);
+            write(dir.resolve("restart-mariadb"), "#!/bin/sh\n# restart-mariadb: restarts the mariadbd of sandbox host "
+                    + h.name() + " (tantalum sandbox maintenance script)\nset -eu\n" + restart
+                    + "echo \"" + h.name() + ": mariadbd restarted\"\n");
+            write(dir.resolve("set-mariadb-option"), "#!/bin/sh\n# set-mariadb-option NAME VALUE: sets a server option"
+                    + " of the mariadbd of sandbox host " + h.name() + " (kept in " + MariaDbServer.OPTIONS_FILE
+                    + ", read at every start), then restarts it (tantalum sandbox maintenance script)\nset -eu\n"
+                    + "[ $# -eq 2 ] || { echo \"usage: set-mariadb-option NAME VALUE\" >&2; exit 2; }\n"
+                    + "case \"$1\" in ''|*[!A-Za-z0-9_-]*) echo \"set-mariadb-option: '$1' is not an option name\" >&2;"
+                    + " exit 2;; esac\n"
+                    + "opts=" + options + "\ntouch \"$opts\"\n"
+                    + "grep -v -- \"^--$1=\" \"$opts\" > \"$opts.new\" || true\n"
+                    + "printf -- '--%s=%s\\n' \"$1\" \"$2\" >> \"$opts.new\"\nmv \"$opts.new\" \"$opts\"\n"
+                    + "echo \"" + h.name() + ": --$1=$2 set in $opts; restarting mariadbd\"\n" + restart
+                    + "echo \"" + h.name() + ": mariadbd restarted with --$1=$2\"\n");
+        } catch (IOException e) {
+            throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot write the maintenance scripts in " + dir + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static void write(Path script, String text) throws IOException {
+        Files.writeString(script, text);
+        Files.setPosixFilePermissions(script, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-x---"));
+    }
+
+    private static String quote(String s) {
+        return "'" + s.replace("'", "'\\''") + "'";
     }
 
     private static void checkDirectory(Path dir) {
