@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tantalum.cli.install.DaemonProcess;
 import io.tantalum.cli.sandbox.Sandbox;
+import io.tantalum.testkit.Await;
 import io.tantalum.testkit.Sql;
 import io.tantalum.testkit.WriteLoad;
 import java.io.IOException;
@@ -16,6 +17,18 @@ import java.util.List;
 /** What the HA tests of a clustered sandbox share: the topology's master, a write load that follows it, the no-loss check. */
 final class HaChecks {
     private HaChecks() {}
+
+    /** Waits until a manager other than {@code was}'s is the coordinator. */
+    static void awaitAnotherCoordinator(SandboxFixture sb, String was) {
+        Await.until("another coordinator than " + was, Duration.ofSeconds(30), () -> {
+            try {
+                String now = sb.cluster().coordinator();
+                return now != null && !now.equals(was);
+            } catch (RuntimeException e) {
+                return false; // no coordinator to answer yet
+            }
+        }, sb::describe);
+    }
 
     /** Host index of the master that the topology names. */
     static int topologyMaster(SandboxFixture sb) {

@@ -363,14 +363,7 @@ class HostFailureIT {
             var manager = sb.sandbox().daemon(sb.layout().host(was).orElseThrow(), Sandbox.Component.MANAGER)
                     .orElseThrow();
             manager.stop();
-            Await.until("another coordinator", Duration.ofSeconds(30), () -> {
-                try {
-                    String now = sb.cluster().coordinator();
-                    return now != null && !now.equals(was);
-                } catch (RuntimeException e) {
-                    return false;
-                }
-            }, sb::describe);
+            HaChecks.awaitAnotherCoordinator(sb, was);
             manager.start();
         }
         sb.sandbox().awaitCoordinator(60_000);

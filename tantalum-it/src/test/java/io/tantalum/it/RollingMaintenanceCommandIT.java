@@ -167,53 +167,87 @@ class RollingMaintenanceCommandIT {
     }
 
     /**
-     * A script that fails on host3 stops the run there (host3 offline and reported, the rest in
-     * service); the coordinator is then killed; after the fix, resume on the next coordinator
+     * The coordinator is killed -9 while a step runs: the run shows INTERRUPTED and {@code resume} on
+     * the next coordinator runs that step again and goes on. Then a script that fails on host3 stops
+     * the run there (host3 offline and reported, the rest in service); after the fix, {@code resume}
      * completes the run without redoing the finished hosts.
      */
     @Test
     @Order(5)
-    void aFailingScriptStopsTheRunAndAfterTheCoordinatorDiedResumeCompletesIt() throws Exception {
-        Path marker = sb.sandbox().layout().host("host3").orElseThrow().homePath().resolve("fixed");
+    void aCoordinatorKilledMidRunAndAFailingScriptAreBothResumed() throws Exception {
+        Path marker = sb.host(3).homePath().resolve("fixed");
         for (SandboxLayout.Host h : sb.hosts()) {
             Path script = h.homePath().resolve("maintenance").resolve("check-host");
             Files.writeString(script, "#!/bin/sh\necho \"checking $TANTALUM_HOST\"\n"
+                    + "if [ \"$TANTALUM_HOST\" = host2 ]; then sleep 4; fi\n"
                     + "if [ \"$TANTALUM_HOST\" = host3 ] && [ ! -e " + marker + " ]; then\n"
                     + "  echo \"host3: the disk check failed\" >&2; exit 3\nfi\necho ok\n");
             Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-x---"));
         }
-        SandboxFixture.CliResult run = sb.cctrl("-e", "rolling-maintenance --script check-host");
+        String coordinator = sb.cluster().coordinator();
+        // asked of a manager that is not the coordinator, which forwards it and outlives it
+        int other = HaChecks.index(coordinator) == 1 ? 2 : 1;
+        CompletableFuture<SandboxFixture.CliResult> first = CompletableFuture.supplyAsync(() -> sb.cctrl("-host",
+                "host" + other, "-e", "rolling-maintenance --script check-host"));
+        Await.until("the script to run on host2", Duration.ofSeconds(30), () -> sb.cctrl("-e",
+                "rolling-maintenance status").stdout().contains("step 3 of 23: "), sb::describe);
+        var manager = sb.sandbox().daemon(sb.layout().host(coordinator).orElseThrow(), Sandbox.Component.MANAGER)
+                .orElseThrow();
+        manager.handle().orElseThrow().destroyForcibly();
+        System.out.println("killed the coordinator " + coordinator + " during step 3: " + first.get().all());
+        HaChecks.awaitAnotherCoordinator(sb, coordinator);
+        sb.sandbox().startHost(sb.layout().host(coordinator).orElseThrow(), Sandbox.Component.MANAGER,
+                new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+        assertThat(sb.cctrl("-e", "rolling-maintenance status").stdout()).contains(": INTERRUPTED, step 3 of 23",
+                "the coordinator that ran it (" + coordinator + ") stopped or lost the lead");
+
+        SandboxFixture.CliResult run = sb.cctrl("-e", "rolling-maintenance resume");
         System.out.println(run.all());
         assertThat(run.exitCode()).isNotZero();
         assertThat(run.all()).contains("step 3/23 MAINTAIN host2: ok", "step 10 (MAINTAIN host3) failed: the script"
                 + " check-host on host3 exited 3", "host3: the disk check failed");
         assertThat(sb.cctrl("-e", "ls").ok().stdout()).contains("host3(slave:SHUNNED(MAINTENANCE)",
                 "host2(slave:ONLINE", "host1(master:ONLINE");
-        // the coordinator dies; another is elected; the run is resumed there after the fix
-        String coordinator = sb.cluster().coordinator();
-        var manager = sb.sandbox().daemon(sb.layout().host(coordinator).orElseThrow(), Sandbox.Component.MANAGER)
-                .orElseThrow();
-        manager.handle().orElseThrow().destroyForcibly();
-        Await.until("another coordinator", Duration.ofSeconds(30), () -> {
-            try {
-                String now = sb.cluster().coordinator();
-                return now != null && !now.equals(coordinator);
-            } catch (RuntimeException e) {
-                return false;
-            }
-        }, sb::describe);
-        sb.sandbox().startHost(sb.layout().host(coordinator).orElseThrow(), Sandbox.Component.MANAGER,
-                new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+        assertThat(sb.status(3).state()).isEqualTo("OFFLINE:NORMAL");
         Files.writeString(marker, "");
         SandboxFixture.CliResult resumed = sb.cctrl("-e", "rolling-maintenance resume");
         System.out.println(resumed.all());
         assertThat(resumed.exitCode()).as(resumed.all()).isZero();
         assertThat(resumed.stdout()).contains("step 10/23 MAINTAIN host3: ok", "step 23/23 SWITCH host1: ok")
                 .doesNotContain("MAINTAIN host2");
-        String history = sb.cctrl("-e", "cluster history 80").ok().stdout();
-        assertThat(history.lines().filter(l -> l.contains("maintenance") && l.contains("MAINTAIN") && l.contains(
-                "step 3 host2")).count()).as(history).isEqualTo(1);
+        Matcher id = Pattern.compile("rolling maintenance (maintenance-\\w+): DONE").matcher(resumed.stdout());
+        assertThat(id.find()).isTrue();
+        String history = sb.cctrl("-e", "cluster history 100").ok().stdout();
+        assertThat(history.lines().filter(l -> l.contains(id.group(1) + ": step 3 host2")).count())
+                .as("step 3 recorded once, by the coordinator that finished it:\n" + history).isEqualTo(1);
         assertThat(sb.cluster().master()).isEqualTo("host1");
+        assertThat(sb.cctrl("-e", "ls").ok().stdout()).doesNotContain("SHUNNED");
+    }
+
+    /**
+     * Without a script the run pauses at each host's maintenance until {@code continue}; an abort
+     * leaves the hosts as they are, and {@code resume} picks the run up where it stopped.
+     */
+    @Test
+    @Order(6)
+    void withoutAScriptTheRunWaitsForTheOperatorAtEachHost() {
+        SandboxFixture.CliResult paused = sb.cctrl("-e", "rolling-maintenance --order host3,host2,host1");
+        assertThat(paused.exitCode()).as(paused.all()).isZero();
+        assertThat(paused.stdout()).contains("step 2/23 OFFLINE host3: ok", ": PAUSED, step 3 of 23",
+                "waiting for the operator: do the maintenance of host3", "rolling-maintenance continue");
+        assertThat(sb.cctrl("-e", "ls").ok().stdout()).contains("host3(slave:SHUNNED(MAINTENANCE)");
+        assertThat(sb.status(3).state()).isEqualTo("OFFLINE:NORMAL");
+        assertThat(sb.cctrl("-e", "rolling-maintenance continue").ok().stdout()).contains(
+                "step 7/23 WELCOME host3: ok", ": PAUSED, step 10 of 23", "maintenance of host2");
+        assertThat(sb.cctrl("-e", "rolling-maintenance abort").ok().stdout()).contains(": ABORTED, step 10 of 23");
+        SandboxFixture.CliResult refused = sb.cctrl("-e", "rolling-maintenance continue");
+        assertThat(refused.exitCode()).isNotZero();
+        assertThat(refused.all()).contains("it is ABORTED, not waiting for the operator");
+        assertThat(sb.cctrl("-e", "rolling-maintenance resume").ok().stdout()).contains(": PAUSED, step 10 of 23");
+        assertThat(sb.cctrl("-e", "rolling-maintenance continue").ok().stdout()).contains(
+                "step 15/23 SWITCH host3: ok", ": PAUSED, step 18 of 23", "maintenance of host1");
+        assertThat(sb.cctrl("-e", "rolling-maintenance continue").ok().stdout()).contains(
+                "step 23/23 SWITCH host1: ok", ": DONE, step 23 of 23");
         assertThat(sb.cctrl("-e", "ls").ok().stdout()).doesNotContain("SHUNNED");
     }
 
