@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tantalum.common.TantalumException;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -24,6 +25,13 @@ class CctrlCommandTest {
                 Arguments.of("datasource host3 shun", new CctrlCommand.Datasource("host3", "shun")),
                 Arguments.of("datasource host3 Recover", new CctrlCommand.Datasource("host3", "recover")),
                 Arguments.of("datasource host3 rebuild", new CctrlCommand.Datasource("host3", "rebuild")),
+                Arguments.of("rolling-maintenance --dry-run --order host3,host2,host1 --no-switch-back",
+                        new CctrlCommand.RollingMaintenance("dry-run", List.of("host3", "host2", "host1"), true, null,
+                                List.of(), 0)),
+                Arguments.of("rolling-maintenance --script set-mariadb-option max_connections 500 --script-timeout 90",
+                        new CctrlCommand.RollingMaintenance("start", List.of(), false, "set-mariadb-option",
+                                List.of("max_connections", "500"), 90)),
+                Arguments.of("rolling-maintenance Resume", new CctrlCommand.RollingMaintenance("resume")),
                 Arguments.of("datasource host3 rebuild FROM host1", new CctrlCommand.Datasource("host3", "rebuild",
                         "host1")),
                 Arguments.of("replicator host2 offline", new CctrlCommand.Replicator("host2", "offline")),
@@ -50,6 +58,9 @@ class CctrlCommandTest {
                         + " or datasource <host> rebuild from <slave>"),
                 Arguments.of("datasource host2 rebuild host1", "Usage: datasource <host>"),
                 Arguments.of("replicator host2", "Usage: replicator <host> online|offline"),
+                Arguments.of("rolling-maintenance --order", "Usage: rolling-maintenance [--dry-run]"),
+                Arguments.of("rolling-maintenance --script-timeout soon", "Usage: rolling-maintenance [--dry-run]"),
+                Arguments.of("rolling-maintenance later", "Usage: rolling-maintenance [--dry-run]"),
                 Arguments.of("cluster history many", "Usage: cluster history [N]"),
                 Arguments.of("failover host3", "Usage: failover, or failover to <host>"),
                 Arguments.of("failback", "Unknown command 'failback'. Commands:\nls [-l]"));

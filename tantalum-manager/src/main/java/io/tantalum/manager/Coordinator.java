@@ -13,6 +13,7 @@ import io.tantalum.common.TantalumException;
 import io.tantalum.manager.Topology.Datasource;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,9 +44,7 @@ final class Coordinator {
     /** Why a datasource is shunned while {@code datasource <host> rebuild} replaces its data. */
     static final String REBUILDING = "REBUILDING";
     /** The longest a rebuild's copy may take. */
-    private static final java.time.Duration COPY_LIMIT = java.time.Duration.ofHours(4);
-    /** The hosts whose rebuild is copying (between its two locked steps). */
-    private final Set<String> rebuilding = ConcurrentHashMap.newKeySet();
+    private static final Duration COPY_LIMIT = Duration.ofHours(4);
     private static final long RESUME_EVERY_MS = 2_000;
 
     private final Dataservice ds;
@@ -62,6 +61,8 @@ final class Coordinator {
     private boolean blockedNoticed;
 
     private final RollingMaintenance maintenance;
+    /** The hosts whose rebuild is copying (between its two locked steps). */
+    private final Set<String> rebuilding = ConcurrentHashMap.newKeySet();
 
     Coordinator(Dataservice ds, ZkStore store, Leadership leader) {
         this.ds = ds;

@@ -95,7 +95,11 @@ final class RollingMaintenance {
                     + " maintenance runs only scripts of each host's maintenance directory, named without a path"
                     + " (letters, digits, '.', '_', '-'). Nothing was changed.");
         }
-        return new RollingPlan.Options(q.order(), !q.noSwitchBack(), q.script(), q.args());
+        if (q.scriptTimeoutSeconds() < 0) {
+            throw new TantalumException(ErrorCode.INVALID_ARGUMENT, "--script-timeout must be a number of seconds, not "
+                    + q.scriptTimeoutSeconds() + ". Nothing was changed.");
+        }
+        return new RollingPlan.Options(q.order(), !q.noSwitchBack(), q.script(), q.args(), q.scriptTimeoutSeconds());
     }
 
     private MaintenanceView dryRun(MaintenanceRequest q) {
@@ -353,7 +357,8 @@ final class RollingMaintenance {
                     throw new Pause("waiting for the operator: do the maintenance of " + h + " (its replicator is"
                             + " offline, it gets no reads), then run `cctrl -e \"rolling-maintenance continue\"`");
                 }
-                HostJob j = job(id, h, new HostJobRequest("start", "script", o.script(), o.args(), 0, null));
+                HostJob j = job(id, h, new HostJobRequest("start", "script", o.script(), o.args(),
+                        o.scriptTimeoutSeconds(), null));
                 if (j.exitCode() == null || j.exitCode() != 0) {
                     throw new TantalumException(ErrorCode.FAILED_PRECONDITION, "the script " + o.script() + " on " + h
                             + " exited " + j.exitCode() + " after " + j.millis() + " ms; its output ends with: "

@@ -46,11 +46,17 @@ public final class RollingPlan {
      * @param script the maintenance script to run on each host (a name in its maintenance directory),
      *     or null: the run pauses at each host's maintenance until {@code rolling-maintenance continue}
      * @param args the script's arguments
+     * @param scriptTimeoutSeconds the script's time limit on each host (0: the default, 600 s)
      */
-    public record Options(List<String> order, boolean switchBack, String script, List<String> args) {
+    public record Options(List<String> order, boolean switchBack, String script, List<String> args,
+            int scriptTimeoutSeconds) {
         public Options {
             order = order == null ? List.of() : List.copyOf(order);
             args = args == null ? List.of() : List.copyOf(args);
+        }
+
+        public Options(List<String> order, boolean switchBack, String script, List<String> args) {
+            this(order, switchBack, script, args, 0);
         }
     }
 

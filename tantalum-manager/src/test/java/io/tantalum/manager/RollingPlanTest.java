@@ -106,4 +106,17 @@ class RollingPlanTest {
         assertThat(lines.get(2)).contains("| 0    | initial state |").contains("| Master ");
         assertThat(lines.get(25)).contains("| 23   | SWITCH ").contains("cctrl -e \"switch to host1\"");
     }
+
+    /** The run as ZooKeeper keeps it reads back the same, and a record written before a field existed still reads. */
+    @Test
+    void theRunRecordRoundTripsThroughJson() throws Exception {
+        Options o = new Options(List.of("host3", "host2", "host1"), false, "set-mariadb-option", List.of("a", "1"), 90);
+        MaintenanceRun run = new MaintenanceRun("maintenance-1", o, "host1", RollingPlan.plan(THREE, o),
+                List.of(new MaintenanceRun.StepResult(1, "ok", 5, "host3: ONLINE -> SHUNNED(MAINTENANCE)")), 1,
+                MaintenanceRun.RUNNING, "step 2 of 22", "host2", 10, 20);
+        assertThat(ZkStore.JSON.readValue(ZkStore.JSON.writeValueAsBytes(run), MaintenanceRun.class)).isEqualTo(run);
+        Options old = ZkStore.JSON.readValue("{\"order\":[],\"switchBack\":true,\"script\":null,\"args\":[]}",
+                Options.class);
+        assertThat(old).isEqualTo(new Options(List.of(), true, null, List.of()));
+    }
 }
