@@ -40,8 +40,17 @@ public final class ConnectorApi {
     /** {@code held} sessions wait; {@code ended}: transactions rolled back at the end of the grace period. */
     public record HoldReply(String name, int held, int ended) {}
 
-    /** The switch is over: held sessions go where the topology (at least at {@code generation}) sends them. */
-    public record ReleaseRequest(String procedure, long generation) {}
+    /**
+     * The switch is over: held sessions go where the topology (at least at {@code generation}) sends
+     * them. {@code topology}: the topology the coordinator has just written (its JSON), or null; a
+     * connector whose ZooKeeper cache has not seen it yet (its ZooKeeper server cut off with the old
+     * master, say) routes by it at once instead of waiting to reconnect.
+     */
+    public record ReleaseRequest(String procedure, long generation, String topology) {
+        public ReleaseRequest(String procedure, long generation) {
+            this(procedure, generation, null);
+        }
+    }
 
     public record ReleaseReply(String name, int released) {}
 

@@ -152,21 +152,40 @@ public final class Connector implements SessionContext, AutoCloseable {
         }
     }
 
+    /** The generation of a topology a release handed over, until the ZooKeeper cache has caught up with it; else -1. */
+    private long releasedGeneration = -1;
+
     private void topologyChanged(ChildData data) {
         if (data == null || data.getData() == null || data.getData().length == 0) {
             return;
         }
+        applyTopology(data.getData(), "ZooKeeper");
+    }
+
+    /**
+     * Routes by {@code json}. A topology handed over by a release is newer than the cache's: until the
+     * cache has caught up with it, an older one from the cache is ignored (its late events).
+     */
+    private synchronized void applyTopology(byte[] json, String from) {
         try {
-            Topology t = JSON.readValue(data.getData(), Topology.class);
+            Topology t = JSON.readValue(json, Topology.class);
             Topology was = topology;
+            boolean released = !"ZooKeeper".equals(from);
+            if (!released && t.generation() < releasedGeneration) {
+                LOG.info("topology generation {} from ZooKeeper ignored: routing by generation {} from a release",
+                        t.generation(), releasedGeneration);
+                return;
+            }
+            releasedGeneration = released ? t.generation() : -1;
             topology = t;
             if (was == null || !was.master().equals(t.master())) {
-                LOG.info("read/write sessions now go to {} (topology generation {})", t.master(), t.generation());
+                LOG.info("read/write sessions now go to {} (topology generation {}, from {})", t.master(),
+                        t.generation(), from);
                 probeGreeting(settings.address(t.master()));
             }
             retryWaiting();
         } catch (IOException e) {
-            LOG.error("the topology in ZooKeeper cannot be read ({}); routing stays as it was", e.getMessage());
+            LOG.error("the topology from {} cannot be read ({}); routing stays as it was", from, e.getMessage());
         }
     }
 
@@ -338,6 +357,12 @@ public final class Connector implements SessionContext, AutoCloseable {
                 holdTimeout = null;
             }
             hold = null;
+        }
+        if (q.topology() != null && q.generation() > 0 && (topology == null || topology.generation() < q.generation())) {
+            // the coordinator's own copy of what it just wrote: the cache may trail it by seconds (its ZooKeeper
+            // server cut off with the old master), and only a newer generation than the one routed by is taken
+            applyTopology(q.topology().getBytes(java.nio.charset.StandardCharsets.UTF_8), "the release of "
+                    + q.procedure());
         }
         if (q.generation() > 0 && !await(() -> topology != null && topology.generation() >= q.generation(), 2000)) {
             refreshTopology(); // the cache has not seen the new topology yet: read it

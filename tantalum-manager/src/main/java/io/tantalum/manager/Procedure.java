@@ -125,7 +125,7 @@ abstract class Procedure {
                 now = now.stamped(leader.host(), System.currentTimeMillis());
                 store.casTopology(now, topo.version());
             }
-            String released = releaseConnectors(now.generation());
+            String released = releaseConnectors(now);
             done("PROMOTE", to + ": master, online, writable; topology generation " + now.generation() + released);
             Map<String, String> outcome = new LinkedHashMap<>();
             started.forEach((h, f) -> outcome.put(h, join(f)));
@@ -252,6 +252,21 @@ abstract class Procedure {
 
     /** Lets the connectors' held sessions go (to the new master once the topology names it); never fails the switch. */
     final String releaseConnectors(long generation) {
+        return releaseConnectors(new ConnectorApi.ReleaseRequest(record.id(), generation));
+    }
+
+    /** As {@link #releaseConnectors(long)}, handing the connectors the topology just written. */
+    final String releaseConnectors(Topology written) {
+        String json;
+        try {
+            json = ZkStore.JSON.writeValueAsString(written);
+        } catch (java.io.IOException e) {
+            json = null; // the connectors read it from ZooKeeper
+        }
+        return releaseConnectors(new ConnectorApi.ReleaseRequest(record.id(), written.generation(), json));
+    }
+
+    private String releaseConnectors(ConnectorApi.ReleaseRequest release) {
         List<ConnectorApi.Registration> connectors;
         try {
             connectors = store.connectors();
@@ -261,8 +276,7 @@ abstract class Procedure {
         Map<String, CompletableFuture<String>> replies = new LinkedHashMap<>();
         for (ConnectorApi.Registration c : connectors) {
             replies.put(c.name(), CompletableFuture.supplyAsync(() -> ds.connector(c).call(ConnectorApi.RELEASE,
-                    new ConnectorApi.ReleaseRequest(record.id(), generation)).released() + " session(s) released",
-                    CONNECTOR_CALLS));
+                    release).released() + " session(s) released", CONNECTOR_CALLS));
         }
         return connectors.isEmpty() ? "" : "; connector " + String.join("; connector ", outcomes(replies));
     }
