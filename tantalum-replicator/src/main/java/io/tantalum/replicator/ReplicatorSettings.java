@@ -40,6 +40,7 @@ public record ReplicatorSettings(
         long serverId,
         int blockCommitSize,
         long blockCommitMillis,
+        int applyChannels,
         int fragmentRows,
         boolean applyBinlog,
         boolean autoOnline,
@@ -111,6 +112,8 @@ public record ReplicatorSettings(
         SERVER_ID("replicator.server.id", "0", "Server id used to read the binlog; 0 = 1000000 + a hash of the host."),
         BLOCK_SIZE("replicator.apply.block.size", "100", "Source transactions per database commit on a slave."),
         BLOCK_MILLIS("replicator.apply.block.ms", "500", "Longest time a block stays open (milliseconds)."),
+        APPLY_CHANNELS("replicator.apply.channels", "1", "Connections that apply transactions at the same time on a"
+                + " slave (1-32); they commit in the master's order. 1 applies them one after the other."),
         FRAGMENT_ROWS("replicator.extract.fragment.rows", "1000", "Rows per THL fragment of a large transaction."),
         APPLY_BINLOG("replicator.apply.binlog", "true", "Replay the master's row events on a MariaDB slave with the"
                 + " server's BINLOG statement (native replication's code, exact); false applies them as SQL."),
@@ -185,7 +188,8 @@ public record ReplicatorSettings(
                 Boolean.TRUE.equals(in.parse(Key.THL_FSYNC, ReplicatorSettings::bool)),
                 in.str(Key.DB_HOST), in.port(Key.DB_PORT), in.str(Key.DB_USER), in.str(Key.DB_PASSWORD),
                 in.number(Key.SERVER_ID, 0, 4294967295L), (int) in.number(Key.BLOCK_SIZE, 1, 100_000),
-                in.number(Key.BLOCK_MILLIS, 1, 3_600_000), (int) in.number(Key.FRAGMENT_ROWS, 1, 1_000_000),
+                in.number(Key.BLOCK_MILLIS, 1, 3_600_000), (int) in.number(Key.APPLY_CHANNELS, 1, 32),
+                (int) in.number(Key.FRAGMENT_ROWS, 1, 1_000_000),
                 Boolean.TRUE.equals(in.parse(Key.APPLY_BINLOG, ReplicatorSettings::bool)),
                 Boolean.TRUE.equals(in.parse(Key.AUTO_ONLINE, ReplicatorSettings::bool)),
                 (int) in.number(Key.AUTO_RECOVERY_MAX_ATTEMPTS, 0, 1_000_000),

@@ -43,6 +43,9 @@ public enum IniKey {
     APPLY_BLOCK_SIZE("apply-block-size", Type.INT, "100", "transactions", "Source transactions per database commit"
             + " on a slave (block commit).", false),
     APPLY_BLOCK_MS("apply-block-ms", Type.LONG, "500", "ms", "Longest time a block stays open.", false),
+    APPLY_CHANNELS("apply-channels", Type.CHANNELS, "1", "connections", "Parallel apply on each slave: connections"
+            + " that apply different transactions at the same time, committing them in the master's order, with no"
+            + " sharding by the application (docs/parallel-apply.md). 1 applies them one after the other.", false),
     APPLY_BINLOG("apply-binlog", Type.BOOLEAN, "true", "", "Replay the master's row events on each MariaDB slave"
             + " with the server's BINLOG statement, through native replication's own code: values, hash keys,"
             + " system-versioned rows and triggers behave exactly as on a native slave (docs/fidelity.md). false"
@@ -123,6 +126,13 @@ public enum IniKey {
     public enum Type {
         STRING(v -> v),
         INT(v -> Integer.parseInt(v)),
+        CHANNELS(v -> {
+            int n = Integer.parseInt(v);
+            if (n < 1 || n > 32) {
+                throw new IllegalArgumentException("use 1 to 32 channels");
+            }
+            return n;
+        }),
         LONG(v -> Long.parseLong(v)),
         PORT(v -> {
             int p = Integer.parseInt(v);

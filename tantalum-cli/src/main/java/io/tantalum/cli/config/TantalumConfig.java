@@ -429,6 +429,7 @@ public final class TantalumConfig {
         p.setProperty("db.password", s.string(IniKey.REPLICATION_PASSWORD));
         p.setProperty("replicator.apply.block.size", s.string(IniKey.APPLY_BLOCK_SIZE));
         p.setProperty("replicator.apply.block.ms", s.string(IniKey.APPLY_BLOCK_MS));
+        p.setProperty("replicator.apply.channels", s.string(IniKey.APPLY_CHANNELS));
         p.setProperty("replicator.extract.fragment.rows", s.string(IniKey.FRAGMENT_ROWS));
         p.setProperty("replicator.apply.binlog", s.string(IniKey.APPLY_BINLOG));
         // a service of one host has no slave that could acknowledge

@@ -62,7 +62,8 @@ public final class SlavePipeline implements Pipeline {
     public void start() {
         JdbcApplier a = new JdbcApplier(new JdbcApplier.Options(settings.jdbcUrl(), settings.dbUser(),
                 settings.dbPassword(), settings.service(), settings.blockCommitSize(), settings.blockCommitMillis(),
-                options.skipSeqnos(), settings.applyBinlog()), log, listener, options.trigger());
+                options.skipSeqnos(), settings.applyBinlog(), settings.applyChannels()), log, listener,
+                options.trigger());
         AppliedPosition applied = a.readPosition();
         ThlRecord last = log.lastRecord();
         ThlEvent lastEvent = last == null ? null : last.decode();
@@ -208,6 +209,11 @@ public final class SlavePipeline implements Pipeline {
                 m.put("appliedLastSeqno", a == null ? -1 : a.seqno());
                 m.put("appliedLastEventId", a == null ? "NONE" : a.eventId());
                 m.put("blockCommitRowCount", settings.blockCommitSize());
+                m.put("channels", settings.applyChannels());
+                JdbcApplier ap = applier;
+                if (ap != null) {
+                    ap.channels().forEach((ch, progress) -> m.put("channel" + ch, progress));
+                }
             }
             case "stages" -> {
                 m.put("stages", List.of("remote-to-thl", "thl-to-dbms"));

@@ -38,9 +38,14 @@ public final class JdbcApplier {
      *
      * @param binlogApply replay the master's binlog events with BINLOG where the THL carries them
      *     (MariaDB targets); false applies every row change as SQL
+     * @param channels connections that apply transactions at the same time ({@link ApplyChannels});
+     *     1 applies them one after the other on one connection
      */
     public record Options(String jdbcUrl, String user, String password, String service, int blockSize,
-            long blockMillis, Set<Long> skipSeqnos, boolean binlogApply) {}
+            long blockMillis, Set<Long> skipSeqnos, boolean binlogApply, int channels) {}
+
+    /** A transaction larger than this (THL bytes) is applied alone, streamed, never held in a chunk. */
+    private static final int MAX_CHUNK_BYTES = 4 << 20;
 
     private final Options options;
     private final ThlLog log;
@@ -50,6 +55,9 @@ public final class JdbcApplier {
     private volatile AppliedPosition applied = AppliedPosition.NONE;
     private volatile boolean stopRequested;
     private volatile boolean immediate;
+    private volatile ApplyChannels channels;
+    /** After a lock conflict between channels: transactions up to this seqno are applied one at a time. */
+    private long serialUntil = -1;
     private Thread thread;
 
     public JdbcApplier(Options options, ThlLog log, PipelineListener listener,
@@ -126,6 +134,10 @@ public final class JdbcApplier {
             } catch (ApplyException e) {
                 listener.failed(e);
                 return;
+            } catch (ApplyChannels.Conflict e) {
+                serialUntil = e.lastSeqno;
+                LOG.info("parallel apply: {}; rolled back, applying up to seqno {} one transaction at a time",
+                        e.getMessage(), e.lastSeqno);
             } catch (SQLException e) {
                 // the database went away: retry with backoff; the position is safe in the database
                 LOG.warn("applier lost its database connection ({}); retrying in {}ms", e.getMessage(), retryDelay);
@@ -145,13 +157,22 @@ public final class JdbcApplier {
     private void applyLoop(Connection c) throws SQLException, InterruptedException {
         RowSql rows = new RowSql(c, options.binlogApply(), maxAllowedPacket(c));
         boolean firstEvent = true;
+        ApplyChannels ch = options.channels() > 1 ? new ApplyChannels(this, options.channels(), p -> applied = p)
+                : null;
+        channels = ch;
+        ForeignKeyTables fk = ch == null ? null : new ForeignKeyTables();
         try (ThlCursor cursor = log.cursor(applied.seqno() + 1)) {
             int pendingTxns = 0;
             long blockStart = 0;
             boolean midTxn = false;
             ThlEvent lastApplied = null;
+            ApplyChannels.Chunk chunk = null;
             while (true) {
                 if (stopRequested && (immediate || !midTxn)) {
+                    if (ch != null && !immediate) {
+                        chunk = submit(ch, chunk);
+                        ch.drain();
+                    }
                     if (!immediate && pendingTxns > 0) {
                         commit(c, rows, lastApplied);
                     } else {
@@ -159,7 +180,7 @@ public final class JdbcApplier {
                     }
                     return;
                 }
-                ThlRecord r = cursor.next(pendingTxns > 0 ? 0 : 200);
+                ThlRecord r = cursor.next(pendingTxns > 0 || chunk != null ? 0 : 200);
                 if (r == null && stopRequested) {
                     // mid-transaction, and the rest of it is not stored: roll back, it is applied whole later
                     c.rollback();
@@ -170,12 +191,37 @@ public final class JdbcApplier {
                         commit(c, rows, lastApplied);
                         pendingTxns = 0;
                     }
+                    chunk = submit(ch, chunk);
                     continue;
                 }
                 if (r.seqno() <= applied.seqno()) {
                     continue;
                 }
                 ThlEvent e = r.decode();
+                if (ch != null && !midTxn) {
+                    // a whole transaction whose rows are known goes to a channel; anything else waits for the
+                    // channels to commit everything before it, then is applied here, alone
+                    java.util.Set<String> keys = parallel(r, e) ? TxnKeys.of(e, fk.load(c)) : null;
+                    if (keys != null) {
+                        if (pendingTxns > 0) {
+                            commit(c, rows, lastApplied);
+                            pendingTxns = 0;
+                        }
+                        chunk = chunk == null ? ch.open() : chunk;
+                        ch.add(chunk, e, keys, r.body().length);
+                        if (chunk.txns.size() >= options.blockSize() || chunk.bytes >= MAX_CHUNK_BYTES
+                                || System.currentTimeMillis() - chunk.opened >= options.blockMillis()) {
+                            chunk = submit(ch, chunk);
+                        }
+                        firstEvent = false;
+                        continue;
+                    }
+                    chunk = submit(ch, chunk);
+                    ch.drain();
+                    if (hasStatement(e)) {
+                        fk.stale(); // a statement may add or drop a foreign key
+                    }
+                }
                 // a statement, and a transaction the operator skips, are committed on their own: a
                 // skip must be recorded even when the next transaction fails and rolls its block back
                 boolean skipped = options.skipSeqnos().contains(e.seqno());
@@ -213,10 +259,34 @@ public final class JdbcApplier {
             }
         } finally {
             rows.discard();
+            if (ch != null) {
+                channels = null;
+                ch.close();
+            }
         }
     }
 
-    private static long maxAllowedPacket(Connection c) throws SQLException {
+    /** True when a channel may apply this record: a whole, not too large transaction nothing special applies to. */
+    private boolean parallel(ThlRecord r, ThlEvent e) {
+        return r.fragno() == 0 && r.lastFrag() && r.body().length <= MAX_CHUNK_BYTES && e.seqno() > serialUntil
+                && !options.skipSeqnos().contains(e.seqno()) && trigger.get() == null;
+    }
+
+    private static ApplyChannels.Chunk submit(ApplyChannels ch, ApplyChannels.Chunk chunk)
+            throws SQLException, InterruptedException {
+        if (chunk != null) {
+            ch.submit(chunk);
+        }
+        return null;
+    }
+
+    /** Each channel's progress by channel number (empty when transactions are applied on one connection). */
+    public java.util.Map<Integer, String> channels() {
+        ApplyChannels ch = channels;
+        return ch == null ? java.util.Map.of() : ch.describe();
+    }
+
+    static long maxAllowedPacket(Connection c) throws SQLException {
         try (Statement s = c.createStatement(); java.sql.ResultSet rs = s.executeQuery("SELECT @@max_allowed_packet")) {
             rs.next();
             return rs.getLong(1);
@@ -227,7 +297,7 @@ public final class JdbcApplier {
         return e.changes().stream().anyMatch(ch -> ch instanceof ThlEvent.StatementChange);
     }
 
-    private void applyEvent(Connection c, RowSql rows, ThlEvent e, boolean firstEvent, int pendingTxns)
+    void applyEvent(Connection c, RowSql rows, ThlEvent e, boolean firstEvent, int pendingTxns)
             throws SQLException {
         for (ThlEvent.Change ch : e.changes()) {
             try {
@@ -336,18 +406,32 @@ public final class JdbcApplier {
     }
 
     private void commit(Connection c, RowSql rows, ThlEvent last) throws SQLException {
+        flush(c, rows, last);
+        AppliedPosition p = position(last);
+        catalog.write(c, p);
+        c.commit();
+        applied = p;
+        LOG.debug("committed block up to seqno={}", p.seqno());
+    }
+
+    /** Sends the statements still queued for a block ending at {@code last}. */
+    void flush(Connection c, RowSql rows, ThlEvent last) throws SQLException {
         try {
             rows.flush();
         } catch (SQLException ex) {
             throw failure(c, rows, ex, new RowSql.Origin(last.seqno(), last.eventId(), () -> "the block ending at seqno "
                     + last.seqno()));
         }
-        AppliedPosition p = new AppliedPosition(last.seqno(), last.epoch(), last.eventId(), last.sourceId(),
-                last.sourceTstamp(), System.currentTimeMillis());
-        catalog.write(c, p);
-        c.commit();
-        applied = p;
-        LOG.debug("committed block up to seqno={}", p.seqno());
+    }
+
+    /** The applied position once {@code last} is committed. */
+    static AppliedPosition position(ThlEvent last) {
+        return new AppliedPosition(last.seqno(), last.epoch(), last.eventId(), last.sourceId(), last.sourceTstamp(),
+                System.currentTimeMillis());
+    }
+
+    boolean binlogApply() {
+        return options.binlogApply();
     }
 
     private static void rollbackQuietly(Connection c) {
