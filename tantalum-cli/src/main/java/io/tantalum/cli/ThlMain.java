@@ -68,6 +68,10 @@ public final class ThlMain {
         @Option(names = "-headers", description = "Only event headers.")
         boolean headers;
 
+        @Option(names = "-sql", description = "Print the transactions as a SQL script for the mariadb client (e.g."
+                + " an old master's orphaned transactions, to replay on the new master before a rebuild).")
+        boolean sql;
+
         @Mixin
         JsonOption json;
 
@@ -76,16 +80,24 @@ public final class ThlMain {
             long lo = seqno != null ? seqno : low != null ? low : 0;
             long hi = seqno != null ? seqno : high != null ? high : Long.MAX_VALUE;
             List<Map<String, Object>> all = new ArrayList<>();
+            io.tantalum.replicator.SqlScript script = sql ? new io.tantalum.replicator.SqlScript("THL transactions "
+                    + lo + (hi == Long.MAX_VALUE ? " on" : " to " + hi) + " of " + parent.directory() + ", written by"
+                    + " thl list -sql.\nRead it before running any of it: rows are found by primary key (or every"
+                    + " column),\nand a transaction may conflict with what the master has since.") : null;
             ThlInspector.scan(parent.directory(), lo, hi, loc -> {
                 ThlEvent e = loc.record().decode();
-                if (json.enabled()) {
+                if (script != null) {
+                    script.add(e);
+                } else if (json.enabled()) {
                     all.add(toJson(loc, e));
                 } else {
                     System.out.print(format(loc, e));
                 }
                 return true;
             });
-            if (json.enabled()) {
+            if (script != null) {
+                System.out.print(script.script());
+            } else if (json.enabled()) {
                 JsonOption.print(all);
             }
             return 0;

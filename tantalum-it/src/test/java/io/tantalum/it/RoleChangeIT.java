@@ -78,7 +78,7 @@ class RoleChangeIT {
         String error = String.valueOf(sb.status(1).pendingError());
         assertThat(error).contains("refused this slave", "2 transaction(s) the master's history does not have",
                 "seqno " + (before + 1) + " (mariadb-bin.", "seqno " + (before + 2) + " (mariadb-bin.", "Ways out",
-                "thl list -low " + (before + 1) + " -high " + (before + 2));
+                "thl list -low " + (before + 1) + " -high " + (before + 2) + " -sql > orphaned.sql");
         SandboxFixture.CliResult orphans = sb.thl("-host", "host1", "list", "-low", Long.toString(before + 1));
         assertThat(orphans.stdout()).contains("orphan a", "orphan b");
 
@@ -89,6 +89,21 @@ class RoleChangeIT {
         try (Connection c = sb.admin(3)) {
             assertThat(Sql.count(c, "SELECT COUNT(*) FROM roles.t WHERE id = 20")).isEqualTo(1);
             assertThat(Sql.count(c, "SELECT COUNT(*) FROM roles.t WHERE id IN (10, 11)")).isZero();
+        }
+
+        // the first way out: save them as SQL, replay them on the new master, and every host has them
+        SandboxFixture.CliResult script = sb.thl("-host", "host1", "list", "-low", Long.toString(before + 1), "-high",
+                Long.toString(before + 2), "-sql");
+        assertThat(script.exitCode()).as(script.all()).isZero();
+        assertThat(script.stdout()).contains("START TRANSACTION;",
+                "INSERT INTO `roles`.`t` (`id`,`v`) VALUES (10,X'6f727068616e2061');", "VALUES (11,", "COMMIT;")
+                .doesNotContain("tantalum_");
+        sb.mariadb(2, script.stdout());
+        sb.trepctl("-host", "host2", "flush").ok();
+        Await.until("host3 to apply the replayed rows", Duration.ofSeconds(60),
+                () -> sb.appliedSeqno(3) == sb.appliedSeqno(2));
+        try (Connection c = sb.admin(3)) {
+            assertThat(Sql.count(c, "SELECT COUNT(*) FROM roles.t WHERE id IN (10, 11)")).isEqualTo(2);
         }
     }
 

@@ -342,8 +342,9 @@ public final class ThlClient {
         }
         return "This host holds " + count + " transaction(s) the master's history does not have (orphaned), seqno "
                 + from + " to " + last + ": " + String.join(", ", listed) + (count > listed.size() ? ", ..." : "")
-                + ". Ways out: (1) if they must be kept, replay them on the master by hand (`thl list -low " + from
-                + " -high " + last + "` on this host shows them), then rebuild this host from the master's history;"
+                + ". Ways out: (1) if they must be kept, save them as SQL (`thl list -low " + from + " -high " + last
+                + " -sql > orphaned.sql` on this host), read the file and run what still applies on the master with"
+                + " the mariadb client, then rebuild this host from the master's history;"
                 + " (2) if they can be discarded, rebuild it now. In a cluster `cctrl -e \"datasource " + host
                 + " rebuild\"` does it (a copy of a slave, then online); by hand, restore a backup of the master on"
                 + " it, run `trepctl reset -all -y` and put it online. `trepctl online -force` skips this check and"
