@@ -21,12 +21,20 @@ import java.util.Locale;
  * Tantalum against native MariaDB replication, in the same run on the same machine: a 3-host
  * sandbox where host2 is a Tantalum slave and host3 a native replica (CHANGE MASTER TO ...
  * MASTER_USE_GTID=slave_pos) of the same master. Run with bench/replication.
+ *
+ * <p>PROFILE=durable (default): every server keeps sync_binlog=1 and innodb_flush_log_at_trx_commit=1.
+ * PROFILE=relaxed: both slaves run sync_binlog=0 and innodb_flush_log_at_trx_commit=2, as many DBAs set
+ * replicas, and the native replica's parallel applier runs optimistic (slave_parallel_mode).
  */
 public final class ReplicationBench {
     static final int DURATION = Integer.parseInt(System.getenv().getOrDefault("DURATION", "60"));
     static final String TABLES = System.getenv().getOrDefault("TABLES", "4");
     static final String TABLE_SIZE = System.getenv().getOrDefault("TABLE_SIZE", "10000");
     static final String THREADS = System.getenv().getOrDefault("THREADS", "2");
+    static final String PROFILE = System.getenv().getOrDefault("PROFILE", "durable");
+    /** sysbench's key distribution: its default, special, sends 75 % of the accesses to 1 % of the rows (hot rows). */
+    static final String RAND = System.getenv().getOrDefault("RAND", "special");
+    static final int LAG_SAMPLE_MS = Integer.parseInt(System.getenv().getOrDefault("LAG_SAMPLE_MS", "10"));
     static Sandbox sb;
     static SandboxLayout.Host m, t, n;
 
@@ -52,11 +60,19 @@ public final class ReplicationBench {
         exec(n, "STOP ALL SLAVES", "SET GLOBAL gtid_slave_pos='" + query(m, "SELECT @@gtid_binlog_pos") + "'",
                 "CHANGE MASTER TO MASTER_HOST='" + m.address() + "', MASTER_PORT=3306, MASTER_USER='tungsten',"
                         + " MASTER_PASSWORD='" + sb.layout().replicatorPassword() + "', MASTER_USE_GTID=slave_pos", "START SLAVE");
+        if (PROFILE.equals("relaxed")) {
+            for (SandboxLayout.Host h : List.of(t, n)) {
+                exec(h, "SET GLOBAL sync_binlog=0", "SET GLOBAL innodb_flush_log_at_trx_commit=2");
+            }
+            exec(n, "STOP SLAVE", "SET GLOBAL slave_parallel_mode='optimistic'", "START SLAVE");
+        } else if (!PROFILE.equals("durable")) {
+            throw new IllegalArgumentException("PROFILE=" + PROFILE + ": use durable or relaxed");
+        }
         exec(m, "CREATE DATABASE sbtest");
         sysbench("prepare", 0);
         awaitCaughtUp();
 
-        // live: both slaves replicate while the master runs the load; lag sampled every 100 ms
+        // live: both slaves replicate while the master runs the load; lag sampled every LAG_SAMPLE_MS
         Lag lag = new Lag();
         Thread sampler = new Thread(lag::sample);
         sampler.start();
@@ -65,36 +81,48 @@ public final class ReplicationBench {
         sampler.join();
         awaitCaughtUp();
 
-        Catchup serial = catchup(0);
-        Catchup parallel = catchup(4);
+        Catchup serial = catchup(0, 1);
+        Catchup parallel = catchup(4, 1);
         long rss = rssMb();
+        Catchup channels = catchup(4, 4);
+        rss = Math.max(rss, rssMb());
 
-        System.out.printf(Locale.ROOT, "%nTantalum vs native MariaDB replication (sysbench oltp_write_only %sx%s, %s threads,"
-                + " %ds per load)%n", TABLES, TABLE_SIZE, THREADS, DURATION);
-        System.out.printf(Locale.ROOT, "%-34s %12s %12s %8s%n", "figure", "native", "tantalum", "ratio");
-        System.out.printf(Locale.ROOT, "%-34s %12.0f %12.0f %8.2f%n", "catch-up tx/s (native serial)", serial.nativeRate,
-                serial.tantalumRate, serial.tantalumRate / serial.nativeRate);
-        System.out.printf(Locale.ROOT, "%-34s %12.0f %12.0f %8.2f%n", "catch-up tx/s (native 4 threads)",
+        System.out.printf(Locale.ROOT, "%nTantalum vs native MariaDB replication (profile %s, sysbench oltp_write_only %sx%s,"
+                + " rand-type %s, %s threads, %ds per load)%n", PROFILE, TABLES, TABLE_SIZE, RAND, THREADS, DURATION);
+        System.out.printf(Locale.ROOT, "%-44s %12s %12s %8s%n", "figure", "native", "tantalum", "ratio");
+        System.out.printf(Locale.ROOT, "%-44s %12.0f %12.0f %8.2f%n", "catch-up tx/s (native serial, 1 channel)",
+                serial.nativeRate, serial.tantalumRate, serial.tantalumRate / serial.nativeRate);
+        System.out.printf(Locale.ROOT, "%-44s %12.0f %12.0f %8.2f%n", "catch-up tx/s (native 4 threads, 1 channel)",
                 parallel.nativeRate, parallel.tantalumRate, parallel.tantalumRate / parallel.nativeRate);
-        System.out.printf(Locale.ROOT, "%-34s %12.0f %12.0f %8s%n", "live lag p50 ms", lag.p(0, 50), lag.p(1, 50), "");
-        System.out.printf(Locale.ROOT, "%-34s %12.0f %12.0f %8s%n", "live lag p99 ms", lag.p(0, 99), lag.p(1, 99), "");
-        System.out.printf(Locale.ROOT, "%-34s %12.0f %12.0f %8s%n", "live lag max ms", lag.p(0, 100), lag.p(1, 100), "");
-        System.out.printf(Locale.ROOT, "%-34s %12.0f%n", "master tps during live load", masterTps);
-        System.out.printf(Locale.ROOT, "%-34s %12s %12.2f%n", "replicator CPU s per 1000 tx", "",
+        System.out.printf(Locale.ROOT, "%-44s %12.0f %12.0f %8.2f%n", "catch-up tx/s (native 4 threads, 4 channels)",
+                channels.nativeRate, channels.tantalumRate, channels.tantalumRate / channels.nativeRate);
+        System.out.printf(Locale.ROOT, "%-44s %12.0f %12.0f %8.2f%n", "catch-up tx/s (native serial, 4 channels)",
+                serial.nativeRate, channels.tantalumRate, channels.tantalumRate / serial.nativeRate);
+        System.out.printf(Locale.ROOT, "%-44s %12.0f %12.0f %8s%n", "live lag p50 ms", lag.p(0, 50), lag.p(1, 50), "");
+        System.out.printf(Locale.ROOT, "%-44s %12.0f %12.0f %8s%n", "live lag p99 ms", lag.p(0, 99), lag.p(1, 99), "");
+        System.out.printf(Locale.ROOT, "%-44s %12.0f %12.0f %8s%n", "live lag max ms", lag.p(0, 100), lag.p(1, 100), "");
+        System.out.printf(Locale.ROOT, "%-44s %12.0f%n", "master tps during live load", masterTps);
+        System.out.printf(Locale.ROOT, "%-44s %12s %12.2f%n", "replicator CPU s per 1000 tx", "",
                 serial.cpuSecondsPer1000);
-        System.out.printf(Locale.ROOT, "%-34s %12s %12d%n", "replicator RSS MiB (slave)", "", rss);
+        System.out.printf(Locale.ROOT, "%-44s %12s %12d%n", "replicator RSS MiB (slave)", "", rss);
         System.out.printf(Locale.ROOT, "figure native_serial_tps=%.0f tantalum_serial_tps=%.0f native_parallel4_tps=%.0f"
-                + " tantalum_parallel_run_tps=%.0f native_lag_p99_ms=%.0f master_tps=%.0f%n", serial.nativeRate,
-                serial.tantalumRate, parallel.nativeRate, parallel.tantalumRate, lag.p(0, 99), masterTps);
-        System.out.printf(Locale.ROOT, "RESULT catchup_ratio_serial=%.2f catchup_ratio_parallel4=%.2f live_lag_p99_ms=%.0f"
-                + " replicator_rss_mb=%d%n", serial.tantalumRate / serial.nativeRate,
-                parallel.tantalumRate / parallel.nativeRate, lag.p(1, 99), rss);
+                + " tantalum_parallel_run_tps=%.0f tantalum_channels4_tps=%.0f native_lag_p99_ms=%.0f master_tps=%.0f%n",
+                serial.nativeRate, serial.tantalumRate, parallel.nativeRate, parallel.tantalumRate, channels.tantalumRate,
+                lag.p(0, 99), masterTps);
+        double bestParallel = Math.max(parallel.tantalumRate / parallel.nativeRate,
+                channels.tantalumRate / channels.nativeRate);
+        System.out.printf(Locale.ROOT, "RESULT catchup_ratio_serial=%.2f catchup_ratio_parallel4=%.2f"
+                + " catchup_ratio_channels4=%.2f live_lag_p99_ms=%.0f native_lag_p99_ms=%.0f replicator_rss_mb=%d%s%n",
+                serial.tantalumRate / serial.nativeRate, parallel.tantalumRate / parallel.nativeRate,
+                channels.tantalumRate / channels.nativeRate, lag.p(1, 99), lag.p(0, 99), rss,
+                PROFILE.equals("relaxed") ? String.format(Locale.ROOT, " relaxed_ratio_parallel4=%.2f", bestParallel) : "");
     }
 
     record Catchup(double nativeRate, double tantalumRate, double cpuSecondsPer1000) {}
 
-    /** Both slaves stopped during a load; then each catches up alone, native first. */
-    static Catchup catchup(int nativeThreads) throws Exception {
+    /** Both slaves stopped during a load; then each catches up alone, native first (Tantalum with {@code channels}). */
+    static Catchup catchup(int nativeThreads, int channels) throws Exception {
+        setChannels(channels);
         exec(n, "STOP SLAVE", "SET GLOBAL slave_parallel_threads=" + nativeThreads);
         admin(t).call(ReplicatorApi.OFFLINE, new ReplicatorApi.OfflineRequest(false));
         sysbench("run", DURATION);
@@ -119,6 +147,33 @@ public final class ReplicationBench {
         return new Catchup(nativeRate, tantalumRate, cpu * 1000 / Math.max(1, target - tFrom));
     }
 
+    /** Restarts the Tantalum slave's replicator with {@code channels} apply channels, if it has another number. */
+    static void setChannels(int channels) throws Exception {
+        Path conf = sb.replicatorConfig(t);
+        String now = Files.readString(conf);
+        String line = "replicator.apply.channels=" + channels;
+        if (now.contains(line)) {
+            return;
+        }
+        Files.writeString(conf, now.replaceAll("(?m)^replicator\\.apply\\.channels=.*\n", "") + line + "\n");
+        sb.stopReplicator(t);
+        sb.startReplicator(t);
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (true) { // it goes online by itself (replicator.auto.online)
+            try {
+                if (admin(t).call(ReplicatorApi.STATUS).state().equals("ONLINE")) {
+                    return;
+                }
+            } catch (RuntimeException starting) {
+                // its admin API is not up yet
+            }
+            if (System.currentTimeMillis() > deadline) {
+                throw new IllegalStateException(t.name() + " is not ONLINE 60 s after its restart");
+            }
+            Thread.sleep(100);
+        }
+    }
+
     /** Lag of each slave (0 native, 1 Tantalum): how long ago the master committed the oldest transaction it lacks. */
     static final class Lag {
         volatile boolean stop;
@@ -132,7 +187,7 @@ public final class ReplicationBench {
                     master.add(new long[] {now, seq(cm)});
                     lags.get(0).add(lagOf(seq(cn, "SELECT @@gtid_slave_pos"), now));
                     lags.get(1).add(lagOf(appliedGtidSeq(ct), now));
-                    Thread.sleep(100);
+                    Thread.sleep(LAG_SAMPLE_MS);
                 }
             } catch (Exception e) {
                 throw new IllegalStateException(e);
@@ -159,7 +214,7 @@ public final class ReplicationBench {
     static double sysbench(String cmd, int seconds) throws Exception {
         List<String> c = new ArrayList<>(List.of("sysbench", "oltp_write_only", "--db-driver=mysql", "--mysql-host="
                 + m.address(), "--mysql-port=3306", "--mysql-user=app", "--mysql-password=" + sb.layout().appPassword(), "--mysql-db=sbtest",
-                "--tables=" + TABLES, "--table-size=" + TABLE_SIZE, "--threads=" + THREADS));
+                "--tables=" + TABLES, "--table-size=" + TABLE_SIZE, "--threads=" + THREADS, "--rand-type=" + RAND));
         if (seconds > 0) {
             c.add("--time=" + seconds);
             c.add("--report-interval=0");
