@@ -42,6 +42,8 @@ final class ApplyChannels implements AutoCloseable {
     /** Seconds a channel waits for a row lock before its chunk counts as stuck behind a later one. */
     static final int LOCK_WAIT_SECONDS = 5;
     private static final int[] CONFLICT_CODES = {1205, 1213};
+    /** A chunk is queued once it holds this many THL bytes. */
+    static final int MAX_CHUNK_BYTES = 4 << 20;
 
     /** A whole transaction and the newest earlier chunk that touched one of its rows (0: none). */
     record Txn(ThlEvent event, long after) {}
@@ -87,6 +89,9 @@ final class ApplyChannels implements AutoCloseable {
     private final Object lock = new Object();
     /** Every row key of an open chunk, and the newest chunk that touched it (applier thread only). */
     private final Map<String, Long> touched = new HashMap<>();
+    private final ForeignKeyTables foreignKeys = new ForeignKeyTables();
+    /** The chunk being filled (applier thread only), or null. */
+    private Chunk filling;
     private long submitted;
     private long committed;
     private Exception failure;
@@ -108,13 +113,25 @@ final class ApplyChannels implements AutoCloseable {
         }
     }
 
-    /** A new chunk, numbered after the last one. */
-    Chunk open() {
-        return new Chunk(submitted + 1);
+    /** The tables whose transactions are applied alone (foreign keys), as the slave has them now. */
+    java.util.function.Predicate<String> foreignKeyTables(Connection c) throws SQLException {
+        return foreignKeys.load(c);
     }
 
-    /** Adds a transaction to the open chunk, after every earlier open chunk that touched one of its keys. */
-    void add(Chunk chunk, ThlEvent e, Set<String> keys, int bytes) {
+    /** True while a chunk is being filled (the applier then does not wait for more of the THL). */
+    boolean filling() {
+        return filling != null;
+    }
+
+    /**
+     * Adds a transaction to the chunk being filled, after every earlier open chunk that touched one
+     * of its keys; queues the chunk once it holds {@code maxTxns} transactions, 4 MiB, or is
+     * {@code maxMillis} old.
+     */
+    void add(ThlEvent e, Set<String> keys, int bytes, int maxTxns, long maxMillis)
+            throws SQLException, InterruptedException {
+        Chunk chunk = filling != null ? filling : new Chunk(submitted + 1);
+        filling = chunk;
         long after = 0;
         for (String k : keys) {
             Long prev = touched.put(k, chunk.index);
@@ -124,10 +141,36 @@ final class ApplyChannels implements AutoCloseable {
         }
         chunk.txns.add(new Txn(e, after));
         chunk.bytes += bytes;
+        if (chunk.txns.size() >= maxTxns || chunk.bytes >= MAX_CHUNK_BYTES
+                || System.currentTimeMillis() - chunk.opened >= maxMillis) {
+            flush();
+        }
+    }
+
+    /** Queues the chunk being filled, if any. */
+    void flush() throws SQLException, InterruptedException {
+        if (filling != null) {
+            Chunk chunk = filling;
+            filling = null;
+            submit(chunk);
+        }
+    }
+
+    /**
+     * Before a transaction applied alone: queues the chunk being filled and waits until everything
+     * before has committed. After a statement, which may add or drop a foreign key, the tables are
+     * read again.
+     */
+    void barrier(boolean statement) throws SQLException, InterruptedException {
+        flush();
+        drain();
+        if (statement) {
+            foreignKeys.stale();
+        }
     }
 
     /** Queues a chunk for the next free channel; waits while every channel is busy and the queue full. */
-    void submit(Chunk chunk) throws SQLException, InterruptedException {
+    private void submit(Chunk chunk) throws SQLException, InterruptedException {
         rethrow();
         submitted = chunk.index;
         while (!queue.offer(chunk, 100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
@@ -221,7 +264,8 @@ final class ApplyChannels implements AutoCloseable {
         for (Channel ch : channels) {
             all.put(ch.id, "applied seqno " + ch.lastSeqno + ", " + ch.transactions + " transaction(s) in " + ch.chunks
                     + " commit(s), " + ch.retries + " retried, ms waiting for rows/applying/waiting to commit/committing "
-                    + ch.millis[0] + "/" + ch.millis[1] + "/" + ch.millis[2] + "/" + ch.millis[3] + ", " + ch.state);
+                    + ch.nanos[0] / 1_000_000 + "/" + ch.nanos[1] / 1_000_000 + "/" + ch.nanos[2] / 1_000_000 + "/"
+                    + ch.nanos[3] / 1_000_000 + ", " + ch.state);
         }
         return all;
     }
@@ -236,8 +280,8 @@ final class ApplyChannels implements AutoCloseable {
         volatile long chunks;
         volatile long transactions;
         volatile long retries;
-        /** Milliseconds spent waiting for an earlier chunk that touched the same rows, applying, waiting for the turn to commit, committing. */
-        final long[] millis = new long[4];
+        /** Time spent waiting for earlier chunks that touched the same rows, applying, waiting to commit, committing. */
+        final long[] nanos = new long[4];
 
         Channel(int id, Connection c) throws SQLException {
             this.id = id;
@@ -301,27 +345,28 @@ final class ApplyChannels implements AutoCloseable {
         }
 
         private void applyOnce(Chunk k) throws Aborted, InterruptedException, SQLException {
+            long waited = 0;
             long t0 = System.nanoTime();
             for (Txn t : k.txns) {
                 state = "waiting for chunk " + t.after();
                 long w = System.nanoTime();
                 awaitCommitted(t.after());
-                t0 += System.nanoTime() - w;
-                millis[0] += (System.nanoTime() - w) / 1_000_000;
+                waited += System.nanoTime() - w;
                 state = "applying seqno " + t.event().seqno();
                 applier.applyEvent(connection, rows, t.event(), false, 0);
             }
             applier.flush(connection, rows, k.last());
             long t1 = System.nanoTime();
-            millis[1] += (t1 - t0) / 1_000_000;
             state = "waiting for its turn to commit";
             awaitCommitted(k.index - 1);
             long t2 = System.nanoTime();
-            millis[2] += (t2 - t1) / 1_000_000;
+            nanos[0] += waited;
+            nanos[1] += t1 - t0 - waited;
+            nanos[2] += t2 - t1;
             AppliedPosition p = JdbcApplier.position(k.last());
             applier.catalog().write(connection, p);
             connection.commit();
-            millis[3] += (System.nanoTime() - t2) / 1_000_000;
+            nanos[3] += System.nanoTime() - t2;
             synchronized (lock) {
                 committed = k.index;
                 lock.notifyAll();

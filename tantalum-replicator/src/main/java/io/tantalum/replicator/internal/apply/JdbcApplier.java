@@ -44,8 +44,6 @@ public final class JdbcApplier {
     public record Options(String jdbcUrl, String user, String password, String service, int blockSize,
             long blockMillis, Set<Long> skipSeqnos, boolean binlogApply, int channels) {}
 
-    /** A transaction larger than this (THL bytes) is applied alone, streamed, never held in a chunk. */
-    private static final int MAX_CHUNK_BYTES = 4 << 20;
 
     private final Options options;
     private final ThlLog log;
@@ -160,18 +158,15 @@ public final class JdbcApplier {
         ApplyChannels ch = options.channels() > 1 ? new ApplyChannels(this, options.channels(), p -> applied = p)
                 : null;
         channels = ch;
-        ForeignKeyTables fk = ch == null ? null : new ForeignKeyTables();
         try (ThlCursor cursor = log.cursor(applied.seqno() + 1)) {
             int pendingTxns = 0;
             long blockStart = 0;
             boolean midTxn = false;
             ThlEvent lastApplied = null;
-            ApplyChannels.Chunk chunk = null;
             while (true) {
                 if (stopRequested && (immediate || !midTxn)) {
                     if (ch != null && !immediate) {
-                        chunk = submit(ch, chunk);
-                        ch.drain();
+                        ch.barrier(false);
                     }
                     if (!immediate && pendingTxns > 0) {
                         commit(c, rows, lastApplied);
@@ -180,7 +175,7 @@ public final class JdbcApplier {
                     }
                     return;
                 }
-                ThlRecord r = cursor.next(pendingTxns > 0 || chunk != null ? 0 : 200);
+                ThlRecord r = cursor.next(pendingTxns > 0 || (ch != null && ch.filling()) ? 0 : 200);
                 if (r == null && stopRequested) {
                     // mid-transaction, and the rest of it is not stored: roll back, it is applied whole later
                     c.rollback();
@@ -191,7 +186,9 @@ public final class JdbcApplier {
                         commit(c, rows, lastApplied);
                         pendingTxns = 0;
                     }
-                    chunk = submit(ch, chunk);
+                    if (ch != null) {
+                        ch.flush();
+                    }
                     continue;
                 }
                 if (r.seqno() <= applied.seqno()) {
@@ -201,26 +198,17 @@ public final class JdbcApplier {
                 if (ch != null && !midTxn) {
                     // a whole transaction whose rows are known goes to a channel; anything else waits for the
                     // channels to commit everything before it, then is applied here, alone
-                    java.util.Set<String> keys = parallel(r, e) ? TxnKeys.of(e, fk.load(c)) : null;
+                    java.util.Set<String> keys = parallel(r, e) ? TxnKeys.of(e, ch.foreignKeyTables(c)) : null;
                     if (keys != null) {
                         if (pendingTxns > 0) {
                             commit(c, rows, lastApplied);
                             pendingTxns = 0;
                         }
-                        chunk = chunk == null ? ch.open() : chunk;
-                        ch.add(chunk, e, keys, r.body().length);
-                        if (chunk.txns.size() >= options.blockSize() || chunk.bytes >= MAX_CHUNK_BYTES
-                                || System.currentTimeMillis() - chunk.opened >= options.blockMillis()) {
-                            chunk = submit(ch, chunk);
-                        }
+                        ch.add(e, keys, r.body().length, options.blockSize(), options.blockMillis());
                         firstEvent = false;
                         continue;
                     }
-                    chunk = submit(ch, chunk);
-                    ch.drain();
-                    if (hasStatement(e)) {
-                        fk.stale(); // a statement may add or drop a foreign key
-                    }
+                    ch.barrier(hasStatement(e));
                 }
                 // a statement, and a transaction the operator skips, are committed on their own: a
                 // skip must be recorded even when the next transaction fails and rolls its block back
@@ -268,16 +256,8 @@ public final class JdbcApplier {
 
     /** True when a channel may apply this record: a whole, not too large transaction nothing special applies to. */
     private boolean parallel(ThlRecord r, ThlEvent e) {
-        return r.fragno() == 0 && r.lastFrag() && r.body().length <= MAX_CHUNK_BYTES && e.seqno() > serialUntil
-                && !options.skipSeqnos().contains(e.seqno()) && trigger.get() == null;
-    }
-
-    private static ApplyChannels.Chunk submit(ApplyChannels ch, ApplyChannels.Chunk chunk)
-            throws SQLException, InterruptedException {
-        if (chunk != null) {
-            ch.submit(chunk);
-        }
-        return null;
+        return r.fragno() == 0 && r.lastFrag() && r.body().length <= ApplyChannels.MAX_CHUNK_BYTES
+                && e.seqno() > serialUntil && !options.skipSeqnos().contains(e.seqno()) && trigger.get() == null;
     }
 
     /** Each channel's progress by channel number (empty when transactions are applied on one connection). */
