@@ -171,7 +171,7 @@ class ParallelApplyIT {
             }
         });
         try {
-            for (int i = 0; i < 5; i++) {
+            for (int i = 0; i < 3; i++) {
                 int target = acked.size() + ThreadLocalRandom.current().nextInt(100, 500);
                 Await.until("more writes", Duration.ofSeconds(60), () -> acked.size() >= target);
                 sb.sandbox().killReplicator(sb.host(2));

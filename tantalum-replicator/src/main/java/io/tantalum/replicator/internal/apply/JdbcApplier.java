@@ -44,7 +44,6 @@ public final class JdbcApplier {
     public record Options(String jdbcUrl, String user, String password, String service, int blockSize,
             long blockMillis, Set<Long> skipSeqnos, boolean binlogApply, int channels) {}
 
-
     private final Options options;
     private final ThlLog log;
     private final PipelineListener listener;
