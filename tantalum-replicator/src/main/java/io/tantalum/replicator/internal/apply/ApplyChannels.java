@@ -305,6 +305,12 @@ final class ApplyChannels implements AutoCloseable {
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                // anything else (a THL event the applier cannot turn into SQL, say) stops the applier with
+                // it, as on one connection, instead of leaving the applier waiting for this channel
+                rollback();
+                fail(io.tantalum.common.TantalumException.wrap(e, io.tantalum.common.ErrorCode.INTERNAL,
+                        "Apply channel " + id + " failed"));
             } finally {
                 state = "stopped";
                 rows.discard();
