@@ -23,7 +23,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A native MariaDB replica of a sandbox master, the reference that Tantalum's slaves are measured
@@ -232,7 +231,7 @@ public final class NativeReplica implements AutoCloseable {
     private synchronized void destroy() {
         long p = pid > 0 ? pid : server.pid().orElse(-1L);
         if (p > 0) {
-            ProcessHandle.of(p).ifPresent(NativeReplica::stop);
+            ProcessHandle.of(p).ifPresent(h -> io.tantalum.common.Processes.stop(h, java.time.Duration.ofSeconds(60)));
             pid = -1;
         }
         saveLog();
@@ -253,18 +252,6 @@ public final class NativeReplica implements AutoCloseable {
             }
         } catch (IOException e) {
             System.err.println("cannot save the native replica's error log: " + e);
-        }
-    }
-
-    private static void stop(ProcessHandle h) {
-        h.destroy();
-        try {
-            h.onExit().get(60, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            h.destroyForcibly();
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
         }
     }
 }

@@ -7,9 +7,9 @@ import io.tantalum.common.Threads;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A Tantalum daemon (replicator, manager or ZooKeeper member) run as a plain background process:
@@ -148,23 +148,12 @@ public record DaemonProcess(Daemon daemon, String label, JavaRuntime java, Path 
     /** SIGTERM (a replicator stops at a transaction boundary), SIGKILL after 30 s. */
     @Override
     public void stop() {
-        handle().ifPresent(p -> {
-            p.destroy();
-            try {
-                p.onExit().get(30, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                p.destroyForcibly();
-                p.onExit().join();
-            }
-        });
+        handle().ifPresent(p -> Processes.stop(p, Duration.ofSeconds(30)));
     }
 
     /** SIGKILL, as a crash would. */
     public void kill() {
-        handle().ifPresent(p -> {
-            p.destroyForcibly();
-            p.onExit().join();
-        });
+        handle().ifPresent(Processes::kill);
     }
 
     public static String tail(Path file, int lines) {

@@ -207,10 +207,7 @@ public final class MariaDbServer {
 
     /** SIGKILL, as a crash would; waits until the process is gone. */
     public void kill() {
-        pid().flatMap(ProcessHandle::of).ifPresent(h -> {
-            h.destroyForcibly();
-            h.onExit().join();
-        });
+        pid().flatMap(ProcessHandle::of).ifPresent(Processes::kill);
     }
 
     public boolean isRunning() {
@@ -219,14 +216,7 @@ public final class MariaDbServer {
 
     /** Stops the server cleanly (SIGTERM) and waits for it to exit. */
     public void stop() {
-        pid().flatMap(ProcessHandle::of).ifPresent(h -> {
-            h.destroy();
-            try {
-                h.onExit().get(60, java.util.concurrent.TimeUnit.SECONDS);
-            } catch (Exception e) {
-                h.destroyForcibly();
-            }
-        });
+        pid().flatMap(ProcessHandle::of).ifPresent(h -> Processes.stop(h, java.time.Duration.ofSeconds(60)));
     }
 
     private static TantalumException missing() {

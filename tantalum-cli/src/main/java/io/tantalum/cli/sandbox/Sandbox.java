@@ -95,18 +95,13 @@ public final class Sandbox {
             out.println("creating a private certificate authority and host certificates in " + o.dir().resolve("tls"));
         }
         s.writeIni(o.tls() ? new SandboxTls().create(o.dir(), hosts) : null);
-        for (SandboxLayout.Host h : hosts) {
+        for (SandboxLayout.Host h : hosts) { // one at a time: mariadb-install-db runs at once failed
             out.printf("%s: initializing MariaDB at %s:%d%n", h.name(), h.address(), h.dbPort());
             s.db(h).initialize();
-            s.db(h).start(List.of());
         }
+        eachHost(hosts, h -> s.db(h).start(List.of()));
         for (SandboxLayout.Host h : hosts) {
-            out.printf("%s: tpm install (%s; THL %s:%d, admin %d)%n", h.name(), h.role(), h.address(), h.thlPort(),
-                    h.adminPort());
-            s.installer().install(h.name(), out);
-            if (layout.clustered()) {
-                s.writeMaintenanceScripts(h);
-            }
+            s.install(h, out);
         }
         s.awaitOnline(60_000);
         if (layout.clustered()) {
@@ -116,6 +111,46 @@ public final class Sandbox {
         layout = layout.withComplete(true);
         layout.save();
         return new Sandbox(layout);
+    }
+
+    private void install(SandboxLayout.Host h, PrintStream out) {
+        out.printf("%s: tpm install (%s; THL %s:%d, admin %d)%n", h.name(), h.role(), h.address(), h.thlPort(),
+                h.adminPort());
+        installer().install(h.name(), out);
+        if (layout.clustered()) {
+            writeMaintenanceScripts(h);
+        }
+    }
+
+    /**
+     * Runs {@code action} for every host at once (each host's processes are its own) and returns
+     * when all are done, throwing the first failure.
+     */
+    static void eachHost(List<SandboxLayout.Host> hosts, java.util.function.Consumer<SandboxLayout.Host> action) {
+        if (hosts.size() <= 1) {
+            hosts.forEach(action);
+            return;
+        }
+        List<java.util.concurrent.CompletableFuture<Void>> all = new ArrayList<>();
+        for (SandboxLayout.Host h : hosts) {
+            all.add(java.util.concurrent.CompletableFuture.runAsync(() -> action.accept(h), r -> Threads.start(
+                    "sandbox-" + h.name(), r)));
+        }
+        RuntimeException first = null;
+        for (var f : all) {
+            try {
+                f.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                RuntimeException cause = e.getCause() instanceof RuntimeException re ? re
+                        : new IllegalStateException(e.getCause());
+                if (first == null) {
+                    first = cause;
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
     }
 
     /** The ready-made scripts of a sandbox host's maintenance directory (rolling maintenance demos and tests). */
@@ -344,19 +379,11 @@ public final class Sandbox {
     }
 
     public void start(PrintStream out) {
-        for (SandboxLayout.Host h : layout.hosts()) {
-            startHost(h, Component.DB, out);
-        }
-        for (SandboxLayout.Host h : layout.zookeeperHosts()) {
-            startHost(h, Component.ZOOKEEPER, out);
-        }
-        for (SandboxLayout.Host h : layout.hosts()) {
-            startHost(h, Component.REPLICATOR, out);
-        }
+        eachHost(layout.hosts(), h -> startHost(h, Component.DB, out));
+        eachHost(layout.zookeeperHosts(), h -> startHost(h, Component.ZOOKEEPER, out));
+        eachHost(layout.hosts(), h -> startHost(h, Component.REPLICATOR, out));
         awaitOnline(60_000);
-        for (SandboxLayout.Host h : layout.hosts()) {
-            startHost(h, Component.MANAGER, out);
-        }
+        eachHost(layout.hosts(), h -> startHost(h, Component.MANAGER, out));
         if (layout.clustered()) {
             awaitCoordinator(60_000);
         }
