@@ -7,16 +7,17 @@ import io.tantalum.common.ErrorCode;
 import io.tantalum.common.TantalumException;
 import io.tantalum.common.Threads;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.Proxy;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.StringJoiner;
+import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -41,7 +42,14 @@ public final class AdminClient {
         }
     }
 
-    private final HttpClient http;
+    static {
+        // HttpURLConnection sends a POST again, unasked, when a kept-alive connection turns out closed: an
+        // action (switch, offline) must run at most once. Read once, when its classes are first used.
+        if (System.getProperty("sun.net.http.retryPost") == null) {
+            System.setProperty("sun.net.http.retryPost", "false");
+        }
+    }
+
     private final String label;
     private final URI base;
     private final Credentials credentials;
@@ -53,13 +61,6 @@ public final class AdminClient {
         this.credentials = credentials;
         this.retries = retries;
         this.base = URI.create((credentials.tls() != null ? "https" : "http") + "://" + address + ":" + port);
-        // HTTP/1.1: the admin servers speak nothing else, and an HTTP/2 upgrade offer costs every new connection
-        HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(3));
-        if (credentials.tls() != null) {
-            b.sslContext(credentials.tls());
-        }
-        this.http = b.build();
     }
 
     public AdminClient(String label, String address, int port, Credentials credentials) {
@@ -76,31 +77,29 @@ public final class AdminClient {
 
     /** Sends {@code request}; a read times out after 10 s, an action (which may wait for the pipeline) after 130 s. */
     public <Q, R> R call(Endpoint<Q, R> endpoint, Q request) {
-        HttpRequest.Builder b;
+        Exchange x;
         if (endpoint.method() == Endpoint.Method.GET) {
-            b = HttpRequest.newBuilder(base.resolve(endpoint.path() + query(request))).GET()
-                    .timeout(Duration.ofSeconds(10));
+            x = new Exchange("GET", endpoint.path() + query(request), null, 10_000);
         } else {
-            byte[] body;
             try {
-                body = JSON.writeValueAsBytes(request);
+                x = new Exchange("POST", endpoint.path(), JSON.writeValueAsBytes(request), 130_000);
             } catch (IOException e) {
                 throw new TantalumException(ErrorCode.INTERNAL, "Cannot encode " + request + ": " + e, e);
             }
-            b = HttpRequest.newBuilder(base.resolve(endpoint.path())).POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                    .header("Content-Type", "application/json").timeout(Duration.ofSeconds(130));
         }
-        if (credentials.token() != null) {
-            b.header("Authorization", "Bearer " + credentials.token());
-        }
-        HttpResponse<String> r = send(b.build());
+        Reply r = send(x);
         try {
             return JSON.readValue(r.body(), endpoint.reply());
         } catch (IOException e) {
             throw new TantalumException(ErrorCode.INTERNAL, label + " sent a reply to " + endpoint.path()
-                    + " that Tantalum cannot read (HTTP " + r.statusCode() + "): " + e.getMessage(), e);
+                    + " that Tantalum cannot read (HTTP " + r.status() + "): " + e.getMessage(), e);
         }
     }
+
+    /** What is sent: method, path with its query, the JSON body of a POST, and how long to wait for the reply. */
+    private record Exchange(String method, String path, byte[] body, int readTimeoutMillis) {}
+
+    private record Reply(int status, String body) {}
 
     private static String query(Object request) {
         Map<String, Object> fields = JSON.convertValue(request, new TypeReference<LinkedHashMap<String, Object>>() {});
@@ -114,10 +113,10 @@ public final class AdminClient {
         return q.toString();
     }
 
-    private HttpResponse<String> send(HttpRequest request) {
+    private Reply send(Exchange x) {
         for (int attempt = 0; ; attempt++) {
             try {
-                return sendOnce(request);
+                return sendOnce(x);
             } catch (TantalumException e) {
                 if (e.code() != ErrorCode.UNAVAILABLE || attempt >= retries) {
                     throw e;
@@ -127,26 +126,50 @@ public final class AdminClient {
         }
     }
 
-    private HttpResponse<String> sendOnce(HttpRequest request) {
-        HttpResponse<String> r;
+    /**
+     * One HTTP exchange over {@link HttpURLConnection}, which reuses idle connections like the JDK's
+     * newer client but starts no selector thread: that thread, blocked in native code, held every
+     * CLI's exit for 300 ms (the JVM waits that long for threads in native code), and its client
+     * set up TLS even for plain HTTP (another 250 ms).
+     */
+    private Reply sendOnce(Exchange x) {
+        Reply r;
         try {
-            r = http.send(request, HttpResponse.BodyHandlers.ofString());
+            HttpURLConnection c = (HttpURLConnection) base.resolve(x.path()).toURL().openConnection(Proxy.NO_PROXY);
+            if (c instanceof HttpsURLConnection https) {
+                https.setSSLSocketFactory(credentials.tls().getSocketFactory());
+            }
+            c.setRequestMethod(x.method());
+            c.setConnectTimeout(3000);
+            c.setReadTimeout(x.readTimeoutMillis());
+            c.setUseCaches(false);
+            if (credentials.token() != null) {
+                c.setRequestProperty("Authorization", "Bearer " + credentials.token());
+            }
+            if (x.body() != null) {
+                c.setDoOutput(true);
+                c.setRequestProperty("Content-Type", "application/json");
+                try (OutputStream out = c.getOutputStream()) {
+                    out.write(x.body());
+                }
+            }
+            int status = c.getResponseCode();
+            try (InputStream in = status < 400 ? c.getInputStream() : c.getErrorStream()) {
+                r = new Reply(status, in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            }
         } catch (IOException e) {
             throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot reach " + label + " at " + base.getHost() + ":"
                     + base.getPort() + " (" + e.getClass().getSimpleName() + (e.getMessage() == null ? ""
                     : ": " + e.getMessage()) + "). Is it running? Check with `tpm status` or start it.", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new TantalumException(ErrorCode.ABORTED, "interrupted");
         }
-        if (r.statusCode() < 400) {
+        if (r.status() < 400) {
             return r;
         }
         Map<String, Object> body;
         try {
             body = JSON.readValue(r.body(), new TypeReference<LinkedHashMap<String, Object>>() {});
         } catch (IOException e) {
-            throw new TantalumException(ErrorCode.INTERNAL, label + " answered HTTP " + r.statusCode()
+            throw new TantalumException(ErrorCode.INTERNAL, label + " answered HTTP " + r.status()
                     + " with a body that is not JSON: " + r.body(), e);
         }
         if (!body.containsKey("error")) {
@@ -158,7 +181,7 @@ public final class AdminClient {
         } catch (IllegalArgumentException e) {
             code = ErrorCode.INTERNAL;
         }
-        if (r.statusCode() == 401) {
+        if (r.status() == 401) {
             throw new TantalumException(code, label + " refused the request: " + (credentials.token() == null
                     ? "no admin token was found (looked in " + credentials.source() + ")"
                     : "the admin token from " + credentials.source() + " is not this daemon's") + ". Run the command"

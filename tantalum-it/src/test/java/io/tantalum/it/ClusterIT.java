@@ -252,12 +252,28 @@ class ClusterIT {
     }
 
     private static void assertRefused(String command, String reason) {
-        int version = sb.cluster().topologyVersion();
+        int version = settledTopologyVersion();
         SandboxFixture.CliResult r = sb.cctrl("-e", command);
         assertThat(r.exitCode()).as(r.all()).isIn(2, 3);
         assertThat(r.stderr()).contains(reason);
         assertThat(r.stderr()).containsAnyOf("Nothing was changed", "members:");
         assertThat(sb.cluster().topologyVersion()).as("topology version after `" + command + "`").isEqualTo(version);
+    }
+
+    /**
+     * The topology's version once it has stopped changing for half a second: a datasource that has
+     * just failed gets its reason written a moment after its state.
+     */
+    private static int settledTopologyVersion() {
+        int[] last = {sb.cluster().topologyVersion()};
+        Await.until("the topology to settle", Duration.ofSeconds(15), () -> {
+            io.tantalum.testkit.Await.pause(500);
+            int now = sb.cluster().topologyVersion();
+            boolean same = now == last[0];
+            last[0] = now;
+            return same;
+        }, sb::describe);
+        return last[0];
     }
 
     /** The datasource state of host k in the topology. */

@@ -177,6 +177,21 @@ public final class Manager implements AutoCloseable, Leadership {
         return zkState == ConnectionState.CONNECTED || zkState == ConnectionState.RECONNECTED;
     }
 
+    /**
+     * Waits up to {@code limit} while the ZooKeeper connection is SUSPENDED (its member died: the
+     * client moves to another within a second or two); true once connected. A LOST connection or a
+     * quorum that is really gone ends the wait at the limit.
+     */
+    public boolean awaitConnected(java.time.Duration limit) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (!connected() && zkState != ConnectionState.LOST && System.nanoTime() - deadline < 0) {
+            if (!io.tantalum.common.Threads.sleep(50)) {
+                break;
+            }
+        }
+        return connected();
+    }
+
     public String zookeeperState() {
         return zkState.name();
     }

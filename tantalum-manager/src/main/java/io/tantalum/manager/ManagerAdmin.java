@@ -58,6 +58,7 @@ public final class ManagerAdmin implements AutoCloseable {
     /** Runs {@code local} on the coordinator: here when this manager leads, else forwarded to the leader. */
     private <Q, R> Function<Q, R> coordinated(Endpoint<Q, R> endpoint, Function<Q, R> local) {
         return q -> {
+            awaitCoordinator();
             if (manager.isCoordinator()) {
                 return local.apply(q);
             }
@@ -70,6 +71,28 @@ public final class ManagerAdmin implements AutoCloseable {
         };
     }
 
+    /**
+     * A command that arrives while this manager's ZooKeeper member has just died, or while the
+     * managers elect a coordinator, waits for them (a few seconds at most) instead of failing.
+     */
+    private void awaitCoordinator() {
+        java.time.Duration limit = settleLimit();
+        long deadline = System.nanoTime() + limit.toNanos();
+        manager.awaitConnected(limit);
+        while (manager.connected() && !manager.isCoordinator() && manager.coordinatorHost().filter(h -> !h.equals(
+                manager.settings().host())).isEmpty() && System.nanoTime() - deadline < 0) {
+            if (!io.tantalum.common.Threads.sleep(50)) {
+                return;
+            }
+        }
+    }
+
+    /** How long a command waits for ZooKeeper or the election to settle: half a session, at most 3 s. */
+    private java.time.Duration settleLimit() {
+        java.time.Duration half = manager.settings().sessionTimeout().dividedBy(2);
+        return half.compareTo(java.time.Duration.ofSeconds(3)) < 0 ? half : java.time.Duration.ofSeconds(3);
+    }
+
     private TantalumException noQuorum() {
         return new TantalumException(ErrorCode.UNAVAILABLE, "No coordinator: " + manager.settings().host() + "'s"
                 + " manager cannot reach a ZooKeeper quorum (" + manager.settings().zookeeperServers() + ", connection "
@@ -79,7 +102,7 @@ public final class ManagerAdmin implements AutoCloseable {
     }
 
     private <T> T zk(java.util.function.Supplier<T> read) {
-        if (!manager.connected()) {
+        if (!manager.awaitConnected(settleLimit())) {
             throw noQuorum();
         }
         return read.get();
