@@ -12,8 +12,12 @@ import java.util.Locale;
  * the usage of what was meant.
  */
 public sealed interface CctrlCommand {
-    /** {@code ls [-l]}. */
-    record Ls(boolean longFormat) implements CctrlCommand {}
+    /** {@code ls [-l] [-r SECONDS [-c COUNT]]}: again every SECONDS, COUNT times in all (0: until interrupted). */
+    record Ls(boolean longFormat, int refreshSeconds, int count) implements CctrlCommand {
+        Ls(boolean longFormat) {
+            this(longFormat, 0, 0);
+        }
+    }
 
     /** {@code switch} (the best slave) or {@code switch to <host>}. */
     record Switch(String to) implements CctrlCommand {}
@@ -63,7 +67,8 @@ public sealed interface CctrlCommand {
     List<String> POLICIES = List.of("automatic", "manual", "maintenance");
 
     String HELP = String.join("\n",
-            "ls [-l]                                    the dataservice: coordinator, policy, every datasource",
+            "ls [-l] [-r SECONDS [-c COUNT]]            the dataservice: coordinator, policy, every datasource;"
+                    + " -r: again every SECONDS",
             "switch                                     make the best slave the master (planned switch)",
             "switch to <host>                           make <host> the master",
             "failover [to <host>]                       replace a dead master (the slave with the most THL)",
@@ -79,6 +84,31 @@ public sealed interface CctrlCommand {
             "cluster history [N]                        the last N audit records (default 50), newest last",
             "help, exit");
 
+    private static Ls ls(List<String> w) {
+        boolean longFormat = false;
+        int refresh = 0;
+        int count = 0;
+        for (int i = 1; i < w.size(); i++) {
+            String o = w.get(i);
+            if (o.equals("-l")) {
+                longFormat = true;
+            } else if ((o.equals("-r") || o.equals("-c")) && i + 1 < w.size() && w.get(i + 1).matches("[1-9]\\d{0,5}")) {
+                int n = Integer.parseInt(w.get(++i));
+                if (o.equals("-r")) {
+                    refresh = n;
+                } else {
+                    count = n;
+                }
+            } else {
+                throw usage("ls [-l] [-r SECONDS [-c COUNT]]");
+            }
+        }
+        if (count > 0 && refresh == 0) {
+            throw usage("ls [-l] [-r SECONDS [-c COUNT]] (-c needs -r)");
+        }
+        return new Ls(longFormat, refresh, count);
+    }
+
     static CctrlCommand parse(String line) {
         List<String> w = Arrays.stream(line.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList();
         if (w.isEmpty()) {
@@ -87,10 +117,7 @@ public sealed interface CctrlCommand {
         String verb = w.get(0).toLowerCase(Locale.ROOT);
         switch (verb) {
             case "ls":
-                if (w.size() == 1 || w.size() == 2 && w.get(1).equals("-l")) {
-                    return new Ls(w.size() == 2);
-                }
-                throw usage("ls [-l]");
+                return ls(w);
             case "switch":
                 if (w.size() == 1) {
                     return new Switch(null);

@@ -67,6 +67,16 @@ public final class CctrlMain implements Callable<Integer> {
             return false;
         }
         AdminClient m = manager();
+        if (c instanceof CctrlCommand.Ls ls && ls.refreshSeconds() > 0) {
+            try {
+                Refresh.run(ls.refreshSeconds(), ls.count(), () -> run(new CctrlCommand.Ls(ls.longFormat())));
+            } catch (IOException | RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            return true;
+        }
         Object reply;
         String text;
         if (c instanceof CctrlCommand.Ls ls) {

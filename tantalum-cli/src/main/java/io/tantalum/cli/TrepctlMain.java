@@ -75,20 +75,31 @@ public final class TrepctlMain {
         @Option(names = "-name", description = "Status section: tasks, stages or stores.")
         String name;
 
+        @Option(names = "-r", paramLabel = "SECONDS", description = "Print the status again every SECONDS.")
+        int refresh;
+
+        @Option(names = "-c", paramLabel = "COUNT", description = "With -r: print it COUNT times in all (default:"
+                + " until interrupted).")
+        int count;
+
         @Override
         public Integer call() throws Exception {
             AdminClient c = parent.client();
+            Refresh.run(refresh, count, () -> print(c));
+            return 0;
+        }
+
+        private void print(AdminClient c) throws java.io.IOException {
             Map<String, Object> st = name == null
                     ? JSON.convertValue(c.call(ReplicatorApi.STATUS), new TypeReference<TreeMap<String, Object>>() {})
                     : c.call(ReplicatorApi.STATUS_SECTION, new ReplicatorApi.SectionRequest(name));
             if (json.enabled()) {
                 JsonOption.print(st);
-                return 0;
+                return;
             }
             System.out.println("Processing status command" + (name == null ? "" : " (" + name + ")") + "...");
             System.out.print(Cli.aligned(st));
             System.out.println("Finished status command...");
-            return 0;
         }
     }
 

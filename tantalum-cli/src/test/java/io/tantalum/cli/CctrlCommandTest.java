@@ -16,6 +16,8 @@ class CctrlCommandTest {
         return Stream.of(
                 Arguments.of("ls", new CctrlCommand.Ls(false)),
                 Arguments.of("  ls   -l ", new CctrlCommand.Ls(true)),
+                Arguments.of("ls -r 2", new CctrlCommand.Ls(false, 2, 0)),
+                Arguments.of("ls -l -r 5 -c 3", new CctrlCommand.Ls(true, 5, 3)),
                 Arguments.of("switch", new CctrlCommand.Switch(null)),
                 Arguments.of("switch to host2", new CctrlCommand.Switch("host2")),
                 Arguments.of("SWITCH TO host2", new CctrlCommand.Switch("host2")),
@@ -51,7 +53,9 @@ class CctrlCommandTest {
     static Stream<Arguments> malformed() {
         return Stream.of(
                 Arguments.of("", "Usage: an empty command"),
-                Arguments.of("ls -x", "Usage: ls [-l]"),
+                Arguments.of("ls -x", "Usage: ls [-l] [-r SECONDS [-c COUNT]]"),
+                Arguments.of("ls -c 3", "Usage: ls [-l] [-r SECONDS [-c COUNT]] (-c needs -r)"),
+                Arguments.of("ls -r 0", "Usage: ls [-l]"),
                 Arguments.of("switch host2", "Usage: switch, or switch to <host>"),
                 Arguments.of("set policy sometimes", "Usage: set policy automatic|manual|maintenance"),
                 Arguments.of("datasource host2 drop", "Usage: datasource <host> shun|welcome|offline|online|recover|rebuild,"
