@@ -54,10 +54,14 @@ public final class AdminHttpServer implements AutoCloseable {
 
     private record Route(boolean open, Function<Object, Response<?>> handler, Class<?> request) {}
 
+    /** A GET answered with text rather than JSON, to callers with the token. */
+    private record TextRoute(String contentType, java.util.function.Supplier<String> body) {}
+
     private final Options options;
     private final HttpServer http;
     private final ExecutorService executor;
     private final Map<String, Map<Endpoint.Method, Route>> routes = new ConcurrentHashMap<>();
+    private final Map<String, TextRoute> textRoutes = new ConcurrentHashMap<>();
 
     static {
         // The JDK server writes a reply's headers and body separately; with Nagle's algorithm on, the body
@@ -109,6 +113,17 @@ public final class AdminHttpServer implements AutoCloseable {
         return add(endpoint, true, q -> handler.apply((Q) q));
     }
 
+    /** Serves {@code GET path} to callers with the token, as text of {@code contentType} (Prometheus' /metrics). */
+    public AdminHttpServer onText(String path, String contentType, java.util.function.Supplier<String> body) {
+        textRoutes.put(path, new TextRoute(contentType, body));
+        return this;
+    }
+
+    /** Serves a daemon's meters on {@code GET /metrics}, in Prometheus' text format, to callers with the token. */
+    public AdminHttpServer onMetrics(java.util.function.Supplier<String> scrape) {
+        return onText("/metrics", "text/plain; version=0.0.4; charset=utf-8", scrape);
+    }
+
     private AdminHttpServer add(Endpoint<?, ?> e, boolean open, Function<Object, Response<?>> handler) {
         routes.computeIfAbsent(e.path(), p -> new ConcurrentHashMap<>())
                 .put(e.method(), new Route(open, handler, e.request()));
@@ -130,16 +145,18 @@ public final class AdminHttpServer implements AutoCloseable {
     private void dispatch(HttpExchange ex) throws IOException {
         try (ex) {
             String path = ex.getRequestURI().getPath();
+            TextRoute text = textRoutes.get(path);
+            if (text != null) {
+                text(ex, text);
+                return;
+            }
             Map<Endpoint.Method, Route> byMethod = routes.get(path);
             Endpoint.Method method = method(ex.getRequestMethod());
             Route route = byMethod == null || method == null ? null : byMethod.get(method);
             boolean open = route != null ? route.open() : byMethod != null && byMethod.values().stream()
                     .allMatch(Route::open);
             if (!open && !authenticated(ex)) {
-                LOG.warn("refused admin request {} {} from {}: missing or wrong token", ex.getRequestMethod(), path,
-                        ex.getRemoteAddress());
-                ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"tantalum\"");
-                error(ex, 401, ErrorCode.UNAUTHENTICATED, "missing or wrong admin token (Authorization: Bearer ...)");
+                refuse(ex);
                 return;
             }
             if (byMethod == null) {
@@ -155,6 +172,30 @@ public final class AdminHttpServer implements AutoCloseable {
             }
             handle(ex, route, method);
         }
+    }
+
+    private void text(HttpExchange ex, TextRoute route) throws IOException {
+        if (!authenticated(ex)) {
+            refuse(ex);
+        } else if (!ex.getRequestMethod().equals("GET")) {
+            ex.getResponseHeaders().set("Allow", "GET");
+            error(ex, 405, ErrorCode.INVALID_ARGUMENT, ex.getRequestMethod() + " is not allowed on "
+                    + ex.getRequestURI().getPath() + "; use GET");
+        } else {
+            byte[] bytes = route.body().get().getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().set("Content-Type", route.contentType());
+            ex.sendResponseHeaders(200, bytes.length);
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(bytes);
+            }
+        }
+    }
+
+    private void refuse(HttpExchange ex) throws IOException {
+        LOG.warn("refused admin request {} {} from {}: missing or wrong token", ex.getRequestMethod(),
+                ex.getRequestURI().getPath(), ex.getRemoteAddress());
+        ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"tantalum\"");
+        error(ex, 401, ErrorCode.UNAUTHENTICATED, "missing or wrong admin token (Authorization: Bearer ...)");
     }
 
     private void handle(HttpExchange ex, Route route, Endpoint.Method method) throws IOException {

@@ -23,8 +23,11 @@ import java.util.List;
  *   POST /api/v1/purge                      -&gt; {@link PurgeReply}
  *   GET  /api/v1/binlog-only?sql=true|false {@link BinlogOnlyReply}
  *   GET  /health                            {@link StateReply}, 200 when ONLINE, 503 otherwise; no token needed
+ *   GET  /health/master                     {@link HealthReply}, 200 when an ONLINE master, 503 otherwise; no token
+ *   GET  /health/slave?lag=S                {@link HealthReply}, 200 when an ONLINE slave within S seconds; no token
+ *   GET  /metrics                           Prometheus text format (docs/metrics.md)
  * </pre>
- * Every request but {@code /health} carries {@code Authorization: Bearer <token>}.
+ * Every request but the {@code /health} ones carries {@code Authorization: Bearer <token>}.
  */
 public final class ReplicatorApi {
     public static final Endpoint<Endpoint.None, ServicesReply> SERVICES =
@@ -53,6 +56,13 @@ public final class ReplicatorApi {
             Endpoint.get("/api/v1/binlog-only", BinlogOnlyRequest.class, BinlogOnlyReply.class);
     /** Liveness for load balancers: no token, no secrets. */
     public static final Endpoint<Endpoint.None, StateReply> HEALTH = Endpoint.get("/health", StateReply.class);
+    /** For load balancers that send writes to the master: 200 only on an ONLINE master. */
+    public static final Endpoint<HealthRequest, HealthReply> HEALTH_MASTER =
+            Endpoint.get("/health/master", HealthRequest.class, HealthReply.class);
+    /** For load balancers that send reads to slaves: 200 only on an ONLINE slave, within {@code lag} seconds if given. */
+    public static final Endpoint<HealthRequest, HealthReply> HEALTH_SLAVE =
+            Endpoint.get("/health/slave", HealthRequest.class, HealthReply.class);
+
 
     /** Every endpoint that needs the token, for tests and docs. */
     public static final List<Endpoint<?, ?>> PROTECTED = List.of(SERVICES, STATUS, STATUS_SECTION, ONLINE, OFFLINE,
@@ -144,4 +154,11 @@ public final class ReplicatorApi {
     public record ResetRequest(boolean thl, boolean db) {}
 
     public record PurgeReply(int killed) {}
+
+    /** {@code lag}: the most seconds of apply latency a slave may have and still answer 200 (null: any). */
+    public record HealthRequest(Double lag) {}
+
+    /** Why a health endpoint answered as it did: the replicator's state, role and latency, and the reason. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record HealthReply(String state, String role, double appliedLatency, long appliedLastSeqno, String reason) {}
 }

@@ -56,7 +56,10 @@ public final class AdminServer implements AutoCloseable {
                     ReplicatorState st = replicator.state();
                     return new AdminHttpServer.Response<>(st == ReplicatorState.ONLINE ? 200 : 503,
                             new ReplicatorApi.StateReply(st.display()));
-                });
+                })
+                .onPublic(ReplicatorApi.HEALTH_MASTER, q -> ReplicatorHealth.check(replicator.status(), "master", null))
+                .onPublic(ReplicatorApi.HEALTH_SLAVE, q -> ReplicatorHealth.check(replicator.status(), "slave", q.lag()))
+                .onMetrics(replicator.metrics()::scrape);
         http.start();
     }
 

@@ -51,12 +51,14 @@ public final class Replicator implements AutoCloseable {
     private volatile Pipeline.Applied lastApplied;
     private Thread dispatcher;
     private final AutoRecovery recovery;
+    private final ReplicatorMetrics metrics;
 
     public Replicator(ReplicatorSettings settings) {
         this.settings = settings;
         this.recovery = new AutoRecovery(settings.autoRecoveryMaxAttempts(), settings.autoRecoveryDelayMillis(),
                 settings.autoRecoveryResetMillis());
         this.roleStore = new RoleStore(settings.thlDirectory());
+        this.metrics = new ReplicatorMetrics(this, settings);
         this.role = roleStore.load(settings);
     }
 
@@ -266,7 +268,18 @@ public final class Replicator implements AutoCloseable {
 
             @Override
             public void failed(RuntimeException error) {
+                metrics.failed();
                 submit(new ReplicatorEvent.Failed(gen, error));
+            }
+
+            @Override
+            public void extracted(ThlEvent fragment) {
+                metrics.extracted(fragment);
+            }
+
+            @Override
+            public void applied(ThlEvent fragment) {
+                metrics.applied(fragment);
             }
 
             @Override
@@ -288,6 +301,7 @@ public final class Replicator implements AutoCloseable {
     private void startPipeline(ReplicatorEvent.GoOnline g) {
         long gen = ++generation;
         ThlLog log = ThlLog.open(settings.thlDirectory(), settings.thlSegmentBytes(), settings.thlFsync());
+        metrics.watch(log);
         Pipeline p = role.role() == ReplicatorSettings.Role.MASTER
                 ? new MasterPipeline(settings, log, listenerFor(gen), () -> offlineTrigger)
                 : new SlavePipeline(settings, log, listenerFor(gen), new SlavePipeline.Options(role.masterUri(),
@@ -416,6 +430,16 @@ public final class Replicator implements AutoCloseable {
                 offlineTrigger, pipeline, lastApplied, rate, recovery));
     }
 
+    /** Each apply channel's progress (empty with one channel, or when not applying). */
+    public java.util.List<Pipeline.ChannelProgress> channelProgress() {
+        Pipeline p = pipeline;
+        return p == null ? java.util.List.of() : p.channelProgress();
+    }
+
+    ReplicatorMetrics metrics() {
+        return metrics;
+    }
+
     /** {@code trepctl status -name tasks|stages|stores}. */
     public io.tantalum.api.ReplicatorApi.Section statusSection(String name) {
         if (!java.util.List.of("tasks", "stages", "stores").contains(String.valueOf(name))) {
@@ -438,5 +462,6 @@ public final class Replicator implements AutoCloseable {
         if (dispatcher != null && dispatcher.isAlive()) {
             submit(new ReplicatorEvent.Shutdown()).join();
         }
+        metrics.close();
     }
 }

@@ -53,6 +53,7 @@ public final class ThlLog implements Closeable {
     private final Object durableMonitor = new Object();
     private long wakeups;
     private volatile Durable durable;
+    private volatile java.util.function.LongConsumer syncListener = nanos -> {};
     private volatile ThlRecord lastRecord;
     private FileChannel out;
     private long outOffset;
@@ -331,6 +332,11 @@ public final class ThlLog implements Closeable {
         LOG.info("started THL segment file={} baseSeqno={}", p, baseSeqno);
     }
 
+    /** Tells {@code listener} how long each fsync of {@link #sync} took, in nanoseconds (for metrics). */
+    public void onSync(java.util.function.LongConsumer listener) {
+        syncListener = listener;
+    }
+
     /** Forces appended records to disk and makes them visible to readers (writer thread only). */
     public void sync() {
         if (out == null) {
@@ -338,7 +344,9 @@ public final class ThlLog implements Closeable {
         }
         try {
             if (fsync) {
+                long start = System.nanoTime();
                 out.force(false);
+                syncListener.accept(System.nanoTime() - start);
             }
         } catch (IOException e) {
             throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot fsync THL directory " + dir + ": " + e, e);

@@ -1,6 +1,7 @@
 package io.tantalum.replicator.internal;
 
 import io.tantalum.thl.ThlLog;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -30,6 +31,14 @@ public interface Pipeline {
 
     /** {@code trepctl status -name tasks|stages|stores}. */
     Map<String, Object> section(String name);
+
+    /** Each apply channel's progress; empty on a master and with one channel. */
+    default List<ChannelProgress> channelProgress() {
+        return List.of();
+    }
+
+    /** One apply channel: the last seqno it committed and the transactions it applied since the pipeline started. */
+    record ChannelProgress(int channel, long appliedSeqno, long transactions) {}
 
     /**
      * The fields that depend on the role: the event being extracted, the slaves connected to a

@@ -16,6 +16,12 @@ public interface PipelineListener {
     /** A transaction was stored (master) or applied (slave). */
     void processed(ThlEvent lastFragment);
 
+    /** The extractor stored a fragment of a transaction in the THL (metrics). */
+    default void extracted(ThlEvent fragment) {}
+
+    /** The applier applied an event to the database (metrics; a parallel chunk retried applies it again). */
+    default void applied(ThlEvent fragment) {}
+
     /** A deferred offline point was reached; the pipeline has stopped processing. */
     void offlinePointReached(String why);
 }

@@ -198,6 +198,12 @@ public final class SlavePipeline implements Pipeline {
     }
 
     @Override
+    public List<ChannelProgress> channelProgress() {
+        JdbcApplier ap = applier;
+        return ap == null ? List.of() : ap.channelProgress();
+    }
+
+    @Override
     public Map<String, Object> section(String name) {
         Map<String, Object> m = new LinkedHashMap<>();
         switch (name) {

@@ -259,6 +259,11 @@ final class ApplyChannels implements AutoCloseable {
     }
 
     /** Each channel's progress, for {@code trepctl status -name tasks}: one line per channel number. */
+    List<io.tantalum.replicator.internal.Pipeline.ChannelProgress> progress() {
+        return channels.stream().map(ch -> new io.tantalum.replicator.internal.Pipeline.ChannelProgress(ch.id,
+                ch.lastSeqno, ch.transactions)).toList();
+    }
+
     Map<Integer, String> describe() {
         Map<Integer, String> all = new LinkedHashMap<>();
         for (Channel ch : channels) {

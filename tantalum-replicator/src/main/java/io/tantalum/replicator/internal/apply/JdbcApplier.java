@@ -260,6 +260,11 @@ public final class JdbcApplier {
     }
 
     /** Each channel's progress by channel number (empty when transactions are applied on one connection). */
+    public java.util.List<io.tantalum.replicator.internal.Pipeline.ChannelProgress> channelProgress() {
+        ApplyChannels ch = channels;
+        return ch == null ? java.util.List.of() : ch.progress();
+    }
+
     public java.util.Map<Integer, String> channels() {
         ApplyChannels ch = channels;
         return ch == null ? java.util.Map.of() : ch.describe();
@@ -301,6 +306,7 @@ public final class JdbcApplier {
             }
         }
         rows.endEvent(e.seqno(), e.eventId());
+        listener.applied(e);
     }
 
     /**

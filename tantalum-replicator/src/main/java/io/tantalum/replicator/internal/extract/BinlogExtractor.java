@@ -496,6 +496,7 @@ public final class BinlogExtractor {
         ThlEvent e = new ThlEvent(nextSeqno, fragno, last, epoch, eventId, options.sourceId(), txnTstamp,
                 System.currentTimeMillis(), shard, meta, changes);
         writer.put(ThlRecord.of(e));
+        listener.extracted(e);
         if (last) {
             listener.processed(e);
             OfflineTrigger t = trigger.get();

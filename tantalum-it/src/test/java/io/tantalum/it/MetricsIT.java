@@ -1,0 +1,202 @@
+package io.tantalum.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tantalum.testkit.Await;
+import io.tantalum.testkit.Sql;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The replicators' {@code /metrics} (every metric of docs/metrics.md, and only those, moving as
+ * the dataservice works) and health checks (master, slave, lagging slave, offline and stopped
+ * replicator), as Prometheus and a load balancer see them.
+ */
+@Sandboxed(hosts = 3)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class MetricsIT {
+    static SandboxFixture sb;
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+    private static final Pattern SAMPLE = Pattern.compile("^(tantalum_\\w+?)(?:\\{([^}]*)})? (\\S+)$",
+            Pattern.MULTILINE);
+
+    @Test
+    @Order(1)
+    void everyDocumentedMetricIsServedAndMovesWithTheLoad() throws Exception {
+        Set<String> documented = documented();
+        assertThat(documented).hasSizeGreaterThan(15);
+        Map<String, Double> master0 = scrape(1);
+        Map<String, Double> slave0 = scrape(2);
+        try (Connection c = sb.app(1); Statement s = c.createStatement()) {
+            s.execute("CREATE DATABASE metrics");
+            s.execute("CREATE TABLE metrics.t (id INT PRIMARY KEY, v INT)");
+            for (int i = 0; i < 50; i++) {
+                s.execute("INSERT INTO metrics.t VALUES (" + i + ", 0), (" + (1000 + i) + ", 0)");
+            }
+        }
+        sb.awaitCaughtUp(Duration.ofSeconds(60));
+        Map<String, Double> master = scrape(1);
+        Map<String, Double> slave = scrape(2);
+
+        Set<String> served = new TreeSet<>();
+        master.keySet().forEach(k -> served.add(k.replaceAll("\\{.*", "")));
+        slave.keySet().forEach(k -> served.add(k.replaceAll("\\{.*", "")));
+        Set<String> servedFamilies = new TreeSet<>();
+        served.stream().filter(n -> n.startsWith("tantalum_"))
+                .forEach(n -> servedFamilies.add(n.replaceAll("_(bucket|count|sum|max)$", "")));
+        Set<String> expected = new TreeSet<>(documented);
+        expected.removeIf(n -> n.startsWith("tantalum_replicator_channel_")); // only with apply-channels > 1
+        assertThat(servedFamilies).as("served, against docs/metrics.md").containsAll(expected);
+        assertThat(documented).as("documented in docs/metrics.md, against what is served").containsAll(servedFamilies);
+
+        assertThat(value(master, "tantalum_replicator_role", "role=\"master\"")).isEqualTo(1);
+        assertThat(value(slave, "tantalum_replicator_role", "role=\"slave\"")).isEqualTo(1);
+        assertThat(value(slave, "tantalum_replicator_state", "state=\"ONLINE\"")).isEqualTo(1);
+        double seqno = value(master, "tantalum_replicator_applied_seqno", "");
+        assertThat(seqno).isEqualTo(sb.appliedSeqno(1)).isGreaterThan(value(master0, "tantalum_replicator_applied_seqno",
+                "") + 50);
+        assertThat(value(slave, "tantalum_replicator_applied_seqno", "")).isEqualTo(seqno);
+        assertThat(value(master, "tantalum_replicator_transactions_extracted_total", "")
+                - value(master0, "tantalum_replicator_transactions_extracted_total", "")).isGreaterThanOrEqualTo(52);
+        assertThat(value(master, "tantalum_replicator_rows_extracted_total", "")
+                - value(master0, "tantalum_replicator_rows_extracted_total", "")).isGreaterThanOrEqualTo(100);
+        assertThat(value(slave, "tantalum_replicator_transactions_applied_total", "")
+                - value(slave0, "tantalum_replicator_transactions_applied_total", "")).isGreaterThanOrEqualTo(52);
+        assertThat(value(slave, "tantalum_replicator_rows_applied_total", "")
+                - value(slave0, "tantalum_replicator_rows_applied_total", "")).isGreaterThanOrEqualTo(100);
+        assertThat(value(master, "tantalum_replicator_connected_slaves", "")).isEqualTo(2);
+        assertThat(value(slave, "tantalum_thl_fsync_seconds_count", "")).isGreaterThan(
+                value(slave0, "tantalum_thl_fsync_seconds_count", ""));
+        assertThat(value(slave, "tantalum_thl_size_bytes", "")).isGreaterThan(1000);
+        assertThat(value(slave, "tantalum_thl_files", "")).isGreaterThanOrEqualTo(1);
+        assertThat(value(slave, "process_resident_memory_bytes", "")).isBetween(10e6, 512e6);
+        assertThat(master.keySet()).allMatch(k -> !k.startsWith("tantalum_") || k.contains("service=\"alpha\"")
+                && k.contains("host=\"host1\""));
+    }
+
+    @Test
+    @Order(2)
+    void healthChecksAnswerForMasterSlaveLaggingSlaveAndOfflineOrStoppedReplicator() throws Exception {
+        assertThat(health(1, "/health/master").statusCode()).isEqualTo(200);
+        assertThat(health(1, "/health/slave").statusCode()).isEqualTo(503);
+        assertThat(health(1, "/health/slave").body()).contains("this host is a master, not a slave");
+        assertThat(health(2, "/health/slave?lag=5").statusCode()).isEqualTo(200);
+        assertThat(health(2, "/health/master").statusCode()).isEqualTo(503);
+
+        // a slave whose applier waits on a row lock: it lags more every second, yet stays ONLINE
+        try (Connection lock = sb.admin(2)) {
+            lock.setAutoCommit(false);
+            Sql.query(lock, "SELECT * FROM metrics.t WHERE id = 1 FOR UPDATE");
+            try (Connection c = sb.app(1)) {
+                Sql.exec(c, "UPDATE metrics.t SET v = v + 1 WHERE id = 1");
+            }
+            Await.until("host2 to lag over a second", Duration.ofSeconds(30),
+                    () -> health(2, "/health/slave?lag=1").statusCode() == 503, sb::describe);
+            HttpResponse<String> lagging = health(2, "/health/slave?lag=1");
+            assertThat(lagging.body()).contains("\"state\" : \"ONLINE\"", "lagging: ", "1 transaction(s) not applied");
+            assertThat(health(2, "/health/slave").statusCode()).as("no lag limit asked").isEqualTo(200);
+            assertThat(value(scrape(2), "tantalum_replicator_behind_seqnos", "")).isEqualTo(1);
+            lock.rollback();
+        }
+        Await.until("host2 to catch up", Duration.ofSeconds(30),
+                () -> health(2, "/health/slave?lag=1").statusCode() == 200, sb::describe);
+
+        sb.trepctl("-host", "host3", "offline").ok();
+        sb.awaitState(3, "OFFLINE:NORMAL");
+        assertThat(health(3, "/health/slave").statusCode()).isEqualTo(503);
+        assertThat(health(3, "/health/slave").body()).contains("the replicator is OFFLINE:NORMAL, not ONLINE");
+        assertThat(health(3, "/health").statusCode()).isEqualTo(503);
+        Map<String, Double> offline = scrape(3);
+        assertThat(value(offline, "tantalum_replicator_state", "state=\"OFFLINE:NORMAL\"")).isEqualTo(1);
+        assertThat(value(offline, "tantalum_replicator_state", "state=\"ONLINE\"")).isEqualTo(0);
+
+        sb.sandbox().stopReplicator(sb.host(3));
+        assertThatThrownBy(() -> health(3, "/health/slave")).as("a stopped replicator answers nothing")
+                .hasCauseInstanceOf(java.net.ConnectException.class);
+        sb.sandbox().startReplicator(sb.host(3));
+        sb.awaitState(3, "ONLINE");
+        assertThat(health(3, "/health/slave?lag=5").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    @Order(3)
+    void metricsNeedTheTokenAndHealthChecksDoNot() throws Exception {
+        HttpResponse<String> noToken = HTTP.send(HttpRequest.newBuilder(uri(2, "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(noToken.statusCode()).isEqualTo(401);
+        assertThat(noToken.body()).doesNotContain("tantalum_");
+        assertThat(health(2, "/health/slave").body()).doesNotContain(sb.replicatorToken());
+    }
+
+    /** Every metric name in docs/metrics.md's tables. */
+    private static Set<String> documented() throws java.io.IOException {
+        Path doc = Path.of(System.getProperty("user.dir")).getParent().resolve("docs").resolve("metrics.md");
+        Set<String> names = new TreeSet<>();
+        Matcher m = Pattern.compile("^\\| `(tantalum_\\w+)` \\|", Pattern.MULTILINE).matcher(Files.readString(doc));
+        while (m.find()) {
+            names.add(m.group(1));
+        }
+        return names;
+    }
+
+    /** The samples of host k's /metrics: "name{labels}" to value (tantalum_ and process_resident_memory_bytes). */
+    private static Map<String, Double> scrape(int k) throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(uri(k, "/metrics"))
+                .header("Authorization", "Bearer " + sb.replicatorToken()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith(
+                "text/plain; version=0.0.4"));
+        Map<String, Double> samples = new TreeMap<>();
+        Matcher m = SAMPLE.matcher(r.body());
+        while (m.find()) {
+            samples.put(m.group(1) + "{" + (m.group(2) == null ? "" : m.group(2)) + "}", Double.parseDouble(m.group(3)));
+        }
+        Matcher rss = Pattern.compile("^process_resident_memory_bytes\\{[^}]*} (\\S+)$", Pattern.MULTILINE)
+                .matcher(r.body());
+        if (rss.find()) {
+            samples.put("process_resident_memory_bytes{}", Double.parseDouble(rss.group(1)));
+        }
+        return samples;
+    }
+
+    /** The value of the one sample of {@code name} whose labels contain {@code label}. */
+    private static double value(Map<String, Double> samples, String name, String label) {
+        return samples.entrySet().stream().filter(e -> e.getKey().startsWith(name + "{") && e.getKey().contains(label))
+                .map(Map.Entry::getValue).reduce((a, b) -> {
+                    throw new AssertionError("more than one sample of " + name + " with " + label);
+                }).orElseThrow(() -> new AssertionError("no sample of " + name + " with " + label + " in " + samples));
+    }
+
+    private static HttpResponse<String> health(int k, String path) {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(uri(k, path)).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static URI uri(int k, String path) {
+        return URI.create("http://" + sb.host(k).address() + ":" + sb.host(k).adminPort() + path);
+    }
+}
