@@ -72,6 +72,11 @@ public final class Connector implements SessionContext, AutoCloseable {
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
     private final AtomicLong connectionIds = new AtomicLong();
     private final AtomicLong served = new AtomicLong();
+    private final java.util.concurrent.atomic.LongAdder bytesFromClients = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder bytesToClients = new java.util.concurrent.atomic.LongAdder();
+    private final Map<String, java.util.concurrent.atomic.LongAdder> errors = new ConcurrentHashMap<>();
+    private volatile long holdStartNanos;
+    private volatile java.util.function.LongConsumer holdEnded = nanos -> {};
     private volatile Topology topology;
     private volatile String serverVersion = "5.5.5-10.11.0-MariaDB-tantalum";
     private volatile int serverCharset = 45;
@@ -291,6 +296,47 @@ public final class Connector implements SessionContext, AutoCloseable {
     }
 
     @Override
+    public void relayed(long fromClient, long toClient) {
+        if (fromClient > 0) {
+            bytesFromClients.add(fromClient);
+        }
+        if (toClient > 0) {
+            bytesToClients.add(toClient);
+        }
+    }
+
+    @Override
+    public void failed(String cause) {
+        errors.computeIfAbsent(cause, c -> new java.util.concurrent.atomic.LongAdder()).increment();
+    }
+
+    /** What the connector counted since it started, for its metrics. */
+    public record Counters(long sessionsServed, long bytesFromClients, long bytesToClients, Map<String, Long> errors) {}
+
+    public Counters counters() {
+        Map<String, Long> e = new java.util.TreeMap<>();
+        errors.forEach((k, v) -> e.put(k, v.sum()));
+        return new Counters(served.get(), bytesFromClients.sum(), bytesToClients.sum(), e);
+    }
+
+    /** Open sessions by port ("read-write", "read-only") and backend host ("none" before one is chosen). */
+    public Map<java.util.List<String>, Long> sessionsByPortAndBackend() {
+        return sessions.stream().collect(java.util.stream.Collectors.groupingBy(s -> java.util.List.of(s.readOnly()
+                ? "read-only" : "read-write", s.backendHost() == null ? "none" : s.backendHost()),
+                java.util.stream.Collectors.counting()));
+    }
+
+    /** Sessions held by a switch now. */
+    public long heldSessions() {
+        return sessions.stream().filter(Session::held).count();
+    }
+
+    /** Tells {@code observer} how long each hold lasted (from a switch's hold to its release), in nanoseconds. */
+    public void onHoldEnded(java.util.function.LongConsumer observer) {
+        holdEnded = observer;
+    }
+
+    @Override
     public boolean holding() {
         return hold != null;
     }
@@ -303,6 +349,9 @@ public final class Connector implements SessionContext, AutoCloseable {
      */
     public HoldReply hold(HoldRequest q) {
         synchronized (this) {
+            if (hold == null) {
+                holdStartNanos = System.nanoTime();
+            }
             hold = q;
             if (holdTimeout != null) {
                 holdTimeout.cancel(false);
@@ -334,6 +383,9 @@ public final class Connector implements SessionContext, AutoCloseable {
             }
         }
         await(() -> all.stream().allMatch(Session::settled), 2000);
+        for (int i = 0; i < ended; i++) {
+            failed("rolled_back_at_switch");
+        }
         int held = (int) all.stream().filter(Session::held).count() - ended;
         LOG.info("switch {} ({} -> {}): {} session(s) held, {} transaction(s) rolled back at the end of the grace"
                 + " period", q.procedure(), q.from(), q.to(), held, ended);
@@ -355,6 +407,9 @@ public final class Connector implements SessionContext, AutoCloseable {
             if (holdTimeout != null) {
                 holdTimeout.cancel(false);
                 holdTimeout = null;
+            }
+            if (hold != null) {
+                holdEnded.accept(System.nanoTime() - holdStartNanos);
             }
             hold = null;
         }

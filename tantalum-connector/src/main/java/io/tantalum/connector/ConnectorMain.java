@@ -28,6 +28,7 @@ public final class ConnectorMain {
             ConnectorSettings s = ConnectorSettings.load(config);
             Connector connector = new Connector(s);
             connector.start();
+            ConnectorMetrics metrics = new ConnectorMetrics(connector, s);
             AdminHttpServer admin = new AdminHttpServer(new AdminHttpServer.Options(s.service() + "-connector",
                     s.bindAddress(), s.adminPort(), s.adminToken(), null))
                     .on(ConnectorApi.STATUS, q -> connector.status())
@@ -36,6 +37,7 @@ public final class ConnectorMain {
                     .onPublic(ConnectorApi.HEALTH, q -> connector.routing()
                             ? new AdminHttpServer.Response<>(200, new ReplicatorApi.StateReply("ONLINE"))
                             : new AdminHttpServer.Response<>(503, new ReplicatorApi.StateReply("NO-ROUTE")))
+                    .onMetrics(metrics::scrape)
                     .start();
             LOG.info("connector {} service={} read/write={}:{} read-only={}:{} admin={} zookeeper={} pid={}", s.name(),
                     s.service(), s.bindAddress(), s.readWritePort(), s.bindAddress(), s.readOnlyPort(), s.adminPort(),
@@ -44,6 +46,7 @@ public final class ConnectorMain {
             return () -> {
                 admin.close();
                 connector.close();
+                metrics.close();
             };
         });
     }

@@ -9,17 +9,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -34,14 +28,13 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MetricsIT {
     static SandboxFixture sb;
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
-    private static final Pattern SAMPLE = Pattern.compile("^(tantalum_\\w+?)(?:\\{([^}]*)})? (\\S+)$",
-            Pattern.MULTILINE);
+    private static final HttpClient HTTP = Scrapes.HTTP;
 
     @Test
     @Order(1)
     void everyDocumentedMetricIsServedAndMovesWithTheLoad() throws Exception {
-        Set<String> documented = documented();
+        Set<String> documented = Scrapes.documented("tantalum_replicator_");
+        documented.addAll(Scrapes.documented("tantalum_thl_"));
         assertThat(documented).hasSizeGreaterThan(15);
         Map<String, Double> master0 = scrape(1);
         Map<String, Double> slave0 = scrape(2);
@@ -56,13 +49,9 @@ class MetricsIT {
         Map<String, Double> master = scrape(1);
         Map<String, Double> slave = scrape(2);
 
-        Set<String> served = new TreeSet<>();
-        master.keySet().forEach(k -> served.add(k.replaceAll("\\{.*", "")));
-        slave.keySet().forEach(k -> served.add(k.replaceAll("\\{.*", "")));
-        Set<String> servedFamilies = new TreeSet<>();
-        served.stream().filter(n -> n.startsWith("tantalum_"))
-                .forEach(n -> servedFamilies.add(n.replaceAll("_(bucket|count|sum|max)$", "")));
-        Set<String> expected = new TreeSet<>(documented);
+        Set<String> servedFamilies = Scrapes.families(master, "tantalum_");
+        servedFamilies.addAll(Scrapes.families(slave, "tantalum_"));
+        Set<String> expected = new java.util.TreeSet<>(documented);
         expected.removeIf(n -> n.startsWith("tantalum_replicator_channel_")); // only with apply-channels > 1
         assertThat(servedFamilies).as("served, against docs/metrics.md").containsAll(expected);
         assertThat(documented).as("documented in docs/metrics.md, against what is served").containsAll(servedFamilies);
@@ -146,43 +135,12 @@ class MetricsIT {
         assertThat(health(2, "/health/slave").body()).doesNotContain(sb.replicatorToken());
     }
 
-    /** Every metric name in docs/metrics.md's tables. */
-    private static Set<String> documented() throws java.io.IOException {
-        Path doc = Path.of(System.getProperty("user.dir")).getParent().resolve("docs").resolve("metrics.md");
-        Set<String> names = new TreeSet<>();
-        Matcher m = Pattern.compile("^\\| `(tantalum_\\w+)` \\|", Pattern.MULTILINE).matcher(Files.readString(doc));
-        while (m.find()) {
-            names.add(m.group(1));
-        }
-        return names;
-    }
-
-    /** The samples of host k's /metrics: "name{labels}" to value (tantalum_ and process_resident_memory_bytes). */
     private static Map<String, Double> scrape(int k) throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(uri(k, "/metrics"))
-                .header("Authorization", "Bearer " + sb.replicatorToken()).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-        assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith(
-                "text/plain; version=0.0.4"));
-        Map<String, Double> samples = new TreeMap<>();
-        Matcher m = SAMPLE.matcher(r.body());
-        while (m.find()) {
-            samples.put(m.group(1) + "{" + (m.group(2) == null ? "" : m.group(2)) + "}", Double.parseDouble(m.group(3)));
-        }
-        Matcher rss = Pattern.compile("^process_resident_memory_bytes\\{[^}]*} (\\S+)$", Pattern.MULTILINE)
-                .matcher(r.body());
-        if (rss.find()) {
-            samples.put("process_resident_memory_bytes{}", Double.parseDouble(rss.group(1)));
-        }
-        return samples;
+        return Scrapes.scrape(uri(k, "/metrics"), sb.replicatorToken());
     }
 
-    /** The value of the one sample of {@code name} whose labels contain {@code label}. */
     private static double value(Map<String, Double> samples, String name, String label) {
-        return samples.entrySet().stream().filter(e -> e.getKey().startsWith(name + "{") && e.getKey().contains(label))
-                .map(Map.Entry::getValue).reduce((a, b) -> {
-                    throw new AssertionError("more than one sample of " + name + " with " + label);
-                }).orElseThrow(() -> new AssertionError("no sample of " + name + " with " + label + " in " + samples));
+        return Scrapes.value(samples, name, label);
     }
 
     private static HttpResponse<String> health(int k, String path) {

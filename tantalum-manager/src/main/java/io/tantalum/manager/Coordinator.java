@@ -310,7 +310,7 @@ final class Coordinator {
             return;
         }
         try {
-            new FailoverProcedure(ds, store, leader).run(a, fresh, null);
+            observed("automatic failover", () -> new FailoverProcedure(ds, store, leader).run(a, fresh, null));
         } catch (TantalumException e) {
             LOG.warn("automatic failover: {}", e.getMessage());
         } finally {
@@ -633,6 +633,30 @@ final class Coordinator {
      * coordinator round in progress (a few milliseconds, or the finishing of a dead coordinator's
      * procedure) is waited for, up to the phase timeout.
      */
+    /** What a coordinator reports of each command or procedure it ran (metrics). */
+    interface ProcedureObserver {
+        void ran(String what, boolean ok, long nanos);
+    }
+
+    private volatile ProcedureObserver observer = (what, ok, nanos) -> {};
+
+    void onProcedure(ProcedureObserver o) {
+        observer = o;
+    }
+
+    /** Runs {@code body} and tells the observer how it went. */
+    private <T> T observed(String what, java.util.function.Supplier<T> body) {
+        long start = System.nanoTime();
+        boolean ok = false;
+        try {
+            T result = body.get();
+            ok = true;
+            return result;
+        } finally {
+            observer.ran(what, ok, System.nanoTime() - start);
+        }
+    }
+
     private <T> T exclusive(String what, java.util.function.Supplier<T> body) {
         if (!commandRunning.compareAndSet(false, true)) {
             throw busy(what);
@@ -658,7 +682,7 @@ final class Coordinator {
                         + r.from() + " -> " + r.to() + ", at " + r.phase() + ") is still in progress; the coordinator"
                         + " is finishing it. Nothing was changed.");
             }
-            return body.get();
+            return observed(what, body);
         } finally {
             quietUntil = System.currentTimeMillis();
             lock.unlock();

@@ -131,6 +131,7 @@ public final class Session extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf frame = (ByteBuf) msg;
+        context.relayed(frame.readableBytes(), 0);
         switch (state) {
             case GREETED -> {
                 try {
@@ -362,6 +363,7 @@ public final class Session extends ChannelInboundHandlerAdapter {
         }
         if (err != null) {
             LOG.info("session {}: {} refused {}: {}", id, backendHost, hello.user(), MySqlWire.describeError(err));
+            context.failed("backend_refused");
             client.writeAndFlush(MySqlWire.withSequence(err, sequence + 1)).addListener(ChannelFutureListener.CLOSE);
             state = State.CLOSED;
             closeBackend();
@@ -371,6 +373,7 @@ public final class Session extends ChannelInboundHandlerAdapter {
     }
 
     void fromBackend(Channel ch, ByteBuf frame) {
+        context.relayed(0, frame.readableBytes());
         if (ch != backend) {
             frame.release(); // the rest of a response from a backend this session left
             return;
@@ -690,7 +693,20 @@ public final class Session extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** The cause a connector error code stands for in the metrics (docs/metrics.md). */
+    static String cause(int code) {
+        return switch (code) {
+            case 1043 -> "bad_handshake";
+            case 1045 -> "access_denied";
+            case 1156 -> "malformed_packets";
+            case 2003 -> "no_backend";
+            case 2013 -> "backend_lost";
+            default -> "other";
+        };
+    }
+
     private void fail(int code, String sqlState, String message) {
+        context.failed(cause(code));
         state = State.CLOSED;
         settled = true;
         if (client.isActive()) {

@@ -34,6 +34,12 @@ public interface SessionContext {
     /** True while a switch holds sessions: new sessions wait before they pick a backend. */
     boolean holding();
 
+    /** Bytes a session relayed from its client to its backend and back (metrics). */
+    default void relayed(long fromClient, long toClient) {}
+
+    /** A session the connector ended with an error, by cause (metrics): see {@link Session#cause}. */
+    default void failed(String cause) {}
+
     /** A backend a session is connected to. */
     record Route(String host, InetSocketAddress address) {}
 }
