@@ -62,6 +62,8 @@ public final class AdminHttpServer implements AutoCloseable {
     private final ExecutorService executor;
     private final Map<String, Map<Endpoint.Method, Route>> routes = new ConcurrentHashMap<>();
     private final Map<String, TextRoute> textRoutes = new ConcurrentHashMap<>();
+    private volatile String staticPrefix;
+    private volatile String staticResources;
 
     static {
         // The JDK server writes a reply's headers and body separately; with Nagle's algorithm on, the body
@@ -119,6 +121,56 @@ public final class AdminHttpServer implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Serves the files of classpath directory {@code resources} under {@code prefix} (e.g. {@code /ui/},
+     * {@code index.html} for the directory itself) to anyone, and redirects {@code /} there: static
+     * pages hold no secret; what they show comes from the API, with a token.
+     */
+    public AdminHttpServer onStatic(String prefix, String resources) {
+        staticPrefix = prefix;
+        staticResources = resources;
+        return this;
+    }
+
+    private static final Map<String, String> CONTENT_TYPES = Map.of("html", "text/html; charset=utf-8", "js",
+            "text/javascript; charset=utf-8", "css", "text/css; charset=utf-8", "svg", "image/svg+xml", "png",
+            "image/png");
+
+    private boolean staticFile(HttpExchange ex, String path) throws IOException {
+        String prefix = staticPrefix;
+        if (prefix == null || !ex.getRequestMethod().equals("GET")) {
+            return false;
+        }
+        if (path.equals("/") || path.equals(prefix.substring(0, prefix.length() - 1))) {
+            ex.getResponseHeaders().set("Location", prefix);
+            ex.sendResponseHeaders(302, -1);
+            return true;
+        }
+        if (!path.startsWith(prefix)) {
+            return false;
+        }
+        String name = path.substring(prefix.length());
+        name = name.isEmpty() ? "index.html" : name;
+        String ext = name.substring(name.lastIndexOf('.') + 1);
+        byte[] body = null;
+        if (name.matches("[a-z0-9_-]+\\.[a-z]+") && CONTENT_TYPES.containsKey(ext)) {
+            try (InputStream in = AdminHttpServer.class.getClassLoader().getResourceAsStream(staticResources + name)) {
+                body = in == null ? null : in.readAllBytes();
+            }
+        }
+        if (body == null) {
+            error(ex, 404, ErrorCode.INVALID_ARGUMENT, "no such page: " + path);
+            return true;
+        }
+        ex.getResponseHeaders().set("Content-Type", CONTENT_TYPES.get(ext));
+        ex.getResponseHeaders().set("Cache-Control", "no-cache");
+        ex.sendResponseHeaders(200, body.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(body);
+        }
+        return true;
+    }
+
     /** Serves a daemon's meters on {@code GET /metrics}, in Prometheus' text format, to callers with the token. */
     public AdminHttpServer onMetrics(java.util.function.Supplier<String> scrape) {
         return onText("/metrics", "text/plain; version=0.0.4; charset=utf-8", scrape);
@@ -145,6 +197,9 @@ public final class AdminHttpServer implements AutoCloseable {
     private void dispatch(HttpExchange ex) throws IOException {
         try (ex) {
             String path = ex.getRequestURI().getPath();
+            if (staticFile(ex, path)) {
+                return;
+            }
             TextRoute text = textRoutes.get(path);
             if (text != null) {
                 text(ex, text);

@@ -1,6 +1,7 @@
 package io.tantalum.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tantalum.api.ManagerApi;
 import io.tantalum.cli.sandbox.Sandbox;
@@ -234,6 +235,105 @@ class ClusterIT {
         sb.tpm("update").ok();
         sb.sandbox().awaitCoordinator(60_000);
         sb.awaitCaughtUp(Duration.ofSeconds(60));
+    }
+
+    /**
+     * The managers' and the connector's /metrics: every documented metric, and only those; one
+     * coordinator; every datasource's role and state; the switches counted; the connector's
+     * sessions, bytes and refused logins (a switch ran in the previous tests).
+     */
+    @Test
+    @Order(7)
+    void managersAndTheConnectorServeTheirMetrics() throws Exception {
+        int m = HaChecks.topologyMaster(sb);
+        String token = sb.replicatorToken();
+        java.util.Map<String, Double> all = new java.util.TreeMap<>();
+        double coordinators = 0;
+        double switches = 0;
+        for (int k = 1; k <= 3; k++) {
+            var samples = Scrapes.scrape(java.net.URI.create("http://" + sb.host(k).address() + ":"
+                    + io.tantalum.cli.sandbox.SandboxLayout.MANAGER_PORT + "/metrics"), token);
+            coordinators += Scrapes.value(samples, "tantalum_manager_coordinator", "");
+            switches += Scrapes.sum(samples, "tantalum_manager_procedures_seconds_count", "procedure=\"switch\"");
+            assertThat(Scrapes.value(samples, "tantalum_manager_zookeeper_state", "state=\"CONNECTED\"")
+                    + Scrapes.value(samples, "tantalum_manager_zookeeper_state", "state=\"RECONNECTED\"")).isEqualTo(1);
+            assertThat(Scrapes.value(samples, "tantalum_manager_datasource_state", "datasource=\"host" + m + "\"",
+                    "role=\"master\"", "state=\"ONLINE\"")).isEqualTo(1);
+            assertThat(Scrapes.value(samples, "tantalum_manager_policy", "policy=\"automatic\"")).isEqualTo(1);
+            all.putAll(samples);
+        }
+        assertThat(coordinators).as("coordinators").isEqualTo(1);
+        assertThat(switches).as("switches counted since the managers' restart").isGreaterThanOrEqualTo(1);
+        assertThat(Scrapes.families(all, "tantalum_manager_")).isEqualTo(Scrapes.documented("tantalum_manager_"));
+
+        String connector = "http://" + sb.host(1).address() + ":"
+                + io.tantalum.cli.sandbox.SandboxLayout.CONNECTOR_ADMIN_PORT + "/metrics";
+        var before = Scrapes.scrape(java.net.URI.create(connector), token);
+        assertThatThrownBy(() -> Sql.connect("jdbc:mariadb://" + sb.host(1).address() + ":"
+                + io.tantalum.cli.sandbox.SandboxLayout.CONNECTOR_PORT + "/", sb.layout().appUser(), "wrong"))
+                .hasMessageContaining("Access denied");
+        try (Connection c = HaChecks.viaConnector(sb)) {
+            Sql.query(c, "SELECT @@hostname, REPEAT('x', 10000)");
+            var during = Scrapes.scrape(java.net.URI.create(connector), token);
+            assertThat(Scrapes.value(during, "tantalum_connector_sessions", "backend=\"host" + m + "\"",
+                    "port=\"read-write\"")).isGreaterThanOrEqualTo(1);
+            assertThat(Scrapes.value(during, "tantalum_connector_sessions_served_total", "")
+                    - Scrapes.value(before, "tantalum_connector_sessions_served_total", "")).isEqualTo(2);
+            assertThat(Scrapes.value(during, "tantalum_connector_bytes_total", "direction=\"to_clients\"")
+                    - Scrapes.value(before, "tantalum_connector_bytes_total", "direction=\"to_clients\""))
+                    .isGreaterThan(10000);
+            assertThat(Scrapes.value(during, "tantalum_connector_session_errors_total", "cause=\"access_denied\"")
+                    - Scrapes.value(before, "tantalum_connector_session_errors_total", "cause=\"access_denied\""))
+                    .isEqualTo(1);
+            assertThat(Scrapes.value(during, "tantalum_connector_routing", "")).isEqualTo(1);
+            assertThat(Scrapes.families(during, "tantalum_connector_")).isEqualTo(
+                    Scrapes.documented("tantalum_connector_"));
+        }
+    }
+
+    /**
+     * The managers' web view in a real browser (Debian's Chromium, headless): after a login with the
+     * token it shows every host with its role, and after a `switch` the new master within 3 s,
+     * without a reload. Screenshots go to target/web-view-*.png.
+     */
+    @Test
+    @Order(8)
+    void theWebViewShowsTheDataserviceAndFollowsASwitchWithoutAReload() throws Exception {
+        org.openqa.selenium.WebDriver browser = WebView.open();
+        try {
+            int m = HaChecks.topologyMaster(sb);
+            String base = "http://" + sb.host(2).address() + ":" + io.tantalum.cli.sandbox.SandboxLayout.MANAGER_PORT;
+            browser.get(base + "/");
+            WebView.login(browser, sb.replicatorToken());
+            for (int k = 1; k <= 3; k++) {
+                int host = k;
+                Await.until("host" + k + " on the page", Duration.ofSeconds(10), () -> WebView.text(browser, "ds-host"
+                        + host).startsWith("host" + host + " " + (host == m ? "master" : "slave") + " ONLINE"),
+                        () -> WebView.text(browser, "view"));
+            }
+            assertThat(WebView.text(browser, "connectors")).contains("ONLINE");
+            assertThat(WebView.text(browser, "summary")).contains("master host" + m);
+            WebView.screenshot(browser, "web-view-before-switch");
+            Object marker = ((org.openqa.selenium.JavascriptExecutor) browser).executeScript(
+                    "window.tantalumMarker = 42; return window.tantalumMarker;");
+            assertThat(marker).isEqualTo(42L);
+
+            sb.cctrl("-e", "switch").ok();
+            int now = HaChecks.topologyMaster(sb);
+            long switched = System.nanoTime();
+            Await.until("the page to show host" + now + " as the master", Duration.ofSeconds(3),
+                    () -> WebView.text(browser, "ds-host" + now).startsWith("host" + now + " master ONLINE"),
+                    () -> WebView.text(browser, "view"));
+            long millis = (System.nanoTime() - switched) / 1_000_000;
+            assertThat(WebView.text(browser, "ds-host" + m)).startsWith("host" + m + " slave");
+            assertThat(WebView.text(browser, "history")).contains("switch", "PROMOTE");
+            assertThat(((org.openqa.selenium.JavascriptExecutor) browser).executeScript("return window.tantalumMarker;"))
+                    .as("the page was not reloaded").isEqualTo(42L);
+            WebView.screenshot(browser, "web-view-after-switch");
+            System.out.println("the web view showed the new master " + millis + " ms after the switch returned");
+        } finally {
+            browser.quit();
+        }
     }
 
     @Test

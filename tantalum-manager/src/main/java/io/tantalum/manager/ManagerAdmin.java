@@ -23,6 +23,7 @@ import java.util.function.Function;
 public final class ManagerAdmin implements AutoCloseable {
     private final Manager manager;
     private final AdminHttpServer http;
+    private final ManagerMetrics metrics;
 
     public ManagerAdmin(Manager manager) {
         this.manager = manager;
@@ -30,6 +31,7 @@ public final class ManagerAdmin implements AutoCloseable {
         Coordinator c = manager.coordinator();
         http = new AdminHttpServer(new AdminHttpServer.Options(s.service() + "-manager", s.bindAddress(),
                 s.adminPort(), s.adminToken(), s.tlsContext()));
+        metrics = new ManagerMetrics(manager);
         http.on(ManagerApi.CLUSTER, q -> cluster())
                 .on(ManagerApi.HISTORY, q -> new ManagerApi.History(zk(() -> manager.store().history(
                         q.limit() > 0 ? q.limit() : 50))))
@@ -47,7 +49,9 @@ public final class ManagerAdmin implements AutoCloseable {
                 .on(ManagerApi.HOST_JOB, q -> manager.hostJobs().handle(q))
                 .onPublic(ManagerApi.HEALTH, q -> new AdminHttpServer.Response<>(200,
                         new ReplicatorApi.StateReply(manager.connected() ? "ONLINE" : "ZOOKEEPER-" + manager
-                                .zookeeperState())));
+                                .zookeeperState())))
+                .onMetrics(metrics::scrape)
+                .onStatic("/ui/", "io/tantalum/manager/ui/");
         http.start();
     }
 
@@ -175,5 +179,6 @@ public final class ManagerAdmin implements AutoCloseable {
     @Override
     public void close() {
         http.close();
+        metrics.close();
     }
 }
