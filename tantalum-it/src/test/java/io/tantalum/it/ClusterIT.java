@@ -339,6 +339,8 @@ class ClusterIT {
     @Test
     @Order(6)
     void cctrlReadsCommandsFromItsInputAndPrintsJson() {
+        SandboxFixture.CliResult refreshed = sb.cctrl("-e", "ls -r 1 -c 2").ok();
+        assertThat(refreshed.stdout().split("COORDINATOR\\[", -1)).as("ls -r 1 -c 2 prints twice").hasSize(3);
         SandboxFixture.CliResult r = sb.cliWithInput("ls\nhelp\ncluster heartbeat\nexit\nls\n",
                 "io.tantalum.cli.CctrlMain").ok();
         assertThat(r.stdout()).contains("COORDINATOR[", "switch to <host>", "heartbeat OK in");

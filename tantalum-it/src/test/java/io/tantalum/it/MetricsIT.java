@@ -126,6 +126,19 @@ class MetricsIT {
     }
 
     @Test
+    @Order(4)
+    void trepctlStatusRefreshesEverySecondsCountTimes() {
+        long start = System.nanoTime();
+        SandboxFixture.CliResult r = sb.trepctl("-host", "host2", "status", "-r", "1", "-c", "3").ok();
+        assertThat(r.stdout().split("Processing status command\\.\\.\\.", -1)).hasSize(4);
+        assertThat(r.stdout().split("appliedLastSeqno", -1)).hasSize(4);
+        assertThat((System.nanoTime() - start) / 1_000_000).as("two pauses of a second").isGreaterThanOrEqualTo(2000);
+        SandboxFixture.CliResult json = sb.trepctl("-host", "host2", "status", "-json", "-r", "1", "-c", "2").ok();
+        assertThat(json.stdout().split("\"appliedLastSeqno\"", -1)).hasSize(3);
+        assertThat(sb.trepctl("-host", "host2", "status", "-r", "-1").exitCode()).isNotZero();
+    }
+
+    @Test
     @Order(3)
     void metricsNeedTheTokenAndHealthChecksDoNot() throws Exception {
         HttpResponse<String> noToken = HTTP.send(HttpRequest.newBuilder(uri(2, "/metrics")).build(),
