@@ -301,8 +301,10 @@ class HostFailureIT {
             sb.cctrl("-e", "set policy manual").ok(); // the operator chooses the candidate: host3, the coordinator
             long killedAt = System.currentTimeMillis();
             sb.sandbox().kill(sb.host(2), Sandbox.Component.DB);
+            // STOPPED, not "not ONLINE": right after the managers' restart a datasource has no observation yet
+            // (UNKNOWN), and a failover asked then finds the master's last observation healthy and is refused
             Await.until("host2's database seen dead", Duration.ofSeconds(30), () -> sb.cluster().datasources().stream()
-                    .anyMatch(d -> d.host().equals("host2") && !"ONLINE".equals(d.dataserver())), sb::describe);
+                    .anyMatch(d -> d.host().equals("host2") && "STOPPED".equals(d.dataserver())), sb::describe);
             // asked of host3's manager itself (clients outside the sandbox reach an isolated host)
             var failover = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
                 try {
@@ -312,7 +314,9 @@ class HostFailureIT {
                 }
             });
             Await.until("the failover to reach PROMOTING", Duration.ofSeconds(30), () -> failoverPhases(killedAt)
-                    .contains("PROMOTING"), sb::describe);
+                    .contains("PROMOTING"), () -> sb.describe() + "; the failover asked of host3: "
+                    + (failover.isDone() ? failover.join() : "still running") + "\n"
+                    + sb.cctrl("-e", "ls;cluster history 20").all());
             sb.sandbox().network().isolate(Set.of("host3"));
             System.out.printf("host3 (coordinator and candidate) cut off after %s%n", failoverPhases(killedAt));
             String cut = failover.get(60, java.util.concurrent.TimeUnit.SECONDS);
