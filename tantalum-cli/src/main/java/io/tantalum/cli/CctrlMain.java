@@ -41,7 +41,7 @@ public final class CctrlMain implements Callable<Integer> {
     boolean json;
 
     public static void main(String[] args) {
-        Cli.run(new CctrlMain(), args);
+        Cli.run(new CctrlMain(), List.of(), args, Cli.readingSandboxAnd(ManagerApi.ClusterView.class));
     }
 
     @Override

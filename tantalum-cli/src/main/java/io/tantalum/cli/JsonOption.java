@@ -14,6 +14,6 @@ public final class JsonOption {
 
     /** Prints {@code value} as indented JSON. */
     public static void print(Object value) throws JsonProcessingException {
-        System.out.println(TrepctlMain.JSON.writeValueAsString(value));
+        System.out.println(Cli.json().writeValueAsString(value));
     }
 }

@@ -23,9 +23,11 @@ import picocli.CommandLine.ParentCommand;
 
 /** {@code thl}: reads a host's THL files directly (read-only). */
 @Command(name = "thl", mixinStandardHelpOptions = true, version = "thl 0.1.0",
-        description = "Inspect a Tantalum transaction history log.",
-        subcommands = {ThlMain.ListCmd.class, ThlMain.Info.class, ThlMain.Index.class, ThlPurgeCommand.class})
+        description = "Inspect a Tantalum transaction history log.")
 public final class ThlMain {
+    /** Its subcommands, registered by {@link Cli#run} (only the one a command line names). */
+    static final List<Class<?>> SUBCOMMANDS = List.of(ListCmd.class, Info.class, Index.class, ThlPurgeCommand.class);
+
     @Option(names = "-host", description = "Sandbox host whose THL to read (default: the first).")
     String host;
 
@@ -36,7 +38,7 @@ public final class ThlMain {
     Path dir;
 
     public static void main(String[] args) {
-        Cli.run(new ThlMain(), args);
+        Cli.run(new ThlMain(), SUBCOMMANDS, args, Cli.readingSandboxAnd());
     }
 
     Path directory() {
@@ -274,7 +276,7 @@ public final class ThlMain {
             m.put("bytes", idx.stream().mapToLong(ThlInspector.SegmentInfo::bytes).sum());
             m.put("oldestFile", idx.isEmpty() ? "" : idx.get(0).file().getFileName().toString());
             m.put("newestFile", idx.isEmpty() ? "" : idx.get(idx.size() - 1).file().getFileName().toString());
-            System.out.print(json.enabled() ? TrepctlMain.JSON.writeValueAsString(m) + "\n" : Cli.aligned(m));
+            System.out.print(json.enabled() ? Cli.json().writeValueAsString(m) + "\n" : Cli.aligned(m));
             return 0;
         }
     }

@@ -11,12 +11,15 @@ import picocli.CommandLine.Option;
 
 /** {@code tpm}: installs and runs dataservices; here, the local sandbox. */
 @Command(name = "tpm", mixinStandardHelpOptions = true, version = "tpm 0.1.0",
-        description = "Tantalum package manager.", subcommands = {TpmMain.SandboxCmd.class, TpmHostCommands.Validate.class, TpmMain.Docs.class,
-            TpmHostCommands.Install.class, TpmHostCommands.Start.class, TpmHostCommands.Stop.class,
-            TpmHostCommands.Status.class, TpmHostCommands.Update.class, TpmHostCommands.Uninstall.class})
+        description = "Tantalum package manager.")
 public final class TpmMain {
+    /** Its subcommands, registered by {@link Cli#run} (only the one a command line names). */
+    static final List<Class<?>> SUBCOMMANDS = List.of(SandboxCmd.class, TpmHostCommands.Validate.class, Docs.class,
+            TpmHostCommands.Install.class, TpmHostCommands.Start.class, TpmHostCommands.Stop.class,
+            TpmHostCommands.Status.class, TpmHostCommands.Update.class, TpmHostCommands.Uninstall.class);
+
     public static void main(String[] args) {
-        Cli.run(new TpmMain(), args);
+        Cli.run(new TpmMain(), SUBCOMMANDS, args, () -> {});
     }
 
     @Command(name = "docs", description = "Print generated documentation: configuration.")
@@ -111,7 +114,7 @@ public final class TpmMain {
                 m.put("complete", s.layout().complete());
                 m.put("hosts", hosts);
                 m.put("isolated", s.network().partition().orElse(null));
-                System.out.println(TrepctlMain.JSON.writeValueAsString(m));
+                System.out.println(Cli.json().writeValueAsString(m));
                 return 0;
             }
             boolean clustered = s.layout().clustered();

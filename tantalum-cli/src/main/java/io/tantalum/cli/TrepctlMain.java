@@ -1,8 +1,6 @@
 package io.tantalum.cli;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.tantalum.api.AdminClient;
 import io.tantalum.api.ReplicatorApi;
 import io.tantalum.api.ReplicatorStatus;
@@ -19,14 +17,14 @@ import picocli.CommandLine.ParentCommand;
 
 /** {@code trepctl}: controls a replicator through its admin API, with Tungsten's syntax. */
 @Command(name = "trepctl", mixinStandardHelpOptions = true, version = "trepctl 0.1.0",
-        description = "Control a Tantalum replicator.",
-        subcommands = {TrepctlMain.Status.class, TrepctlMain.Online.class, TrepctlMain.Offline.class,
-            TrepctlMain.Services.class, TrepctlMain.Version.class, TrepctlCommands.OfflineDeferred.class,
-            TrepctlCommands.SetRole.class, TrepctlCommands.Flush.class, TrepctlCommands.Wait.class,
-            TrepctlCommands.Heartbeat.class, TrepctlCommands.Reset.class, TrepctlCommands.Purge.class,
-            TrepctlCommands.Qs.class, TrepctlCommands.BinlogOnly.class})
+        description = "Control a Tantalum replicator.")
 public final class TrepctlMain {
-    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** Its subcommands, registered by {@link Cli#run} (only the one a command line names). */
+    static final List<Class<?>> SUBCOMMANDS = List.of(Status.class, Online.class, Offline.class, Services.class,
+            Version.class, TrepctlCommands.OfflineDeferred.class, TrepctlCommands.SetRole.class,
+            TrepctlCommands.Flush.class, TrepctlCommands.Wait.class, TrepctlCommands.Heartbeat.class,
+            TrepctlCommands.Reset.class, TrepctlCommands.Purge.class, TrepctlCommands.Qs.class,
+            TrepctlCommands.BinlogOnly.class);
 
     @Option(names = "-host", description = "Host name (sandbox name such as host2, or DNS name).")
     String host;
@@ -42,7 +40,7 @@ public final class TrepctlMain {
     int retry;
 
     public static void main(String[] args) {
-        Cli.run(new TrepctlMain(), args);
+        Cli.run(new TrepctlMain(), SUBCOMMANDS, args, Cli.readingSandboxAnd(ReplicatorStatus.class));
     }
 
     AdminClient client() {
@@ -91,7 +89,7 @@ public final class TrepctlMain {
 
         private void print(AdminClient c) throws java.io.IOException {
             Map<String, Object> st = name == null
-                    ? JSON.convertValue(c.call(ReplicatorApi.STATUS), new TypeReference<TreeMap<String, Object>>() {})
+                    ? Cli.json().convertValue(c.call(ReplicatorApi.STATUS), new TypeReference<TreeMap<String, Object>>() {})
                     : c.call(ReplicatorApi.STATUS_SECTION, new ReplicatorApi.SectionRequest(name));
             if (json.enabled()) {
                 JsonOption.print(st);

@@ -71,6 +71,11 @@ public final class AdminClient {
         return label;
     }
 
+    /** Sets up the JSON decoding of {@code replyType} ahead of a first call (a command's warm-up thread). */
+    public static void warmUp(Class<?> replyType) {
+        JSON.readerFor(replyType);
+    }
+
     public <R> R call(Endpoint<Endpoint.None, R> endpoint) {
         return call(endpoint, Endpoint.None.INSTANCE);
     }
