@@ -35,18 +35,26 @@ public final class ReplicationBench {
     /** sysbench's key distribution: its default, special, sends 75 % of the accesses to 1 % of the rows (hot rows). */
     static final String RAND = System.getenv().getOrDefault("RAND", "special");
     static final int LAG_SAMPLE_MS = Integer.parseInt(System.getenv().getOrDefault("LAG_SAMPLE_MS", "10"));
+    /** MODE=scrape: the Tantalum slave's catch-up with every replicator's /metrics scraped each second, against without. */
+    static final String MODE = System.getenv().getOrDefault("MODE", "compare");
+    static final int PAIRS = Integer.parseInt(System.getenv().getOrDefault("PAIRS", "3"));
     static Sandbox sb;
+    static Path dir;
     static SandboxLayout.Host m, t, n;
 
     public static void main(String[] args) throws Exception {
-        Path dir = Files.createTempDirectory(Path.of("/tmp"), "trbench");
+        dir = Files.createTempDirectory(Path.of("/tmp"), "trbench");
         Files.delete(dir);
         PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
         sb = Sandbox.deploy(new Sandbox.DeployOptions(dir, 3, System.getenv().getOrDefault("SUBNET", "127.0.7"), "alpha",
                 "1".equals(System.getenv("TLS")), true),
                 quiet);
         try {
-            run();
+            if (MODE.equals("scrape")) {
+                scrapeCost();
+            } else {
+                run();
+            }
         } finally {
             sb.destroy(quiet);
         }
@@ -118,6 +126,108 @@ public final class ReplicationBench {
                 PROFILE.equals("relaxed") ? String.format(Locale.ROOT, " relaxed_ratio_parallel4=%.2f", bestParallel) : "");
     }
 
+    /**
+     * What Prometheus costs the replicator (issue 16: within 2 %): PAIRS pairs of Tantalum catch-ups
+     * of a DURATION-second backlog, one while a scraper reads every replicator's /metrics and
+     * /health/slave each second (as Prometheus and a load balancer would), one without, in
+     * alternating order so that a drift of the machine falls on both sides alike.
+     */
+    static void scrapeCost() throws Exception {
+        m = sb.layout().hosts().get(0);
+        t = sb.layout().hosts().get(1);
+        n = sb.layout().hosts().get(2);
+        exec(m, "CREATE DATABASE sbtest");
+        sysbench("prepare", 0);
+        awaitCaughtUp(false);
+        List<Double> plain = new ArrayList<>();
+        List<Double> scraped = new ArrayList<>();
+        long scrapes = 0;
+        for (int pair = 0; pair < PAIRS; pair++) {
+            for (boolean scraping : pair % 2 == 0 ? new boolean[] {false, true} : new boolean[] {true, false}) {
+                admin(t).call(ReplicatorApi.OFFLINE, new ReplicatorApi.OfflineRequest(false));
+                sysbench("run", DURATION);
+                Scraper scraper = new Scraper();
+                Thread thread = new Thread(scraper::run);
+                if (scraping) {
+                    thread.start();
+                }
+                double rate = tantalumCatchup(seq(m)).rate();
+                scraper.stop = true;
+                if (scraping) {
+                    thread.join();
+                    scrapes += scraper.count;
+                }
+                (scraping ? scraped : plain).add(rate);
+                System.out.printf(Locale.ROOT, "pair %d %-13s %8.0f tx/s%s%n", pair + 1, scraping ? "scraped" : "not scraped",
+                        rate, scraping ? " (" + scraper.count + " scrapes)" : "");
+            }
+        }
+        double withScrapes = median(scraped);
+        double without = median(plain);
+        System.out.printf(Locale.ROOT, "%nTantalum slave catch-up (sysbench oltp_write_only %sx%s, %ds loads, %d pairs):"
+                + " median %.0f tx/s scraped every second, %.0f tx/s not scraped (%d scrapes)%n", TABLES, TABLE_SIZE,
+                DURATION, PAIRS, withScrapes, without, scrapes);
+        System.out.printf(Locale.ROOT, "RESULT scraped_tps=%.0f not_scraped_tps=%.0f scrape_ratio=%.3f%n", withScrapes,
+                without, withScrapes / without);
+    }
+
+    /** Reads /metrics and /health/slave of every replicator once a second, with the sandbox's admin token. */
+    static final class Scraper {
+        volatile boolean stop;
+        volatile long count;
+
+        void run() {
+            String token;
+            try {
+                token = Files.readAllLines(dir.resolve(sb.layout().service() + ".secrets")).stream()
+                        .filter(l -> l.startsWith("admin-token=")).findFirst().orElseThrow().substring(12);
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
+            while (!stop) {
+                long next = System.currentTimeMillis() + 1000;
+                for (SandboxLayout.Host h : sb.layout().hosts()) {
+                    for (String path : List.of("/metrics", "/health/slave?lag=10")) {
+                        get("http://" + h.address() + ":" + h.adminPort() + path, token);
+                    }
+                }
+                count++;
+                while (!stop && System.currentTimeMillis() < next) {
+                    sleep(20);
+                }
+            }
+        }
+
+        static void get(String url, String token) {
+            try {
+                java.net.HttpURLConnection c = (java.net.HttpURLConnection) java.net.URI.create(url).toURL()
+                        .openConnection();
+                c.setRequestProperty("Authorization", "Bearer " + token);
+                try (var in = c.getResponseCode() < 400 ? c.getInputStream() : c.getErrorStream()) {
+                    if (in != null) {
+                        in.readAllBytes();
+                    }
+                }
+            } catch (java.io.IOException e) {
+                // a replicator that is not serving (the stopped one) is scraped again next second, as Prometheus does
+            }
+        }
+    }
+
+    static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static double median(List<Double> values) {
+        List<Double> l = new ArrayList<>(values);
+        Collections.sort(l);
+        return l.size() % 2 == 1 ? l.get(l.size() / 2) : (l.get(l.size() / 2 - 1) + l.get(l.size() / 2)) / 2;
+    }
+
     record Catchup(double nativeRate, double tantalumRate, double cpuSecondsPer1000) {}
 
     /** Both slaves stopped during a load; then each catches up alone, native first (Tantalum with {@code channels}). */
@@ -134,17 +244,25 @@ public final class ReplicationBench {
             Thread.sleep(20);
         }
         double nativeRate = (target - nFrom) / ((System.nanoTime() - start) / 1e9);
+        Timed tantalum = tantalumCatchup(target);
+        return new Catchup(nativeRate, tantalum.rate(), tantalum.cpuSecondsPer1000());
+    }
+
+    record Timed(double rate, double cpuSecondsPer1000) {}
+
+    /** Puts the (offline) Tantalum slave online and times its catch-up to the master's GTID seqno {@code target}. */
+    static Timed tantalumCatchup(long target) throws Exception {
         long tFrom = tantalumSeq();
         long cpu0 = cpuTicks();
-        start = System.nanoTime();
+        long start = System.nanoTime();
         admin(t).call(ReplicatorApi.ONLINE, new ReplicatorApi.OnlineRequest(null, false, null));
         while (tantalumSeq() < target) {
             tantalumHealthy();
             Thread.sleep(20);
         }
-        double tantalumRate = (target - tFrom) / ((System.nanoTime() - start) / 1e9);
+        double rate = (target - tFrom) / ((System.nanoTime() - start) / 1e9);
         double cpu = (cpuTicks() - cpu0) / 100.0;
-        return new Catchup(nativeRate, tantalumRate, cpu * 1000 / Math.max(1, target - tFrom));
+        return new Timed(rate, cpu * 1000 / Math.max(1, target - tFrom));
     }
 
     /** Restarts the Tantalum slave's replicator with {@code channels} apply channels, if it has another number. */
@@ -234,8 +352,12 @@ public final class ReplicationBench {
     }
 
     static void awaitCaughtUp() throws Exception {
+        awaitCaughtUp(true);
+    }
+
+    static void awaitCaughtUp(boolean nativeToo) throws Exception {
         long target = seq(m);
-        while (nativeSeq() < target || tantalumSeq() < target) {
+        while ((nativeToo && nativeSeq() < target) || tantalumSeq() < target) {
             tantalumHealthy();
             Thread.sleep(100);
         }
