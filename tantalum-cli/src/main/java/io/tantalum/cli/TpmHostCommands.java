@@ -201,6 +201,30 @@ final class TpmHostCommands {
         }
     }
 
+    @Command(name = "viewer-token", description = "Print each service's read-only viewer token: it reads states,"
+            + " figures and /metrics and opens the web view, but cannot act (docs/security.md).")
+    static final class ViewerToken implements Callable<Integer> {
+        @Option(names = "--ini", description = "INI file (default: $TANTALUM_INI, the sandbox's, /etc/tantalum/tantalum.ini).")
+        Path ini;
+
+        @Option(names = "--service", description = "Only this service.")
+        String service;
+
+        @Override
+        public Integer call() {
+            TantalumConfig c = TantalumConfig.load(IniLocator.find(ini));
+            for (String name : service != null ? List.of(c.service(service).name()) : List.copyOf(c.services().keySet())) {
+                io.tantalum.cli.config.ServiceSecrets s = io.tantalum.cli.config.ServiceSecrets.load(c, name);
+                if (s.adminToken() == null) {
+                    throw new TantalumException(ErrorCode.FAILED_PRECONDITION, name + " has no admin token yet (looked in "
+                            + s.source() + "): `tpm install` generates it, and the viewer token comes from it");
+                }
+                System.out.println(name + " " + io.tantalum.api.Secrets.viewerToken(s.adminToken()));
+            }
+            return 0;
+        }
+    }
+
     @Command(name = "update", description = "Apply a changed INI file: rewrite the configuration and restart only"
             + " the replicators whose configuration changed.")
     static final class Update extends HostCommand implements Callable<Integer> {

@@ -16,7 +16,8 @@ public final class TpmMain {
     /** Its subcommands, registered by {@link Cli#run} (only the one a command line names). */
     static final List<Class<?>> SUBCOMMANDS = List.of(SandboxCmd.class, TpmHostCommands.Validate.class, Docs.class,
             TpmHostCommands.Install.class, TpmHostCommands.Start.class, TpmHostCommands.Stop.class,
-            TpmHostCommands.Status.class, TpmHostCommands.Update.class, TpmHostCommands.Uninstall.class);
+            TpmHostCommands.Status.class, TpmHostCommands.Update.class, TpmHostCommands.Uninstall.class,
+            TpmHostCommands.ViewerToken.class);
 
     public static void main(String[] args) {
         Cli.run(new TpmMain(), SUBCOMMANDS, args, () -> {});

@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP side of a daemon's admin API: routes {@link Endpoint}s to handlers, refuses a request
- * without the right bearer token (401) before anything else, answers a known path asked with the
+ * without the right bearer token (401; the viewer token's holder asking for more than a view: 403)
+ * before anything else, answers a known path asked with the
  * wrong method with 405, decodes requests into their records and encodes replies as JSON.
  * Errors are {@code {"error": message, "code": ErrorCode}}. HTTPS when given an SSL context.
  *
@@ -52,12 +53,16 @@ public final class AdminHttpServer implements AutoCloseable {
     /** A reply with its own HTTP status, for public endpoints such as {@code /health}. */
     public record Response<R>(int status, R body) {}
 
-    private record Route(boolean open, Function<Object, Response<?>> handler, Class<?> request) {}
+    /** Who may call: anyone, the admin token or the viewer token, or the admin token only. */
+    private enum Access { OPEN, VIEW, ADMIN }
+
+    private record Route(Access access, Function<Object, Response<?>> handler, Class<?> request) {}
 
     /** A GET answered with text rather than JSON, to callers with the token. */
     private record TextRoute(String contentType, java.util.function.Supplier<String> body) {}
 
     private final Options options;
+    private final String viewerToken;
     private final HttpServer http;
     private final ExecutorService executor;
     private final Map<String, Map<Endpoint.Method, Route>> routes = new ConcurrentHashMap<>();
@@ -80,6 +85,7 @@ public final class AdminHttpServer implements AutoCloseable {
             throw new TantalumException(ErrorCode.INVALID_ARGUMENT, options.name() + ": no admin token is configured;"
                     + " the admin API refuses to start without one. Reinstall with `tpm install`, which generates it.");
         }
+        viewerToken = Secrets.viewerToken(options.token());
         try {
             InetSocketAddress at = new InetSocketAddress(InetAddress.getByName(options.bindAddress()), options.port());
             if (options.tls() != null) {
@@ -103,19 +109,34 @@ public final class AdminHttpServer implements AutoCloseable {
         http.createContext("/", this::dispatch);
     }
 
-    /** Serves {@code endpoint} to callers with the token; the handler's reply is sent with 200. */
+    /** Serves {@code endpoint} to callers with the admin token; the handler's reply is sent with 200. */
     @SuppressWarnings("unchecked")
     public <Q, R> AdminHttpServer on(Endpoint<Q, R> endpoint, Function<Q, R> handler) {
-        return add(endpoint, false, q -> new Response<>(200, handler.apply((Q) q)));
+        return add(endpoint, Access.ADMIN, q -> new Response<>(200, handler.apply((Q) q)));
+    }
+
+    /**
+     * Serves the read {@code endpoint} to callers with the admin token or the read-only viewer token
+     * ({@link Secrets#viewerToken}): only for states and figures, never the application's data.
+     */
+    @SuppressWarnings("unchecked")
+    public <Q, R> AdminHttpServer onView(Endpoint<Q, R> endpoint, Function<Q, R> handler) {
+        if (endpoint.method() != Endpoint.Method.GET) {
+            throw new IllegalArgumentException(endpoint.path() + ": the viewer token only reads (GET)");
+        }
+        return add(endpoint, Access.VIEW, q -> new Response<>(200, handler.apply((Q) q)));
     }
 
     /** Serves {@code endpoint} to anyone, without a token: only for replies that hold no secret. */
     @SuppressWarnings("unchecked")
     public <Q, R> AdminHttpServer onPublic(Endpoint<Q, R> endpoint, Function<Q, Response<R>> handler) {
-        return add(endpoint, true, q -> handler.apply((Q) q));
+        return add(endpoint, Access.OPEN, q -> handler.apply((Q) q));
     }
 
-    /** Serves {@code GET path} to callers with the token, as text of {@code contentType} (Prometheus' /metrics). */
+    /**
+     * Serves {@code GET path} to callers with the admin or the viewer token, as text of
+     * {@code contentType} (Prometheus' /metrics).
+     */
     public AdminHttpServer onText(String path, String contentType, java.util.function.Supplier<String> body) {
         textRoutes.put(path, new TextRoute(contentType, body));
         return this;
@@ -176,9 +197,9 @@ public final class AdminHttpServer implements AutoCloseable {
         return onText("/metrics", "text/plain; version=0.0.4; charset=utf-8", scrape);
     }
 
-    private AdminHttpServer add(Endpoint<?, ?> e, boolean open, Function<Object, Response<?>> handler) {
+    private AdminHttpServer add(Endpoint<?, ?> e, Access access, Function<Object, Response<?>> handler) {
         routes.computeIfAbsent(e.path(), p -> new ConcurrentHashMap<>())
-                .put(e.method(), new Route(open, handler, e.request()));
+                .put(e.method(), new Route(access, handler, e.request()));
         return this;
     }
 
@@ -208,10 +229,9 @@ public final class AdminHttpServer implements AutoCloseable {
             Map<Endpoint.Method, Route> byMethod = routes.get(path);
             Endpoint.Method method = method(ex.getRequestMethod());
             Route route = byMethod == null || method == null ? null : byMethod.get(method);
-            boolean open = route != null ? route.open() : byMethod != null && byMethod.values().stream()
-                    .allMatch(Route::open);
-            if (!open && !authenticated(ex)) {
-                refuse(ex);
+            Access access = route != null ? route.access() : byMethod != null && byMethod.values().stream()
+                    .allMatch(r -> r.access() == Access.OPEN) ? Access.OPEN : Access.ADMIN;
+            if (access != Access.OPEN && !mayAsk(ex, access == Access.VIEW)) {
                 return;
             }
             if (byMethod == null) {
@@ -230,8 +250,8 @@ public final class AdminHttpServer implements AutoCloseable {
     }
 
     private void text(HttpExchange ex, TextRoute route) throws IOException {
-        if (!authenticated(ex)) {
-            refuse(ex);
+        if (!mayAsk(ex, true)) {
+            return;
         } else if (!ex.getRequestMethod().equals("GET")) {
             ex.getResponseHeaders().set("Allow", "GET");
             error(ex, 405, ErrorCode.INVALID_ARGUMENT, ex.getRequestMethod() + " is not allowed on "
@@ -281,16 +301,35 @@ public final class AdminHttpServer implements AutoCloseable {
         }
     }
 
-    private boolean authenticated(HttpExchange ex) {
+    /**
+     * True when the caller may make this request: the admin token may do anything, the viewer token
+     * ({@link Secrets#viewerToken}) only what is {@code viewable}; else it answers 401 or 403.
+     */
+    private boolean mayAsk(HttpExchange ex, boolean viewable) throws IOException {
         String h = ex.getRequestHeaders().getFirst("Authorization");
         String presented = h != null && h.regionMatches(true, 0, "Bearer ", 0, 7) ? h.substring(7).trim() : null;
-        return Secrets.matches(presented, options.token());
+        if (Secrets.matches(presented, options.token())) {
+            return true;
+        }
+        if (!Secrets.matches(presented, viewerToken)) {
+            refuse(ex);
+            return false;
+        }
+        if (viewable) {
+            return true;
+        }
+        LOG.warn("refused admin request {} {} from {}: the viewer token only reads states and figures",
+                ex.getRequestMethod(), ex.getRequestURI().getPath(), ex.getRemoteAddress());
+        error(ex, 403, ErrorCode.PERMISSION_DENIED, "the viewer token only reads states and figures; "
+                + ex.getRequestMethod() + " " + ex.getRequestURI().getPath() + " needs the admin token");
+        return false;
     }
 
     private static int status(ErrorCode code) {
         return switch (code) {
             case INVALID_ARGUMENT -> 400;
             case UNAUTHENTICATED -> 401;
+            case PERMISSION_DENIED -> 403;
             case FAILED_PRECONDITION -> 409;
             case UNAVAILABLE -> 503;
             case DEADLINE_EXCEEDED -> 504;

@@ -27,6 +27,23 @@ public final class Secrets {
     }
 
     /**
+     * The read-only viewer token of an admin token: HMAC-SHA256 of a fixed label keyed by the admin
+     * token, so every daemon derives the same one without configuration, it changes with the admin
+     * token, and it does not reveal the admin token. Its holder may read (GET: status, topology,
+     * history, /metrics, the web view) but not act.
+     */
+    public static String viewerToken(String adminToken) {
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(adminToken.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            return "viewer-" + HexFormat.of().formatHex(mac.doFinal("tantalum viewer token 1"
+                    .getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is part of every Java runtime", e);
+        }
+    }
+
+    /**
      * True when both are equal, in a time that depends on neither (both are hashed first, so not
      * even the length leaks). A null never matches.
      */

@@ -20,7 +20,9 @@ public enum ErrorCode {
     /** A bug or an unexpected condition inside Tantalum. */
     INTERNAL(false, 8),
     /** The caller did not prove that it may ask (missing or wrong admin token, not a member). Not retriable. */
-    UNAUTHENTICATED(false, 9);
+    UNAUTHENTICATED(false, 9),
+    /** The caller proved who it is but may not do this (the read-only viewer token on an action). Not retriable. */
+    PERMISSION_DENIED(false, 10);
 
     private final boolean retriable;
     private final int exitCode;

@@ -9,6 +9,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,6 +30,9 @@ class AdminHttpServerTest {
                 })
                 .onPublic(ReplicatorApi.HEALTH, q -> new AdminHttpServer.Response<>(503,
                         new ReplicatorApi.StateReply("OFFLINE:ERROR")))
+                .onView(ReplicatorApi.SERVICES, q -> new ReplicatorApi.ServicesReply(List.of()))
+                .on(ReplicatorApi.BINLOG_ONLY, q -> new ReplicatorApi.BinlogOnlyReply(null, -1, List.of(), "data"))
+                .onMetrics(() -> "tantalum_up 1\n")
                 .start();
     }
 
@@ -83,6 +87,30 @@ class AdminHttpServerTest {
                 "immediately");
         assertThat(raw("POST", "/api/v1/nothing", "{}").statusCode()).isEqualTo(404);
         assertThat(offlines).hasValue(0);
+    }
+
+    @Test
+    void theViewerTokenReadsStatesAndFiguresButNeitherActsNorReadsData() throws Exception {
+        String viewer = Secrets.viewerToken(TOKEN);
+        assertThat(viewer).startsWith("viewer-").doesNotContain(TOKEN).isEqualTo(Secrets.viewerToken(TOKEN))
+                .isNotEqualTo(Secrets.viewerToken(Secrets.generate()));
+        assertThat(client(viewer).call(ReplicatorApi.SERVICES).services()).isEmpty();
+        HttpResponse<String> metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+                "http://127.0.0.1:" + server.port() + "/metrics")).header("Authorization", "Bearer " + viewer).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.body()).isEqualTo("tantalum_up 1\n");
+        assertThatThrownBy(() -> client(viewer).call(ReplicatorApi.OFFLINE, new ReplicatorApi.OfflineRequest(true)))
+                .isInstanceOfSatisfying(TantalumException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.PERMISSION_DENIED))
+                .hasMessageContaining("the viewer token only reads states and figures; POST /api/v1/offline needs"
+                        + " the admin token");
+        assertThatThrownBy(() -> client(viewer).call(ReplicatorApi.BINLOG_ONLY, new ReplicatorApi.BinlogOnlyRequest(true)))
+                .isInstanceOfSatisfying(TantalumException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.PERMISSION_DENIED));
+        assertThat(offlines).hasValue(0);
+        assertThat(client(TOKEN).call(ReplicatorApi.BINLOG_ONLY, new ReplicatorApi.BinlogOnlyRequest(true)).sql())
+                .isEqualTo("data");
     }
 
     @Test

@@ -31,7 +31,7 @@ public final class ConnectorMain {
             ConnectorMetrics metrics = new ConnectorMetrics(connector, s);
             AdminHttpServer admin = new AdminHttpServer(new AdminHttpServer.Options(s.service() + "-connector",
                     s.bindAddress(), s.adminPort(), s.adminToken(), null))
-                    .on(ConnectorApi.STATUS, q -> connector.status())
+                    .onView(ConnectorApi.STATUS, q -> connector.status())
                     .on(ConnectorApi.HOLD, connector::hold)
                     .on(ConnectorApi.RELEASE, connector::release)
                     .onPublic(ConnectorApi.HEALTH, q -> connector.routing()

@@ -246,7 +246,7 @@ class ClusterIT {
     @Order(7)
     void managersAndTheConnectorServeTheirMetrics() throws Exception {
         int m = HaChecks.topologyMaster(sb);
-        String token = sb.replicatorToken();
+        String token = viewerToken(); // what a Prometheus server should be given
         java.util.Map<String, Double> all = new java.util.TreeMap<>();
         double coordinators = 0;
         double switches = 0;
@@ -291,9 +291,23 @@ class ClusterIT {
         }
     }
 
+    /** The read-only viewer token, as `tpm viewer-token` prints it; it may read but not switch. */
+    private static String viewerToken() throws Exception {
+        String out = sb.tpm("viewer-token").ok().stdout().trim();
+        assertThat(out).startsWith(sb.layout().service() + " viewer-").doesNotContain(sb.replicatorToken());
+        String viewer = out.substring(out.indexOf(' ') + 1);
+        var post = Scrapes.HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://"
+                + sb.host(1).address() + ":" + io.tantalum.cli.sandbox.SandboxLayout.MANAGER_PORT + "/api/v1/cluster/switch"))
+                .header("Authorization", "Bearer " + viewer).POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                        "{}")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(post.statusCode()).as(post.body()).isEqualTo(403);
+        assertThat(post.body()).contains("PERMISSION_DENIED", "needs the admin token");
+        return viewer;
+    }
+
     /**
      * The managers' web view in a real browser (Debian's Chromium, headless): after a login with the
-     * token it shows every host with its role, and after a `switch` the new master within 3 s,
+     * viewer token it shows every host with its role, and after a `switch` the new master within 3 s,
      * without a reload. Screenshots go to target/web-view-*.png.
      */
     @Test
@@ -304,7 +318,7 @@ class ClusterIT {
             int m = HaChecks.topologyMaster(sb);
             String base = "http://" + sb.host(2).address() + ":" + io.tantalum.cli.sandbox.SandboxLayout.MANAGER_PORT;
             browser.get(base + "/");
-            WebView.login(browser, sb.replicatorToken());
+            WebView.login(browser, viewerToken());
             for (int k = 1; k <= 3; k++) {
                 int host = k;
                 Await.until("host" + k + " on the page", Duration.ofSeconds(10), () -> WebView.text(browser, "ds-host"

@@ -32,8 +32,8 @@ public final class ManagerAdmin implements AutoCloseable {
         http = new AdminHttpServer(new AdminHttpServer.Options(s.service() + "-manager", s.bindAddress(),
                 s.adminPort(), s.adminToken(), s.tlsContext()));
         metrics = new ManagerMetrics(manager);
-        http.on(ManagerApi.CLUSTER, q -> cluster())
-                .on(ManagerApi.HISTORY, q -> new ManagerApi.History(zk(() -> manager.store().history(
+        http.onView(ManagerApi.CLUSTER, q -> cluster())
+                .onView(ManagerApi.HISTORY, q -> new ManagerApi.History(zk(() -> manager.store().history(
                         q.limit() > 0 ? q.limit() : 50))))
                 .on(ManagerApi.SWITCH, coordinated(ManagerApi.SWITCH, q -> c.switchTo(blankToNull(q.to()))))
                 .on(ManagerApi.FAILOVER, coordinated(ManagerApi.FAILOVER, q -> c.failover(blankToNull(q.to()))))

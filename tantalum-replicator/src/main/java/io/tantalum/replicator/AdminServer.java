@@ -24,10 +24,10 @@ public final class AdminServer implements AutoCloseable {
         ReplicatorSettings s = replicator.settings();
         http = new AdminHttpServer(new AdminHttpServer.Options(s.service(), s.bindAddress(), s.adminPort(),
                 s.security().adminToken(), s.security().tlsContext()));
-        http.on(ReplicatorApi.SERVICES, q -> new ReplicatorApi.ServicesReply(List.of(new ReplicatorApi.ServiceInfo(
+        http.onView(ReplicatorApi.SERVICES, q -> new ReplicatorApi.ServicesReply(List.of(new ReplicatorApi.ServiceInfo(
                         s.service(), replicator.state().display(), replicator.role().display()))))
-                .on(ReplicatorApi.STATUS, q -> replicator.status())
-                .on(ReplicatorApi.STATUS_SECTION, q -> replicator.statusSection(q.name()))
+                .onView(ReplicatorApi.STATUS, q -> replicator.status())
+                .onView(ReplicatorApi.STATUS_SECTION, q -> replicator.statusSection(q.name()))
                 .on(ReplicatorApi.ONLINE, this::online)
                 .on(ReplicatorApi.OFFLINE, q -> state(replicator.submit(new ReplicatorEvent.GoOffline(q.immediate()))))
                 .on(ReplicatorApi.OFFLINE_DEFERRED, q -> {

@@ -1,4 +1,4 @@
-// The live view of a dataservice: reads the manager's admin API (the same token as cctrl) every
+// The live view of a dataservice: reads the manager's admin API (the viewer token or cctrl's) every
 // second and redraws; keeps the last 2 minutes of each datasource's latency for its chart.
 "use strict";
 const TOKEN_KEY = "tantalum.token";
