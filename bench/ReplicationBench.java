@@ -16,6 +16,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Tantalum against native MariaDB replication, in the same run on the same machine: a 3-host
@@ -83,11 +85,18 @@ public final class ReplicationBench {
         // live: both slaves replicate while the master runs the load; lag sampled every LAG_SAMPLE_MS
         Lag lag = new Lag();
         Thread sampler = new Thread(lag::sample);
+        Map<String, double[]> masterStages = stages(m);
+        Map<String, double[]> slaveStages = stages(t);
         sampler.start();
         double masterTps = sysbench("run", DURATION);
         lag.stop = true;
         sampler.join();
         awaitCaughtUp();
+        Map<String, Double> breakdown = new java.util.LinkedHashMap<>();
+        breakdown.put("master store", meanMillis(masterStages, stages(m), "store"));
+        for (String s : List.of("ship", "store", "wait", "apply", "commit")) {
+            breakdown.put("slave " + s, meanMillis(slaveStages, stages(t), s));
+        }
 
         Catchup serial = catchup(0, 1);
         Catchup parallel = catchup(4, 1);
@@ -109,7 +118,13 @@ public final class ReplicationBench {
         System.out.printf(Locale.ROOT, "%-44s %12.0f %12.0f %8s%n", "live lag p50 ms", lag.p(0, 50), lag.p(1, 50), "");
         System.out.printf(Locale.ROOT, "%-44s %12.0f %12.0f %8s%n", "live lag p99 ms", lag.p(0, 99), lag.p(1, 99), "");
         System.out.printf(Locale.ROOT, "%-44s %12.0f %12.0f %8s%n", "live lag max ms", lag.p(0, 100), lag.p(1, 100), "");
+        System.out.printf(Locale.ROOT, "%-44s %12.1f %12.1f %8s%n", "live lag mean ms", lag.mean(0), lag.mean(1), "");
         System.out.printf(Locale.ROOT, "%-44s %12.0f%n", "master tps during live load", masterTps);
+        System.out.printf(Locale.ROOT, "live load, Tantalum's stages (mean ms per transaction, tantalum_replicator_stage_seconds):%n");
+        breakdown.forEach((stage, ms) -> System.out.printf(Locale.ROOT, "  %-14s %7.2f%n", stage, ms));
+        System.out.printf(Locale.ROOT, "  %-14s %7.2f  (ship + slave store + wait + apply + commit)%n", "extract->commit",
+                breakdown.get("slave ship") + breakdown.get("slave store") + breakdown.get("slave wait")
+                        + breakdown.get("slave apply") + breakdown.get("slave commit"));
         System.out.printf(Locale.ROOT, "%-44s %12s %12.2f%n", "replicator CPU s per 1000 tx", "",
                 serial.cpuSecondsPer1000);
         System.out.printf(Locale.ROOT, "%-44s %12s %12d%n", "replicator RSS MiB (slave)", "", rss);
@@ -127,10 +142,13 @@ public final class ReplicationBench {
     }
 
     /**
-     * What Prometheus costs the replicator (issue 16: within 2 %): PAIRS pairs of Tantalum catch-ups
-     * of a DURATION-second backlog, one while a scraper reads every replicator's /metrics and
-     * /health/slave each second (as Prometheus and a load balancer would), one without, in
-     * alternating order so that a drift of the machine falls on both sides alike.
+     * What Prometheus costs the replicator (issue 16: within 2 %): PAIRS rounds of Tantalum catch-ups
+     * of a DURATION-second backlog, one without scraping, one while a scraper reads every
+     * replicator's /metrics and /health/slave once a second (as Prometheus and a load balancer
+     * would), one 20 times a second, in an order that turns each round so that a drift of the
+     * machine falls on all alike. A scrape costs a few ms of CPU, so once a second is lost in the
+     * noise of a catch-up; 20 a second shows the cost per scrape, and the loss grows linearly with
+     * the rate: the loss at once a second is a twentieth of it.
      */
     static void scrapeCost() throws Exception {
         m = sb.layout().hosts().get(0);
@@ -139,61 +157,69 @@ public final class ReplicationBench {
         exec(m, "CREATE DATABASE sbtest");
         sysbench("prepare", 0);
         awaitCaughtUp(false);
-        List<Double> plain = new ArrayList<>();
-        List<Double> scraped = new ArrayList<>();
-        long scrapes = 0;
-        for (int pair = 0; pair < PAIRS; pair++) {
-            for (boolean scraping : pair % 2 == 0 ? new boolean[] {false, true} : new boolean[] {true, false}) {
-                admin(t).call(ReplicatorApi.OFFLINE, new ReplicatorApi.OfflineRequest(false));
-                sysbench("run", DURATION);
-                Scraper scraper = new Scraper();
-                Thread thread = new Thread(scraper::run);
-                if (scraping) {
-                    thread.start();
-                }
-                double rate = tantalumCatchup(seq(m)).rate();
-                scraper.stop = true;
-                if (scraping) {
-                    thread.join();
-                    scrapes += scraper.count;
-                }
-                (scraping ? scraped : plain).add(rate);
-                System.out.printf(Locale.ROOT, "pair %d %-13s %8.0f tx/s%s%n", pair + 1, scraping ? "scraped" : "not scraped",
-                        rate, scraping ? " (" + scraper.count + " scrapes)" : "");
+        int[] rates = {0, 1, 20};
+        Map<Integer, List<Double>> byRate = new TreeMap<>();
+        scrapedCatchup(0); // warms the slave up (JIT, buffer pool): not counted
+        for (int round = 0; round < PAIRS; round++) {
+            for (int k = 0; k < rates.length; k++) {
+                int hz = rates[(round % 2 == 0 ? k : rates.length - 1 - k)];
+                double rate = scrapedCatchup(hz);
+                byRate.computeIfAbsent(hz, x -> new ArrayList<>()).add(rate);
+                System.out.printf(Locale.ROOT, "round %d, %2d scrapes/s: %8.0f tx/s%n", round + 1, hz, rate);
             }
         }
-        double withScrapes = median(scraped);
-        double without = median(plain);
-        System.out.printf(Locale.ROOT, "%nTantalum slave catch-up (sysbench oltp_write_only %sx%s, %ds loads, %d pairs):"
-                + " median %.0f tx/s scraped every second, %.0f tx/s not scraped (%d scrapes)%n", TABLES, TABLE_SIZE,
-                DURATION, PAIRS, withScrapes, without, scrapes);
-        System.out.printf(Locale.ROOT, "RESULT scraped_tps=%.0f not_scraped_tps=%.0f scrape_ratio=%.3f%n", withScrapes,
-                without, withScrapes / without);
+        double none = median(byRate.get(0));
+        double once = median(byRate.get(1));
+        double often = median(byRate.get(20));
+        double lossPerScrapePerSecond = (1 - often / none) / 20;
+        System.out.printf(Locale.ROOT, "%nTantalum slave catch-up (sysbench oltp_write_only %sx%s, %ds loads, %d rounds),"
+                + " medians: %.0f tx/s not scraped, %.0f scraped once a second, %.0f scraped 20 times a second%n",
+                TABLES, TABLE_SIZE, DURATION, PAIRS, none, once, often);
+        System.out.printf(Locale.ROOT, "loss at 20 scrapes/s %.1f %% -> at one scrape a second %.2f %%%n",
+                100 * (1 - often / none), 100 * lossPerScrapePerSecond);
+        System.out.printf(Locale.ROOT, "RESULT not_scraped_tps=%.0f scraped_1hz_tps=%.0f scraped_20hz_tps=%.0f"
+                + " scrape_ratio_1hz=%.3f scrape_ratio_20hz=%.3f scrape_loss_1hz_pct=%.2f%n", none, once, often,
+                once / none, often / none, 100 * lossPerScrapePerSecond);
     }
 
-    /** Reads /metrics and /health/slave of every replicator once a second, with the sandbox's admin token. */
+    /** The Tantalum slave's catch-up of a DURATION-second backlog while every replicator is scraped {@code hz} times a second. */
+    static double scrapedCatchup(int hz) throws Exception {
+        admin(t).call(ReplicatorApi.OFFLINE, new ReplicatorApi.OfflineRequest(false));
+        sysbench("run", DURATION);
+        Scraper scraper = new Scraper(hz);
+        Thread thread = new Thread(scraper::run);
+        if (hz > 0) {
+            thread.start();
+        }
+        double rate = tantalumCatchup(seq(m)).rate();
+        scraper.stop = true;
+        if (hz > 0) {
+            thread.join();
+        }
+        return rate;
+    }
+
+    /** Reads /metrics and /health/slave of every replicator {@code hz} times a second, with the sandbox's admin token. */
     static final class Scraper {
+        final int hz;
         volatile boolean stop;
-        volatile long count;
+
+        Scraper(int hz) {
+            this.hz = hz;
+        }
 
         void run() {
-            String token;
-            try {
-                token = Files.readAllLines(dir.resolve(sb.layout().service() + ".secrets")).stream()
-                        .filter(l -> l.startsWith("admin-token=")).findFirst().orElseThrow().substring(12);
-            } catch (java.io.IOException e) {
-                throw new IllegalStateException(e);
-            }
+            String token = token();
+            long next = System.nanoTime();
             while (!stop) {
-                long next = System.currentTimeMillis() + 1000;
                 for (SandboxLayout.Host h : sb.layout().hosts()) {
                     for (String path : List.of("/metrics", "/health/slave?lag=10")) {
                         get("http://" + h.address() + ":" + h.adminPort() + path, token);
                     }
                 }
-                count++;
-                while (!stop && System.currentTimeMillis() < next) {
-                    sleep(20);
+                next += 1_000_000_000L / hz;
+                while (!stop && System.nanoTime() < next) {
+                    sleep(Math.max(1, Math.min(20, (next - System.nanoTime()) / 1_000_000)));
                 }
             }
         }
@@ -209,8 +235,18 @@ public final class ReplicationBench {
                     }
                 }
             } catch (java.io.IOException e) {
-                // a replicator that is not serving (the stopped one) is scraped again next second, as Prometheus does
+                // a replicator that is not serving is scraped again next time, as Prometheus does
             }
+        }
+    }
+
+    /** The sandbox's admin token, from its secrets file. */
+    static String token() {
+        try {
+            return Files.readAllLines(dir.resolve(sb.layout().service() + ".secrets")).stream()
+                    .filter(l -> l.startsWith("admin-token=")).findFirst().orElseThrow().substring(12);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
         }
     }
 
@@ -226,6 +262,32 @@ public final class ReplicationBench {
         List<Double> l = new ArrayList<>(values);
         Collections.sort(l);
         return l.size() % 2 == 1 ? l.get(l.size() / 2) : (l.get(l.size() / 2 - 1) + l.get(l.size() / 2)) / 2;
+    }
+
+    /** Each stage's sum (s) and count from a replicator's /metrics (tantalum_replicator_stage_seconds). */
+    static Map<String, double[]> stages(SandboxLayout.Host h) throws Exception {
+        java.net.HttpURLConnection c = (java.net.HttpURLConnection) java.net.URI.create("http://" + h.address() + ":"
+                + h.adminPort() + "/metrics").toURL().openConnection();
+        c.setRequestProperty("Authorization", "Bearer " + token());
+        String text;
+        try (var in = c.getInputStream()) {
+            text = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        Map<String, double[]> m = new TreeMap<>();
+        java.util.regex.Matcher x = java.util.regex.Pattern.compile(
+                "(?m)^tantalum_replicator_stage_seconds_(sum|count)\\{[^}]*stage=\"(\\w+)\"[^}]*} (\\S+)$").matcher(text);
+        while (x.find()) {
+            m.computeIfAbsent(x.group(2), k -> new double[2])[x.group(1).equals("sum") ? 0 : 1] = Double.parseDouble(
+                    x.group(3));
+        }
+        return m;
+    }
+
+    /** The mean of a stage between two scrapes, in ms (NaN when no transaction went through it). */
+    static double meanMillis(Map<String, double[]> before, Map<String, double[]> after, String stage) {
+        double[] b = before.getOrDefault(stage, new double[2]);
+        double[] a = after.getOrDefault(stage, new double[2]);
+        return a[1] > b[1] ? 1000 * (a[0] - b[0]) / (a[1] - b[1]) : Double.NaN;
     }
 
     record Catchup(double nativeRate, double tantalumRate, double cpuSecondsPer1000) {}
@@ -310,6 +372,10 @@ public final class ReplicationBench {
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
+        }
+
+        double mean(int which) {
+            return lags.get(which).stream().mapToDouble(Double::doubleValue).average().orElse(0);
         }
 
         double lagOf(long applied, long now) {

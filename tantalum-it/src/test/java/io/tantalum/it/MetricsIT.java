@@ -12,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.MethodOrderer;
@@ -74,6 +75,18 @@ class MetricsIT {
         assertThat(value(master, "tantalum_replicator_connected_slaves", "")).isEqualTo(2);
         assertThat(value(slave, "tantalum_thl_fsync_seconds_count", "")).isGreaterThan(
                 value(slave0, "tantalum_thl_fsync_seconds_count", ""));
+        // every transaction timed through each stage; what a transaction of this idle sandbox took, bounded
+        assertThat(value(master, "tantalum_replicator_stage_seconds_count", "stage=\"store\"")
+                - value(master0, "tantalum_replicator_stage_seconds_count", "stage=\"store\"")).isGreaterThanOrEqualTo(52);
+        for (String stage : List.of("ship", "store", "wait", "apply", "commit")) {
+            String label = "stage=\"" + stage + "\"";
+            double count = value(slave, "tantalum_replicator_stage_seconds_count", label)
+                    - value(slave0, "tantalum_replicator_stage_seconds_count", label);
+            assertThat(count).as(stage).isGreaterThanOrEqualTo(52);
+            assertThat((value(slave, "tantalum_replicator_stage_seconds_sum", label)
+                    - value(slave0, "tantalum_replicator_stage_seconds_sum", label)) / count).as(stage + " mean, s")
+                    .isBetween(0.0, 1.0);
+        }
         assertThat(value(slave, "tantalum_thl_size_bytes", "")).isGreaterThan(1000);
         assertThat(value(slave, "tantalum_thl_files", "")).isGreaterThanOrEqualTo(1);
         assertThat(value(slave, "process_resident_memory_bytes", "")).isBetween(10e6, 512e6);

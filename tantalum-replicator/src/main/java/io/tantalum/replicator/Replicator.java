@@ -283,6 +283,11 @@ public final class Replicator implements AutoCloseable {
             }
 
             @Override
+            public void stage(Stage stage, long nanos) {
+                metrics.stage(stage, nanos);
+            }
+
+            @Override
             public void processed(ThlEvent e) {
                 String hb = e.metadata().get("heartbeatId");
                 CompletableFuture<Long> f = hb == null ? null : heartbeats.remove(hb);

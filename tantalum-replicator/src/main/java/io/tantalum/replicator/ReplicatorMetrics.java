@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.Timer;
 import io.tantalum.api.ReplicatorStatus;
 import io.tantalum.common.DaemonMetrics;
 import io.tantalum.replicator.internal.Pipeline;
+import io.tantalum.replicator.internal.PipelineListener;
 import io.tantalum.thl.ThlEvent;
 import io.tantalum.thl.ThlLog;
 import java.io.IOException;
@@ -34,6 +35,8 @@ final class ReplicatorMetrics implements AutoCloseable {
     private final LongAdder rowsApplied = new LongAdder();
     private final LongAdder errors = new LongAdder();
     private final Timer fsync;
+    private final java.util.Map<PipelineListener.Stage, Timer> stages = new java.util.EnumMap<>(
+            PipelineListener.Stage.class);
     private final MultiGauge channelSeqno;
     private final MultiGauge channelTxns;
     private volatile ReplicatorStatus status;
@@ -84,6 +87,15 @@ final class ReplicatorMetrics implements AutoCloseable {
                         Duration.ofMillis(10), Duration.ofMillis(20), Duration.ofMillis(50), Duration.ofMillis(100),
                         Duration.ofMillis(250), Duration.ofSeconds(1))
                 .register(r);
+        for (PipelineListener.Stage s : PipelineListener.Stage.values()) {
+            stages.put(s, Timer.builder("tantalum.replicator.stage").tag("stage", s.label())
+                    .description("Time each transaction spent in a stage between the master's extraction and the"
+                            + " slave's commit (docs/metrics.md)")
+                    .serviceLevelObjectives(Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5),
+                            Duration.ofMillis(10), Duration.ofMillis(20), Duration.ofMillis(50), Duration.ofMillis(100),
+                            Duration.ofMillis(250), Duration.ofSeconds(1), Duration.ofSeconds(10))
+                    .register(r));
+        }
         channelSeqno = MultiGauge.builder("tantalum.replicator.channel.applied.seqno")
                 .description("Seqno of the last transaction each apply channel committed").register(r);
         channelTxns = MultiGauge.builder("tantalum.replicator.channel.transactions")
@@ -137,6 +149,11 @@ final class ReplicatorMetrics implements AutoCloseable {
 
     void failed() {
         errors.increment();
+    }
+
+    /** A transaction's time in one stage of the pipeline. */
+    void stage(PipelineListener.Stage stage, long nanos) {
+        stages.get(stage).record(nanos, TimeUnit.NANOSECONDS);
     }
 
     /** Measures the fsyncs of {@code log}. */

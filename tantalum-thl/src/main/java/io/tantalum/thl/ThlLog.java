@@ -339,6 +339,11 @@ public final class ThlLog implements Closeable {
 
     /** Forces appended records to disk and makes them visible to readers (writer thread only). */
     public void sync() {
+        sync(() -> {});
+    }
+
+    /** {@link #sync()}, running {@code beforePublish} once the records are durable but before readers see them. */
+    public void sync(Runnable beforePublish) {
         if (out == null) {
             return;
         }
@@ -351,6 +356,7 @@ public final class ThlLog implements Closeable {
         } catch (IOException e) {
             throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot fsync THL directory " + dir + ": " + e, e);
         }
+        beforePublish.run();
         publishDurable();
     }
 

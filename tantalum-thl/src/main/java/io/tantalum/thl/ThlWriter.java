@@ -23,17 +23,32 @@ import org.slf4j.LoggerFactory;
  */
 public final class ThlWriter implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(ThlWriter.class);
-    private static final ThlRecord POISON = new ThlRecord(-1, 0, true, 0, new byte[0]);
+    private static final Pending POISON = new Pending(new ThlRecord(-1, 0, true, 0, new byte[0]), 0, 0);
     private static final long SLOW_FSYNC_MS = 1000;
 
     private final ThlLog log;
-    private final BlockingQueue<ThlRecord> queue;
+    private final BlockingQueue<Pending> queue;
     private final int maxBatch;
     private final Consumer<RuntimeException> onFailure;
     private final Thread thread;
     private final AtomicLong fsyncs = new AtomicLong();
     private final AtomicLong records = new AtomicLong();
     private volatile RuntimeException failure;
+    private volatile Durable onDurable = (r, putNanos, putMillis, durableNanos) -> {};
+
+    /** A record queued, with when: {@link System#nanoTime} and the wall clock. */
+    private record Pending(ThlRecord record, long putNanos, long putMillis) {}
+
+    /** Told of each transaction's last record once it is durable (the replicator's stage times). */
+    @FunctionalInterface
+    public interface Durable {
+        /**
+         * @param putNanos {@link System#nanoTime} when it was {@link #put}
+         * @param putMillis the wall clock then
+         * @param durableNanos {@link System#nanoTime} once it was synced
+         */
+        void durable(ThlRecord lastFragment, long putNanos, long putMillis, long durableNanos);
+    }
 
     public ThlWriter(ThlLog log, String name, int queueCapacity, int maxBatch, Consumer<RuntimeException> onFailure) {
         this.log = log;
@@ -43,13 +58,20 @@ public final class ThlWriter implements Closeable {
         this.thread = Threads.start(name + "-thl-writer", this::run);
     }
 
+    /** Sets who is told of each transaction's last record once it is durable. */
+    public ThlWriter onDurable(Durable listener) {
+        this.onDurable = listener;
+        return this;
+    }
+
     /** Queues a record for writing, blocking while the queue is full. */
     public void put(ThlRecord r) throws InterruptedException {
         RuntimeException f = failure;
         if (f != null) {
             throw f;
         }
-        while (!queue.offer(r, 100, TimeUnit.MILLISECONDS)) {
+        Pending p = new Pending(r, System.nanoTime(), System.currentTimeMillis());
+        while (!queue.offer(p, 100, TimeUnit.MILLISECONDS)) {
             if (failure != null) {
                 throw failure;
             }
@@ -65,24 +87,25 @@ public final class ThlWriter implements Closeable {
     }
 
     private void run() {
-        List<ThlRecord> batch = new ArrayList<>(maxBatch);
+        List<Pending> batch = new ArrayList<>(maxBatch);
         try {
             while (true) {
-                ThlRecord first = queue.take();
+                Pending first = queue.take();
                 batch.add(first);
                 queue.drainTo(batch, maxBatch - 1);
                 boolean stop = false;
                 int appended = 0;
-                for (ThlRecord r : batch) {
-                    if (r == POISON) {
+                for (Pending p : batch) {
+                    if (p == POISON) {
                         stop = true;
                         break;
                     }
-                    log.append(r);
+                    log.append(p.record());
                     appended++;
                 }
                 long start = System.nanoTime();
-                log.sync();
+                int written = appended;
+                log.sync(() -> tell(batch, written)); // before readers see them: the applier looks them up
                 long ms = (System.nanoTime() - start) / 1_000_000L;
                 if (ms > SLOW_FSYNC_MS) {
                     LOG.warn("slow THL fsync took {}ms for {} records dir={}", ms, appended, log.directory());
@@ -101,6 +124,17 @@ public final class ThlWriter implements Closeable {
             failure = e;
             LOG.error("THL writer stopped dir={}: {}", log.directory(), e.getMessage(), e);
             onFailure.accept(e);
+        }
+    }
+
+    private void tell(List<Pending> batch, int written) {
+        long durable = System.nanoTime();
+        Durable told = onDurable;
+        for (int i = 0; i < written; i++) {
+            Pending p = batch.get(i);
+            if (p.record().lastFrag()) {
+                told.durable(p.record(), p.putNanos(), p.putMillis(), durable);
+            }
         }
     }
 

@@ -30,4 +30,23 @@ class ThlWriterTest {
             assertThat(writer.fsyncCount()).isLessThan(500);
         }
     }
+
+    @Test
+    void tellsWhenEachTransactionBecameDurableAndHowLongItWaited() throws Exception {
+        try (ThlLog log = ThlLog.open(dir, 1 << 20)) {
+            java.util.List<long[]> told = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+            ThlWriter writer = new ThlWriter(log, "test", 1000, 100, e -> {}).onDurable(
+                    (r, putNanos, putMillis, durableNanos) -> told.add(new long[] {r.seqno(), putNanos, durableNanos}));
+            long before = System.nanoTime();
+            for (long s = 0; s < 10; s++) {
+                writer.put(ThlRecord.of(ThlLogTest.event(s, 0, s % 2 == 1))); // even seqnos: first fragments
+                if (s % 2 == 0) {
+                    writer.put(ThlRecord.of(ThlLogTest.event(s, 1, true)));
+                }
+            }
+            writer.close();
+            assertThat(told).extracting(t -> t[0]).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L);
+            assertThat(told).allSatisfy(t -> assertThat(t[1]).isBetween(before, t[2]));
+        }
+    }
 }

@@ -78,7 +78,9 @@ public final class MasterPipeline implements Pipeline {
             throw Jdbc.unavailable(settings, e);
         }
         try {
-            writer = new ThlWriter(log, settings.service(), 10_000, 1000, listener::failed);
+            writer = new ThlWriter(log, settings.service(), 10_000, 1000, listener::failed).onDurable(
+                    (r, putNanos, putMillis, durableNanos) -> listener.stage(PipelineListener.Stage.STORE,
+                            durableNanos - putNanos));
             server = new ThlServer(log, new ThlServer.Options(settings.service(), settings.bindAddress(),
                     settings.thlPort(), settings.security().serviceSecret(), settings.security().tlsContext()));
             extractor = new BinlogExtractor(new BinlogExtractor.Options(settings.dbHost(), settings.dbPort(),

@@ -42,6 +42,7 @@ public final class SlavePipeline implements Pipeline {
     private final ThlLog log;
     private final PipelineListener listener;
     private final Options options;
+    private final StageClock clock = new StageClock();
     private ThlWriter writer;
     private volatile ThlClient client;
     private volatile JdbcApplier applier;
@@ -63,7 +64,7 @@ public final class SlavePipeline implements Pipeline {
         JdbcApplier a = new JdbcApplier(new JdbcApplier.Options(settings.jdbcUrl(), settings.dbUser(),
                 settings.dbPassword(), settings.service(), settings.blockCommitSize(), settings.blockCommitMillis(),
                 options.skipSeqnos(), settings.applyBinlog(), settings.applyChannels()), log, listener,
-                options.trigger());
+                options.trigger(), clock);
         AppliedPosition applied = a.readPosition();
         ThlRecord last = log.lastRecord();
         ThlEvent lastEvent = last == null ? null : last.decode();
@@ -95,7 +96,11 @@ public final class SlavePipeline implements Pipeline {
         ThlClient.Position from = last != null
                 ? new ThlClient.Position(last.seqno(), last.fragno(), last.lastFrag(), last.epoch(), lastEvent.eventId())
                 : new ThlClient.Position(applied.seqno(), 0, true, applied.epoch(), applied.eventId());
-        writer = new ThlWriter(log, settings.service(), 10_000, 1000, listener::failed);
+        writer = new ThlWriter(log, settings.service(), 10_000, 1000, listener::failed).onDurable(
+                (r, putNanos, putMillis, durableNanos) -> {
+                    listener.stage(PipelineListener.Stage.STORE, durableNanos - putNanos);
+                    clock.durable(r, putMillis, durableNanos);
+                });
         applier = a;
         client = new ThlClient(new ThlClient.Options(options.master(), settings.service(), settings.host(),
                 options.force(), settings.security().serviceSecret(), settings.bindAddress(),

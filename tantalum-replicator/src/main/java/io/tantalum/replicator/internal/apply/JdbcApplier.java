@@ -6,6 +6,8 @@ import io.tantalum.common.Threads;
 import io.tantalum.replicator.OfflineTrigger;
 import io.tantalum.replicator.internal.Jdbc;
 import io.tantalum.replicator.internal.PipelineListener;
+import io.tantalum.replicator.internal.PipelineListener.Stage;
+import io.tantalum.replicator.internal.StageClock;
 import io.tantalum.thl.ThlCursor;
 import io.tantalum.thl.ThlEvent;
 import io.tantalum.thl.ThlLog;
@@ -49,6 +51,9 @@ public final class JdbcApplier {
     private final PipelineListener listener;
     private final Supplier<OfflineTrigger> trigger;
     private final Catalog catalog;
+    private final StageClock clock;
+    /** When each transaction of the open block had its statements sent ({@link System#nanoTime}), for COMMIT times. */
+    private final java.util.List<Long> sentNotCommitted = new java.util.ArrayList<>();
     private volatile AppliedPosition applied = AppliedPosition.NONE;
     private volatile boolean stopRequested;
     private volatile boolean immediate;
@@ -57,9 +62,11 @@ public final class JdbcApplier {
     private long serialUntil = -1;
     private Thread thread;
 
+    /** {@code clock}: when the THL writer received and stored each transaction (stage times). */
     public JdbcApplier(Options options, ThlLog log, PipelineListener listener,
-            Supplier<OfflineTrigger> trigger) {
+            Supplier<OfflineTrigger> trigger, StageClock clock) {
         this.options = options;
+        this.clock = clock;
         this.log = log;
         this.listener = listener;
         this.trigger = trigger;
@@ -157,9 +164,11 @@ public final class JdbcApplier {
         ApplyChannels ch = options.channels() > 1 ? new ApplyChannels(this, options.channels(), p -> applied = p)
                 : null;
         channels = ch;
+        sentNotCommitted.clear();
         try (ThlCursor cursor = log.cursor(applied.seqno() + 1)) {
             int pendingTxns = 0;
             long blockStart = 0;
+            long txnTaken = 0;
             boolean midTxn = false;
             ThlEvent lastApplied = null;
             while (true) {
@@ -194,6 +203,10 @@ public final class JdbcApplier {
                     continue;
                 }
                 ThlEvent e = r.decode();
+                txnTaken = midTxn ? txnTaken : System.nanoTime();
+                if (r.lastFrag()) {
+                    timeArrival(e);
+                }
                 if (ch != null && !midTxn) {
                     // a whole transaction whose rows are known goes to a channel; anything else waits for the
                     // channels to commit everything before it, then is applied here, alone
@@ -227,6 +240,9 @@ public final class JdbcApplier {
                 midTxn = !e.lastFrag();
                 if (e.lastFrag()) {
                     lastApplied = e;
+                    long sent = System.nanoTime();
+                    listener.stage(Stage.APPLY, sent - txnTaken);
+                    sentNotCommitted.add(sent);
                     if (pendingTxns++ == 0) {
                         blockStart = System.currentTimeMillis();
                     }
@@ -250,6 +266,15 @@ public final class JdbcApplier {
                 channels = null;
                 ch.close();
             }
+        }
+    }
+
+    /** SHIP and WAIT times of a transaction the applier takes, when its THL writer timed its arrival. */
+    private void timeArrival(ThlEvent lastFragment) {
+        StageClock.Arrival a = clock.take(lastFragment.seqno());
+        if (a != null) {
+            listener.stage(Stage.SHIP, Math.max(0, a.receivedMillis() - lastFragment.extractTstamp()) * 1_000_000L);
+            listener.stage(Stage.WAIT, Math.max(0, System.nanoTime() - a.durableNanos()));
         }
     }
 
@@ -396,6 +421,11 @@ public final class JdbcApplier {
         catalog.write(c, p);
         c.commit();
         applied = p;
+        long committed = System.nanoTime();
+        for (long sent : sentNotCommitted) {
+            listener.stage(Stage.COMMIT, committed - sent);
+        }
+        sentNotCommitted.clear();
         LOG.debug("committed block up to seqno={}", p.seqno());
     }
 
