@@ -4,18 +4,33 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tantalum.testkit.Sql;
 import java.sql.Connection;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * Every MariaDB column type, tables with and without a primary key, multi-statement and
  * multi-table transactions, a 200,000-row transaction and DDL replicate bit-exactly: per-table
- * checksums are equal on every host.
+ * checksums are equal on every host. host2 applies on one connection, host3 with 4 apply channels
+ * (parallel apply, issue 15).
  */
 @Sandboxed(hosts = 3)
 class TypeMatrixIT {
     static SandboxFixture sb;
+
+    @BeforeAll
+    static void host3AppliesWithFourChannels() throws Exception {
+        Path conf = sb.sandbox().replicatorConfig(sb.host(3));
+        Files.writeString(conf, Files.readString(conf) + "replicator.apply.channels=4\n");
+        sb.sandbox().stopReplicator(sb.host(3));
+        sb.sandbox().startReplicator(sb.host(3));
+        sb.sandbox().awaitOnline(60_000);
+        assertThat(sb.trepctl("-host", "host3", "status", "-name", "tasks").ok().stdout()).contains("channels")
+                .contains(": 4");
+    }
 
     @Test
     void everyColumnTypeRoundTripsExactly() throws Exception {

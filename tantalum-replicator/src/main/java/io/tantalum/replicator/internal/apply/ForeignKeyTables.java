@@ -12,7 +12,9 @@ import java.util.function.Predicate;
 /**
  * The slave's tables that have, or are referenced by, a foreign key ({@code schema.table}, lower
  * case): their transactions are applied alone, since a cascade changes rows the THL does not name.
- * Read once, and again after each statement (which may have added or dropped one).
+ * Read once, and again after each statement (which may have added or dropped one), on the
+ * applier's connection even while its block is open: information_schema takes no row locks and is
+ * outside the transaction's snapshot, so the read neither blocks nor changes what the block does.
  */
 final class ForeignKeyTables {
     private Set<String> tables;

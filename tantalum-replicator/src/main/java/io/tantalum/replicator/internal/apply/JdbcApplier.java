@@ -52,8 +52,6 @@ public final class JdbcApplier {
     private final Supplier<OfflineTrigger> trigger;
     private final Catalog catalog;
     private final StageClock clock;
-    /** When each transaction of the open block had its statements sent ({@link System#nanoTime}), for COMMIT times. */
-    private final java.util.List<Long> sentNotCommitted = new java.util.ArrayList<>();
     private volatile AppliedPosition applied = AppliedPosition.NONE;
     private volatile boolean stopRequested;
     private volatile boolean immediate;
@@ -160,39 +158,35 @@ public final class JdbcApplier {
 
     private void applyLoop(Connection c) throws SQLException, InterruptedException {
         RowSql rows = new RowSql(c, options.binlogApply(), maxAllowedPacket(c));
-        boolean firstEvent = true;
         ApplyChannels ch = options.channels() > 1 ? new ApplyChannels(this, options.channels(), p -> applied = p)
                 : null;
         channels = ch;
-        sentNotCommitted.clear();
+        Block block = new Block(c, rows);
+        boolean firstEvent = true;
+        boolean midTxn = false;
+        long txnTaken = 0;
         try (ThlCursor cursor = log.cursor(applied.seqno() + 1)) {
-            int pendingTxns = 0;
-            long blockStart = 0;
-            long txnTaken = 0;
-            boolean midTxn = false;
-            ThlEvent lastApplied = null;
             while (true) {
                 if (stopRequested && (immediate || !midTxn)) {
                     if (ch != null && !immediate) {
                         ch.barrier(false);
                     }
-                    if (!immediate && pendingTxns > 0) {
-                        commit(c, rows, lastApplied);
+                    if (immediate) {
+                        block.rollback();
                     } else {
-                        c.rollback();
+                        block.commit();
                     }
                     return;
                 }
-                ThlRecord r = cursor.next(pendingTxns > 0 || (ch != null && ch.filling()) ? 0 : 200);
-                if (r == null && stopRequested) {
-                    // mid-transaction, and the rest of it is not stored: roll back, it is applied whole later
-                    c.rollback();
-                    return;
-                }
+                ThlRecord r = cursor.next(block.txns > 0 || (ch != null && ch.filling()) ? 0 : 200);
                 if (r == null) {
-                    if (pendingTxns > 0 && !midTxn) {
-                        commit(c, rows, lastApplied);
-                        pendingTxns = 0;
+                    if (stopRequested) {
+                        // mid-transaction, and the rest of it is not stored: roll back, it is applied whole later
+                        block.rollback();
+                        return;
+                    }
+                    if (!midTxn) {
+                        block.commit(); // nothing more in the THL: commit what is applied at once
                     }
                     if (ch != null) {
                         ch.flush();
@@ -207,57 +201,27 @@ public final class JdbcApplier {
                 if (r.lastFrag()) {
                     timeArrival(e);
                 }
-                if (ch != null && !midTxn) {
-                    // a whole transaction whose rows are known goes to a channel; anything else waits for the
-                    // channels to commit everything before it, then is applied here, alone
-                    java.util.Set<String> keys = parallel(r, e) ? TxnKeys.of(e, ch.foreignKeyTables(c)) : null;
-                    if (keys != null) {
-                        if (pendingTxns > 0) {
-                            commit(c, rows, lastApplied);
-                            pendingTxns = 0;
-                        }
-                        ch.add(e, keys, r.body().length, options.blockSize(), options.blockMillis());
-                        firstEvent = false;
-                        continue;
-                    }
-                    ch.barrier(hasStatement(e));
+                if (ch != null && !midTxn && routed(c, ch, r, e, block)) {
+                    firstEvent = false;
+                    continue;
                 }
                 // a statement, and a transaction the operator skips, are committed on their own: a
                 // skip must be recorded even when the next transaction fails and rolls its block back
                 boolean skipped = options.skipSeqnos().contains(e.seqno());
                 boolean statement = skipped || hasStatement(e);
-                if (pendingTxns > 0 && statement) {
-                    commit(c, rows, lastApplied);
-                    pendingTxns = 0;
+                if (statement) {
+                    block.commit();
                 }
                 if (skipped) {
                     LOG.warn("skipping seqno={} eventId={} as the operator asked (online -skip-seqno)", e.seqno(),
                             e.eventId());
                 } else {
-                    applyEvent(c, rows, e, firstEvent, pendingTxns);
+                    applyEvent(c, rows, e, firstEvent, block.txns);
                 }
                 firstEvent = false;
                 midTxn = !e.lastFrag();
-                if (e.lastFrag()) {
-                    lastApplied = e;
-                    long sent = System.nanoTime();
-                    listener.stage(Stage.APPLY, sent - txnTaken);
-                    sentNotCommitted.add(sent);
-                    if (pendingTxns++ == 0) {
-                        blockStart = System.currentTimeMillis();
-                    }
-                    OfflineTrigger t = trigger.get();
-                    boolean stopHere = t != null && t.matches(e);
-                    if (stopHere || pendingTxns >= options.blockSize() || statement
-                            || System.currentTimeMillis() - blockStart >= options.blockMillis()) {
-                        commit(c, rows, lastApplied);
-                        pendingTxns = 0;
-                    }
-                    if (stopHere) {
-                        listener.offlinePointReached("deferred offline reached at seqno " + e.seqno() + " ("
-                                + t.describe() + ")");
-                        return;
-                    }
+                if (e.lastFrag() && block.ended(e, txnTaken, statement)) {
+                    return;
                 }
             }
         } finally {
@@ -266,6 +230,95 @@ public final class JdbcApplier {
                 channels = null;
                 ch.close();
             }
+        }
+    }
+
+    /**
+     * Queues a whole transaction whose rows are known to a channel (true, after committing the open
+     * block); anything else waits for the channels to commit everything before it, to be applied on
+     * the applier's own connection, alone (false).
+     */
+    private boolean routed(Connection c, ApplyChannels ch, ThlRecord r, ThlEvent e, Block block)
+            throws SQLException, InterruptedException {
+        java.util.Set<String> keys = parallel(r, e) ? TxnKeys.of(e, ch.foreignKeyTables(c)) : null;
+        if (keys == null) {
+            ch.barrier(hasStatement(e));
+            return false;
+        }
+        block.commit();
+        ch.add(e, keys, r.body().length, options.blockSize(), options.blockMillis());
+        return true;
+    }
+
+    /**
+     * The transactions applied on the applier's connection and not committed yet: block commit, up
+     * to blockSize transactions or blockMillis, committed with the applied position.
+     */
+    private final class Block {
+        private final Connection c;
+        private final RowSql rows;
+        /** When each transaction of the block had its statements sent ({@link System#nanoTime}), for COMMIT times. */
+        private final java.util.List<Long> sent = new java.util.ArrayList<>();
+        private int txns;
+        private long startMillis;
+        private ThlEvent last;
+
+        Block(Connection c, RowSql rows) {
+            this.c = c;
+            this.rows = rows;
+        }
+
+        /**
+         * A transaction's statements are sent ({@code taken}: when the applier took it): commits the
+         * block when it is full, after a statement, or at a deferred offline point (then true: stop).
+         */
+        boolean ended(ThlEvent lastFragment, long taken, boolean statement) throws SQLException {
+            last = lastFragment;
+            long now = System.nanoTime();
+            listener.stage(Stage.APPLY, now - taken);
+            sent.add(now);
+            if (txns++ == 0) {
+                startMillis = System.currentTimeMillis();
+            }
+            OfflineTrigger t = trigger.get();
+            boolean stopHere = t != null && t.matches(lastFragment);
+            if (stopHere || statement || txns >= options.blockSize()
+                    || System.currentTimeMillis() - startMillis >= options.blockMillis()) {
+                commit();
+            }
+            if (stopHere) {
+                listener.offlinePointReached("deferred offline reached at seqno " + lastFragment.seqno() + " ("
+                        + t.describe() + ")");
+            }
+            return stopHere;
+        }
+
+        /** Commits the block with the position of its last transaction (nothing when it is empty). */
+        void commit() throws SQLException {
+            if (txns == 0) {
+                return;
+            }
+            flush(c, rows, last);
+            AppliedPosition p = position(last);
+            catalog.write(c, p);
+            c.commit();
+            applied = p;
+            long committed = System.nanoTime();
+            for (long s : sent) {
+                listener.stage(Stage.COMMIT, committed - s);
+            }
+            forget();
+            LOG.debug("committed block up to seqno={}", p.seqno());
+        }
+
+        void rollback() throws SQLException {
+            c.rollback();
+            forget();
+        }
+
+        private void forget() {
+            txns = 0;
+            sent.clear();
         }
     }
 
@@ -413,20 +466,6 @@ public final class JdbcApplier {
         }
         String sql = ((ThlEvent.StatementChange) ch).sql();
         return "statement '" + (sql.length() > 120 ? sql.substring(0, 120) + "..." : sql) + "'";
-    }
-
-    private void commit(Connection c, RowSql rows, ThlEvent last) throws SQLException {
-        flush(c, rows, last);
-        AppliedPosition p = position(last);
-        catalog.write(c, p);
-        c.commit();
-        applied = p;
-        long committed = System.nanoTime();
-        for (long sent : sentNotCommitted) {
-            listener.stage(Stage.COMMIT, committed - sent);
-        }
-        sentNotCommitted.clear();
-        LOG.debug("committed block up to seqno={}", p.seqno());
     }
 
     /** Sends the statements still queued for a block ending at {@code last}. */
