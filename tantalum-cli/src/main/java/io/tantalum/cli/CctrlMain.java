@@ -68,13 +68,7 @@ public final class CctrlMain implements Callable<Integer> {
         }
         AdminClient m = manager();
         if (c instanceof CctrlCommand.Ls ls && ls.refreshSeconds() > 0) {
-            try {
-                Refresh.run(ls.refreshSeconds(), ls.count(), () -> run(new CctrlCommand.Ls(ls.longFormat())));
-            } catch (IOException | RuntimeException e) {
-                throw e;
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
+            Refresh.run(ls.refreshSeconds(), ls.count(), () -> run(new CctrlCommand.Ls(ls.longFormat())));
             return true;
         }
         Object reply;

@@ -26,13 +26,12 @@ public final class Cli {
     }
 
     /**
-     * Runs a picocli command and exits with its code; Tantalum errors print one clear line. A command
-     * whose {@code subcommands} are registered here rather than in its annotation:
-     * only those named on the command line, or all when none is (help, a mistyped name); picocli
-     * reads each registered subcommand's annotations by reflection, about 8 ms each (trepctl has
-     * 14). While picocli reads the command line, a second thread runs {@code warmUp} (see
-     * {@link #readingSandboxAnd}): the two take about as long, and an operator waits for the longer
-     * one only (bench/cli).
+     * Runs a picocli command and exits with its code; Tantalum errors print one clear line. Its
+     * {@code subcommands} are registered here rather than in its annotation: only those named on the
+     * command line, or all when none is (help, a mistyped name), because picocli reads each registered
+     * subcommand's annotations by reflection, about 8 ms each (trepctl has 14). While picocli reads
+     * the command line, a second thread runs {@code warmUp} ({@link #readingSandboxAnd}): the two
+     * take about as long, and an operator waits for the longer one only (bench/cli).
      */
     public static void run(Object command, List<Class<?>> subcommands, String[] args, Runnable warmUp) {
         Thread warming = new Thread(() -> {

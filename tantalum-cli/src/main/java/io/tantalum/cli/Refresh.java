@@ -3,6 +3,7 @@ package io.tantalum.cli;
 import io.tantalum.common.ErrorCode;
 import io.tantalum.common.TantalumException;
 import io.tantalum.common.Threads;
+import java.io.IOException;
 
 /**
  * {@code -r SECONDS [-c COUNT]} of {@code trepctl status} and {@code cctrl ls}, as in Tungsten 7:
@@ -14,10 +15,10 @@ final class Refresh {
 
     /** A report that may fail. */
     interface Report {
-        void print() throws Exception;
+        void print() throws IOException;
     }
 
-    static void run(int seconds, int count, Report report) throws Exception {
+    static void run(int seconds, int count, Report report) throws IOException {
         if (seconds < 0 || count < 0) {
             throw new TantalumException(ErrorCode.INVALID_ARGUMENT, "-r and -c take a positive number, not "
                     + (seconds < 0 ? seconds : count));

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.tantalum.testkit.Await;
 import io.tantalum.testkit.Sql;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
@@ -29,7 +28,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MetricsIT {
     static SandboxFixture sb;
-    private static final HttpClient HTTP = Scrapes.HTTP;
 
     @Test
     @Order(1)
@@ -139,6 +137,16 @@ class MetricsIT {
     }
 
     @Test
+    @Order(3)
+    void metricsNeedTheTokenAndHealthChecksDoNot() throws Exception {
+        HttpResponse<String> noToken = Scrapes.HTTP.send(HttpRequest.newBuilder(uri(2, "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(noToken.statusCode()).isEqualTo(401);
+        assertThat(noToken.body()).doesNotContain("tantalum_");
+        assertThat(health(2, "/health/slave").body()).doesNotContain(sb.replicatorToken());
+    }
+
+    @Test
     @Order(4)
     void trepctlStatusRefreshesEverySecondsCountTimes() {
         long start = System.nanoTime();
@@ -151,16 +159,6 @@ class MetricsIT {
         assertThat(sb.trepctl("-host", "host2", "status", "-r", "-1").exitCode()).isNotZero();
     }
 
-    @Test
-    @Order(3)
-    void metricsNeedTheTokenAndHealthChecksDoNot() throws Exception {
-        HttpResponse<String> noToken = HTTP.send(HttpRequest.newBuilder(uri(2, "/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(noToken.statusCode()).isEqualTo(401);
-        assertThat(noToken.body()).doesNotContain("tantalum_");
-        assertThat(health(2, "/health/slave").body()).doesNotContain(sb.replicatorToken());
-    }
-
     private static Map<String, Double> scrape(int k) throws Exception {
         return Scrapes.scrape(uri(k, "/metrics"), sb.replicatorToken());
     }
@@ -171,7 +169,7 @@ class MetricsIT {
 
     private static HttpResponse<String> health(int k, String path) {
         try {
-            return HTTP.send(HttpRequest.newBuilder(uri(k, path)).build(), HttpResponse.BodyHandlers.ofString());
+            return Scrapes.HTTP.send(HttpRequest.newBuilder(uri(k, path)).build(), HttpResponse.BodyHandlers.ofString());
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         } catch (InterruptedException e) {

@@ -40,6 +40,8 @@ final class ReplicatorMetrics implements AutoCloseable {
     private final MultiGauge channelSeqno;
     private final MultiGauge channelTxns;
     private volatile ReplicatorStatus status;
+    /** The THL's files and bytes for the scrape under way (one listing of the directory per scrape). */
+    private volatile double[] thl;
 
     ReplicatorMetrics(Replicator replicator, ReplicatorSettings settings) {
         this.replicator = replicator;
@@ -79,9 +81,9 @@ final class ReplicatorMetrics implements AutoCloseable {
                 "Row changes this slave applied (a parallel chunk retried counts again)");
         counter(r, "tantalum.replicator.errors", errors,
                 "Pipeline errors that stopped replication (OFFLINE:ERROR), apply errors included");
-        Gauge.builder("tantalum.thl.size", this::thlBytes).baseUnit("bytes")
+        Gauge.builder("tantalum.thl.size", () -> thl()[1]).baseUnit("bytes")
                 .description("Bytes in this host's THL files").register(r);
-        Gauge.builder("tantalum.thl.files", this::thlFiles).description("THL segment files on this host").register(r);
+        Gauge.builder("tantalum.thl.files", () -> thl()[0]).description("THL segment files on this host").register(r);
         fsync = Timer.builder("tantalum.thl.fsync").description("Time of each fsync of the THL (one per batch)")
                 .serviceLevelObjectives(Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5),
                         Duration.ofMillis(10), Duration.ofMillis(20), Duration.ofMillis(50), Duration.ofMillis(100),
@@ -119,6 +121,7 @@ final class ReplicatorMetrics implements AutoCloseable {
     /** Every meter in Prometheus' text format. */
     synchronized String scrape() {
         status = replicator.status();
+        thl = listThl();
         try {
             List<Pipeline.ChannelProgress> channels = replicator.channelProgress();
             channelSeqno.register(channels.stream().map(c -> MultiGauge.Row.of(Tags.of("channel",
@@ -128,6 +131,7 @@ final class ReplicatorMetrics implements AutoCloseable {
             return daemon.scrape();
         } finally {
             status = null;
+            thl = null;
         }
     }
 
@@ -171,25 +175,26 @@ final class ReplicatorMetrics implements AutoCloseable {
         return n;
     }
 
-    private double thlBytes() {
-        try (var files = Files.list(replicator.settings().thlDirectory())) {
-            return files.filter(p -> p.getFileName().toString().startsWith("thl.data.")).mapToLong(p -> {
-                try {
-                    return Files.size(p);
-                } catch (IOException e) {
-                    return 0; // purged while we looked
-                }
-            }).sum();
-        } catch (IOException e) {
-            return Double.NaN;
-        }
+    private double[] thl() {
+        double[] t = thl;
+        return t != null ? t : listThl();
     }
 
-    private double thlFiles() {
+    /** How many THL files there are and their bytes (NaN when the directory cannot be read). */
+    private double[] listThl() {
         try (var files = Files.list(replicator.settings().thlDirectory())) {
-            return files.filter(p -> p.getFileName().toString().startsWith("thl.data.")).count();
+            long[] filesAndBytes = new long[2];
+            files.filter(p -> p.getFileName().toString().startsWith("thl.data.")).forEach(p -> {
+                filesAndBytes[0]++;
+                try {
+                    filesAndBytes[1] += Files.size(p);
+                } catch (IOException e) {
+                    // purged while we looked
+                }
+            });
+            return new double[] {filesAndBytes[0], filesAndBytes[1]};
         } catch (IOException e) {
-            return Double.NaN;
+            return new double[] {Double.NaN, Double.NaN};
         }
     }
 
