@@ -70,13 +70,8 @@ public final class ReplicationBench {
         exec(n, "STOP ALL SLAVES", "SET GLOBAL gtid_slave_pos='" + query(m, "SELECT @@gtid_binlog_pos") + "'",
                 "CHANGE MASTER TO MASTER_HOST='" + m.address() + "', MASTER_PORT=3306, MASTER_USER='tungsten',"
                         + " MASTER_PASSWORD='" + sb.layout().replicatorPassword() + "', MASTER_USE_GTID=slave_pos", "START SLAVE");
-        if (PROFILE.equals("relaxed")) {
-            for (SandboxLayout.Host h : List.of(t, n)) {
-                exec(h, "SET GLOBAL sync_binlog=0", "SET GLOBAL innodb_flush_log_at_trx_commit=2");
-            }
+        if (profile(t, n)) {
             exec(n, "STOP SLAVE", "SET GLOBAL slave_parallel_mode='optimistic'", "START SLAVE");
-        } else if (!PROFILE.equals("durable")) {
-            throw new IllegalArgumentException("PROFILE=" + PROFILE + ": use durable or relaxed");
         }
         exec(m, "CREATE DATABASE sbtest");
         sysbench("prepare", 0);
@@ -154,6 +149,7 @@ public final class ReplicationBench {
         m = sb.layout().hosts().get(0);
         t = sb.layout().hosts().get(1);
         n = sb.layout().hosts().get(2);
+        profile(t);
         exec(m, "CREATE DATABASE sbtest");
         sysbench("prepare", 0);
         awaitCaughtUp(false);
@@ -172,9 +168,9 @@ public final class ReplicationBench {
         double once = median(byRate.get(1));
         double often = median(byRate.get(20));
         double lossPerScrapePerSecond = (1 - often / none) / 20;
-        System.out.printf(Locale.ROOT, "%nTantalum slave catch-up (sysbench oltp_write_only %sx%s, %ds loads, %d rounds),"
+        System.out.printf(Locale.ROOT, "%nTantalum slave catch-up (profile %s, sysbench oltp_write_only %sx%s, %ds loads, %d rounds),"
                 + " medians: %.0f tx/s not scraped, %.0f scraped once a second, %.0f scraped 20 times a second%n",
-                TABLES, TABLE_SIZE, DURATION, PAIRS, none, once, often);
+                PROFILE, TABLES, TABLE_SIZE, DURATION, PAIRS, none, once, often);
         System.out.printf(Locale.ROOT, "loss at 20 scrapes/s %.1f %% -> at one scrape a second %.2f %%%n",
                 100 * (1 - often / none), 100 * lossPerScrapePerSecond);
         System.out.printf(Locale.ROOT, "RESULT not_scraped_tps=%.0f scraped_1hz_tps=%.0f scraped_20hz_tps=%.0f"
@@ -262,6 +258,20 @@ public final class ReplicationBench {
         List<Double> l = new ArrayList<>(values);
         Collections.sort(l);
         return l.size() % 2 == 1 ? l.get(l.size() / 2) : (l.get(l.size() / 2 - 1) + l.get(l.size() / 2)) / 2;
+    }
+
+    /** PROFILE=relaxed: the slaves run sync_binlog=0 and innodb_flush_log_at_trx_commit=2 (true); durable: nothing to do. */
+    static boolean profile(SandboxLayout.Host... slaves) throws SQLException {
+        if (PROFILE.equals("durable")) {
+            return false;
+        }
+        if (!PROFILE.equals("relaxed")) {
+            throw new IllegalArgumentException("PROFILE=" + PROFILE + ": use durable or relaxed");
+        }
+        for (SandboxLayout.Host h : slaves) {
+            exec(h, "SET GLOBAL sync_binlog=0", "SET GLOBAL innodb_flush_log_at_trx_commit=2");
+        }
+        return true;
     }
 
     /** Each stage's sum (s) and count from a replicator's /metrics (tantalum_replicator_stage_seconds). */
