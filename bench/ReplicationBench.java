@@ -153,6 +153,13 @@ public final class ReplicationBench {
         exec(m, "CREATE DATABASE sbtest");
         sysbench("prepare", 0);
         awaitCaughtUp(false);
+        // what a scrape costs, directly: the replicators' CPU over 10 s at rest, without scraping and at 20 a second
+        double restCpu = scrapedCpuSeconds(0);
+        double scrapedCpu = scrapedCpuSeconds(20);
+        double cpuMsPerScrape = (scrapedCpu - restCpu) * 1000 / (20 * 10);
+        System.out.printf(Locale.ROOT, "replicators' CPU over 10 s at rest: %.2f s not scraped, %.2f s scraped 20 times a"
+                + " second: %.1f ms per scrape of the %d replicators (/metrics and /health/slave each)%n", restCpu,
+                scrapedCpu, cpuMsPerScrape, sb.layout().hosts().size());
         int[] rates = {0, 1, 20};
         Map<Integer, List<Double>> byRate = new TreeMap<>();
         scrapedCatchup(0); // warms the slave up (JIT, buffer pool): not counted
@@ -174,8 +181,35 @@ public final class ReplicationBench {
         System.out.printf(Locale.ROOT, "loss at 20 scrapes/s %.1f %% -> at one scrape a second %.2f %%%n",
                 100 * (1 - often / none), 100 * lossPerScrapePerSecond);
         System.out.printf(Locale.ROOT, "RESULT not_scraped_tps=%.0f scraped_1hz_tps=%.0f scraped_20hz_tps=%.0f"
-                + " scrape_ratio_1hz=%.3f scrape_ratio_20hz=%.3f scrape_loss_1hz_pct=%.2f%n", none, once, often,
-                once / none, often / none, 100 * lossPerScrapePerSecond);
+                + " scrape_ratio_1hz=%.3f scrape_ratio_20hz=%.3f scrape_loss_1hz_pct=%.2f scrape_cpu_ms=%.1f"
+                + " scrape_cpu_1hz_pct_of_machine=%.2f%n", none, once, often, once / none, often / none,
+                100 * lossPerScrapePerSecond, cpuMsPerScrape, cpuMsPerScrape / 1000 / Runtime.getRuntime()
+                        .availableProcessors() * 100);
+    }
+
+    /** The CPU seconds every replicator used over 10 s of rest while scraped {@code hz} times a second. */
+    static double scrapedCpuSeconds(int hz) throws Exception {
+        Scraper scraper = new Scraper(hz);
+        Thread thread = new Thread(scraper::run);
+        long before = replicatorsCpuTicks();
+        if (hz > 0) {
+            thread.start();
+        }
+        Thread.sleep(10_000);
+        long ticks = replicatorsCpuTicks() - before;
+        scraper.stop = true;
+        if (hz > 0) {
+            thread.join();
+        }
+        return ticks / 100.0;
+    }
+
+    static long replicatorsCpuTicks() throws Exception {
+        long ticks = 0;
+        for (SandboxLayout.Host h : sb.layout().hosts()) {
+            ticks += cpuTicks(sb.replicatorProcess(h).orElseThrow().pid());
+        }
+        return ticks;
     }
 
     /** The Tantalum slave's catch-up of a DURATION-second backlog while every replicator is scraped {@code hz} times a second. */
@@ -521,7 +555,12 @@ public final class ReplicationBench {
     }
 
     static long cpuTicks() throws Exception {
-        String[] f = Files.readString(Path.of("/proc/" + pid() + "/stat")).split(" ");
+        return cpuTicks(pid());
+    }
+
+    /** User and system CPU time of process {@code pid}, in clock ticks (1/100 s). */
+    static long cpuTicks(long pid) throws Exception {
+        String[] f = Files.readString(Path.of("/proc/" + pid + "/stat")).split(" ");
         return Long.parseLong(f[13]) + Long.parseLong(f[14]);
     }
 
