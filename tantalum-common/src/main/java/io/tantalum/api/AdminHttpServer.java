@@ -27,9 +27,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP side of a daemon's admin API: routes {@link Endpoint}s to handlers, refuses a request
- * without the right bearer token (401; the viewer token's holder asking for more than a view: 403)
- * before anything else, answers a known path asked with the
- * wrong method with 405, decodes requests into their records and encodes replies as JSON.
+ * without the right bearer token before anything else (401; the viewer token asking for more than
+ * a view: 403), answers a known path asked with the wrong method with 405, decodes requests into
+ * their records and encodes replies as JSON.
  * Errors are {@code {"error": message, "code": ErrorCode}}. HTTPS when given an SSL context.
  *
  * <p>Built on the JDK's own server: the routing, authentication and JSON are ours either way

@@ -29,8 +29,8 @@ public final class Secrets {
     /**
      * The read-only viewer token of an admin token: HMAC-SHA256 of a fixed label keyed by the admin
      * token, so every daemon derives the same one without configuration, it changes with the admin
-     * token, and it does not reveal the admin token. Its holder may read (GET: status, topology,
-     * history, /metrics, the web view) but not act.
+     * token, and it does not reveal the admin token. Its holder may read states and figures
+     * (status, topology, history, /metrics, the web view) but neither act nor read application rows.
      */
     public static String viewerToken(String adminToken) {
         try {
