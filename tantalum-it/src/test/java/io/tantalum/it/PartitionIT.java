@@ -64,9 +64,14 @@ class PartitionIT {
             assertThat(tpm("sandbox", "status").ok().stdout()).contains("PARTITION: host3 cut off from the other hosts");
             long errors = w.errors();
             int acked = w.acknowledgedCount();
-            Await.until("host3 marked FAILED(HOST-UNREACHABLE)", Duration.ofSeconds(30), () -> sb.cctrl("-e", "ls")
-                    .stdout().contains("host3(slave:FAILED(HOST-UNREACHABLE)"), sb::describe);
-            assertThat(sb.cctrl("-e", "ls").ok().stdout()).contains("MANAGER(state=UNREACHABLE)");
+            // the coordinator's verdict on the host and the end of host3's manager's ZooKeeper session
+            // (its observation gone: MANAGER UNREACHABLE) come in either order
+            Await.until("host3 marked FAILED(HOST-UNREACHABLE), its manager UNREACHABLE", Duration.ofSeconds(30),
+                    () -> {
+                        String ls = sb.cctrl("-e", "ls").stdout();
+                        return ls.contains("host3(slave:FAILED(HOST-UNREACHABLE)")
+                                && ls.contains("MANAGER(state=UNREACHABLE)");
+                    }, sb::describe);
             Thread.sleep(3000); // time in which a wrong analysis would fail over
             assertThat(sb.cluster().master()).isEqualTo("host1");
             assertThat(w.acknowledgedCount()).isGreaterThan(acked + 20);
