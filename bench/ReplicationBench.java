@@ -77,20 +77,17 @@ public final class ReplicationBench {
         sysbench("prepare", 0);
         awaitCaughtUp();
 
-        // live: both slaves replicate while the master runs the load; lag sampled every LAG_SAMPLE_MS
-        Lag lag = new Lag();
-        Thread sampler = new Thread(lag::sample);
-        Map<String, double[]> masterStages = stages(m);
-        Map<String, double[]> slaveStages = stages(t);
-        sampler.start();
-        double masterTps = sysbench("run", DURATION);
-        lag.stop = true;
-        sampler.join();
-        awaitCaughtUp();
-        Map<String, Double> breakdown = new java.util.LinkedHashMap<>();
-        breakdown.put("master store", meanMillis(masterStages, stages(m), "store"));
-        for (String s : List.of("ship", "store", "wait", "apply", "commit")) {
-            breakdown.put("slave " + s, meanMillis(slaveStages, stages(t), s));
+        Live live = live();
+        Lag lag = live.lag();
+        double masterTps = live.masterTps();
+        if (MODE.equals("lag")) {
+            System.out.printf(Locale.ROOT, "%nLive lag, Tantalum vs native (profile %s, %s threads, %ds)%n", PROFILE, THREADS,
+                    DURATION);
+            live.print();
+            System.out.printf(Locale.ROOT, "RESULT live_lag_p99_ms=%.1f native_lag_p99_ms=%.1f live_lag_p50_ms=%.1f"
+                    + " native_lag_p50_ms=%.1f live_lag_mean_ms=%.2f native_lag_mean_ms=%.2f master_tps=%.0f%n",
+                    lag.p(1, 99), lag.p(0, 99), lag.p(1, 50), lag.p(0, 50), lag.mean(1), lag.mean(0), masterTps);
+            return;
         }
 
         Catchup serial = catchup(0, 1);
@@ -110,16 +107,7 @@ public final class ReplicationBench {
                 channels.nativeRate, channels.tantalumRate, channels.tantalumRate / channels.nativeRate);
         System.out.printf(Locale.ROOT, "%-44s %12.0f %12.0f %8.2f%n", "catch-up tx/s (native serial, 4 channels)",
                 serial.nativeRate, channels.tantalumRate, channels.tantalumRate / serial.nativeRate);
-        System.out.printf(Locale.ROOT, "%-44s %12.0f %12.0f %8s%n", "live lag p50 ms", lag.p(0, 50), lag.p(1, 50), "");
-        System.out.printf(Locale.ROOT, "%-44s %12.0f %12.0f %8s%n", "live lag p99 ms", lag.p(0, 99), lag.p(1, 99), "");
-        System.out.printf(Locale.ROOT, "%-44s %12.0f %12.0f %8s%n", "live lag max ms", lag.p(0, 100), lag.p(1, 100), "");
-        System.out.printf(Locale.ROOT, "%-44s %12.1f %12.1f %8s%n", "live lag mean ms", lag.mean(0), lag.mean(1), "");
-        System.out.printf(Locale.ROOT, "%-44s %12.0f%n", "master tps during live load", masterTps);
-        System.out.printf(Locale.ROOT, "live load, Tantalum's stages (mean ms per transaction, tantalum_replicator_stage_seconds):%n");
-        breakdown.forEach((stage, ms) -> System.out.printf(Locale.ROOT, "  %-14s %7.2f%n", stage, ms));
-        System.out.printf(Locale.ROOT, "  %-14s %7.2f  (ship + slave store + wait + apply + commit)%n", "extract->commit",
-                breakdown.get("slave ship") + breakdown.get("slave store") + breakdown.get("slave wait")
-                        + breakdown.get("slave apply") + breakdown.get("slave commit"));
+        live.print();
         System.out.printf(Locale.ROOT, "%-44s %12s %12.2f%n", "replicator CPU s per 1000 tx", "",
                 serial.cpuSecondsPer1000);
         System.out.printf(Locale.ROOT, "%-44s %12s %12d%n", "replicator RSS MiB (slave)", "", rss);
@@ -130,7 +118,7 @@ public final class ReplicationBench {
         double bestParallel = Math.max(parallel.tantalumRate / parallel.nativeRate,
                 channels.tantalumRate / channels.nativeRate);
         System.out.printf(Locale.ROOT, "RESULT catchup_ratio_serial=%.2f catchup_ratio_parallel4=%.2f"
-                + " catchup_ratio_channels4=%.2f live_lag_p99_ms=%.0f native_lag_p99_ms=%.0f replicator_rss_mb=%d%s%n",
+                + " catchup_ratio_channels4=%.2f live_lag_p99_ms=%.1f native_lag_p99_ms=%.1f replicator_rss_mb=%d%s%n",
                 serial.tantalumRate / serial.nativeRate, parallel.tantalumRate / parallel.nativeRate,
                 channels.tantalumRate / channels.nativeRate, lag.p(1, 99), lag.p(0, 99), rss,
                 PROFILE.equals("relaxed") ? String.format(Locale.ROOT, " relaxed_ratio_parallel4=%.2f", bestParallel) : "");
@@ -398,44 +386,121 @@ public final class ReplicationBench {
         }
     }
 
-    /** Lag of each slave (0 native, 1 Tantalum): how long ago the master committed the oldest transaction it lacks. */
-    static final class Lag {
-        volatile boolean stop;
-        final List<long[]> master = new ArrayList<>();
-        final List<List<Double>> lags = List.of(new ArrayList<>(), new ArrayList<>());
+    /** The live load's figures: both slaves' lag, the master's rate, Tantalum's stage times. */
+    record Live(Lag lag, double masterTps, Map<String, Double> breakdown) {
+        void print() {
+            System.out.printf(Locale.ROOT, "%-44s %12.1f %12.1f%n", "live lag p50 ms", lag.p(0, 50), lag.p(1, 50));
+            System.out.printf(Locale.ROOT, "%-44s %12.1f %12.1f%n", "live lag p99 ms", lag.p(0, 99), lag.p(1, 99));
+            System.out.printf(Locale.ROOT, "%-44s %12.1f %12.1f%n", "live lag max ms", lag.p(0, 100), lag.p(1, 100));
+            System.out.printf(Locale.ROOT, "%-44s %12.2f %12.2f%n", "live lag mean ms", lag.mean(0), lag.mean(1));
+            System.out.printf(Locale.ROOT, "%-44s %12d %12d%n", "live lag samples", lag.lags.get(0).size(),
+                    lag.lags.get(1).size());
+            System.out.printf(Locale.ROOT, "%-44s %12.0f%n", "master tps during live load", masterTps);
+            System.out.printf(Locale.ROOT, "live load, Tantalum's stages (mean ms per transaction, tantalum_replicator_stage_seconds):%n");
+            breakdown.forEach((stage, ms) -> System.out.printf(Locale.ROOT, "  %-14s %7.2f%n", stage, ms));
+            System.out.printf(Locale.ROOT, "  %-14s %7.2f  (ship + slave store + wait + apply + commit)%n", "extract->commit",
+                    breakdown.get("slave ship") + breakdown.get("slave store") + breakdown.get("slave wait")
+                            + breakdown.get("slave apply") + breakdown.get("slave commit"));
+        }
+    }
 
-        void sample() {
-            try (Connection cm = connect(m); Connection cn = connect(n); Connection ct = connect(t)) {
-                while (!stop) {
-                    long now = System.currentTimeMillis();
-                    master.add(new long[] {now, seq(cm)});
-                    lags.get(0).add(lagOf(seq(cn, "SELECT @@gtid_slave_pos"), now));
-                    lags.get(1).add(lagOf(appliedGtidSeq(ct), now));
-                    Thread.sleep(LAG_SAMPLE_MS);
+    /** Both slaves replicate while the master runs the load for DURATION seconds; then both catch up. */
+    static Live live() throws Exception {
+        Lag lag = new Lag();
+        Map<String, double[]> masterStages = stages(m);
+        Map<String, double[]> slaveStages = stages(t);
+        lag.start();
+        double masterTps = sysbench("run", DURATION);
+        lag.stop();
+        awaitCaughtUp();
+        Map<String, Double> breakdown = new java.util.LinkedHashMap<>();
+        breakdown.put("master store", meanMillis(masterStages, stages(m), "store"));
+        for (String s : List.of("ship", "store", "wait", "apply", "commit")) {
+            breakdown.put("slave " + s, meanMillis(slaveStages, stages(t), s));
+        }
+        return new Live(lag, masterTps, breakdown);
+    }
+
+    /**
+     * Lag of each slave (0 native, 1 Tantalum): how long ago the master committed the oldest
+     * transaction the slave lacks. The master's position is read every MASTER_SAMPLE_MS (1) in a
+     * thread of its own, so a transaction's commit time is known to about a millisecond; each
+     * slave's is read every LAG_SAMPLE_MS in its own thread. A slave sample at t that lacks
+     * transaction s has lag t - (when the master first showed s); 0 when it lacks nothing the
+     * master had shown by t. Computed once the load is over.
+     */
+    static final class Lag {
+        static final int MASTER_SAMPLE_MS = Integer.parseInt(System.getenv().getOrDefault("MASTER_SAMPLE_MS", "1"));
+        volatile boolean stop;
+        /** {nanoTime before the query, seqno} of the master, then of each slave. */
+        final List<List<long[]>> samples = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        final List<List<Double>> lags = List.of(new ArrayList<>(), new ArrayList<>());
+        final List<Thread> threads = new ArrayList<>();
+
+        void start() {
+            threads.add(sampler(m, 0, MASTER_SAMPLE_MS, c -> seq(c)));
+            threads.add(sampler(n, 1, LAG_SAMPLE_MS, c -> seq(c, "SELECT @@gtid_slave_pos")));
+            threads.add(sampler(t, 2, LAG_SAMPLE_MS, ReplicationBench::appliedGtidSeq));
+        }
+
+        interface Reading {
+            long read(Connection c) throws SQLException;
+        }
+
+        Thread sampler(SandboxLayout.Host h, int which, int everyMs, Reading r) {
+            Thread th = new Thread(() -> {
+                try (Connection c = connect(h)) {
+                    List<long[]> out = samples.get(which);
+                    while (!stop) {
+                        long now = System.nanoTime();
+                        out.add(new long[] {now, r.read(c)});
+                        Thread.sleep(everyMs);
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
                 }
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
+            }, "lag-" + which);
+            th.start();
+            return th;
+        }
+
+        /** Stops the samplers and computes each slave sample's lag. */
+        void stop() throws InterruptedException {
+            stop = true;
+            for (Thread th : threads) {
+                th.join();
             }
+            List<long[]> master = samples.get(0);
+            for (int which = 0; which < 2; which++) {
+                for (long[] s : samples.get(which + 1)) {
+                    lags.get(which).add(lagOf(master, s[0], s[1]));
+                }
+            }
+        }
+
+        /** When the master first showed a seqno above {@code applied}, up to {@code at}: the lag in ms, or 0. */
+        static double lagOf(List<long[]> master, long at, long applied) {
+            int lo = 0;
+            int hi = master.size();
+            while (lo < hi) { // first master sample with seqno > applied
+                int mid = (lo + hi) >>> 1;
+                if (master.get(mid)[1] > applied) {
+                    hi = mid;
+                } else {
+                    lo = mid + 1;
+                }
+            }
+            return lo < master.size() && master.get(lo)[0] < at ? (at - master.get(lo)[0]) / 1e6 : 0;
         }
 
         double mean(int which) {
             return lags.get(which).stream().mapToDouble(Double::doubleValue).average().orElse(0);
         }
 
-        double lagOf(long applied, long now) {
-            for (long[] s : master) {
-                if (s[1] > applied) {
-                    return now - s[0];
-                }
-            }
-            return 0;
-        }
-
         double p(int which, int pct) {
             List<Double> l = new ArrayList<>(lags.get(which));
             Collections.sort(l);
-            return l.isEmpty() ? 0 : l.get(Math.min(l.size() - 1, (int) Math.ceil(pct / 100.0 * l.size()) - 1 < 0 ? 0
-                    : (int) Math.ceil(pct / 100.0 * l.size()) - 1));
+            return l.isEmpty() ? 0 : l.get(Math.max(0, Math.min(l.size() - 1, (int) Math.ceil(pct / 100.0 * l.size()) - 1)));
         }
     }
 
