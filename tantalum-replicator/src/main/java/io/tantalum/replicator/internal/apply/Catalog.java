@@ -95,20 +95,39 @@ public final class Catalog {
 
     /** Records the position inside the caller's open transaction. */
     public void write(Connection c, AppliedPosition p) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO `" + schema + "`.trep_commit_seqno"
-                + " (task_id, seqno, fragno, last_frag, source_id, epoch_number, eventid, applied_latency,"
-                + " update_timestamp, extract_timestamp) VALUES (0,?,0,1,?,?,?,?,?,?) ON DUPLICATE KEY UPDATE"
-                + " seqno=VALUES(seqno), source_id=VALUES(source_id), epoch_number=VALUES(epoch_number),"
-                + " eventid=VALUES(eventid), applied_latency=VALUES(applied_latency),"
-                + " update_timestamp=VALUES(update_timestamp), extract_timestamp=VALUES(extract_timestamp)")) {
+        try (PreparedStatement ps = c.prepareStatement(upsert("?", "?", "?", "?", "?", "?", "?"))) {
             ps.setLong(1, p.seqno());
             ps.setString(2, p.sourceId());
             ps.setLong(3, p.epoch());
             ps.setString(4, p.eventId());
-            ps.setInt(5, (int) Math.round(p.latencySeconds()));
+            ps.setInt(5, latency(p));
             ps.setTimestamp(6, new Timestamp(p.appliedTstamp()));
             ps.setTimestamp(7, new Timestamp(p.sourceTstamp()));
             ps.executeUpdate();
         }
+    }
+
+    /**
+     * The statement {@link #write} runs, with the values written as literals as Connector/J sends
+     * bound parameters (timestamps in this JVM's time zone), for a multi-statement.
+     */
+    public String writeSql(AppliedPosition p) {
+        return upsert(Long.toString(p.seqno()), SqlLiterals.string(p.sourceId()), Long.toString(p.epoch()), SqlLiterals.string(p.eventId()),
+                Integer.toString(latency(p)), SqlLiterals.string(new Timestamp(p.appliedTstamp()).toString()),
+                SqlLiterals.string(new Timestamp(p.sourceTstamp()).toString()));
+    }
+
+    private String upsert(String seqno, String sourceId, String epoch, String eventId, String latency,
+            String updated, String extracted) {
+        return "INSERT INTO `" + schema + "`.trep_commit_seqno (task_id, seqno, fragno, last_frag, source_id,"
+                + " epoch_number, eventid, applied_latency, update_timestamp, extract_timestamp) VALUES (0," + seqno
+                + ",0,1," + sourceId + "," + epoch + "," + eventId + "," + latency + "," + updated + "," + extracted
+                + ") ON DUPLICATE KEY UPDATE seqno=VALUES(seqno), source_id=VALUES(source_id),"
+                + " epoch_number=VALUES(epoch_number), eventid=VALUES(eventid), applied_latency=VALUES(applied_latency),"
+                + " update_timestamp=VALUES(update_timestamp), extract_timestamp=VALUES(extract_timestamp)";
+    }
+
+    private static int latency(AppliedPosition p) {
+        return (int) Math.round(p.latencySeconds());
     }
 }

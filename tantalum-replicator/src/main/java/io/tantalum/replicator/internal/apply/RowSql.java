@@ -280,6 +280,17 @@ final class RowSql {
         sb.append(", ").append(name).append('=').append(value != null ? value : dflt);
     }
 
+    /**
+     * Queues a statement of the applier's own (the applied position) after everything queued so
+     * far, to go in the same batch. Not one multi-statement with the COMMIT as well: the server
+     * answers a BINLOG statement without the "more results" flag, so the client loses its place
+     * among the answers of a multi-statement (seen with MariaDB 10.11 and Connector/J 3.5).
+     */
+    void queueOwn(String sql, Origin origin) {
+        queueBinlog();
+        queue(sql, origin, false);
+    }
+
     private void queue(String sql, Origin origin, boolean match) {
         pending.add(sql);
         origins.add(origin);

@@ -33,7 +33,11 @@ final class SqlLiterals {
         if (v instanceof byte[] b) {
             return "X'" + HEX.formatHex(b) + "'";
         }
-        String s = v.toString();
+        return string(v.toString());
+    }
+
+    /** A quoted string literal, backslashes and quotes escaped (the applier's sql_mode keeps backslash escapes). */
+    static String string(String s) {
         return "'" + s.replace("\\", "\\\\").replace("'", "''") + "'";
     }
 }
