@@ -9,21 +9,29 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 
 /**
- * Reads a {@link ThlLog} in order from a seqno, returning only durable records and waiting for
- * more at the end. Verifies every checksum: a damaged record fails with
+ * Reads a {@link ThlLog} in order from a seqno, returning only durable records (or, from
+ * {@link ThlLog#shippingCursor}, written ones) and waiting for more at the end. Verifies every checksum: a damaged record fails with
  * {@link ErrorCode#DATA_LOSS} naming file, offset and seqno. One cursor per thread.
  */
 public final class ThlCursor implements Closeable {
     private final ThlLog log;
     private final long startSeqno;
+    /** Reads up to the written end rather than the durable one ({@link ThlLog#shippingCursor}). */
+    private final boolean written;
     private ThlLog.Segment segment;
     private FileChannel channel;
     private long offset;
     private boolean positioned;
 
-    ThlCursor(ThlLog log, long seqno) {
+    ThlCursor(ThlLog log, long seqno, boolean written) {
         this.log = log;
         this.startSeqno = seqno;
+        this.written = written;
+    }
+
+    /** How far this cursor may read. */
+    private ThlLog.Durable end() {
+        return written ? log.written() : log.durable();
     }
 
     /**
@@ -62,7 +70,7 @@ public final class ThlCursor implements Closeable {
                 return null;
             }
             while (true) {
-                ThlLog.Durable d = log.durable();
+                ThlLog.Durable d = end();
                 long limit = segment.index() < d.segmentIndex() ? channel.size() : d.offset();
                 if (segment.index() > d.segmentIndex()) {
                     return null;
@@ -88,7 +96,7 @@ public final class ThlCursor implements Closeable {
         if (!positioned) {
             return log.maxSeqno() >= startSeqno;
         }
-        ThlLog.Durable d = log.durable();
+        ThlLog.Durable d = end();
         return segment.index() < d.segmentIndex() || offset < d.offset();
     }
 
@@ -100,7 +108,7 @@ public final class ThlCursor implements Closeable {
                 chosen = s;
             }
         }
-        if (chosen == null || log.durable().seqno() < 0) {
+        if (chosen == null || end().seqno() < 0) {
             return false;
         }
         if (chosen.baseSeqno() > startSeqno) {
@@ -139,7 +147,7 @@ public final class ThlCursor implements Closeable {
         }
         while (true) {
             long before = offset;
-            ThlLog.Durable d = log.durable();
+            ThlLog.Durable d = end();
             long limit = segment.index() < d.segmentIndex() ? channel.size() : d.offset();
             if (offset >= limit) {
                 return offset;

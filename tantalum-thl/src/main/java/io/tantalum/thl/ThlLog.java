@@ -29,9 +29,10 @@ import org.slf4j.LoggerFactory;
  * and logged; a bad checksum anywhere else is corruption and fails with
  * {@link ErrorCode#DATA_LOSS}, naming the file, offset and seqno.
  *
- * <p>Thread-safety: one writer thread calls {@link #append}, {@link #sync} and
- * {@link #truncateIncompleteTail}; any number of threads read through {@link #cursor}, which
- * only ever returns records that {@link #sync} made durable.
+ * <p>Thread-safety: one writer thread calls {@link #append}, {@link #publishWritten}, {@link #sync}
+ * and {@link #truncateIncompleteTail}; any number of threads read through {@link #cursor}, which
+ * only ever returns records that {@link #sync} made durable, or {@link #shippingCursor}, which
+ * returns them once written.
  */
 public final class ThlLog implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(ThlLog.class);
@@ -53,6 +54,8 @@ public final class ThlLog implements Closeable {
     private final Object durableMonitor = new Object();
     private long wakeups;
     private volatile Durable durable;
+    /** The written end (at or after {@link #durable}): what a shipping cursor may read before the fsync. */
+    private volatile Durable written;
     private volatile java.util.function.LongConsumer syncListener = nanos -> {};
     private volatile ThlRecord lastRecord;
     private FileChannel out;
@@ -162,6 +165,7 @@ public final class ThlLog implements Closeable {
             segments.remove(segments.size() - 1);
         }
         durable = new Durable(0, 0, -1, 0, true);
+        written = durable;
     }
 
     static long readHeader(Path p) throws IOException {
@@ -212,6 +216,7 @@ public final class ThlLog implements Closeable {
             if (last != null) {
                 lastRecord = last;
                 durable = new Durable(seg.index(), offset, last.seqno(), last.fragno(), last.lastFrag());
+                written = durable;
             }
             return offset;
         }
@@ -368,6 +373,23 @@ public final class ThlLog implements Closeable {
         synchronized (durableMonitor) {
             durable = new Durable(segments.get(segments.size() - 1).index(), outOffset, r.seqno(), r.fragno(),
                     r.lastFrag());
+            written = durable;
+            durableMonitor.notifyAll();
+        }
+    }
+
+    /**
+     * Makes the records appended so far visible to shipping cursors ({@link #shippingCursor}) before
+     * {@link #sync} makes them durable (writer thread only).
+     */
+    public void publishWritten() {
+        ThlRecord r = lastRecord;
+        if (r == null || out == null) {
+            return;
+        }
+        synchronized (durableMonitor) {
+            written = new Durable(segments.get(segments.size() - 1).index(), outOffset, r.seqno(), r.fragno(),
+                    r.lastFrag());
             durableMonitor.notifyAll();
         }
     }
@@ -439,13 +461,26 @@ public final class ThlLog implements Closeable {
         return deleted;
     }
 
-    /** A cursor positioned at the first fragment of {@code seqno}. */
+    /** A cursor positioned at the first fragment of {@code seqno}; it reads durable records only. */
     public ThlCursor cursor(long seqno) {
-        return new ThlCursor(this, seqno);
+        return new ThlCursor(this, seqno, false);
+    }
+
+    /**
+     * A cursor that also reads records written but not yet synced, once {@link #publishWritten}
+     * published them: only for a master's THL server when its database's binlog, which the
+     * extractor reads only once it is synced (sync_binlog=1), is the durable copy of what it ships.
+     */
+    public ThlCursor shippingCursor(long seqno) {
+        return new ThlCursor(this, seqno, true);
     }
 
     Durable durable() {
         return durable;
+    }
+
+    Durable written() {
+        return written;
     }
 
     /** Ends every cursor's wait for records at once (its {@code next} returns null): a reader that is stopping. */

@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * The single writer of a {@link ThlLog}, with group commit in the manner of ZooKeeper's
  * {@code SyncRequestProcessor}: producers {@link #put} records into a bounded queue; the writer
  * thread appends whatever is queued (up to {@code maxBatch} records), then fsyncs once and
- * publishes the batch to readers. Nothing is visible downstream before it is durable.
+ * publishes the batch to readers. Nothing is visible downstream before it is durable, except to
+ * a master's shipping cursors when {@link #publishWritten} is on.
  *
  * <p>{@link #close} is a poison pill: records queued before it are written and synced first.
  * A write failure stops the writer and is reported once to the failure listener. Thread-safe.
@@ -35,6 +36,7 @@ public final class ThlWriter implements Closeable {
     private final AtomicLong records = new AtomicLong();
     private volatile RuntimeException failure;
     private volatile Durable onDurable = (r, putNanos, putMillis, durableNanos) -> {};
+    private volatile boolean publishWritten;
 
     /** A record queued, with when: {@link System#nanoTime} and the wall clock. */
     private record Pending(ThlRecord record, long putNanos, long putMillis) {}
@@ -61,6 +63,15 @@ public final class ThlWriter implements Closeable {
     /** Sets who is told of each transaction's last record once it is durable. */
     public ThlWriter onDurable(Durable listener) {
         this.onDurable = listener;
+        return this;
+    }
+
+    /**
+     * Publishes each batch to shipping cursors ({@link ThlLog#shippingCursor}) once written, before
+     * its fsync (a master whose binlog is synced: see {@link ThlLog#shippingCursor}).
+     */
+    public ThlWriter publishWritten(boolean publish) {
+        this.publishWritten = publish;
         return this;
     }
 
@@ -102,6 +113,9 @@ public final class ThlWriter implements Closeable {
                     }
                     log.append(p.record());
                     appended++;
+                }
+                if (publishWritten && appended > 0) {
+                    log.publishWritten();
                 }
                 long start = System.nanoTime();
                 int written = appended;

@@ -67,6 +67,25 @@ class ThlLogTest {
     }
 
     @Test
+    void aShippingCursorReadsWhatIsWrittenBeforeItsFsyncAndADurableCursorOnlyAfter() throws Exception {
+        try (ThlLog log = ThlLog.open(dir, 1 << 20); ThlCursor durable = log.cursor(0);
+                ThlCursor shipping = log.shippingCursor(0)) {
+            log.append(ThlRecord.of(event(0, 0, true)));
+            assertThat(shipping.tryNext()).as("appended, not published").isNull();
+            log.publishWritten();
+            assertThat(shipping.tryNext().seqno()).isZero();
+            assertThat(durable.tryNext()).as("written, not synced").isNull();
+            assertThat(log.maxCompleteSeqno()).isEqualTo(-1);
+            log.sync();
+            assertThat(durable.tryNext().seqno()).isZero();
+            assertThat(shipping.tryNext()).isNull();
+        }
+        try (ThlLog reopened = ThlLog.open(dir, 1 << 20); ThlCursor shipping = reopened.shippingCursor(0)) {
+            assertThat(shipping.tryNext().seqno()).as("a reopened log is written up to its end").isZero();
+        }
+    }
+
+    @Test
     void awaitCompleteAfterReturnsOnceAWholeTransactionIsDurable() throws Exception {
         try (ThlLog log = ThlLog.open(dir, 1 << 20)) {
             assertThat(log.awaitCompleteAfter(-1, 10)).as("empty: times out").isEqualTo(-1);

@@ -63,6 +63,7 @@ public final class MasterPipeline implements Pipeline {
         BinlogExtractor.Start start;
         Map<Integer, SourceCharsets.Collation> charsets;
         String systemOffset;
+        boolean shipWritten;
         try (Connection c = Jdbc.connect(settings)) {
             catalog.create(c);
             start = decideStart(c);
@@ -74,15 +75,17 @@ public final class MasterPipeline implements Pipeline {
             }
             charsets = SourceCharsets.load(c);
             systemOffset = SourceCharsets.systemOffset(c);
+            shipWritten = binlogSyncedAtEveryCommit(c);
         } catch (SQLException e) {
             throw Jdbc.unavailable(settings, e);
         }
         try {
             writer = new ThlWriter(log, settings.service(), 10_000, 1000, listener::failed).onDurable(
                     (r, putNanos, putMillis, durableNanos) -> listener.stage(PipelineListener.Stage.STORE,
-                            durableNanos - putNanos));
+                            durableNanos - putNanos)).publishWritten(shipWritten);
             server = new ThlServer(log, new ThlServer.Options(settings.service(), settings.bindAddress(),
-                    settings.thlPort(), settings.security().serviceSecret(), settings.security().tlsContext()));
+                    settings.thlPort(), settings.security().serviceSecret(), settings.security().tlsContext(),
+                    shipWritten));
             extractor = new BinlogExtractor(new BinlogExtractor.Options(settings.dbHost(), settings.dbPort(),
                     settings.dbUser(), settings.dbPassword(), settings.effectiveServerId(), settings.host(),
                     settings.fragmentRows(), "tantalum_", catalog.schema(), charsets, systemOffset,
@@ -94,6 +97,21 @@ public final class MasterPipeline implements Pipeline {
             throw e;
         }
         listener.synchronizedWithSource();
+    }
+
+    /**
+     * True when the database syncs its binlog at every commit (sync_binlog=1): the extractor then
+     * reads only synced events, so the binlog is the durable copy of every THL record and slaves
+     * may be sent a record while its fsync runs (docs/architecture.md, "Ship"). Otherwise records
+     * are shipped once durable in this THL.
+     */
+    static boolean binlogSyncedAtEveryCommit(Connection c) throws SQLException {
+        try (Statement s = c.createStatement(); java.sql.ResultSet rs = s.executeQuery("SELECT @@GLOBAL.sync_binlog")) {
+            boolean synced = rs.next() && rs.getLong(1) == 1;
+            LOG.info(synced ? "sync_binlog=1: THL records are shipped to slaves while their fsync runs"
+                    : "sync_binlog is not 1: THL records are shipped to slaves once durable in this THL");
+            return synced;
+        }
     }
 
     /**
@@ -160,8 +178,16 @@ public final class MasterPipeline implements Pipeline {
                     + ":2112/`, `trepctl online`), wait with `trepctl wait -applied " + last.seqno()
                     + "`, then switch roles again.");
         }
-        BinlogPosition end = binlogEnd(c);
         long epoch = last.seqno() + 1;
+        BinlogOnlyAnalyzer.MasterSession saved = MasterSessionStore.load(log.directory());
+        if (saved != null && saved.epoch() == epoch) {
+            // this host's session that follows the THL's last event started before, and the THL holds none of its
+            // events: it extracted none, or a crash of the host took them with the unsynced end of the THL
+            // (slaves may hold them: they were shipped during the fsync). Extract from where it started.
+            LOG.info("resuming master session epoch={} from its start at binlog {}", epoch, saved.start().toEventId());
+            return new BinlogExtractor.Start(saved.start(), epoch, epoch);
+        }
+        BinlogPosition end = binlogEnd(c);
         MasterSessionStore.save(log.directory(), new BinlogOnlyAnalyzer.MasterSession(epoch, end));
         LOG.info("new master session: THL ends with seqno={} from {}; epoch={} starts at binlog {}", last.seqno(),
                 e.sourceId(), epoch, end.toEventId());

@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * Serves a master's THL to slaves that prove they are members of the service ({@link
  * ThlMembership}). Each slave gets a thread that checks the slave's last event
  * against this log (same seqno, epoch and event id, or the slave is refused with both histories
- * named), then streams durable records from the next one and heartbeats when idle. Thread-safe.
+ * named), then streams records from the next one (durable ones, or written ones when
+ * {@link Options#shipWritten}) and heartbeats when idle. Thread-safe.
  */
 public final class ThlServer implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(ThlServer.class);
@@ -42,17 +43,25 @@ public final class ThlServer implements Closeable {
     /** Since when no slave has been connected (System.nanoTime), or 0 while one is; guarded by {@code slaves}. */
     private long aloneSince = System.nanoTime();
     private volatile boolean closed;
+    private final boolean shipWritten;
 
-    /** Where to listen, and the service secret that slaves must prove they know. */
-    public record Options(String service, String bindAddress, int port, String serviceSecret, SSLContext tls) {
+    /**
+     * Where to listen, the service secret that slaves must prove they know, and whether records
+     * are shipped once written rather than once durable ({@link ThlLog#shippingCursor}: only when
+     * the master's binlog is synced at every commit).
+     */
+    public record Options(String service, String bindAddress, int port, String serviceSecret, SSLContext tls,
+            boolean shipWritten) {
         @Override
         public String toString() {
-            return "Options[" + service + " on " + bindAddress + ":" + port + (tls != null ? ", TLS" : "") + "]";
+            return "Options[" + service + " on " + bindAddress + ":" + port + (tls != null ? ", TLS" : "")
+                    + (shipWritten ? ", shipped once written" : "") + "]";
         }
     }
 
     public ThlServer(ThlLog log, Options options) {
         this.log = log;
+        this.shipWritten = options.shipWritten();
         this.service = options.service();
         this.membership = new ThlMembership(service, options.serviceSecret());
         String bindAddress = options.bindAddress();
@@ -264,7 +273,7 @@ public final class ThlServer implements Closeable {
             LOG.warn("slave {} connects with online -force: its history is not checked at seqno {}", slaveHost, seqno);
             return null;
         }
-        try (ThlCursor c = log.cursor(seqno)) {
+        try (ThlCursor c = cursor(seqno)) {
             ThlRecord r;
             while ((r = c.tryNext()) != null && r.seqno() == seqno && r.fragno() < fragno) {
                 // skip to the slave's fragment
@@ -289,7 +298,7 @@ public final class ThlServer implements Closeable {
      * simply holds more than this log.
      */
     private long divergedFrom(long seqno, long slaveEpoch, long max) {
-        try (ThlCursor c = log.cursor(seqno)) {
+        try (ThlCursor c = cursor(seqno)) {
             ThlRecord r = c.tryNext();
             if (r != null && r.epoch() > slaveEpoch) {
                 return r.epoch();
@@ -321,7 +330,7 @@ public final class ThlServer implements Closeable {
         boolean lastFrag = position[2] == 1;
         long sent = seqno;
         long from = seqno < 0 ? Math.max(0, log.minSeqno()) : lastFrag ? seqno + 1 : seqno;
-        try (ThlCursor c = log.cursor(from)) {
+        try (ThlCursor c = cursor(from)) {
             while (!closed) {
                 ThlRecord r = c.tryNext();
                 if (r == null) {
@@ -345,6 +354,11 @@ public final class ThlServer implements Closeable {
                 sent = r.seqno();
             }
         }
+    }
+
+    /** What this server reads: written records when it ships them before their fsync, else durable ones. */
+    private ThlCursor cursor(long seqno) {
+        return shipWritten ? log.shippingCursor(seqno) : log.cursor(seqno);
     }
 
     @Override
