@@ -10,13 +10,13 @@ import java.util.List;
 
 /**
  * Reads a {@link ThlLog} in order from a seqno, returning only durable records (or, from
- * {@link ThlLog#shippingCursor}, written ones) and waiting for more at the end. Verifies every checksum: a damaged record fails with
+ * {@link ThlLog#writtenCursor}, written ones) and waiting for more at the end. Verifies every checksum: a damaged record fails with
  * {@link ErrorCode#DATA_LOSS} naming file, offset and seqno. One cursor per thread.
  */
 public final class ThlCursor implements Closeable {
     private final ThlLog log;
     private final long startSeqno;
-    /** Reads up to the written end rather than the durable one ({@link ThlLog#shippingCursor}). */
+    /** Reads up to the written end rather than the durable one ({@link ThlLog#writtenCursor}). */
     private final boolean written;
     private ThlLog.Segment segment;
     private FileChannel channel;

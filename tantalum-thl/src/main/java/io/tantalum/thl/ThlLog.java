@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safety: one writer thread calls {@link #append}, {@link #publishWritten}, {@link #sync}
  * and {@link #truncateIncompleteTail}; any number of threads read through {@link #cursor}, which
- * only ever returns records that {@link #sync} made durable, or {@link #shippingCursor}, which
+ * only ever returns records that {@link #sync} made durable, or {@link #writtenCursor}, which
  * returns them once written.
  */
 public final class ThlLog implements Closeable {
@@ -54,7 +54,7 @@ public final class ThlLog implements Closeable {
     private final Object durableMonitor = new Object();
     private long wakeups;
     private volatile Durable durable;
-    /** The written end (at or after {@link #durable}): what a shipping cursor may read before the fsync. */
+    /** The written end (at or after {@link #durable}): what a written cursor may read before the fsync. */
     private volatile Durable written;
     private volatile java.util.function.LongConsumer syncListener = nanos -> {};
     private volatile ThlRecord lastRecord;
@@ -379,7 +379,7 @@ public final class ThlLog implements Closeable {
     }
 
     /**
-     * Makes the records appended so far visible to shipping cursors ({@link #shippingCursor}) before
+     * Makes the records appended so far visible to written cursors ({@link #writtenCursor}) before
      * {@link #sync} makes them durable (writer thread only).
      */
     public void publishWritten() {
@@ -468,10 +468,12 @@ public final class ThlLog implements Closeable {
 
     /**
      * A cursor that also reads records written but not yet synced, once {@link #publishWritten}
-     * published them: only for a master's THL server when its database's binlog, which the
-     * extractor reads only once it is synced (sync_binlog=1), is the durable copy of what it ships.
+     * published them. Two readers may: a master's THL server when its database's binlog, which the
+     * extractor reads only once it is synced (sync_binlog=1), is the durable copy of what it ships;
+     * a slave's applier, which sends a transaction's statements while its fsync runs but commits
+     * it only once {@link #maxCompleteSeqno} says it is durable.
      */
-    public ThlCursor shippingCursor(long seqno) {
+    public ThlCursor writtenCursor(long seqno) {
         return new ThlCursor(this, seqno, true);
     }
 

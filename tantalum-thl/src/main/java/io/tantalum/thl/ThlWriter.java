@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * {@code SyncRequestProcessor}: producers {@link #put} records into a bounded queue; the writer
  * thread appends whatever is queued (up to {@code maxBatch} records), then fsyncs once and
  * publishes the batch to readers. Nothing is visible downstream before it is durable, except to
- * a master's shipping cursors when {@link #publishWritten} is on.
+ * a master's written cursors when {@link #publishWritten} is on.
  *
  * <p>{@link #close} is a poison pill: records queued before it are written and synced first.
  * A write failure stops the writer and is reported once to the failure listener. Thread-safe.
@@ -37,6 +37,7 @@ public final class ThlWriter implements Closeable {
     private volatile RuntimeException failure;
     private volatile Durable onDurable = (r, putNanos, putMillis, durableNanos) -> {};
     private volatile boolean publishWritten;
+    private volatile Durable onWritten = (r, putNanos, putMillis, writtenNanos) -> {};
 
     /** A record queued, with when: {@link System#nanoTime} and the wall clock. */
     private record Pending(ThlRecord record, long putNanos, long putMillis) {}
@@ -67,11 +68,13 @@ public final class ThlWriter implements Closeable {
     }
 
     /**
-     * Publishes each batch to shipping cursors ({@link ThlLog#shippingCursor}) once written, before
-     * its fsync (a master whose binlog is synced: see {@link ThlLog#shippingCursor}).
+     * Publishes each batch to written cursors ({@link ThlLog#writtenCursor}) once written, before
+     * its fsync, telling {@code listener} of each transaction's last record first (its
+     * {@code durableNanos} is then when it was written).
      */
-    public ThlWriter publishWritten(boolean publish) {
-        this.publishWritten = publish;
+    public ThlWriter publishWritten(Durable listener) {
+        this.onWritten = listener;
+        this.publishWritten = true;
         return this;
     }
 
@@ -114,12 +117,13 @@ public final class ThlWriter implements Closeable {
                     log.append(p.record());
                     appended++;
                 }
+                int written = appended;
                 if (publishWritten && appended > 0) {
+                    tell(batch, written, onWritten); // before written cursors see them: the applier looks them up
                     log.publishWritten();
                 }
                 long start = System.nanoTime();
-                int written = appended;
-                log.sync(() -> tell(batch, written)); // before readers see them: the applier looks them up
+                log.sync(() -> tell(batch, written, onDurable)); // before readers see them
                 long ms = (System.nanoTime() - start) / 1_000_000L;
                 if (ms > SLOW_FSYNC_MS) {
                     LOG.warn("slow THL fsync took {}ms for {} records dir={}", ms, appended, log.directory());
@@ -141,9 +145,8 @@ public final class ThlWriter implements Closeable {
         }
     }
 
-    private void tell(List<Pending> batch, int written) {
+    private static void tell(List<Pending> batch, int written, Durable told) {
         long durable = System.nanoTime();
-        Durable told = onDurable;
         for (int i = 0; i < written; i++) {
             Pending p = batch.get(i);
             if (p.record().lastFrag()) {

@@ -69,7 +69,7 @@ class ThlLogTest {
     @Test
     void aShippingCursorReadsWhatIsWrittenBeforeItsFsyncAndADurableCursorOnlyAfter() throws Exception {
         try (ThlLog log = ThlLog.open(dir, 1 << 20); ThlCursor durable = log.cursor(0);
-                ThlCursor shipping = log.shippingCursor(0)) {
+                ThlCursor shipping = log.writtenCursor(0)) {
             log.append(ThlRecord.of(event(0, 0, true)));
             assertThat(shipping.tryNext()).as("appended, not published").isNull();
             log.publishWritten();
@@ -80,7 +80,7 @@ class ThlLogTest {
             assertThat(durable.tryNext().seqno()).isZero();
             assertThat(shipping.tryNext()).isNull();
         }
-        try (ThlLog reopened = ThlLog.open(dir, 1 << 20); ThlCursor shipping = reopened.shippingCursor(0)) {
+        try (ThlLog reopened = ThlLog.open(dir, 1 << 20); ThlCursor shipping = reopened.writtenCursor(0)) {
             assertThat(shipping.tryNext().seqno()).as("a reopened log is written up to its end").isZero();
         }
     }

@@ -82,7 +82,10 @@ public final class MasterPipeline implements Pipeline {
         try {
             writer = new ThlWriter(log, settings.service(), 10_000, 1000, listener::failed).onDurable(
                     (r, putNanos, putMillis, durableNanos) -> listener.stage(PipelineListener.Stage.STORE,
-                            durableNanos - putNanos)).publishWritten(shipWritten);
+                            durableNanos - putNanos));
+            if (shipWritten) {
+                writer.publishWritten((r, putNanos, putMillis, writtenNanos) -> {});
+            }
             server = new ThlServer(log, new ThlServer.Options(settings.service(), settings.bindAddress(),
                     settings.thlPort(), settings.security().serviceSecret(), settings.security().tlsContext(),
                     shipWritten));

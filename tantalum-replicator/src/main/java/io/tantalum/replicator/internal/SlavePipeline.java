@@ -96,11 +96,18 @@ public final class SlavePipeline implements Pipeline {
         ThlClient.Position from = last != null
                 ? new ThlClient.Position(last.seqno(), last.fragno(), last.lastFrag(), last.epoch(), lastEvent.eventId())
                 : new ThlClient.Position(applied.seqno(), 0, true, applied.epoch(), applied.eventId());
+        // with one channel the applier sends a transaction's statements while its fsync runs (JdbcApplier.eager)
+        boolean eager = a.eager();
         writer = new ThlWriter(log, settings.service(), 10_000, 1000, listener::failed).onDurable(
                 (r, putNanos, putMillis, durableNanos) -> {
                     listener.stage(PipelineListener.Stage.STORE, durableNanos - putNanos);
-                    clock.durable(r, putMillis, durableNanos);
+                    if (!eager) {
+                        clock.available(r, putMillis, durableNanos);
+                    }
                 });
+        if (eager) {
+            writer.publishWritten((r, putNanos, putMillis, writtenNanos) -> clock.available(r, putMillis, writtenNanos));
+        }
         applier = a;
         client = new ThlClient(new ThlClient.Options(options.master(), settings.service(), settings.host(),
                 options.force(), settings.security().serviceSecret(), settings.bindAddress(),

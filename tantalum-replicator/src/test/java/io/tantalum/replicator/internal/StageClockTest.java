@@ -14,7 +14,7 @@ class StageClockTest {
     void anArrivalIsTakenOnceAndEarlierOnesTheApplierPassedByAreDropped() {
         StageClock clock = new StageClock();
         for (long s = 1; s <= 5; s++) {
-            clock.durable(record(s), 1000 + s, 2000 + s);
+            clock.available(record(s), 1000 + s, 2000 + s);
         }
         assertThat(clock.take(2)).isEqualTo(new StageClock.Arrival(2, 1002, 2002)); // 1 was passed by: dropped
         assertThat(clock.take(2)).isNull();
@@ -28,10 +28,10 @@ class StageClockTest {
     void whileTheApplierIsFarBehindLaterTransactionsAreNotTimed() {
         StageClock clock = new StageClock();
         for (long s = 0; s < StageClock.CAPACITY + 10; s++) {
-            clock.durable(record(s), s, s);
+            clock.available(record(s), s, s);
         }
         assertThat(clock.take(StageClock.CAPACITY + 5)).isNull();
-        clock.durable(record(StageClock.CAPACITY + 20), 7, 8);
+        clock.available(record(StageClock.CAPACITY + 20), 7, 8);
         assertThat(clock.take(StageClock.CAPACITY + 20)).isEqualTo(new StageClock.Arrival(StageClock.CAPACITY + 20, 7, 8));
     }
 }

@@ -166,7 +166,7 @@ public final class JdbcApplier {
         boolean firstEvent = true;
         boolean midTxn = false;
         long txnTaken = 0;
-        try (ThlCursor cursor = log.cursor(applied.seqno() + 1)) {
+        try (ThlCursor cursor = eager() ? log.writtenCursor(applied.seqno() + 1) : log.cursor(applied.seqno() + 1)) {
             while (true) {
                 if (stopRequested && (immediate || !midTxn)) {
                     if (ch != null && !immediate) {
@@ -212,6 +212,10 @@ public final class JdbcApplier {
                 boolean statement = skipped || hasStatement(e);
                 if (statement) {
                     block.commit();
+                    if (!awaitDurable(e.seqno())) { // a statement commits as it runs
+                        block.rollback();
+                        return;
+                    }
                 }
                 if (skipped) {
                     LOG.warn("skipping seqno={} eventId={} as the operator asked (online -skip-seqno)", e.seqno(),
@@ -273,7 +277,7 @@ public final class JdbcApplier {
          * A transaction's statements are sent ({@code taken}: when the applier took it): commits the
          * block when it is full, after a statement, or at a deferred offline point (then true: stop).
          */
-        boolean ended(ThlEvent lastFragment, long taken, boolean statement) throws SQLException {
+        boolean ended(ThlEvent lastFragment, long taken, boolean statement) throws SQLException, InterruptedException {
             last = lastFragment;
             long now = System.nanoTime();
             listener.stage(Stage.APPLY, now - taken);
@@ -295,7 +299,7 @@ public final class JdbcApplier {
         }
 
         /** Commits the block with the position of its last transaction (nothing when it is empty). */
-        void commit() throws SQLException {
+        void commit() throws SQLException, InterruptedException {
             if (txns == 0) {
                 return;
             }
@@ -304,6 +308,10 @@ public final class JdbcApplier {
             rows.queueOwn(catalog.writeSql(p), new RowSql.Origin(last.seqno(), last.eventId(),
                     () -> "the applied position of the block ending at seqno " + last.seqno()));
             flush(c, rows, last);
+            if (!awaitDurable(last.seqno())) {
+                rollback(); // stopping, and the THL writer never made it durable: applied again after the restart
+                return;
+            }
             c.commit();
             applied = p;
             long committed = System.nanoTime();
@@ -325,12 +333,47 @@ public final class JdbcApplier {
         }
     }
 
+    /**
+     * With one channel the applier reads its THL as soon as records are written, and sends a block's
+     * statements while the THL writer's fsync runs; it commits (and runs a statement, which commits
+     * as it runs) only once the block is durable in the THL ({@link #awaitDurable}), so that the
+     * database never holds a transaction the THL could lose: restart-safe as before, one fsync's
+     * time sooner. Parallel channels read durable records only.
+     */
+    public boolean eager() {
+        return options.channels() <= 1;
+    }
+
+    /**
+     * Waits until every fragment of {@code seqno} is durable in the THL (at once when not {@link #eager}).
+     * False when the applier is stopping and it did not become durable within 10 s (the THL writer
+     * failed or stopped): the caller rolls back.
+     */
+    private boolean awaitDurable(long seqno) throws InterruptedException {
+        if (!eager()) {
+            return true;
+        }
+        long stoppingSince = 0;
+        while (log.maxCompleteSeqno() < seqno) {
+            if (stopRequested) {
+                long now = System.nanoTime();
+                stoppingSince = stoppingSince == 0 ? now : stoppingSince;
+                if (immediate || now - stoppingSince > 10_000_000_000L) {
+                    LOG.warn("seqno={} is not durable in the THL; rolling back its block", seqno);
+                    return false;
+                }
+            }
+            log.awaitCompleteAfter(seqno - 1, 200);
+        }
+        return true;
+    }
+
     /** SHIP and WAIT times of a transaction the applier takes, when its THL writer timed its arrival. */
     private void timeArrival(ThlEvent lastFragment) {
         StageClock.Arrival a = clock.take(lastFragment.seqno());
         if (a != null) {
             listener.stage(Stage.SHIP, Math.max(0, a.receivedMillis() - lastFragment.extractTstamp()) * 1_000_000L);
-            listener.stage(Stage.WAIT, Math.max(0, System.nanoTime() - a.durableNanos()));
+            listener.stage(Stage.WAIT, Math.max(0, System.nanoTime() - a.availableNanos()));
         }
     }
 

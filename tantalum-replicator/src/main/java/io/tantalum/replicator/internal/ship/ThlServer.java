@@ -47,7 +47,7 @@ public final class ThlServer implements Closeable {
 
     /**
      * Where to listen, the service secret that slaves must prove they know, and whether records
-     * are shipped once written rather than once durable ({@link ThlLog#shippingCursor}: only when
+     * are shipped once written rather than once durable ({@link ThlLog#writtenCursor}: only when
      * the master's binlog is synced at every commit).
      */
     public record Options(String service, String bindAddress, int port, String serviceSecret, SSLContext tls,
@@ -358,7 +358,7 @@ public final class ThlServer implements Closeable {
 
     /** What this server reads: written records when it ships them before their fsync, else durable ones. */
     private ThlCursor cursor(long seqno) {
-        return shipWritten ? log.shippingCursor(seqno) : log.cursor(seqno);
+        return shipWritten ? log.writtenCursor(seqno) : log.cursor(seqno);
     }
 
     @Override
