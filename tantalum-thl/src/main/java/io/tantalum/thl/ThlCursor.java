@@ -10,8 +10,9 @@ import java.util.List;
 
 /**
  * Reads a {@link ThlLog} in order from a seqno, returning only durable records (or, from
- * {@link ThlLog#writtenCursor}, written ones) and waiting for more at the end. Verifies every checksum: a damaged record fails with
- * {@link ErrorCode#DATA_LOSS} naming file, offset and seqno. One cursor per thread.
+ * {@link ThlLog#writtenCursor}, written ones) and waiting for more at the end. Verifies every
+ * checksum: a damaged record fails with {@link ErrorCode#DATA_LOSS} naming file, offset and seqno.
+ * One cursor per thread.
  */
 public final class ThlCursor implements Closeable {
     private final ThlLog log;

@@ -78,6 +78,11 @@ public final class ThlWriter implements Closeable {
         return this;
     }
 
+    /** {@link #publishWritten(Durable)}, telling nobody. */
+    public ThlWriter publishWritten() {
+        return publishWritten((r, putNanos, putMillis, writtenNanos) -> {});
+    }
+
     /** Queues a record for writing, blocking while the queue is full. */
     public void put(ThlRecord r) throws InterruptedException {
         RuntimeException f = failure;

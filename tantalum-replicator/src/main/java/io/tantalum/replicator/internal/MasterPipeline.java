@@ -84,7 +84,7 @@ public final class MasterPipeline implements Pipeline {
                     (r, putNanos, putMillis, durableNanos) -> listener.stage(PipelineListener.Stage.STORE,
                             durableNanos - putNanos));
             if (shipWritten) {
-                writer.publishWritten((r, putNanos, putMillis, writtenNanos) -> {});
+                writer.publishWritten();
             }
             server = new ThlServer(log, new ThlServer.Options(settings.service(), settings.bindAddress(),
                     settings.thlPort(), settings.security().serviceSecret(), settings.security().tlsContext(),

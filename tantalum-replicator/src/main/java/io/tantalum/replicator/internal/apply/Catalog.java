@@ -109,11 +109,12 @@ public final class Catalog {
 
     /**
      * The statement {@link #write} runs, with the values written as literals as Connector/J sends
-     * bound parameters (timestamps in this JVM's time zone), for a multi-statement.
+     * bound parameters (timestamps in this JVM's time zone): the applier sends it in a block's batch.
      */
     public String writeSql(AppliedPosition p) {
-        return upsert(Long.toString(p.seqno()), SqlLiterals.string(p.sourceId()), Long.toString(p.epoch()), SqlLiterals.string(p.eventId()),
-                Integer.toString(latency(p)), SqlLiterals.string(new Timestamp(p.appliedTstamp()).toString()),
+        return upsert(Long.toString(p.seqno()), SqlLiterals.string(p.sourceId()), Long.toString(p.epoch()),
+                SqlLiterals.string(p.eventId()), Integer.toString(latency(p)),
+                SqlLiterals.string(new Timestamp(p.appliedTstamp()).toString()),
                 SqlLiterals.string(new Timestamp(p.sourceTstamp()).toString()));
     }
 
