@@ -102,7 +102,7 @@ public record ReplicatorSettings(
         THL_SEGMENT("thl.segment.bytes", "104857600", "Size after which a THL file rolls over (bytes)."),
         THL_RETENTION_MS("thl.retention.ms", "604800000", "THL files older than this are deleted (milliseconds;"
                 + " 0 = keep forever), except what a connected slave or this host's applier still needs."),
-        THL_FSYNC("thl.fsync", "true", "fsync the THL once per batch before anything downstream sees it."),
+        THL_FSYNC("thl.fsync", "true", "fsync the THL once per batch before anything downstream commits it."),
         THL_RETENTION_BYTES("thl.retention.bytes", "0", "The oldest THL files are deleted while the log is larger"
                 + " (bytes; 0 = no limit), with the same exceptions."),
         DB_HOST("db.host", "127.0.0.1", "Address of the local database server."),

@@ -37,9 +37,10 @@ public enum IniKey {
             + " (0 = keep forever), except what a connected slave or the local applier still needs.", false),
     THL_RETENTION_BYTES("thl-retention-bytes", Type.LONG, "0", "bytes", "Oldest THL files are deleted while the log"
             + " is larger (0 = no limit), with the same exceptions.", false),
-    THL_FSYNC("thl-fsync", Type.BOOLEAN, "true", "", "fsync the THL once per batch before anything downstream sees"
-            + " it. false trades crash safety of the THL for speed; checksums are always written and checked.",
-            false),
+    THL_FSYNC("thl-fsync", Type.BOOLEAN, "true", "", "fsync the THL once per batch before anything downstream"
+            + " commits it (a master with sync_binlog=1 ships records during the fsync, a slave with one apply channel"
+            + " sends their statements during it: docs/architecture.md). false trades crash safety of the THL for"
+            + " speed; checksums are always written and checked.", false),
     APPLY_BLOCK_SIZE("apply-block-size", Type.INT, "100", "transactions", "Source transactions per database commit"
             + " on a slave (block commit).", false),
     APPLY_BLOCK_MS("apply-block-ms", Type.LONG, "500", "ms", "Longest time a block stays open.", false),
