@@ -67,21 +67,21 @@ class ThlLogTest {
     }
 
     @Test
-    void aShippingCursorReadsWhatIsWrittenBeforeItsFsyncAndADurableCursorOnlyAfter() throws Exception {
+    void aWrittenCursorReadsWhatIsWrittenBeforeItsFsyncAndADurableCursorOnlyAfter() throws Exception {
         try (ThlLog log = ThlLog.open(dir, 1 << 20); ThlCursor durable = log.cursor(0);
-                ThlCursor shipping = log.writtenCursor(0)) {
+                ThlCursor early = log.writtenCursor(0)) {
             log.append(ThlRecord.of(event(0, 0, true)));
-            assertThat(shipping.tryNext()).as("appended, not published").isNull();
+            assertThat(early.tryNext()).as("appended, not published").isNull();
             log.publishWritten();
-            assertThat(shipping.tryNext().seqno()).isZero();
+            assertThat(early.tryNext().seqno()).isZero();
             assertThat(durable.tryNext()).as("written, not synced").isNull();
             assertThat(log.maxCompleteSeqno()).isEqualTo(-1);
             log.sync();
             assertThat(durable.tryNext().seqno()).isZero();
-            assertThat(shipping.tryNext()).isNull();
+            assertThat(early.tryNext()).isNull();
         }
-        try (ThlLog reopened = ThlLog.open(dir, 1 << 20); ThlCursor shipping = reopened.writtenCursor(0)) {
-            assertThat(shipping.tryNext().seqno()).as("a reopened log is written up to its end").isZero();
+        try (ThlLog reopened = ThlLog.open(dir, 1 << 20); ThlCursor early = reopened.writtenCursor(0)) {
+            assertThat(early.tryNext().seqno()).as("a reopened log is written up to its end").isZero();
         }
     }
 
