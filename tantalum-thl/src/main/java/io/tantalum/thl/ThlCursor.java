@@ -52,7 +52,7 @@ public final class ThlCursor implements Closeable {
             }
             boolean woken = false;
             synchronized (log.durableMonitor()) {
-                if (!hasDurableAhead()) {
+                if (!hasReadableAhead()) {
                     long wakeups = log.wakeups();
                     log.durableMonitor().wait(Math.min(waitMs, 200));
                     woken = log.wakeups() != wakeups;
@@ -93,7 +93,7 @@ public final class ThlCursor implements Closeable {
         }
     }
 
-    private boolean hasDurableAhead() {
+    private boolean hasReadableAhead() {
         if (!positioned) {
             return log.maxSeqno() >= startSeqno;
         }

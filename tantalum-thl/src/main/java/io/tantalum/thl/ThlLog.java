@@ -371,11 +371,15 @@ public final class ThlLog implements Closeable {
             return;
         }
         synchronized (durableMonitor) {
-            durable = new Durable(segments.get(segments.size() - 1).index(), outOffset, r.seqno(), r.fragno(),
-                    r.lastFrag());
+            durable = endAt(r);
             written = durable;
             durableMonitor.notifyAll();
         }
+    }
+
+    /** The end of the log as it stands, {@code r} being its last record (writer thread only). */
+    private Durable endAt(ThlRecord r) {
+        return new Durable(segments.get(segments.size() - 1).index(), outOffset, r.seqno(), r.fragno(), r.lastFrag());
     }
 
     /**
@@ -388,8 +392,7 @@ public final class ThlLog implements Closeable {
             return;
         }
         synchronized (durableMonitor) {
-            written = new Durable(segments.get(segments.size() - 1).index(), outOffset, r.seqno(), r.fragno(),
-                    r.lastFrag());
+            written = endAt(r);
             durableMonitor.notifyAll();
         }
     }

@@ -95,21 +95,15 @@ public final class Catalog {
 
     /** Records the position inside the caller's open transaction. */
     public void write(Connection c, AppliedPosition p) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(upsert("?", "?", "?", "?", "?", "?", "?"))) {
-            ps.setLong(1, p.seqno());
-            ps.setString(2, p.sourceId());
-            ps.setLong(3, p.epoch());
-            ps.setString(4, p.eventId());
-            ps.setInt(5, latency(p));
-            ps.setTimestamp(6, new Timestamp(p.appliedTstamp()));
-            ps.setTimestamp(7, new Timestamp(p.sourceTstamp()));
-            ps.executeUpdate();
+        try (Statement s = c.createStatement()) {
+            s.executeUpdate(writeSql(p));
         }
     }
 
     /**
-     * The statement {@link #write} runs, with the values written as literals as Connector/J sends
-     * bound parameters (timestamps in this JVM's time zone): the applier sends it in a block's batch.
+     * The statement that records the position, with the values written as literals as Connector/J
+     * sends bound parameters (timestamps in this JVM's time zone): {@link #write} runs it, and the
+     * serial applier sends it in a block's last batch.
      */
     public String writeSql(AppliedPosition p) {
         return upsert(Long.toString(p.seqno()), SqlLiterals.string(p.sourceId()), Long.toString(p.epoch()),
