@@ -296,8 +296,11 @@ public final class ReplicationBench {
         return true;
     }
 
-    /** Each stage's sum (s) and count from a replicator's /metrics (tantalum_replicator_stage_seconds). */
-    static Map<String, double[]> stages(SandboxLayout.Host h) throws Exception {
+    /**
+     * Each stage's figures from a replicator's /metrics (tantalum_replicator_stage_seconds): "sum" (s),
+     * "count", and each histogram bucket by its bound ("0.005": transactions that took 5 ms or less).
+     */
+    static Map<String, Map<String, Double>> stages(SandboxLayout.Host h) throws Exception {
         java.net.HttpURLConnection c = (java.net.HttpURLConnection) java.net.URI.create("http://" + h.address() + ":"
                 + h.adminPort() + "/metrics").toURL().openConnection();
         c.setRequestProperty("Authorization", "Bearer " + token());
@@ -305,21 +308,35 @@ public final class ReplicationBench {
         try (var in = c.getInputStream()) {
             text = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         }
-        Map<String, double[]> m = new TreeMap<>();
+        Map<String, Map<String, Double>> m = new TreeMap<>();
         java.util.regex.Matcher x = java.util.regex.Pattern.compile(
-                "(?m)^tantalum_replicator_stage_seconds_(sum|count)\\{[^}]*stage=\"(\\w+)\"[^}]*} (\\S+)$").matcher(text);
+                "(?m)^tantalum_replicator_stage_seconds_(sum|count|bucket)\\{([^}]*)} (\\S+)$").matcher(text);
         while (x.find()) {
-            m.computeIfAbsent(x.group(2), k -> new double[2])[x.group(1).equals("sum") ? 0 : 1] = Double.parseDouble(
-                    x.group(3));
+            java.util.regex.Matcher stage = java.util.regex.Pattern.compile("stage=\"(\\w+)\"").matcher(x.group(2));
+            java.util.regex.Matcher le = java.util.regex.Pattern.compile("le=\"([^\"]+)\"").matcher(x.group(2));
+            if (stage.find()) {
+                String key = x.group(1).equals("bucket") && le.find() ? le.group(1) : x.group(1);
+                m.computeIfAbsent(stage.group(1), k -> new TreeMap<>()).put(key, Double.parseDouble(x.group(3)));
+            }
         }
         return m;
     }
 
-    /** The mean of a stage between two scrapes, in ms (NaN when no transaction went through it). */
-    static double meanMillis(Map<String, double[]> before, Map<String, double[]> after, String stage) {
-        double[] b = before.getOrDefault(stage, new double[2]);
-        double[] a = after.getOrDefault(stage, new double[2]);
-        return a[1] > b[1] ? 1000 * (a[0] - b[0]) / (a[1] - b[1]) : Double.NaN;
+    /** A stage between two scrapes: mean ms, and the % of transactions over 5, 10 and 20 ms (NaN when none went through). */
+    record StageFigures(double meanMs, double over5, double over10, double over20) {
+        static StageFigures between(Map<String, Map<String, Double>> before, Map<String, Map<String, Double>> after,
+                String stage) {
+            Map<String, Double> b = before.getOrDefault(stage, Map.of());
+            Map<String, Double> a = after.getOrDefault(stage, Map.of());
+            double count = a.getOrDefault("count", 0.0) - b.getOrDefault("count", 0.0);
+            if (count <= 0) {
+                return new StageFigures(Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+            }
+            java.util.function.Function<String, Double> over = le -> 100 * (1 - (a.getOrDefault(le, 0.0)
+                    - b.getOrDefault(le, 0.0)) / count);
+            return new StageFigures(1000 * (a.getOrDefault("sum", 0.0) - b.getOrDefault("sum", 0.0)) / count,
+                    over.apply("0.005"), over.apply("0.01"), over.apply("0.02"));
+        }
     }
 
     record Catchup(double nativeRate, double tantalumRate, double cpuSecondsPer1000) {}
@@ -387,7 +404,7 @@ public final class ReplicationBench {
     }
 
     /** The live load's figures: both slaves' lag, the master's rate, Tantalum's stage times. */
-    record Live(Lag lag, double masterTps, Map<String, Double> breakdown) {
+    record Live(Lag lag, double masterTps, Map<String, StageFigures> breakdown) {
         void print() {
             System.out.printf(Locale.ROOT, "%-44s %12.1f %12.1f%n", "live lag p50 ms", lag.p(0, 50), lag.p(1, 50));
             System.out.printf(Locale.ROOT, "%-44s %12.1f %12.1f%n", "live lag p99 ms", lag.p(0, 99), lag.p(1, 99));
@@ -396,28 +413,32 @@ public final class ReplicationBench {
             System.out.printf(Locale.ROOT, "%-44s %12d %12d%n", "live lag samples", lag.lags.get(0).size(),
                     lag.lags.get(1).size());
             System.out.printf(Locale.ROOT, "%-44s %12.0f%n", "master tps during live load", masterTps);
-            System.out.printf(Locale.ROOT, "live load, Tantalum's stages (mean ms per transaction, tantalum_replicator_stage_seconds):%n");
-            breakdown.forEach((stage, ms) -> System.out.printf(Locale.ROOT, "  %-14s %7.2f%n", stage, ms));
+            System.out.printf(Locale.ROOT, "live load, Tantalum's stages per transaction (tantalum_replicator_stage_seconds):%n");
+            System.out.printf(Locale.ROOT, "  %-14s %7s %8s %8s %8s%n", "stage", "mean ms", "% >5ms", "% >10ms", "% >20ms");
+            breakdown.forEach((stage, f) -> System.out.printf(Locale.ROOT, "  %-14s %7.2f %8.2f %8.2f %8.2f%n", stage,
+                    f.meanMs(), f.over5(), f.over10(), f.over20()));
             // with one apply channel the slave's store runs beside wait, apply and commit (the COMMIT waits for it)
             System.out.printf(Locale.ROOT, "  %-14s %7.2f  (ship + wait + apply + commit; the slave's store runs beside"
-                    + " them)%n", "extract->commit", breakdown.get("slave ship") + breakdown.get("slave wait")
-                            + breakdown.get("slave apply") + breakdown.get("slave commit"));
+                    + " them)%n", "extract->commit", breakdown.get("slave ship").meanMs()
+                            + breakdown.get("slave wait").meanMs() + breakdown.get("slave apply").meanMs()
+                            + breakdown.get("slave commit").meanMs());
         }
     }
 
     /** Both slaves replicate while the master runs the load for DURATION seconds; then both catch up. */
     static Live live() throws Exception {
         Lag lag = new Lag();
-        Map<String, double[]> masterStages = stages(m);
-        Map<String, double[]> slaveStages = stages(t);
+        Map<String, Map<String, Double>> masterStages = stages(m);
+        Map<String, Map<String, Double>> slaveStages = stages(t);
         lag.start();
         double masterTps = sysbench("run", DURATION);
         lag.stop();
         awaitCaughtUp();
-        Map<String, Double> breakdown = new java.util.LinkedHashMap<>();
-        breakdown.put("master store", meanMillis(masterStages, stages(m), "store"));
+        Map<String, StageFigures> breakdown = new java.util.LinkedHashMap<>();
+        breakdown.put("master store", StageFigures.between(masterStages, stages(m), "store"));
+        Map<String, Map<String, Double>> slaveAfter = stages(t);
         for (String s : List.of("ship", "store", "wait", "apply", "commit")) {
-            breakdown.put("slave " + s, meanMillis(slaveStages, stages(t), s));
+            breakdown.put("slave " + s, StageFigures.between(slaveStages, slaveAfter, s));
         }
         return new Live(lag, masterTps, breakdown);
     }

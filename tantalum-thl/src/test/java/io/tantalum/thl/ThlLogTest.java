@@ -214,6 +214,117 @@ class ThlLogTest {
                 .hasMessageContaining("checksum");
     }
 
+    @Test
+    void theCurrentFileIsPreallocatedWithZerosThatReadersSkipAndIsCutToItsRecordsWhenClosed() throws Exception {
+        long end;
+        try (ThlLog log = ThlLog.open(dir, 1 << 20)) {
+            write(log, 0, 4);
+            end = recordsEnd(4);
+            assertThat(Files.size(only(dir))).isEqualTo(ThlLog.FILE_HEADER + ThlLog.PREALLOCATE);
+            // what `thl list` and `thl index` read while the replicator runs
+            List<Long> scanned = new ArrayList<>();
+            ThlInspector.scan(dir, 0, Long.MAX_VALUE, l -> scanned.add(l.record().seqno()));
+            assertThat(scanned).containsExactly(0L, 1L, 2L, 3L, 4L);
+            assertThat(ThlInspector.index(dir)).singleElement().satisfies(s -> {
+                assertThat(s.records()).isEqualTo(5);
+                assertThat(s.bytes()).isEqualTo(end);
+            });
+        }
+        assertThat(Files.size(only(dir))).isEqualTo(end);
+    }
+
+    @Test
+    void theZerosAreRefilledAheadOnceHalfOfThemAreUsedAndAFinishedSegmentEndsAtItsLastRecord() throws Exception {
+        long last = 0;
+        while (recordsEnd(last) < ThlLog.FILE_HEADER + ThlLog.PREALLOCATE / 2) {
+            last++;
+        }
+        try (ThlLog log = ThlLog.open(dir, 4 * ThlLog.PREALLOCATE)) {
+            write(log, 0, last);
+            assertThat(Files.size(only(dir))).isEqualTo(recordsEnd(last) + ThlLog.PREALLOCATE);
+        }
+        try (ThlLog log = ThlLog.open(dir, 1000)) {
+            write(log, last + 1, last + 4); // rolls over: the first file is cut to its records
+            assertThat(log.segments()).hasSizeGreaterThan(1);
+            assertThat(Files.size(log.segments().get(0).path())).isEqualTo(recordsEnd(last));
+            assertThat(readAll(log, 0)).hasSize((int) last + 5);
+        }
+    }
+
+    /** Where the records 0 to {@code last} that {@link #write} stores end in the first file. */
+    private static long recordsEnd(long last) {
+        long end = ThlLog.FILE_HEADER;
+        for (long s = 0; s <= last; s++) {
+            end += ThlRecord.of(event(s, 0, true)).frameLength();
+        }
+        return end;
+    }
+
+    /** The log's directory as a kill -9 (or a host crash after the last fsync) leaves it: records, then zeros. */
+    private Path killedCopy(long records) throws Exception {
+        Path copy = Files.createDirectory(dir.resolve("killed"));
+        try (ThlLog log = ThlLog.open(dir.resolve("live"), 1 << 20)) {
+            write(log, 0, records - 1);
+            Files.copy(only(dir.resolve("live")), copy.resolve(only(dir.resolve("live")).getFileName()));
+        }
+        return copy;
+    }
+
+    @Test
+    void aLogKilledWithItsZerosOpensAtItsLastRecordAndGoesOn() throws Exception {
+        Path killed = killedCopy(5);
+        try (ThlLog log = ThlLog.open(killed, 1 << 20)) {
+            assertThat(log.maxSeqno()).isEqualTo(4);
+            write(log, 5, 6);
+            assertThat(readAll(log, 0)).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L);
+        }
+    }
+
+    @Test
+    void aRecordTornBeforeTheZerosIsCutAsATornTail() throws Exception {
+        Path killed = killedCopy(5);
+        int frame = ThlRecord.of(event(0, 0, true)).frameLength();
+        try (RandomAccessFile raf = new RandomAccessFile(only(killed).toFile(), "rw")) {
+            raf.seek(ThlLog.FILE_HEADER + 5L * frame - 7);
+            raf.write(new byte[7]); // the last record's end never reached the disk
+        }
+        try (ThlLog log = ThlLog.open(killed, 1 << 20)) {
+            assertThat(log.maxSeqno()).isEqualTo(3);
+            assertThat(Files.size(only(killed))).isEqualTo(ThlLog.FILE_HEADER + 4L * frame);
+        }
+    }
+
+    @Test
+    void recordsAfterAnUnwrittenGapWereNeverDurableAndAreCut() throws Exception {
+        Path killed = killedCopy(5);
+        int frame = ThlRecord.of(event(0, 0, true)).frameLength();
+        try (RandomAccessFile raf = new RandomAccessFile(only(killed).toFile(), "rw")) {
+            raf.seek(ThlLog.FILE_HEADER + 2L * frame);
+            raf.write(new byte[frame]); // seqno 2 never reached the disk, 3 and 4 did (one interrupted fsync)
+        }
+        try (ThlLog log = ThlLog.open(killed, 1 << 20)) {
+            assertThat(log.maxSeqno()).isEqualTo(1);
+            write(log, 2, 2);
+            assertThat(readAll(log, 0)).containsExactly(0L, 1L, 2L);
+        }
+    }
+
+    @Test
+    void aDamagedRecordBeforeOthersIsStillCorruptionWithZerosAfterThem() throws Exception {
+        Path killed = killedCopy(5);
+        int frame = ThlRecord.of(event(0, 0, true)).frameLength();
+        try (RandomAccessFile raf = new RandomAccessFile(only(killed).toFile(), "rw")) {
+            raf.seek(ThlLog.FILE_HEADER + 3L * frame + 30);
+            int b = raf.read();
+            raf.seek(ThlLog.FILE_HEADER + 3L * frame + 30);
+            raf.write(b ^ 0x01);
+        }
+        assertThatThrownBy(() -> ThlLog.open(killed, 1 << 20))
+                .isInstanceOf(TantalumException.class)
+                .hasMessageContaining("seqno 3")
+                .hasMessageContaining("checksum");
+    }
+
     private static Path only(Path dir) throws Exception {
         try (var s = Files.list(dir)) {
             return s.findFirst().orElseThrow();
