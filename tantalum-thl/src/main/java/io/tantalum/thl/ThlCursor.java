@@ -78,10 +78,6 @@ public final class ThlCursor implements Closeable {
                 }
                 if (offset < limit) {
                     ThlLog.RecordRead rr = ThlLog.readAt(channel, segment.path(), offset, limit, false);
-                    if (rr == ThlLog.UNWRITTEN) { // a finished segment has no zeros: only defensively
-                        offset = limit;
-                        continue;
-                    }
                     offset = rr.next();
                     if (rr.record().seqno() < startSeqno) {
                         continue;

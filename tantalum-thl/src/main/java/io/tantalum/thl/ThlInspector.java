@@ -22,7 +22,7 @@ public final class ThlInspector {
     /** A record and where it is stored. */
     public record Located(Path file, long offset, ThlRecord record) {}
 
-    /** What one segment file holds; {@code bytes}: where its records end (a running replicator keeps zeros after them). */
+    /** What one segment file holds. */
     public record SegmentInfo(Path file, long baseSeqno, long firstSeqno, long lastSeqno, long records, long bytes) {}
 
     public static List<Path> segmentFiles(Path dir) {
@@ -53,9 +53,6 @@ public final class ThlInspector {
                 long offset = ThlLog.FILE_HEADER;
                 while (offset < size) {
                     ThlLog.RecordRead rr = ThlLog.readAt(ch, f, offset, size, false);
-                    if (rr == ThlLog.UNWRITTEN) {
-                        break; // the zeros a running replicator keeps ahead of its last record
-                    }
                     ThlRecord r = rr.record();
                     if (r.seqno() > high) {
                         return;
@@ -91,9 +88,6 @@ public final class ThlInspector {
                 long offset = ThlLog.FILE_HEADER;
                 while (offset < size) {
                     ThlLog.RecordRead rr = ThlLog.readAt(ch, f, offset, size, false);
-                    if (rr == ThlLog.UNWRITTEN) {
-                        break;
-                    }
                     if (acc[0] < 0) {
                         acc[0] = rr.record().seqno();
                     }
@@ -101,7 +95,7 @@ public final class ThlInspector {
                     acc[2]++;
                     offset = rr.next();
                 }
-                out.add(new SegmentInfo(f, base, acc[0], acc[1], acc[2], Math.min(offset, size)));
+                out.add(new SegmentInfo(f, base, acc[0], acc[1], acc[2], size));
             } catch (IOException e) {
                 throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot read " + f + ": " + e, e);
             }

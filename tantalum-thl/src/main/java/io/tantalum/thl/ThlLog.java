@@ -25,16 +25,9 @@ import org.slf4j.LoggerFactory;
  * followed by {@link ThlRecord} frames in seqno order. Segments roll over only after a record
  * with {@code lastFrag}, so a transaction never spans two files.
  *
- * <p>With fsync on, the current segment is filled with zeros ahead of its last record
- * ({@link #PREALLOCATE}), so that the fsync after each batch writes records over blocks the file
- * already has and need not commit the file system's journal for a new file size; a finished
- * segment is cut to its last record. A record never starts with a zero length: readers stop there.
- *
- * <p>Opening recovers the last segment: a torn final record (a crash mid-write, followed by
- * nothing or by zeros) and the unwritten zeros after the last record are truncated and logged;
- * so is anything after a run of zeros where a record should start (written after it, in the fsync
- * a crash interrupted, so never durable). A bad checksum anywhere else is corruption and fails
- * with {@link ErrorCode#DATA_LOSS}, naming the file, offset and seqno.
+ * <p>Opening recovers the last segment: a torn final record (a crash mid-write) is truncated
+ * and logged; a bad checksum anywhere else is corruption and fails with
+ * {@link ErrorCode#DATA_LOSS}, naming the file, offset and seqno.
  *
  * <p>Thread-safety: one writer thread calls {@link #append}, {@link #publishWritten}, {@link #sync}
  * and {@link #truncateIncompleteTail}; any number of threads read through {@link #cursor}, which
@@ -47,14 +40,6 @@ public final class ThlLog implements Closeable {
     static final int FILE_HEADER = 8 + 4 + 8;
     static final int FORMAT_VERSION = 1;
     private static final String PREFIX = "thl.data.";
-    /**
-     * How far past its last record the current segment is kept filled with zeros (at most the
-     * segment size), refilled once less than half of it is left: one fsync with a new file size
-     * per half a MiB of THL instead of one per batch. An fsync over preallocated blocks took about
-     * two thirds of an appending one on this machine's ext4 under a sysbench load (bench/README.md).
-     */
-    static final long PREALLOCATE = 1 << 20;
-    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(64 << 10).asReadOnlyBuffer();
 
     /** A segment file and the first seqno it holds. */
     public record Segment(int index, Path path, long baseSeqno) {}
@@ -75,8 +60,6 @@ public final class ThlLog implements Closeable {
     private volatile ThlRecord lastRecord;
     private FileChannel out;
     private long outOffset;
-    /** The current segment's size: zeros from {@link #outOffset} to here (writer thread). */
-    private long allocatedEnd;
 
     private ThlLog(Path dir, long segmentBytes, boolean fsync) {
         this.dir = dir;
@@ -220,15 +203,9 @@ public final class ThlLog implements Closeable {
             ThlRecord last = null;
             while (offset < size) {
                 RecordRead rr = readAt(ch, seg.path(), offset, size, true);
-                if (rr == null || rr == UNWRITTEN) {
-                    if (rr == null) {
-                        LOG.warn("truncating torn THL tail file={} offset={} bytes={} (an interrupted write)",
-                                seg.path(), offset, size - offset);
-                    } else if (!zeros(ch, offset, size)) {
-                        LOG.warn("truncating THL file={} at offset={}: {} bytes from there follow unwritten zeros"
-                                + " (written in an fsync that a crash interrupted, so never durable)", seg.path(),
-                                offset, size - offset);
-                    }
+                if (rr == null) {
+                    LOG.warn("truncating torn THL tail file={} offset={} bytes={} (an interrupted write)",
+                            seg.path(), offset, size - offset);
                     ch.truncate(offset);
                     ch.force(true);
                     break;
@@ -247,12 +224,8 @@ public final class ThlLog implements Closeable {
 
     record RecordRead(ThlRecord record, long next) {}
 
-    /** What {@link #readAt} returns where a record should start and the file holds zeros: preallocated, never written. */
-    static final RecordRead UNWRITTEN = new RecordRead(null, -1);
-
     /**
-     * Reads the frame at {@code offset}. Returns {@link #UNWRITTEN} at zeros (the end of the
-     * records); null for a torn final record (nothing or only zeros after it) when
+     * Reads the frame at {@code offset}. Returns null for a torn final record when
      * {@code tolerateTornTail}; throws DATA_LOSS for any other damage.
      */
     static RecordRead readAt(FileChannel ch, Path path, long offset, long limit, boolean tolerateTornTail)
@@ -265,12 +238,9 @@ public final class ThlLog implements Closeable {
         prefix.flip();
         int length = prefix.getInt();
         int crc = prefix.getInt();
-        if (length == 0 && crc == 0) {
-            return UNWRITTEN;
-        }
         if (length < ThlRecord.HEADER || length > ThlRecord.MAX_LENGTH) {
             return tornOrCorrupt(path, offset, -1, "the record length " + length + " is impossible",
-                    tolerateTornTail && zeros(ch, offset + ThlRecord.PREFIX, limit));
+                    tolerateTornTail && offset + ThlRecord.PREFIX >= limit);
         }
         long next = offset + ThlRecord.PREFIX + length;
         if (next > limit) {
@@ -281,28 +251,9 @@ public final class ThlLog implements Closeable {
         ThlRecord r = ThlRecord.fromFrame(crc, content.array());
         if (r == null) {
             return tornOrCorrupt(path, offset, ThlRecord.peekSeqno(content.array()), "its CRC32C checksum does not match",
-                    tolerateTornTail && zeros(ch, next, limit));
+                    tolerateTornTail && next == limit);
         }
         return new RecordRead(r, next);
-    }
-
-    /** True when the file holds only zeros (or nothing) from {@code from} to {@code limit}. */
-    static boolean zeros(FileChannel ch, long from, long limit) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(64 << 10);
-        for (long pos = from; pos < limit; ) {
-            b.clear().limit((int) Math.min(b.capacity(), limit - pos));
-            int n = ch.read(b, pos);
-            if (n < 0) {
-                return true;
-            }
-            for (int i = 0; i < n; i++) {
-                if (b.get(i) != 0) {
-                    return false;
-                }
-            }
-            pos += n;
-        }
-        return true;
     }
 
     private static RecordRead tornOrCorrupt(Path path, long offset, long seqno, String why, boolean torn) {
@@ -334,7 +285,6 @@ public final class ThlLog implements Closeable {
         out = FileChannel.open(seg.path(), StandardOpenOption.WRITE);
         out.position(end);
         outOffset = end;
-        allocatedEnd = out.size();
     }
 
     /** Appends a record (writer thread only). It becomes visible to readers after {@link #sync}. */
@@ -368,7 +318,6 @@ public final class ThlLog implements Closeable {
 
     private void roll(long baseSeqno) throws IOException {
         if (out != null) {
-            out.truncate(outOffset); // a finished segment ends at its last record
             out.force(false);
             publishDurable();
             out.close();
@@ -381,11 +330,9 @@ public final class ThlLog implements Closeable {
         while (h.hasRemaining()) {
             ch.write(h);
         }
+        ch.force(true);
         out = ch;
         outOffset = FILE_HEADER;
-        allocatedEnd = FILE_HEADER;
-        preallocate();
-        ch.force(true);
         segments.add(new Segment(index, p, baseSeqno));
         LOG.info("started THL segment file={} baseSeqno={}", p, baseSeqno);
     }
@@ -416,33 +363,6 @@ public final class ThlLog implements Closeable {
         }
         beforePublish.run();
         publishDurable();
-        if (fsync && allocatedEnd - outOffset < Math.min(PREALLOCATE, segmentBytes) / 2) {
-            try {
-                preallocate();
-                out.force(false);
-            } catch (IOException e) {
-                // appends still work (the file grows as before); a full disk fails the next append
-                LOG.warn("cannot preallocate THL file in dir={}: {}", dir, e.toString());
-                allocatedEnd = outOffset;
-            }
-        }
-    }
-
-    /**
-     * Writes zeros from the end of the current segment's records or zeros to {@link #PREALLOCATE}
-     * (at most the segment size) past its last record; the caller forces them (fsync on only).
-     */
-    private void preallocate() throws IOException {
-        if (!fsync) {
-            return;
-        }
-        long to = outOffset + Math.min(PREALLOCATE, segmentBytes);
-        for (long pos = Math.max(allocatedEnd, outOffset); pos < to; ) {
-            ByteBuffer z = ZEROS.duplicate();
-            z.limit((int) Math.min(z.capacity(), to - pos));
-            pos += out.write(z, pos);
-        }
-        allocatedEnd = Math.max(allocatedEnd, to);
     }
 
     private void publishDurable() {
@@ -589,7 +509,6 @@ public final class ThlLog implements Closeable {
     public void close() {
         try {
             if (out != null) {
-                out.truncate(outOffset); // the preallocated zeros go: the file ends at its last record
                 out.force(false);
                 out.close();
             }

@@ -77,7 +77,7 @@ public final class ThlPurger {
             long offset = ThlLog.FILE_HEADER;
             while (offset < size) {
                 ThlLog.RecordRead rr = ThlLog.readAt(ch, file, offset, size, false);
-                if (rr == ThlLog.UNWRITTEN || rr.record().seqno() >= seqno) {
+                if (rr.record().seqno() >= seqno) {
                     return offset;
                 }
                 offset = rr.next();
