@@ -2,15 +2,12 @@ package io.tantalum.common;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystems;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * Files that hold secrets (passwords, tokens, keys): created mode 0600 from the first byte, and
- * replaced atomically, so that no reader ever sees them half-written or with wider permissions.
+ * replaced atomically and durably ({@link DurableFiles}), so that no reader ever sees them
+ * half-written or with wider permissions.
  */
 public final class PrivateFiles {
     private PrivateFiles() {}
@@ -22,29 +19,23 @@ public final class PrivateFiles {
 
     /** Writes {@code props} as a properties file (mode 0600) with a comment line. */
     public static void write(Path file, java.util.Properties props, String comment) {
-        java.io.StringWriter w = new java.io.StringWriter();
         try {
-            props.store(w, comment);
+            DurableFiles.replace(file, props, comment, true);
         } catch (IOException e) {
-            throw new IllegalStateException("a StringWriter does not fail", e);
+            throw failure(file, e);
         }
-        write(file, w.toString());
     }
 
     public static void write(Path file, byte[] content) {
         try {
-            Path dir = file.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            Path tmp = dir.resolve(file.getFileName() + ".tmp");
-            Files.deleteIfExists(tmp);
-            if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
-                Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            }
-            Files.write(tmp, content);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            DurableFiles.replace(file, content, true);
         } catch (IOException e) {
-            throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot write " + file + ": " + e.getMessage()
-                    + ". Check that the directory exists and can be written by this user.", e);
+            throw failure(file, e);
         }
+    }
+
+    private static TantalumException failure(Path file, IOException e) {
+        return new TantalumException(ErrorCode.UNAVAILABLE, "Cannot write " + file + ": " + e.getMessage()
+                + ". Check that the directory exists and can be written by this user.", e);
     }
 }

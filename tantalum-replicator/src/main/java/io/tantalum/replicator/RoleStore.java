@@ -1,14 +1,13 @@
 package io.tantalum.replicator;
 
+import io.tantalum.common.DurableFiles;
 import io.tantalum.common.ErrorCode;
 import io.tantalum.common.TantalumException;
 import java.io.IOException;
 import java.io.Reader;
-import java.io.Writer;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Optional;
 import java.util.Properties;
 
@@ -70,12 +69,8 @@ public final class RoleStore {
         p.setProperty("role", a.role().display());
         p.setProperty("master.uri", a.masterUri() == null ? "" : a.masterUri().toString());
         try {
-            Files.createDirectories(file.getParent());
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            try (Writer w = Files.newBufferedWriter(tmp)) {
-                p.store(w, "set by trepctl setrole");
-            }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            // durable: a host that lost power right after a switch must not come back with its old role
+            DurableFiles.replace(file, p, "set by trepctl setrole", false);
         } catch (IOException e) {
             throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot save the role to " + file + ": " + e, e);
         }

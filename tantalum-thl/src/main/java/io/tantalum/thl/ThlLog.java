@@ -1,5 +1,6 @@
 package io.tantalum.thl;
 
+import io.tantalum.common.DurableFiles;
 import io.tantalum.common.ErrorCode;
 import io.tantalum.common.TantalumException;
 import java.io.Closeable;
@@ -331,6 +332,7 @@ public final class ThlLog implements Closeable {
             ch.write(h);
         }
         ch.force(true);
+        DurableFiles.forceDirectory(dir); // records fsynced into a file whose name a crash loses would be lost too
         out = ch;
         outOffset = FILE_HEADER;
         segments.add(new Segment(index, p, baseSeqno));

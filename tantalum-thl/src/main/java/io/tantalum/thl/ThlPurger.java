@@ -1,5 +1,6 @@
 package io.tantalum.thl;
 
+import io.tantalum.common.DurableFiles;
 import io.tantalum.common.ErrorCode;
 import io.tantalum.common.TantalumException;
 import java.io.IOException;
@@ -106,5 +107,6 @@ public final class ThlPurger {
             out.force(true);
         }
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        DurableFiles.forceDirectory(file.getParent());
     }
 }

@@ -1,21 +1,20 @@
 package io.tantalum.replicator.internal;
 
+import io.tantalum.common.DurableFiles;
 import io.tantalum.common.ErrorCode;
 import io.tantalum.common.TantalumException;
 import io.tantalum.replicator.internal.extract.BinlogOnlyAnalyzer;
 import io.tantalum.replicator.internal.extract.BinlogPosition;
 import java.io.IOException;
 import java.io.Reader;
-import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Properties;
 
 /**
  * Where this host's last master session started reading its binlog, and the epoch it gave its
- * events ({@code <thl.directory>/master-session.properties}), written when a master starts a new
- * session. A slave start reads it to find binlog-only transactions of a session that extracted
+ * events ({@code <thl.directory>/master-session.properties}), written durably
+ * ({@link DurableFiles}) when a master starts a new session, before it extracts anything. A slave start reads it to find binlog-only transactions of a session that extracted
  * nothing (see {@link BinlogOnlyAnalyzer#readFrom}); {@code trepctl reset -thl} deletes it with the
  * THL. Called from the dispatcher thread only.
  */
@@ -29,13 +28,8 @@ public final class MasterSessionStore {
         p.setProperty("epoch", Long.toString(s.epoch()));
         p.setProperty("start", s.start().toEventId());
         Path file = thlDirectory.resolve(FILE);
-        Path tmp = thlDirectory.resolve(FILE + ".tmp");
         try {
-            Files.createDirectories(thlDirectory);
-            try (Writer w = Files.newBufferedWriter(tmp)) {
-                p.store(w, "where this host's last master session started reading its binlog");
-            }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            DurableFiles.replace(file, p, "where this host's last master session started reading its binlog", false);
         } catch (IOException e) {
             throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot write " + file + ": " + e
                     + ". Check that the THL directory is writable, then run `trepctl online` again.", e);
