@@ -53,6 +53,11 @@ final class Coordinator {
     private final ReentrantLock lock = new ReentrantLock();
     private final AtomicBoolean commandRunning = new AtomicBoolean();
     private final Map<String, Long> lastRecover = new ConcurrentHashMap<>();
+    /**
+     * When this coordinator last set a host's read_only to fence or unfence it: an observation taken
+     * before shows the old value, and acting on it would fence (and audit) the same host twice.
+     */
+    private final Map<String, Long> readOnlySetAt = new ConcurrentHashMap<>();
     private long lastResume;
     /** Observations taken before this (the end of the last procedure) are not judged. */
     private volatile long quietUntil;
@@ -328,9 +333,11 @@ final class Coordinator {
             return;
         }
         fresh.forEach((host, o) -> {
-            if (!host.equals(t.master()) && o.dbReachable() && Boolean.FALSE.equals(o.readOnly())) {
+            if (!host.equals(t.master()) && o.dbReachable() && Boolean.FALSE.equals(o.readOnly())
+                    && !seenBeforeReadOnlySet(o)) {
                 try {
                     ds.setReadOnly(host, true);
+                    readOnlySetAt.put(host, System.currentTimeMillis());
                     String why = host + ": its database was writable (read_only=OFF) while " + t.master() + " is the"
                             + " master; set read_only=ON";
                     LOG.warn("{}", why);
@@ -350,11 +357,12 @@ final class Coordinator {
     private void unfenceMaster(Topology t, Map<String, Observation> fresh) {
         Observation o = fresh.get(t.master());
         if (t.policy() == Policy.MAINTENANCE || o == null || !o.dbReachable() || !Boolean.TRUE.equals(o.readOnly())
-                || !o.replicatorOnline() || !"master".equals(o.replicatorRole())) {
+                || !o.replicatorOnline() || !"master".equals(o.replicatorRole()) || seenBeforeReadOnlySet(o)) {
             return;
         }
         try {
             ds.setReadOnly(t.master(), false);
+            readOnlySetAt.put(t.master(), System.currentTimeMillis());
             String why = t.master() + ": the master was read-only (fenced while its manager had lost ZooKeeper) and"
                     + " is still the master; set read_only=OFF";
             LOG.warn("{}", why);
@@ -362,6 +370,11 @@ final class Coordinator {
         } catch (TantalumException e) {
             LOG.warn("cannot lift the fence on {}: {}", t.master(), e.getMessage());
         }
+    }
+
+    /** True when {@code o} was taken before this coordinator last set its host's read_only (it shows the old value). */
+    private boolean seenBeforeReadOnlySet(Observation o) {
+        return o.timeMillis() <= readOnlySetAt.getOrDefault(o.host(), Long.MIN_VALUE);
     }
 
     /** When the last failover promoted its candidate (0: never, as far as the audit trail goes). */
