@@ -14,9 +14,10 @@ import java.util.Properties;
 /**
  * Where this host's last master session started reading its binlog, and the epoch it gave its
  * events ({@code <thl.directory>/master-session.properties}), written durably
- * ({@link DurableFiles}) when a master starts a new session, before it extracts anything. A slave start reads it to find binlog-only transactions of a session that extracted
- * nothing (see {@link BinlogOnlyAnalyzer#readFrom}); {@code trepctl reset -thl} deletes it with the
- * THL. Called from the dispatcher thread only.
+ * ({@link DurableFiles}) when a master starts a new session, before it extracts anything. A slave
+ * start reads it to find binlog-only transactions of a session that extracted nothing (see
+ * {@link BinlogOnlyAnalyzer#readFrom}); {@code trepctl reset -thl} deletes it with the THL. Called
+ * from the dispatcher thread only.
  */
 public final class MasterSessionStore {
     public static final String FILE = "master-session.properties";
