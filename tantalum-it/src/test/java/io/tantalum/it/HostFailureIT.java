@@ -306,8 +306,8 @@ class HostFailureIT {
             // (UNKNOWN), and a failover asked then finds the master's last observation healthy and is refused
             Await.until("host2's database seen dead", Duration.ofSeconds(30), () -> sb.cluster().datasources().stream()
                     .anyMatch(d -> d.host().equals("host2") && "STOPPED".equals(d.dataserver())), sb::describe);
-            // and the candidate's own observation published: a failover refuses a host whose manager does not
-            // report (the full suite once asked before host3's manager had reported since the coordinator moved)
+            // and the candidate's manager publishing again since the managers' restart (the failover below is
+            // asked again while the coordinator does not count that observation yet)
             Await.until("host3's manager reporting", Duration.ofSeconds(30), () -> sb.cluster().datasources().stream()
                     .anyMatch(d -> d.host().equals("host3") && "RUNNING".equals(d.manager())), sb::describe);
             // asked of host3's manager itself (clients outside the sandbox reach an isolated host); asked
