@@ -273,7 +273,24 @@ public final class AdminHttpServer implements AutoCloseable {
         error(ex, 401, ErrorCode.UNAUTHENTICATED, "missing or wrong admin token (Authorization: Bearer ...)");
     }
 
+    /**
+     * Answers a request; an action (POST) is logged once answered, with its caller's address, status and
+     * time, so that a state change ({@code offline}, {@code setrole}, a switch) can always be traced to
+     * who asked for it. Reads are not logged (monitoring polls them).
+     */
     private void handle(HttpExchange ex, Route route, Endpoint.Method method) throws IOException {
+        long t0 = System.nanoTime();
+        try {
+            answer(ex, route, method);
+        } finally {
+            if (method == Endpoint.Method.POST) {
+                LOG.info("admin request {} {} from {}: {} in {} ms", method, ex.getRequestURI().getPath(),
+                        ex.getRemoteAddress(), ex.getResponseCode(), (System.nanoTime() - t0) / 1_000_000);
+            }
+        }
+    }
+
+    private void answer(HttpExchange ex, Route route, Endpoint.Method method) throws IOException {
         try {
             Object request = method == Endpoint.Method.GET ? JSON.convertValue(query(ex), route.request())
                     : JSON.readValue(body(ex), route.request());

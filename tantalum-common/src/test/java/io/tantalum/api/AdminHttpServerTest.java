@@ -67,6 +67,30 @@ class AdminHttpServerTest {
     }
 
     @Test
+    void everyActionIsLoggedWithWhoAskedAndWhatItGot() {
+        ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
+                .getLogger(AdminHttpServer.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> seen =
+                new ch.qos.logback.core.read.ListAppender<>();
+        seen.start();
+        log.addAppender(seen);
+        try {
+            client(TOKEN).call(ReplicatorApi.OFFLINE, new ReplicatorApi.OfflineRequest(true));
+            client(TOKEN).call(ReplicatorApi.SERVICES);
+            assertThatThrownBy(() -> client("wrong").call(ReplicatorApi.OFFLINE, new ReplicatorApi.OfflineRequest(true)))
+                    .isInstanceOf(TantalumException.class);
+        } finally {
+            log.detachAppender(seen);
+        }
+        List<String> lines = seen.list.stream().map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                .filter(m -> m.startsWith("admin request")).toList();
+        // the read is not logged; the refused action is, by the refusal's own line
+        assertThat(lines).hasSize(1);
+        assertThat(lines.get(0)).matches("admin request POST /api/v1/offline from /127\\.0\\.0\\.1:\\d+: 200 in \\d+ ms");
+        assertThat(seen.list).anyMatch(e -> e.getFormattedMessage().startsWith("refused admin request POST /api/v1/offline"));
+    }
+
+    @Test
     void withoutTheRightTokenNothingHappens() {
         for (String token : new String[] {null, "", "x" + TOKEN}) {
             assertThatThrownBy(() -> client(token).call(ReplicatorApi.OFFLINE, new ReplicatorApi.OfflineRequest(true)))
