@@ -49,11 +49,12 @@ class ValidationChecksIT {
         fails(2, "ERROR >> host2 >> server_id 2 is also used by host3: give every member a different server_id"
                 + " (ServerIdCheck)", "ERROR >> host3 >> server_id 2 is also used by host2");
         sql(3, "SET GLOBAL server_id=3");
-        sql(1, "SET GLOBAL sync_binlog=0", "SET GLOBAL max_allowed_packet=1048576");
+        sql(1, "SET GLOBAL sync_binlog=0", "SET GLOBAL max_allowed_packet=1048576", "SET GLOBAL binlog_cache_size=32768");
         fails(1, "WARN >> host1 >> sync_binlog=0: a crash of this server can lose binlog events of committed"
                 + " transactions. Set sync_binlog=1 (DurabilitySettingsCheck)",
-                "WARN >> host1 >> max_allowed_packet is 1048576 bytes", "Validation passed: 0 error(s), 2 warning(s)");
-        sql(1, "SET GLOBAL sync_binlog=1", "SET GLOBAL max_allowed_packet=16777216");
+                "WARN >> host1 >> max_allowed_packet is 1048576 bytes",
+                "WARN >> host1 >> binlog_cache_size is 32768 bytes", "Validation passed: 0 error(s), 3 warning(s)");
+        sql(1, "SET GLOBAL sync_binlog=1", "SET GLOBAL max_allowed_packet=16777216", "SET GLOBAL binlog_cache_size=1048576");
         passes();
     }
 

@@ -143,7 +143,7 @@ public final class MariaDbServer {
                 "--server-id=" + spec.serverId(), "--log-bin=mariadb-bin", "--binlog-format=ROW",
                 "--binlog-row-image=FULL", "--binlog-row-metadata=FULL", "--log-slave-updates",
                 "--innodb-buffer-pool-size=64M", "--innodb-log-file-size=48M", "--skip-name-resolve",
-                "--max-connections=300", "--character-set-server=utf8mb4", "--sync-binlog=1", "--collation-server=utf8mb4_general_ci", "--init-file=" + spec.home().resolve("init.sql"),
+                "--max-connections=300", "--binlog-cache-size=1M", "--character-set-server=utf8mb4", "--sync-binlog=1", "--collation-server=utf8mb4_general_ci", "--init-file=" + spec.home().resolve("init.sql"),
                 "--read-only=" + (spec.readOnly() ? "ON" : "OFF")));
         if (isRoot()) {
             cmd.add("--user=root");

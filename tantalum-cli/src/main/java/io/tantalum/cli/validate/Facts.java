@@ -29,7 +29,7 @@ import java.util.Properties;
 public final class Facts {
     private static final String VARIABLES = "'log_bin', 'binlog_format', 'binlog_row_image', 'binlog_row_metadata',"
             + " 'server_id', 'read_only', 'sync_binlog', 'innodb_flush_log_at_trx_commit', 'max_allowed_packet',"
-            + " 'event_scheduler'";
+            + " 'event_scheduler', 'binlog_cache_size'";
 
     private Facts() {}
 

@@ -19,7 +19,7 @@ class ChecksTest {
         Map<String, String> v = new HashMap<>(Map.of("log_bin", "ON", "binlog_format", "ROW", "binlog_row_image", "FULL",
                 "binlog_row_metadata", "FULL", "server_id", name.substring(4), "read_only",
                 role.equals("master") ? "OFF" : "ON", "sync_binlog", "1", "innodb_flush_log_at_trx_commit", "1",
-                "max_allowed_packet", "16777216"));
+                "max_allowed_packet", "16777216", "binlog_cache_size", "1048576"));
         v.putAll(overrides);
         return new HostFacts(name, "127.0.1." + name.substring(4) + ":3306", role, v, null, GRANTS,
                 Map.of(3306, HostFacts.PortUse.OURS, 2112, HostFacts.PortUse.FREE), HEALTHY);
@@ -35,7 +35,7 @@ class ChecksTest {
         Validator.Report r = Validator.run(List.of(host("host1", "master", Map.of()), host("host2", "slave", Map.of())),
                 Set.of());
         assertThat(r.exitCode()).isZero();
-        assertThat(r.summary()).isEqualTo("Validation passed: 0 error(s), 0 warning(s) (17 checks on 2 hosts)");
+        assertThat(r.summary()).isEqualTo("Validation passed: 0 error(s), 0 warning(s) (18 checks on 2 hosts)");
     }
 
     @Test
@@ -88,7 +88,8 @@ class ChecksTest {
     void hostProblemsBeyondTheDatabaseSettings() {
         HostFacts h = new HostFacts("host1", "127.0.1.1:3306", "master", Map.of("server_id", "1", "read_only", "OFF",
                 "log_bin", "ON", "binlog_format", "ROW", "binlog_row_image", "FULL", "binlog_row_metadata", "FULL",
-                "sync_binlog", "0", "innodb_flush_log_at_trx_commit", "0", "max_allowed_packet", "1048576"), null, GRANTS,
+                "sync_binlog", "0", "innodb_flush_log_at_trx_commit", "0", "max_allowed_packet", "1048576",
+                "binlog_cache_size", "32768"), null, GRANTS,
                 Map.of(), new HostFacts.Extra(true, List.of("shop.legacy MyISAM"), 7000L, "/thl is not writable by app",
                         null, new HostFacts.Java("/opt/jdk11/bin/java", "11.0.24", 11, null)));
         List<String> lines = problems(h);
@@ -101,7 +102,9 @@ class ChecksTest {
                 .anyMatch(l -> l.contains("shop.legacy MyISAM") && l.startsWith("WARN"))
                 .anyMatch(l -> l.startsWith("WARN >> host1 >> sync_binlog=0"))
                 .anyMatch(l -> l.startsWith("WARN >> host1 >> innodb_flush_log_at_trx_commit=0"))
-                .anyMatch(l -> l.startsWith("WARN >> host1 >> max_allowed_packet is 1048576 bytes"));
+                .anyMatch(l -> l.startsWith("WARN >> host1 >> max_allowed_packet is 1048576 bytes"))
+                .anyMatch(l -> l.startsWith("WARN >> host1 >> binlog_cache_size is 32768 bytes: as a slave")
+                        && l.endsWith("Set binlog_cache_size=1M (memory per session while it writes) (BinlogCacheCheck)"));
     }
 
     private static HostFacts withExtra(String name, HostFacts.Extra extra) {
@@ -232,7 +235,7 @@ class ChecksTest {
         Validator.Report skipped = Validator.run(List.of(host("host1", "master", Map.of("read_only", "ON"))),
                 Set.of("ReadOnlyCheck"));
         assertThat(skipped.exitCode()).isZero();
-        assertThat(skipped.checks()).isEqualTo(16);
+        assertThat(skipped.checks()).isEqualTo(17);
         assertThatThrownBy(() -> Validator.run(List.of(), Set.of("NoSuchCheck")))
                 .hasMessageContaining("--skip-validation-check=NoSuchCheck names no check");
     }
