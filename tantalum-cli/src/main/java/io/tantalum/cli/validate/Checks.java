@@ -339,13 +339,10 @@ public final class Checks {
         }
     }
 
-    /** What a slave's block commit needs in memory: 100 sysbench transactions take about 130 KiB of binlog events. */
-    static final long BINLOG_CACHE_BYTES = 1L << 20;
-
     private static void binlogCache(List<HostFacts> hosts, List<Finding> out) {
         for (HostFacts h : reachable(hosts)) {
             String v = h.variable("binlog_cache_size");
-            if (v != null && Long.parseLong(v) < BINLOG_CACHE_BYTES) {
+            if (v != null && Long.parseLong(v) < io.tantalum.replicator.internal.apply.JdbcApplier.BINLOG_CACHE_BYTES) {
                 out.add(new Finding(Finding.Level.WARN, h.host(), "binlog_cache_size is " + v + " bytes: as a slave,"
                         + " this server commits up to apply-block-size transactions at once, and each commit whose"
                         + " binlog events do not fit goes through a temporary file (measured: a block's commit 3.5 ms"
