@@ -1,7 +1,6 @@
 package io.tantalum.manager;
 
 import io.tantalum.common.ErrorCode;
-import io.tantalum.common.TantalumException;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -27,17 +26,17 @@ public final class CandidatePolicy {
         checkMaster(t, obs);
         if (requested != null) {
             if (!t.datasources().containsKey(requested)) {
-                throw new TantalumException(ErrorCode.INVALID_ARGUMENT, "Cannot switch to " + requested + ": it is not a"
+                throw new Refusal(ErrorCode.INVALID_ARGUMENT, "Cannot switch to " + requested + ": it is not a"
                         + " member of " + t.service() + " (members: " + String.join(", ", t.datasources().keySet())
                         + "). Nothing was changed.");
             }
             if (requested.equals(t.master())) {
-                throw new TantalumException(ErrorCode.FAILED_PRECONDITION, "Cannot switch to " + requested + ": it is"
+                throw new Refusal(ErrorCode.FAILED_PRECONDITION, "Cannot switch to " + requested + ": it is"
                         + " already the master. Nothing was changed; `switch` alone picks the best slave.");
             }
             String problem = problem(t, obs, requested, lagLimitSeconds, masterUri);
             if (problem != null) {
-                throw new TantalumException(ErrorCode.FAILED_PRECONDITION, "Cannot switch to " + requested + ": "
+                throw new Refusal(ErrorCode.FAILED_PRECONDITION, "Cannot switch to " + requested + ": "
                         + problem + ". Nothing was changed.");
             }
             return requested;
@@ -48,7 +47,7 @@ public final class CandidatePolicy {
                 .min(Comparator.comparingLong((String h) -> -obs.get(h).appliedSeqno())
                         .thenComparingDouble(h -> obs.get(h).lagBehind(obs.get(t.master())))
                         .thenComparingInt(order::indexOf));
-        return best.orElseThrow(() -> new TantalumException(ErrorCode.FAILED_PRECONDITION, "Cannot switch: no slave"
+        return best.orElseThrow(() -> new Refusal(ErrorCode.FAILED_PRECONDITION, "Cannot switch: no slave"
                 + " can take over (" + String.join("; ", order.stream().filter(h -> !h.equals(t.master()))
                         .map(h -> h + ": " + problem(t, obs, h, lagLimitSeconds, masterUri)).toList())
                 + "). Nothing was changed."));
@@ -67,7 +66,7 @@ public final class CandidatePolicy {
             String problem = !t.datasources().containsKey(requested) ? "it is not a member of " + t.service()
                     : requested.equals(t.master()) ? "it is the master that failed" : failoverProblem(t, obs, requested);
             if (problem != null) {
-                throw new TantalumException(ErrorCode.FAILED_PRECONDITION, "Cannot fail over to " + requested + ": "
+                throw new Refusal(ErrorCode.FAILED_PRECONDITION, "Cannot fail over to " + requested + ": "
                         + problem + ". Nothing was changed.");
             }
             return requested;
@@ -76,7 +75,7 @@ public final class CandidatePolicy {
                 .min(Comparator.comparingLong((String h) -> -Math.max(obs.get(h).maxStoredSeqno(),
                         obs.get(h).appliedSeqno())).thenComparingDouble(h -> obs.get(h).appliedLatency())
                         .thenComparingInt(order::indexOf))
-                .orElseThrow(() -> new TantalumException(ErrorCode.FAILED_PRECONDITION, "Cannot fail over: no slave"
+                .orElseThrow(() -> new Refusal(ErrorCode.FAILED_PRECONDITION, "Cannot fail over: no slave"
                         + " can take over (" + String.join("; ", order.stream().filter(h -> !h.equals(t.master()))
                                 .map(h -> h + ": " + failoverProblem(t, obs, h)).toList()) + "). Nothing was changed;"
                         + " the dataservice has no writable master until one is repaired."));
@@ -94,7 +93,7 @@ public final class CandidatePolicy {
      */
     public static String confirmForFailover(String chosen, String requested, Map<String, Long> stored) {
         if (stored.isEmpty()) {
-            throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot fail over: no slave's replicator answered"
+            throw new Refusal(ErrorCode.UNAVAILABLE, "Cannot fail over: no slave's replicator answered"
                     + " when asked how much THL it stored; the next analysis tries again.");
         }
         String best = stored.containsKey(chosen) ? chosen : null;
@@ -104,7 +103,7 @@ public final class CandidatePolicy {
             }
         }
         if (requested != null && !requested.equals(best)) {
-            throw new TantalumException(ErrorCode.FAILED_PRECONDITION, "Cannot fail over to " + requested + ": "
+            throw new Refusal(ErrorCode.FAILED_PRECONDITION, "Cannot fail over to " + requested + ": "
                     + (stored.containsKey(requested) ? "it stored THL up to seqno " + stored.get(requested) + " but "
                             + best + " stored up to " + stored.get(best) + "; promoting " + requested + " would lose"
                             + " what only " + best + " holds"
@@ -125,7 +124,7 @@ public final class CandidatePolicy {
     public static String rebuildSource(Topology t, Map<String, Observation> obs, String target, String requested,
             String masterUri) {
         if (target.equals(t.master())) {
-            throw new TantalumException(ErrorCode.FAILED_PRECONDITION, "Cannot rebuild " + target + ": it is the"
+            throw new Refusal(ErrorCode.FAILED_PRECONDITION, "Cannot rebuild " + target + ": it is the"
                     + " master. Switch to another host first (`switch`), then rebuild it. Nothing was changed.");
         }
         if (requested != null) {
@@ -135,7 +134,7 @@ public final class CandidatePolicy {
                             + " carries the position it applied up to); name a slave or leave `from` out"
                     : problem(t, obs, requested, Double.MAX_VALUE, masterUri);
             if (problem != null) {
-                throw new TantalumException(ErrorCode.FAILED_PRECONDITION, "Cannot rebuild " + target + " from "
+                throw new Refusal(ErrorCode.FAILED_PRECONDITION, "Cannot rebuild " + target + " from "
                         + requested + ": " + problem + ". Nothing was changed.");
             }
             return requested;
@@ -144,7 +143,7 @@ public final class CandidatePolicy {
         List<String> others = order.stream().filter(h -> !h.equals(t.master()) && !h.equals(target)).toList();
         return others.stream().filter(h -> problem(t, obs, h, Double.MAX_VALUE, masterUri) == null)
                 .min(Comparator.comparingLong((String h) -> -obs.get(h).appliedSeqno()).thenComparingInt(order::indexOf))
-                .orElseThrow(() -> new TantalumException(ErrorCode.FAILED_PRECONDITION, "Cannot rebuild " + target
+                .orElseThrow(() -> new Refusal(ErrorCode.FAILED_PRECONDITION, "Cannot rebuild " + target
                         + ": no slave of the master " + t.master() + " to copy from" + (others.isEmpty()
                                 ? " (the dataservice has no other slave)"
                                 : " (" + String.join("; ", others.stream().map(h -> h + ": "
@@ -181,7 +180,7 @@ public final class CandidatePolicy {
                 : !m.replicatorOnline() ? "its replicator is " + m.replicatorState()
                 : !"master".equals(m.replicatorRole()) ? "its replicator's role is " + m.replicatorRole() : null;
         if (why != null) {
-            throw new TantalumException(ErrorCode.FAILED_PRECONDITION, "Cannot switch: the master " + t.master()
+            throw new Refusal(ErrorCode.FAILED_PRECONDITION, "Cannot switch: the master " + t.master()
                     + " cannot hand over: " + why + ". A switch needs a healthy master; bring it back (or, once"
                     + " failover exists, fail over). Nothing was changed.");
         }

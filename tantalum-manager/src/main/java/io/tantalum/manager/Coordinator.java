@@ -64,6 +64,8 @@ final class Coordinator {
     private String lastResumedId;
     /** A blocked failover was logged and audited (once until the master is fine again). */
     private boolean blockedNoticed;
+    /** The last refusal of an automatic failover, logged once until it changes or a failover is no longer called for. */
+    private String lastRefusal;
 
     private final RollingMaintenance maintenance;
     /** The hosts whose rebuild is copying (between its two locked steps). */
@@ -299,6 +301,7 @@ final class Coordinator {
         MasterAnalyzer.Analysis a = MasterAnalyzer.analyze(t, store.liveMembers(), leasesRunOut(t), settled);
         if (!a.code().failover) {
             blockedNoticed = false;
+            lastRefusal = null;
             return;
         }
         long last = lastFailoverMillis();
@@ -316,9 +319,15 @@ final class Coordinator {
         }
         try {
             observed("automatic failover", () -> new FailoverProcedure(ds, store, leader).run(a, fresh, null));
+            quietUntil = System.currentTimeMillis();
+        } catch (Refusal e) {
+            // nothing changed, so the observations still count: asked again at the next tick, logged once
+            if (!e.getMessage().equals(lastRefusal)) {
+                lastRefusal = e.getMessage();
+                LOG.warn("automatic failover: {}", e.getMessage());
+            }
         } catch (TantalumException e) {
             LOG.warn("automatic failover: {}", e.getMessage());
-        } finally {
             quietUntil = System.currentTimeMillis();
         }
     }
@@ -394,7 +403,7 @@ final class Coordinator {
             Map<String, Observation> fresh = current();
             MasterAnalyzer.Analysis a = MasterAnalyzer.analyze(t, store.liveMembers(), leasesRunOut(t), fresh);
             if (a.code() == MasterAnalyzer.Code.MASTER_OK || a.code() == MasterAnalyzer.Code.MASTER_OBSERVATION_STALE) {
-                throw new TantalumException(ErrorCode.FAILED_PRECONDITION, "Cannot fail over: " + a.code() + ": "
+                throw new Refusal(ErrorCode.FAILED_PRECONDITION, "Cannot fail over: " + a.code() + ": "
                         + a.detail() + ". A failover replaces a dead master; use `switch` to move a live one. Nothing"
                         + " was changed.");
             }
@@ -686,25 +695,31 @@ final class Coordinator {
             commandRunning.set(false);
             throw e;
         }
+        boolean refused = false;
         try {
             leader.check();
             var inFlight = store.procedure();
             if (inFlight.isPresent()) {
                 ProcedureRecord r = inFlight.get().value();
-                throw new TantalumException(ErrorCode.FAILED_PRECONDITION, "Cannot run " + what + ": " + r.id() + " ("
+                throw new Refusal(ErrorCode.FAILED_PRECONDITION, "Cannot run " + what + ": " + r.id() + " ("
                         + r.from() + " -> " + r.to() + ", at " + r.phase() + ") is still in progress; the coordinator"
                         + " is finishing it. Nothing was changed.");
             }
             return observed(what, body);
+        } catch (Refusal e) {
+            refused = true;
+            throw e;
         } finally {
-            quietUntil = System.currentTimeMillis();
+            if (!refused) {
+                quietUntil = System.currentTimeMillis();
+            }
             lock.unlock();
             commandRunning.set(false);
         }
     }
 
     private static TantalumException busy(String what) {
-        return new TantalumException(ErrorCode.FAILED_PRECONDITION, "Cannot run " + what + ": the coordinator is busy"
+        return new Refusal(ErrorCode.FAILED_PRECONDITION, "Cannot run " + what + ": the coordinator is busy"
                 + " with another procedure; wait for it to finish (`cctrl ls`). Nothing was changed.");
     }
 

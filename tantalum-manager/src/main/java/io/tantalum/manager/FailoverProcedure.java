@@ -67,7 +67,7 @@ final class FailoverProcedure extends Procedure {
         String id = KIND + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS"));
         record = new ProcedureRecord(id, KIND, from, to, "BEGIN", -1, leader.host(), System.currentTimeMillis());
         if (!store.beginProcedure(record)) {
-            throw new TantalumException(ErrorCode.FAILED_PRECONDITION, "Cannot fail over: another procedure is in"
+            throw new Refusal(ErrorCode.FAILED_PRECONDITION, "Cannot fail over: another procedure is in"
                     + " progress; wait for it to finish (`cctrl ls` shows it). Nothing was changed.");
         }
         version = 0;

@@ -70,7 +70,7 @@ final class SwitchProcedure extends Procedure {
         if (!store.beginProcedure(record)) {
             String other = store.procedure().map(v -> v.value().id() + " (" + v.value().from() + " -> " + v.value().to()
                     + ", at " + v.value().phase() + ")").orElse("another procedure");
-            throw new TantalumException(ErrorCode.FAILED_PRECONDITION, "Cannot switch: " + other + " is in progress;"
+            throw new Refusal(ErrorCode.FAILED_PRECONDITION, "Cannot switch: " + other + " is in progress;"
                     + " wait for it to finish (`cctrl ls` shows it). Nothing was changed.");
         }
         version = 0;
