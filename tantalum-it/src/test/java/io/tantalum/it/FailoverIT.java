@@ -147,6 +147,18 @@ class FailoverIT {
         assertThat(refused.exitCode()).isNotZero();
         assertThat(refused.stderr()).contains("Cannot fail over: MASTER_OK", "use `switch` to move a live one",
                 "Nothing was changed");
+        // asked again at once, it is judged on the same evidence: a refusal is not a procedure, whose end
+        // would discount every observation taken before it (the master's too: MASTER_OBSERVATION_STALE)
+        for (int i = 0; i < 3; i++) {
+            String again;
+            try {
+                again = "ok: " + sb.manager(1).call(io.tantalum.api.ManagerApi.FAILOVER,
+                        new io.tantalum.api.ManagerApi.SwitchRequest(null));
+            } catch (RuntimeException e) {
+                again = e.getMessage();
+            }
+            assertThat(again).as("failover asked again at once (%d)", i).contains("Cannot fail over: MASTER_OK");
+        }
 
         sb.cctrl("-e", "set policy manual").ok();
         try {
