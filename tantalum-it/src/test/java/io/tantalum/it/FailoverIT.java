@@ -2,6 +2,7 @@ package io.tantalum.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tantalum.api.ManagerApi;
 import io.tantalum.cli.sandbox.Sandbox;
 import io.tantalum.testkit.Await;
 import io.tantalum.testkit.Sql;
@@ -152,8 +153,7 @@ class FailoverIT {
         for (int i = 0; i < 3; i++) {
             String again;
             try {
-                again = "ok: " + sb.manager(1).call(io.tantalum.api.ManagerApi.FAILOVER,
-                        new io.tantalum.api.ManagerApi.SwitchRequest(null));
+                again = "ok: " + sb.manager(1).call(ManagerApi.FAILOVER, new ManagerApi.SwitchRequest(null));
             } catch (RuntimeException e) {
                 again = e.getMessage();
             }

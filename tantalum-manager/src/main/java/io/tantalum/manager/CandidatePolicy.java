@@ -1,6 +1,7 @@
 package io.tantalum.manager;
 
 import io.tantalum.common.ErrorCode;
+import io.tantalum.common.TantalumException;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -93,7 +94,7 @@ public final class CandidatePolicy {
      */
     public static String confirmForFailover(String chosen, String requested, Map<String, Long> stored) {
         if (stored.isEmpty()) {
-            throw new Refusal(ErrorCode.UNAVAILABLE, "Cannot fail over: no slave's replicator answered"
+            throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot fail over: no slave's replicator answered"
                     + " when asked how much THL it stored; the next analysis tries again.");
         }
         String best = stored.containsKey(chosen) ? chosen : null;
@@ -103,7 +104,7 @@ public final class CandidatePolicy {
             }
         }
         if (requested != null && !requested.equals(best)) {
-            throw new Refusal(ErrorCode.FAILED_PRECONDITION, "Cannot fail over to " + requested + ": "
+            throw new TantalumException(ErrorCode.FAILED_PRECONDITION, "Cannot fail over to " + requested + ": "
                     + (stored.containsKey(requested) ? "it stored THL up to seqno " + stored.get(requested) + " but "
                             + best + " stored up to " + stored.get(best) + "; promoting " + requested + " would lose"
                             + " what only " + best + " holds"
