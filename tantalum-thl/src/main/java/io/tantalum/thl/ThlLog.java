@@ -31,9 +31,10 @@ import org.slf4j.LoggerFactory;
  * {@link ErrorCode#DATA_LOSS}, naming the file, offset and seqno.
  *
  * <p>Thread-safety: one writer thread calls {@link #append}, {@link #publishWritten}, {@link #sync}
- * and {@link #truncateIncompleteTail}; any number of threads read through {@link #cursor}, which
- * only ever returns records that {@link #sync} made durable, or {@link #writtenCursor}, which
- * returns them once written.
+ * and {@link #truncateIncompleteTail}; one more thread may call {@link #syncWritten} while it
+ * appends (a syncer of its own: {@link ThlWriter}); any number of threads read through {@link
+ * #cursor}, which only ever returns records that were made durable, or {@link #writtenCursor},
+ * which returns them once written.
  */
 public final class ThlLog implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(ThlLog.class);
@@ -59,6 +60,8 @@ public final class ThlLog implements Closeable {
     private volatile Durable written;
     private volatile java.util.function.LongConsumer syncListener = nanos -> {};
     private volatile ThlRecord lastRecord;
+    /** Held while the file being written is forced or replaced: {@link #roll} and the syncs exclude each other. */
+    private final Object syncLock = new Object();
     private FileChannel out;
     private long outOffset;
 
@@ -318,6 +321,12 @@ public final class ThlLog implements Closeable {
     }
 
     private void roll(long baseSeqno) throws IOException {
+        synchronized (syncLock) {
+            rollLocked(baseSeqno);
+        }
+    }
+
+    private void rollLocked(long baseSeqno) throws IOException {
         if (out != null) {
             out.force(false);
             publishDurable();
@@ -354,6 +363,14 @@ public final class ThlLog implements Closeable {
         if (out == null) {
             return;
         }
+        synchronized (syncLock) {
+            force();
+        }
+        beforePublish.run();
+        publishDurable();
+    }
+
+    private void force() {
         try {
             if (fsync) {
                 long start = System.nanoTime();
@@ -363,8 +380,35 @@ public final class ThlLog implements Closeable {
         } catch (IOException e) {
             throw new TantalumException(ErrorCode.UNAVAILABLE, "Cannot fsync THL directory " + dir + ": " + e, e);
         }
-        beforePublish.run();
-        publishDurable();
+    }
+
+    /**
+     * Forces the records {@link #publishWritten} published so far to disk and makes them durable to
+     * readers, while the writer thread goes on appending after them (a syncer thread's call). A
+     * segment that rolled over meanwhile was forced by the roll. Returns the seqno of the last record
+     * made durable, or -1 when everything published was durable already.
+     */
+    public long syncWritten() {
+        synchronized (syncLock) {
+            Durable point = written;
+            Durable now = durable;
+            if (point == null || (now != null && !after(point, now))) {
+                return -1;
+            }
+            force(); // the file being written: the point is in it, or the roll before it made the point durable
+            synchronized (durableMonitor) {
+                if (durable == null || after(point, durable)) {
+                    durable = point;
+                }
+                durableMonitor.notifyAll();
+            }
+            return point.seqno();
+        }
+    }
+
+    /** True when {@code a} is past {@code b} in the log. */
+    private static boolean after(Durable a, Durable b) {
+        return a.segmentIndex() > b.segmentIndex() || (a.segmentIndex() == b.segmentIndex() && a.offset() > b.offset());
     }
 
     private void publishDurable() {

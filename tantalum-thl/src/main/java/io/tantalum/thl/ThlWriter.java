@@ -17,7 +17,10 @@ import org.slf4j.LoggerFactory;
  * {@code SyncRequestProcessor}: producers {@link #put} records into a bounded queue; the writer
  * thread appends whatever is queued (up to {@code maxBatch} records), then fsyncs once and
  * publishes the batch to readers. Nothing is visible downstream before it is durable, except to
- * a master's written cursors when {@link #publishWritten} is on.
+ * written cursors when {@link #publishWritten} is on; with {@link #syncBeside} as well, a syncer
+ * thread of its own fsyncs while the writer goes on appending and publishing, so that a record
+ * that comes during an fsync is seen by written cursors at once, not after that fsync (the next
+ * fsync makes it durable).
  *
  * <p>{@link #close} is a poison pill: records queued before it are written and synced first.
  * A write failure stops the writer and is reported once to the failure listener. Thread-safe.
@@ -26,18 +29,26 @@ public final class ThlWriter implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(ThlWriter.class);
     private static final Pending POISON = new Pending(new ThlRecord(-1, 0, true, 0, new byte[0]), 0, 0);
     private static final long SLOW_FSYNC_MS = 1000;
+    /** With {@link #syncBeside}: at most this many records written and waiting for an fsync to begin. */
+    private static final int MAX_UNSYNCED = 10_000;
 
     private final ThlLog log;
     private final BlockingQueue<Pending> queue;
     private final int maxBatch;
     private final Consumer<RuntimeException> onFailure;
+    private final String name;
     private final Thread thread;
     private final AtomicLong fsyncs = new AtomicLong();
     private final AtomicLong records = new AtomicLong();
     private volatile RuntimeException failure;
     private volatile Durable onDurable = (r, putNanos, putMillis, durableNanos) -> {};
     private volatile boolean publishWritten;
+    private volatile boolean syncBeside;
     private volatile Durable onWritten = (r, putNanos, putMillis, writtenNanos) -> {};
+    /** With {@link #syncBeside}: records written and published that no fsync has begun to cover yet. */
+    private final List<Pending> unsynced = new ArrayList<>();
+    private boolean writerDone;
+    private Thread syncer;
 
     /** A record queued, with when: {@link System#nanoTime} and the wall clock. */
     private record Pending(ThlRecord record, long putNanos, long putMillis) {}
@@ -58,6 +69,7 @@ public final class ThlWriter implements Closeable {
         this.queue = new ArrayBlockingQueue<>(queueCapacity);
         this.maxBatch = maxBatch;
         this.onFailure = onFailure;
+        this.name = name;
         this.thread = Threads.start(name + "-thl-writer", this::run);
     }
 
@@ -75,6 +87,18 @@ public final class ThlWriter implements Closeable {
     public ThlWriter publishWritten(Durable listener) {
         this.onWritten = listener;
         this.publishWritten = true;
+        return this;
+    }
+
+    /**
+     * With {@link #publishWritten}: fsyncs on a thread of its own, beside the writer, which appends
+     * and publishes records while an fsync runs. For a written cursor that need not wait for
+     * durability (a master whose binlog is the durable copy ships what is written); one that
+     * waits for it gains nothing, the next fsync starting only when the last one ends. The
+     * {@link #onDurable} listener is then told after durable readers see the records.
+     */
+    public ThlWriter syncBeside() {
+        this.syncBeside = true;
         return this;
     }
 
@@ -127,6 +151,17 @@ public final class ThlWriter implements Closeable {
                     tell(batch, written, onWritten); // before written cursors see them: the applier looks them up
                     log.publishWritten();
                 }
+                if (publishWritten && syncBeside) {
+                    if (appended > 0) {
+                        handToSyncer(batch.subList(0, appended)); // after publishing: its fsync covers them
+                    }
+                    batch.clear();
+                    if (stop) {
+                        stopSyncer();
+                        return;
+                    }
+                    continue;
+                }
                 long start = System.nanoTime();
                 log.sync(() -> tell(batch, written, onDurable)); // before readers see them
                 long ms = (System.nanoTime() - start) / 1_000_000L;
@@ -141,12 +176,98 @@ public final class ThlWriter implements Closeable {
                 }
             }
         } catch (InterruptedException e) {
-            log.sync();
+            if (syncer != null) {
+                stopSyncer();
+            } else {
+                log.sync();
+            }
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
+            fail(e);
+        }
+    }
+
+    private void fail(RuntimeException e) {
+        synchronized (unsynced) {
+            if (failure != null) {
+                return;
+            }
             failure = e;
-            LOG.error("THL writer stopped dir={}: {}", log.directory(), e.getMessage(), e);
-            onFailure.accept(e);
+        }
+        LOG.error("THL writer stopped dir={}: {}", log.directory(), e.getMessage(), e);
+        onFailure.accept(e);
+    }
+
+    /** Gives the syncer records just published as written (starting it with the first ones). */
+    private void handToSyncer(List<Pending> written) {
+        RuntimeException f = failure;
+        if (f != null) {
+            throw f; // the syncer failed: nothing more is written
+        }
+        synchronized (unsynced) {
+            while (unsynced.size() >= MAX_UNSYNCED && failure == null) { // an fsync that stalls bounds the memory
+                try {
+                    unsynced.wait(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            unsynced.addAll(written);
+            unsynced.notifyAll();
+        }
+        if (syncer == null) {
+            syncer = Threads.start(name + "-thl-sync", this::syncLoop);
+        }
+    }
+
+    /** Lets the syncer make everything written durable, and waits for it (the writer's last act). */
+    private void stopSyncer() {
+        synchronized (unsynced) {
+            writerDone = true;
+            unsynced.notifyAll();
+        }
+        if (syncer != null) {
+            try {
+                syncer.join(30_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** The syncer: one fsync for whatever was written since the last one began (group commit). */
+    private void syncLoop() {
+        List<Pending> mine = new ArrayList<>();
+        try {
+            while (true) {
+                synchronized (unsynced) {
+                    while (unsynced.isEmpty() && !writerDone) {
+                        unsynced.wait();
+                    }
+                    if (unsynced.isEmpty()) {
+                        return;
+                    }
+                    mine.addAll(unsynced); // all of them published as written, so covered by the fsync below
+                    unsynced.clear();
+                    unsynced.notifyAll(); // a writer waiting for room
+                }
+                long start = System.nanoTime();
+                log.syncWritten();
+                tell(mine, mine.size(), onDurable);
+                long ms = (System.nanoTime() - start) / 1_000_000L;
+                if (ms > SLOW_FSYNC_MS) {
+                    LOG.warn("slow THL fsync took {}ms for {} records dir={}", ms, mine.size(), log.directory());
+                }
+                fsyncs.incrementAndGet();
+                records.addAndGet(mine.size());
+                mine.clear();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            fail(e);
+            thread.interrupt(); // the writer may be waiting for records that put() now refuses
         }
     }
 

@@ -49,4 +49,42 @@ class ThlWriterTest {
             assertThat(told).allSatisfy(t -> assertThat(t[1]).isBetween(before, t[2]));
         }
     }
+
+    @Test
+    void aSyncerBesideTheWriterMakesEveryWrittenRecordDurableInOrderAcrossSegmentRolls() throws Exception {
+        // segments of ~4 KiB: the writer rolls over many times while the syncer fsyncs beside it
+        try (ThlLog log = ThlLog.open(dir, 4096)) {
+            java.util.List<Long> durableTold = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+            java.util.List<Long> writtenTold = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+            ThlWriter writer = new ThlWriter(log, "test", 1000, 100, e -> {})
+                    .onDurable((r, putNanos, putMillis, durableNanos) -> durableTold.add(r.seqno()))
+                    .publishWritten((r, putNanos, putMillis, writtenNanos) -> writtenTold.add(r.seqno()))
+                    .syncBeside();
+            try (ThlCursor durable = log.cursor(0); ThlCursor written = log.writtenCursor(0)) {
+                for (long s = 0; s < 2000; s++) {
+                    writer.put(ThlRecord.of(ThlLogTest.event(s, 0, true)));
+                    if (s % 200 == 0) {
+                        // a durable reader never gets ahead of what is durable
+                        assertThat(log.maxCompleteSeqno()).isLessThanOrEqualTo(s);
+                    }
+                }
+                for (long expected = 0; expected < 2000; expected++) {
+                    assertThat(written.next(5000)).extracting(ThlRecord::seqno).isEqualTo(expected);
+                    ThlRecord r = durable.next(5000);
+                    assertThat(r).extracting(ThlRecord::seqno).isEqualTo(expected);
+                    assertThat(log.maxCompleteSeqno()).isGreaterThanOrEqualTo(expected);
+                }
+            }
+            writer.close();
+            assertThat(writer.recordCount()).isEqualTo(2000);
+            assertThat(writer.fsyncCount()).isLessThan(2000);
+            assertThat(log.segments()).hasSizeGreaterThan(10);
+            java.util.List<Long> all = java.util.stream.LongStream.range(0, 2000).boxed().toList();
+            assertThat(writtenTold).isEqualTo(all);
+            assertThat(durableTold).isEqualTo(all);
+        }
+        try (ThlLog reopened = ThlLog.open(dir, 4096)) {
+            assertThat(reopened.maxCompleteSeqno()).isEqualTo(1999);
+        }
+    }
 }

@@ -84,7 +84,8 @@ public final class MasterPipeline implements Pipeline {
                     (r, putNanos, putMillis, durableNanos) -> listener.stage(PipelineListener.Stage.STORE,
                             durableNanos - putNanos));
             if (shipWritten) {
-                writer.publishWritten();
+                // records ship once written, so a record that comes during an fsync need not wait for it either
+                writer.publishWritten().syncBeside();
             }
             server = new ThlServer(log, new ThlServer.Options(settings.service(), settings.bindAddress(),
                     settings.thlPort(), settings.security().serviceSecret(), settings.security().tlsContext(),
