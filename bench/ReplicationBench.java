@@ -33,6 +33,8 @@ public final class ReplicationBench {
     static final String TABLES = System.getenv().getOrDefault("TABLES", "4");
     static final String TABLE_SIZE = System.getenv().getOrDefault("TABLE_SIZE", "10000");
     static final String THREADS = System.getenv().getOrDefault("THREADS", "2");
+    /** The loads' target rate in transactions a second (sysbench --rate), or null: as fast as the master goes. */
+    static final String RATE = System.getenv("RATE");
     static final String PROFILE = System.getenv().getOrDefault("PROFILE", "durable");
     /** sysbench's key distribution: its default, special, sends 75 % of the accesses to 1 % of the rows (hot rows). */
     static final String RAND = System.getenv().getOrDefault("RAND", "special");
@@ -533,6 +535,9 @@ public final class ReplicationBench {
         if (seconds > 0) {
             c.add("--time=" + seconds);
             c.add("--report-interval=0");
+            if (RATE != null) {
+                c.add("--rate=" + RATE);
+            }
         }
         c.add(cmd);
         Process p = new ProcessBuilder(c).redirectErrorStream(true).start();
