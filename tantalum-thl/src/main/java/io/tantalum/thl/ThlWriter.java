@@ -193,6 +193,8 @@ public final class ThlWriter implements Closeable {
                 return;
             }
             failure = e;
+            writerDone = true; // the syncer makes durable what was written, then ends
+            unsynced.notifyAll();
         }
         LOG.error("THL writer stopped dir={}: {}", log.directory(), e.getMessage(), e);
         onFailure.accept(e);

@@ -87,4 +87,32 @@ class ThlWriterTest {
             assertThat(reopened.maxCompleteSeqno()).isEqualTo(1999);
         }
     }
+
+    @Test
+    void aWriteFailureBesideTheSyncerIsReportedOnceAndBothThreadsEnd() throws Exception {
+        ThlLog log = ThlLog.open(dir, 1 << 20);
+        java.util.List<RuntimeException> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ThlWriter writer = new ThlWriter(log, "failing", 1000, 100, failures::add).publishWritten().syncBeside();
+        writer.put(ThlRecord.of(ThlLogTest.event(0, 0, true)));
+        try (ThlCursor c = log.cursor(0)) {
+            assertThat(c.next(5000)).isNotNull(); // durable: the syncer runs
+        }
+        log.close(); // the file goes away under the writer: its next append fails
+        writer.put(ThlRecord.of(ThlLogTest.event(1, 0, true)));
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (threadsNamed("tantalum-failing-thl-") > 0 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(threadsNamed("tantalum-failing-thl-")).as("writer and syncer ended").isZero();
+        assertThat(failures).hasSize(1);
+        assertThat(failures.get(0)).hasMessageContaining("Cannot write to THL directory");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> writer.put(ThlRecord.of(ThlLogTest.event(2, 0, true))))
+                .isSameAs(failures.get(0));
+        writer.close();
+    }
+
+    private static long threadsNamed(String prefix) {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.isAlive() && t.getName().startsWith(prefix))
+                .count();
+    }
 }
