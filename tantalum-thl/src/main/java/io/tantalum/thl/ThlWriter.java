@@ -17,13 +17,15 @@ import org.slf4j.LoggerFactory;
  * {@code SyncRequestProcessor}: producers {@link #put} records into a bounded queue; the writer
  * thread appends whatever is queued (up to {@code maxBatch} records), then fsyncs once and
  * publishes the batch to readers. Nothing is visible downstream before it is durable, except to
- * written cursors when {@link #publishWritten} is on; with {@link #syncBeside} as well, a syncer
- * thread of its own fsyncs while the writer goes on appending and publishing, so that a record
- * that comes during an fsync is seen by written cursors at once, not after that fsync (the next
- * fsync makes it durable).
+ * written cursors when {@link #publishWritten} is on; with {@link #syncBeside} as well, there is no
+ * writer thread and no queue: {@link #put} appends and publishes on the producer's own thread, and
+ * a syncer thread fsyncs whatever was written since its last fsync began, so that a written cursor
+ * sees a record one thread hand-off sooner and never waits for an fsync (the next fsync makes the
+ * record durable).
  *
  * <p>{@link #close} is a poison pill: records queued before it are written and synced first.
- * A write failure stops the writer and is reported once to the failure listener. Thread-safe.
+ * A write failure stops the writer and is reported once to the failure listener. Thread-safe; with
+ * {@link #syncBeside}, one producer at a time (a pipeline has one).
  */
 public final class ThlWriter implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(ThlWriter.class);
@@ -37,7 +39,10 @@ public final class ThlWriter implements Closeable {
     private final int maxBatch;
     private final Consumer<RuntimeException> onFailure;
     private final String name;
-    private final Thread thread;
+    /** The writer thread, started by the first record queued (never with {@link #syncBeside}). */
+    private Thread thread;
+    /** Set by {@link #close}: a later {@link #put} is refused. Guarded by {@link #unsynced}. */
+    private boolean closed;
     private final AtomicLong fsyncs = new AtomicLong();
     private final AtomicLong records = new AtomicLong();
     private volatile RuntimeException failure;
@@ -47,6 +52,8 @@ public final class ThlWriter implements Closeable {
     private volatile Durable onWritten = (r, putNanos, putMillis, writtenNanos) -> {};
     /** With {@link #syncBeside}: records written and published that no fsync has begun to cover yet. */
     private final List<Pending> unsynced = new ArrayList<>();
+    /** With {@link #syncBeside}: held by {@link #put} from its append until the syncer has the record. */
+    private final Object appendLock = new Object();
     private boolean writerDone;
     private Thread syncer;
 
@@ -70,7 +77,6 @@ public final class ThlWriter implements Closeable {
         this.maxBatch = maxBatch;
         this.onFailure = onFailure;
         this.name = name;
-        this.thread = Threads.start(name + "-thl-writer", this::run);
     }
 
     /** Sets who is told of each transaction's last record once it is durable. */
@@ -91,11 +97,12 @@ public final class ThlWriter implements Closeable {
     }
 
     /**
-     * With {@link #publishWritten}: fsyncs on a thread of its own, beside the writer, which appends
-     * and publishes records while an fsync runs. For a written cursor that need not wait for
-     * durability (a master whose binlog is the durable copy ships what is written); one that
-     * waits for it gains nothing, the next fsync starting only when the last one ends. The
-     * {@link #onDurable} listener is then told after durable readers see the records.
+     * With {@link #publishWritten}: {@link #put} appends and publishes on the caller's thread, and
+     * a syncer thread fsyncs beside it, so a record that comes while an fsync runs is written and
+     * seen by written cursors at once. For a written cursor: a master whose binlog is the durable
+     * copy ships what is written; a slave's single applier sends a transaction's statements and
+     * waits for durability only before its COMMIT. The {@link #onDurable} listener is told after
+     * durable readers see the records. Set before the first {@link #put}.
      */
     public ThlWriter syncBeside() {
         this.syncBeside = true;
@@ -107,13 +114,21 @@ public final class ThlWriter implements Closeable {
         return publishWritten((r, putNanos, putMillis, writtenNanos) -> {});
     }
 
-    /** Queues a record for writing, blocking while the queue is full. */
+    /**
+     * Queues a record for writing, blocking while the queue is full; with {@link #syncBeside},
+     * writes and publishes it at once, blocking while {@link #MAX_UNSYNCED} records wait for an fsync.
+     */
     public void put(ThlRecord r) throws InterruptedException {
         RuntimeException f = failure;
         if (f != null) {
             throw f;
         }
         Pending p = new Pending(r, System.nanoTime(), System.currentTimeMillis());
+        if (syncBeside) {
+            appendHere(p);
+            return;
+        }
+        startWriter();
         while (!queue.offer(p, 100, TimeUnit.MILLISECONDS)) {
             if (failure != null) {
                 throw failure;
@@ -127,6 +142,38 @@ public final class ThlWriter implements Closeable {
 
     public long recordCount() {
         return records.get();
+    }
+
+    private synchronized void startWriter() {
+        if (thread == null) {
+            synchronized (unsynced) {
+                if (closed) {
+                    throw new IllegalStateException("THL writer for " + log.directory() + " is closed");
+                }
+            }
+            thread = Threads.start(name + "-thl-writer", this::run);
+        }
+    }
+
+    /** {@link #put} with {@link #syncBeside}: appends and publishes on the caller's thread, then hands to the syncer. */
+    private void appendHere(Pending p) {
+        synchronized (appendLock) {
+            synchronized (unsynced) {
+                if (closed) {
+                    throw new IllegalStateException("THL writer for " + log.directory() + " is closed");
+                }
+            }
+            try {
+                log.append(p.record());
+            } catch (RuntimeException e) {
+                fail(e);
+                throw e;
+            }
+            List<Pending> one = List.of(p);
+            tell(one, 1, onWritten); // before written cursors see it: the applier looks it up
+            log.publishWritten();
+            handToSyncer(one);
+        }
     }
 
     private void run() {
@@ -151,17 +198,6 @@ public final class ThlWriter implements Closeable {
                     tell(batch, written, onWritten); // before written cursors see them: the applier looks them up
                     log.publishWritten();
                 }
-                if (publishWritten && syncBeside) {
-                    if (appended > 0) {
-                        handToSyncer(batch.subList(0, appended)); // after publishing: its fsync covers them
-                    }
-                    batch.clear();
-                    if (stop) {
-                        stopSyncer();
-                        return;
-                    }
-                    continue;
-                }
                 long start = System.nanoTime();
                 log.sync(() -> tell(batch, written, onDurable)); // before readers see them
                 long ms = (System.nanoTime() - start) / 1_000_000L;
@@ -176,11 +212,7 @@ public final class ThlWriter implements Closeable {
                 }
             }
         } catch (InterruptedException e) {
-            if (syncer != null) {
-                stopSyncer();
-            } else {
-                log.sync();
-            }
+            log.sync();
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             fail(e);
@@ -269,7 +301,6 @@ public final class ThlWriter implements Closeable {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             fail(e);
-            thread.interrupt(); // the writer may be waiting for records that put() now refuses
         }
     }
 
@@ -283,10 +314,23 @@ public final class ThlWriter implements Closeable {
         }
     }
 
-    /** Writes and syncs everything queued so far, then stops the writer thread. */
+    /** Writes and syncs everything queued (or written) so far, then stops the writer (or syncer) thread. */
     @Override
     public void close() {
-        if (thread.isAlive() && failure == null) {
+        synchronized (appendLock) { // with syncBeside, a put under way ends first
+            synchronized (unsynced) {
+                closed = true;
+            }
+        }
+        if (syncBeside) {
+            stopSyncer();
+            return;
+        }
+        Thread thread;
+        synchronized (this) {
+            thread = this.thread;
+        }
+        if (thread != null && thread.isAlive() && failure == null) {
             try {
                 queue.put(POISON);
                 thread.join(30_000);

@@ -97,8 +97,9 @@ class ThlWriterTest {
         try (ThlCursor c = log.cursor(0)) {
             assertThat(c.next(5000)).isNotNull(); // durable: the syncer runs
         }
-        log.close(); // the file goes away under the writer: its next append fails
-        writer.put(ThlRecord.of(ThlLogTest.event(1, 0, true)));
+        log.close(); // the file goes away under the writer: its next append fails, on the producer's thread
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> writer.put(ThlRecord.of(ThlLogTest.event(1, 0, true))))
+                .hasMessageContaining("Cannot write to THL directory");
         long deadline = System.currentTimeMillis() + 10_000;
         while (threadsNamed("tantalum-failing-thl-") > 0 && System.currentTimeMillis() < deadline) {
             Thread.sleep(20);
@@ -109,6 +110,35 @@ class ThlWriterTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> writer.put(ThlRecord.of(ThlLogTest.event(2, 0, true))))
                 .isSameAs(failures.get(0));
         writer.close();
+    }
+
+    @Test
+    void withASyncerBesideAPutRecordIsWrittenAndPublishedOnTheCallersThreadWhenPutReturns() throws Exception {
+        try (ThlLog log = ThlLog.open(dir, 1 << 20)) {
+            java.util.List<String> toldOn = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+            ThlWriter writer = new ThlWriter(log, "inline", 1000, 100, e -> {})
+                    .publishWritten((r, putNanos, putMillis, writtenNanos) -> toldOn.add(Thread.currentThread().getName()))
+                    .syncBeside();
+            try (ThlCursor written = log.writtenCursor(0); ThlCursor durable = log.cursor(0)) {
+                for (long s = 0; s < 50; s++) {
+                    writer.put(ThlRecord.of(ThlLogTest.event(s, 0, true)));
+                    ThlRecord r = written.tryNext(); // no waiting: put has published it
+                    assertThat(r).isNotNull();
+                    assertThat(r.seqno()).isEqualTo(s);
+                }
+                for (long s = 0; s < 50; s++) {
+                    assertThat(durable.next(5000).seqno()).isEqualTo(s); // the syncer makes each durable
+                }
+            }
+            assertThat(toldOn).hasSize(50).containsOnly(Thread.currentThread().getName());
+            assertThat(threadsNamed("tantalum-inline-thl-writer")).as("no writer thread").isZero();
+            writer.close();
+            assertThat(threadsNamed("tantalum-inline-thl-")).as("the syncer ended").isZero();
+            assertThat(writer.recordCount()).isEqualTo(50);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> writer.put(ThlRecord.of(ThlLogTest.event(50, 0, true))))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+            assertThat(log.maxCompleteSeqno()).isEqualTo(49);
+        }
     }
 
     private static long threadsNamed(String prefix) {

@@ -106,7 +106,9 @@ public final class SlavePipeline implements Pipeline {
                     }
                 });
         if (eager) {
-            writer.publishWritten((r, putNanos, putMillis, writtenNanos) -> clock.available(r, putMillis, writtenNanos));
+            // the receiver writes each record itself and the applier reads it at once; a syncer fsyncs beside
+            writer.publishWritten((r, putNanos, putMillis, writtenNanos) -> clock.available(r, putMillis, writtenNanos))
+                    .syncBeside();
         }
         applier = a;
         client = new ThlClient(new ThlClient.Options(options.master(), settings.service(), settings.host(),
