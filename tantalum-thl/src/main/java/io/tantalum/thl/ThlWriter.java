@@ -21,11 +21,14 @@ import org.slf4j.LoggerFactory;
  * writer thread and no queue: {@link #put} appends and publishes on the producer's own thread, and
  * a syncer thread fsyncs whatever was written since its last fsync began, so that a written cursor
  * sees a record one thread hand-off sooner and never waits for an fsync (the next fsync makes the
- * record durable).
+ * record durable). With {@link #producerSyncs} there is no thread at all: {@link #put} appends (and
+ * publishes written records, with {@link #publishWritten}), and the producer calls {@link #sync}
+ * whenever it has nothing more at hand (a slave's receiver, once its input is drained), so a
+ * batch's fsync starts with no hand-off (group commit by the producer, up to {@code maxBatch}).
  *
  * <p>{@link #close} is a poison pill: records queued before it are written and synced first.
  * A write failure stops the writer and is reported once to the failure listener. Thread-safe; with
- * {@link #syncBeside}, one producer at a time (a pipeline has one).
+ * {@link #syncBeside} or {@link #producerSyncs}, one producer at a time (a pipeline has one).
  */
 public final class ThlWriter implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(ThlWriter.class);
@@ -49,6 +52,9 @@ public final class ThlWriter implements Closeable {
     private volatile Durable onDurable = (r, putNanos, putMillis, durableNanos) -> {};
     private volatile boolean publishWritten;
     private volatile boolean syncBeside;
+    private volatile boolean producerSyncs;
+    /** With {@link #producerSyncs}: records appended and not fsynced yet. Guarded by {@link #appendLock}. */
+    private final List<Pending> appended = new ArrayList<>();
     private volatile Durable onWritten = (r, putNanos, putMillis, writtenNanos) -> {};
     /** With {@link #syncBeside}: records written and published that no fsync has begun to cover yet. */
     private final List<Pending> unsynced = new ArrayList<>();
@@ -109,6 +115,16 @@ public final class ThlWriter implements Closeable {
         return this;
     }
 
+    /**
+     * {@link #put} appends (and, with {@link #publishWritten}, publishes) on the caller's thread, and
+     * the caller fsyncs with {@link #sync} when it has nothing more at hand; {@link #put} fsyncs by
+     * itself every {@code maxBatch} records. Set before the first {@link #put}.
+     */
+    public ThlWriter producerSyncs() {
+        this.producerSyncs = true;
+        return this;
+    }
+
     /** {@link #publishWritten(Durable)}, telling nobody. */
     public ThlWriter publishWritten() {
         return publishWritten((r, putNanos, putMillis, writtenNanos) -> {});
@@ -124,7 +140,7 @@ public final class ThlWriter implements Closeable {
             throw f;
         }
         Pending p = new Pending(r, System.nanoTime(), System.currentTimeMillis());
-        if (syncBeside) {
+        if (syncBeside || producerSyncs) {
             appendHere(p);
             return;
         }
@@ -170,9 +186,44 @@ public final class ThlWriter implements Closeable {
                 throw e;
             }
             List<Pending> one = List.of(p);
-            tell(one, 1, onWritten); // before written cursors see it: the applier looks it up
-            log.publishWritten();
-            handToSyncer(one);
+            if (publishWritten) {
+                tell(one, 1, onWritten); // before written cursors see it: the applier looks it up
+                log.publishWritten();
+            }
+            if (syncBeside) {
+                handToSyncer(one);
+                return;
+            }
+            appended.add(p);
+            if (appended.size() >= maxBatch) {
+                sync();
+            }
+        }
+    }
+
+    /**
+     * With {@link #producerSyncs}: fsyncs what was appended since the last fsync and publishes it to
+     * readers (nothing to do otherwise, or when everything is durable). The producer's call, when it
+     * has nothing more at hand.
+     */
+    public void sync() {
+        synchronized (appendLock) {
+            if (!producerSyncs || appended.isEmpty()) {
+                return;
+            }
+            RuntimeException f = failure;
+            if (f != null) {
+                throw f;
+            }
+            long start = System.nanoTime();
+            try {
+                log.sync(() -> tell(appended, appended.size(), onDurable)); // before readers see them
+            } catch (RuntimeException e) {
+                fail(e);
+                throw e;
+            }
+            synced(start, appended.size());
+            appended.clear();
         }
     }
 
@@ -200,12 +251,7 @@ public final class ThlWriter implements Closeable {
                 }
                 long start = System.nanoTime();
                 log.sync(() -> tell(batch, written, onDurable)); // before readers see them
-                long ms = (System.nanoTime() - start) / 1_000_000L;
-                if (ms > SLOW_FSYNC_MS) {
-                    LOG.warn("slow THL fsync took {}ms for {} records dir={}", ms, appended, log.directory());
-                }
-                fsyncs.incrementAndGet();
-                records.addAndGet(appended);
+                synced(start, appended);
                 batch.clear();
                 if (stop) {
                     return;
@@ -289,12 +335,7 @@ public final class ThlWriter implements Closeable {
                 long start = System.nanoTime();
                 log.syncWritten();
                 tell(mine, mine.size(), onDurable);
-                long ms = (System.nanoTime() - start) / 1_000_000L;
-                if (ms > SLOW_FSYNC_MS) {
-                    LOG.warn("slow THL fsync took {}ms for {} records dir={}", ms, mine.size(), log.directory());
-                }
-                fsyncs.incrementAndGet();
-                records.addAndGet(mine.size());
+                synced(start, mine.size());
                 mine.clear();
             }
         } catch (InterruptedException e) {
@@ -302,6 +343,16 @@ public final class ThlWriter implements Closeable {
         } catch (RuntimeException e) {
             fail(e);
         }
+    }
+
+    /** Counts an fsync of {@code count} records begun at {@code start}, warning when it was slow. */
+    private void synced(long start, int count) {
+        long ms = (System.nanoTime() - start) / 1_000_000L;
+        if (ms > SLOW_FSYNC_MS) {
+            LOG.warn("slow THL fsync took {}ms for {} records dir={}", ms, count, log.directory());
+        }
+        fsyncs.incrementAndGet();
+        records.addAndGet(count);
     }
 
     private static void tell(List<Pending> batch, int written, Durable told) {
@@ -317,12 +368,19 @@ public final class ThlWriter implements Closeable {
     /** Writes and syncs everything queued (or written) so far, then stops the writer (or syncer) thread. */
     @Override
     public void close() {
-        synchronized (appendLock) { // with syncBeside, a put under way ends first
+        synchronized (appendLock) { // with syncBeside or producerSyncs, a put under way ends first
             synchronized (unsynced) {
                 closed = true;
             }
+            if (producerSyncs && failure == null) {
+                try {
+                    sync();
+                } catch (RuntimeException e) {
+                    // fail() reported it; the records it could not fsync are re-fetched after the restart
+                }
+            }
         }
-        if (syncBeside) {
+        if (syncBeside || producerSyncs) {
             stopSyncer();
             return;
         }

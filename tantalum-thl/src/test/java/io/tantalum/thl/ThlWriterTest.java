@@ -141,6 +141,42 @@ class ThlWriterTest {
         }
     }
 
+    @Test
+    void whenTheProducerSyncsRecordsAreWrittenAtOnceAndDurableAtItsSyncOrEveryBatchWithNoThread() throws Exception {
+        try (ThlLog log = ThlLog.open(dir, 1 << 20)) {
+            java.util.List<Long> durableTold = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+            ThlWriter writer = new ThlWriter(log, "producer", 1000, 10, e -> {}).producerSyncs()
+                    .onDurable((r, putNanos, putMillis, durableNanos) -> durableTold.add(r.seqno()))
+                    .publishWritten();
+            try (ThlCursor written = log.writtenCursor(0); ThlCursor durable = log.cursor(0)) {
+                for (long s = 0; s < 3; s++) {
+                    writer.put(ThlRecord.of(ThlLogTest.event(s, 0, true)));
+                    assertThat(written.tryNext().seqno()).isEqualTo(s);
+                }
+                assertThat(durable.tryNext()).as("nothing durable before the producer syncs").isNull();
+                assertThat(durableTold).isEmpty();
+                writer.sync();
+                assertThat(durableTold).containsExactly(0L, 1L, 2L);
+                assertThat(log.maxCompleteSeqno()).isEqualTo(2);
+                assertThat(writer.fsyncCount()).isEqualTo(1);
+                writer.sync(); // nothing new: no fsync
+                assertThat(writer.fsyncCount()).isEqualTo(1);
+                for (long s = 3; s < 13; s++) { // the 10th record since the last fsync (maxBatch) fsyncs by itself
+                    writer.put(ThlRecord.of(ThlLogTest.event(s, 0, true)));
+                }
+                assertThat(log.maxCompleteSeqno()).isEqualTo(12);
+                writer.put(ThlRecord.of(ThlLogTest.event(13, 0, true)));
+                assertThat(threadsNamed("tantalum-producer-thl-")).as("no writer or syncer thread").isZero();
+                writer.close(); // fsyncs what the producer left
+                assertThat(log.maxCompleteSeqno()).isEqualTo(13);
+                assertThat(writer.recordCount()).isEqualTo(14);
+                assertThat(durableTold).hasSize(14);
+            }
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> writer.put(ThlRecord.of(ThlLogTest.event(14, 0, true))))
+                    .hasMessageContaining("closed");
+        }
+    }
+
     private static long threadsNamed(String prefix) {
         return Thread.getAllStackTraces().keySet().stream().filter(t -> t.isAlive() && t.getName().startsWith(prefix))
                 .count();

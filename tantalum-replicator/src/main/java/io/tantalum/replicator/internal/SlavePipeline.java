@@ -98,7 +98,8 @@ public final class SlavePipeline implements Pipeline {
                 : new ThlClient.Position(applied.seqno(), 0, true, applied.epoch(), applied.eventId());
         // with one channel the applier sends a transaction's statements while its fsync runs (JdbcApplier.eager)
         boolean eager = a.eager();
-        writer = new ThlWriter(log, settings.service(), 10_000, 1000, listener::failed).onDurable(
+        // the receiver appends, and fsyncs once its input is drained (ThlClient): no thread hand-off before the fsync
+        writer = new ThlWriter(log, settings.service(), 10_000, 1000, listener::failed).producerSyncs().onDurable(
                 (r, putNanos, putMillis, durableNanos) -> {
                     listener.stage(PipelineListener.Stage.STORE, durableNanos - putNanos);
                     if (!eager) {
@@ -106,9 +107,7 @@ public final class SlavePipeline implements Pipeline {
                     }
                 });
         if (eager) {
-            // the receiver writes each record itself and the applier reads it at once; a syncer fsyncs beside
-            writer.publishWritten((r, putNanos, putMillis, writtenNanos) -> clock.available(r, putMillis, writtenNanos))
-                    .syncBeside();
+            writer.publishWritten((r, putNanos, putMillis, writtenNanos) -> clock.available(r, putMillis, writtenNanos));
         }
         applier = a;
         client = new ThlClient(new ThlClient.Options(options.master(), settings.service(), settings.host(),

@@ -352,7 +352,19 @@ public final class ThlClient {
     }
 
     private void receive(DataInputStream in) throws IOException, InterruptedException {
+        try {
+            receiveRecords(in);
+        } finally {
+            writer.sync(); // what was received before the connection ended is made durable now
+        }
+    }
+
+    /** Stores each record received; fsyncs (ThlWriter.producerSyncs) whenever nothing more has arrived. */
+    private void receiveRecords(DataInputStream in) throws IOException, InterruptedException {
         while (!stopping) {
+            if (in.available() == 0) {
+                writer.sync(); // before waiting for more: group commit of what arrived together
+            }
             int type = in.readUnsignedByte();
             if (type == ThlProtocol.HEARTBEAT) {
                 masterMaxSeqno = in.readLong();
