@@ -105,10 +105,11 @@ public final class ThlWriter implements Closeable {
     /**
      * With {@link #publishWritten}: {@link #put} appends and publishes on the caller's thread, and
      * a syncer thread fsyncs beside it, so a record that comes while an fsync runs is written and
-     * seen by written cursors at once. For a written cursor: a master whose binlog is the durable
-     * copy ships what is written; a slave's single applier sends a transaction's statements and
-     * waits for durability only before its COMMIT. The {@link #onDurable} listener is told after
-     * durable readers see the records. Set before the first {@link #put}.
+     * seen by written cursors at once. For a written cursor that never waits for durability (a
+     * master whose binlog is the durable copy ships what is written); one that waits for it before
+     * acting (a slave's applier before its COMMIT) is better served by {@link #producerSyncs}, whose
+     * fsync starts with no hand-off. The {@link #onDurable} listener is told after durable readers
+     * see the records. Set before the first {@link #put}.
      */
     public ThlWriter syncBeside() {
         this.syncBeside = true;
