@@ -42,7 +42,7 @@ public final class ThlWriter implements Closeable {
     private final int maxBatch;
     private final Consumer<RuntimeException> onFailure;
     private final String name;
-    /** The writer thread, started by the first record queued (never with {@link #syncBeside}). */
+    /** The writer thread, started by the first record queued (not with syncBeside or producerSyncs). */
     private Thread thread;
     /** Set by {@link #close}: a later {@link #put} is refused. Guarded by {@link #unsynced}. */
     private boolean closed;
@@ -58,7 +58,7 @@ public final class ThlWriter implements Closeable {
     private volatile Durable onWritten = (r, putNanos, putMillis, writtenNanos) -> {};
     /** With {@link #syncBeside}: records written and published that no fsync has begun to cover yet. */
     private final List<Pending> unsynced = new ArrayList<>();
-    /** With {@link #syncBeside}: held by {@link #put} from its append until the syncer has the record. */
+    /** With {@link #syncBeside} or {@link #producerSyncs}: held by {@link #put} and {@link #sync} while they run. */
     private final Object appendLock = new Object();
     private boolean writerDone;
     private Thread syncer;
@@ -133,7 +133,8 @@ public final class ThlWriter implements Closeable {
 
     /**
      * Queues a record for writing, blocking while the queue is full; with {@link #syncBeside},
-     * writes and publishes it at once, blocking while {@link #MAX_UNSYNCED} records wait for an fsync.
+     * writes and publishes it at once, blocking while {@link #MAX_UNSYNCED} records wait for an fsync;
+     * with {@link #producerSyncs}, writes it at once (and fsyncs every {@code maxBatch} records).
      */
     public void put(ThlRecord r) throws InterruptedException {
         RuntimeException f = failure;
@@ -172,7 +173,10 @@ public final class ThlWriter implements Closeable {
         }
     }
 
-    /** {@link #put} with {@link #syncBeside}: appends and publishes on the caller's thread, then hands to the syncer. */
+    /**
+     * {@link #put} with {@link #syncBeside} or {@link #producerSyncs}: appends and publishes on the
+     * caller's thread, then hands the record to the syncer, or keeps it for the next {@link #sync}.
+     */
     private void appendHere(Pending p) {
         synchronized (appendLock) {
             synchronized (unsynced) {
