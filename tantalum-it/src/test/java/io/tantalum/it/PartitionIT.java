@@ -107,7 +107,11 @@ class PartitionIT {
         List<Long> durable;
         int promotedAt;
         long isolatedAtMillis;
-        try (WriteLoad w = new WriteLoad(PartitionIT::viaConnector, "pm"); DirectWriter direct = new DirectWriter(2)) {
+        AtomicLong lateWrite = new AtomicLong(); // 1 acknowledged, else the error code of its refusal
+        AtomicLong lateAckMillis = new AtomicLong(Long.MAX_VALUE);
+        try (WriteLoad w = new WriteLoad(PartitionIT::viaConnector, "pm"); DirectWriter direct = new DirectWriter(2);
+                Connection late = Sql.connect("jdbc:mariadb://" + sb.host(2).address() + ":" + sb.host(2).dbPort()
+                        + "/?socketTimeout=5000", sb.layout().appUser(), sb.layout().appPassword())) {
             Await.until("writes through the connector and directly", Duration.ofSeconds(30),
                     () -> w.acknowledgedCount() > 30 && direct.acknowledged() > 10, sb::describe);
             durable = w.acknowledged();
@@ -116,6 +120,19 @@ class PartitionIT {
             long t0 = System.nanoTime();
             sb.sandbox().network().isolate(java.util.Set.of("host2")); // in this JVM: timed from the cut itself
             long cutMillis = (System.nanoTime() - t0) / 1_000_000;
+            // the direct writer's last write may race the rules (shipped before they hold, its acknowledgement
+            // lost); this one starts once they hold: if host2 commits it, no other host can have it
+            Thread lateWriter = new Thread(() -> {
+                try (PreparedStatement ins = late.prepareStatement("INSERT INTO pm.direct (id) VALUES (-1)")) {
+                    ins.executeUpdate();
+                    lateAckMillis.set(System.currentTimeMillis());
+                    lateWrite.set(1);
+                } catch (SQLException e) {
+                    lateWrite.set(e.getErrorCode());
+                }
+            }, "test-late-writer");
+            lateWriter.setDaemon(true);
+            lateWriter.start();
             Await.until("a new master", Duration.ofSeconds(40), () -> !"host2".equals(sb.cluster().master()),
                     sb::describe);
             long promotedMillis = (System.nanoTime() - t0) / 1_000_000;
@@ -141,6 +158,8 @@ class PartitionIT {
             assertThat(direct.lastAckMillis()).as("the old master's last acknowledged direct write, against the"
                     + " failover's point of no return").isLessThan(promoting);
             assertThat(direct.ackedAfterRefusal()).as("direct writes acknowledged after a refusal").isZero();
+            assertThat(lateAckMillis.get() == Long.MAX_VALUE || lateAckMillis.get() < promoting)
+                    .as("the write begun once cut off, acknowledged after the failover's point of no return").isTrue();
             assertThat(writableHosts()).containsExactly(k);
             assertThat(sb.cctrl("-e", "cluster history 40").ok().stdout()).contains("DEAD_MASTER_HOST", "FENCE",
                     "PROMOTE");
@@ -178,13 +197,29 @@ class PartitionIT {
         assertThat(writableHosts()).containsExactly(m);
         assertThat(sb.cctrl("-e", "ls").ok().stdout()).contains("host2(slave:SHUNNED(FAILED-OVER-TO-host" + m + ")");
 
-        // it holds what its direct client wrote while cut off: recover refuses, naming them
+        // it holds what its clients wrote while cut off: recover refuses, naming them
+        List<Long> onlyOnHost2 = directRows(2);
+        onlyOnHost2.removeAll(directRows(m));
+        System.out.printf("partition: direct writes only host2 has: %s (the write begun once cut off: %s)%n",
+                onlyOnHost2, lateWrite.get() == 1 ? "acknowledged" : "error " + lateWrite.get());
+        assertThat(onlyOnHost2).as("host2 committed a write begun once it was cut off (else it refused it: fenced)")
+                .isNotEmpty();
         SandboxFixture.CliResult recover = sb.cctrl("-e", "datasource host2 recover");
         assertThat(recover.exitCode()).as(recover.all()).isNotZero();
         // extracted into its THL while cut off, never shipped: the new master's handshake refuses it
         assertThat(recover.all()).contains("Cannot bring host2 back", "refused this slave", "stays SHUNNED");
         assertThat(sb.cctrl("-e", "ls").ok().stdout()).contains("host2(slave:SHUNNED(FAILED-OVER-TO-host" + m + ")");
         assertThat(writableHosts()).containsExactly(m);
+    }
+
+    private static List<Long> directRows(int h) throws SQLException {
+        List<Long> ids = new ArrayList<>();
+        try (Connection c = sb.admin(h)) {
+            for (List<Object> r : Sql.query(c, "SELECT id FROM pm.direct")) {
+                ids.add(((Number) r.get(0)).longValue());
+            }
+        }
+        return ids;
     }
 
     private static List<Integer> writableHosts() throws SQLException {
