@@ -250,7 +250,13 @@ public final class ThlClient {
         out.writeUTF(p.eventId());
         out.writeBoolean(force);
         out.flush();
-        boolean ok = in.readBoolean();
+        boolean ok;
+        try {
+            ok = in.readBoolean();
+        } catch (java.io.EOFException e) {
+            throw new IOException("the master closed the connection before answering this slave's position (seqno "
+                    + p.seqno() + "): it is restarting, or still extracting toward that seqno", e);
+        }
         String message = in.readUTF();
         long divergedFrom = in.readLong();
         if (!ok) {

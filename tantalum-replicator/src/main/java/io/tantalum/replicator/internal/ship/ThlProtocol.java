@@ -44,7 +44,10 @@ final class ThlProtocol {
      * to it would keep the failover detector from seeing that no slave gets THL from it.
      */
     static final int SILENCE_TIMEOUT_MILLIS = (int) (3 * HEARTBEAT_MILLIS);
-    /** The master may wait up to 5 s for its log to catch up before it answers a handshake. */
+    /**
+     * The master may wait for its log to reach the slave's position before it answers a handshake
+     * (ThlServer.MAX_WAIT_MILLIS, less than this).
+     */
     static final int HANDSHAKE_TIMEOUT_MILLIS = 30_000;
 
     private ThlProtocol() {}

@@ -31,7 +31,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class ThlServer implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(ThlServer.class);
-    private static final long CATCH_UP_MILLIS = 5_000;
+    /** A log that has not grown for this long while behind a slave will not reach it: the slave is answered. */
+    static final long STALL_MILLIS = 5_000;
+    /**
+     * The longest a handshake waits for a growing log, below the slave's {@link ThlProtocol#HANDSHAKE_TIMEOUT_MILLIS}:
+     * then the connection is closed unanswered, and the slave reconnects and asks again.
+     */
+    static final long MAX_WAIT_MILLIS = 20_000;
 
     private final ThlLog log;
     private final String service;
@@ -111,6 +117,15 @@ public final class ThlServer implements Closeable {
             long epoch = in.readLong();
             String eventId = in.readUTF();
             boolean force = in.readBoolean();
+            if (seqno >= 0 && !awaitLogReaching(seqno, fragno)) {
+                if (closed) {
+                    return;
+                }
+                LOG.info("slave {} ({}) holds seqno {} and this master's THL ends at seqno {}: still extracting toward"
+                        + " it after {} s, so the connection is closed unanswered and the slave asks again", slaveHost,
+                        peer, seqno, log.maxSeqno(), MAX_WAIT_MILLIS / 1000);
+                return;
+            }
             Refusal refusal = check(slaveHost, seqno, fragno, epoch, eventId, force);
             out.writeBoolean(refusal == null);
             out.writeUTF(refusal == null ? ThlProtocol.ACCEPTED_WITH_ACKS : refusal.message());
@@ -258,7 +273,6 @@ public final class ThlServer implements Closeable {
                     + " seqno " + min + " (older events were purged): provision the slave from a backup first", -1)
                     : null;
         }
-        awaitLogReaching(seqno, fragno);
         long max = log.maxSeqno();
         if (seqno > max) {
             return new Refusal("slave " + slaveHost + " has seqno " + seqno + " but this master's THL ends at seqno "
@@ -307,19 +321,52 @@ public final class ThlServer implements Closeable {
         return Math.min(seqno, max) + 1;
     }
 
+    /** What a handshake does while the slave's last event is beyond the end of this log. */
+    enum CatchUp { WAIT, ANSWER, HANG_UP }
+
     /**
-     * A slave may hold fragments of a transaction this master is still re-extracting after a
-     * restart (an incomplete tail is dropped and extracted again): give the log time to catch up.
+     * A slave may hold records this master is extracting again: the unsynced end of its THL lost
+     * with its host (they were shipped while their fsync ran), or an incomplete transaction dropped
+     * at a restart. The log is given time as long as it grows: the slave is answered once the log
+     * reaches its position, or once the log has not grown for {@link #STALL_MILLIS} (the slave
+     * then holds what this master never had, and is refused). A log still growing after
+     * {@link #MAX_WAIT_MILLIS} (a long re-extraction) gets no answer: the slave reconnects and asks
+     * again, rather than being refused for good while this master catches up.
      */
-    private void awaitLogReaching(long seqno, int fragno) {
-        long deadline = System.currentTimeMillis() + CATCH_UP_MILLIS;
-        while (!closed && System.currentTimeMillis() < deadline) {
-            ThlRecord last = log.lastRecord();
-            if (last != null && (last.seqno() > seqno || (last.seqno() == seqno && last.fragno() >= fragno))) {
-                return;
-            }
-            io.tantalum.common.Threads.sleep(100);
+    static CatchUp catchUp(boolean reached, long sinceGrowthMillis, long waitedMillis) {
+        if (reached || sinceGrowthMillis >= STALL_MILLIS) {
+            return CatchUp.ANSWER;
         }
+        return waitedMillis >= MAX_WAIT_MILLIS ? CatchUp.HANG_UP : CatchUp.WAIT;
+    }
+
+    /** Waits as {@link #catchUp} says; false: hang up. */
+    private boolean awaitLogReaching(long seqno, int fragno) {
+        long start = System.nanoTime();
+        long grew = start;
+        long seenSeqno = Long.MIN_VALUE;
+        int seenFragno = -1;
+        while (!closed) {
+            ThlRecord last = log.lastRecord();
+            long lastSeqno = last == null ? -1 : last.seqno();
+            int lastFragno = last == null ? -1 : last.fragno();
+            long now = System.nanoTime();
+            if (lastSeqno != seenSeqno || lastFragno != seenFragno) {
+                seenSeqno = lastSeqno;
+                seenFragno = lastFragno;
+                grew = now;
+            }
+            boolean reached = lastSeqno > seqno || (lastSeqno == seqno && lastFragno >= fragno);
+            switch (catchUp(reached, (now - grew) / 1_000_000, (now - start) / 1_000_000)) {
+                case ANSWER:
+                    return true;
+                case HANG_UP:
+                    return false;
+                default:
+                    Threads.sleep(100);
+            }
+        }
+        return false;
     }
 
     /** Streams from after the slave's position {seqno, fragno, lastFrag(1/0)}, recording its progress. */
