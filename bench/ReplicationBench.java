@@ -42,6 +42,11 @@ public final class ReplicationBench {
     /** MODE=scrape: the Tantalum slave's catch-up with every replicator's /metrics scraped each second, against without. */
     static final String MODE = System.getenv().getOrDefault("MODE", "compare");
     static final int PAIRS = Integer.parseInt(System.getenv().getOrDefault("PAIRS", "3"));
+    /**
+     * The load, in seconds, of the catch-up that both slaves make, not timed, before the first timed one and
+     * after each restart of the Tantalum replicator (0: none): see {@link #warmUp}.
+     */
+    static final int WARMUP = Integer.parseInt(System.getenv().getOrDefault("WARMUP", "15"));
     static Sandbox sb;
     static Path dir;
     static SandboxLayout.Host m, t, n;
@@ -92,6 +97,7 @@ public final class ReplicationBench {
             return;
         }
 
+        warmUp();
         Catchup serial = catchup(0, 1);
         Catchup parallel = catchup(4, 1);
         long rss = rssMb();
@@ -345,7 +351,9 @@ public final class ReplicationBench {
 
     /** Both slaves stopped during a load; then each catches up alone, native first (Tantalum with {@code channels}). */
     static Catchup catchup(int nativeThreads, int channels) throws Exception {
-        setChannels(channels);
+        if (setChannels(channels)) {
+            warmUp();
+        }
         exec(n, "STOP SLAVE", "SET GLOBAL slave_parallel_threads=" + nativeThreads);
         admin(t).call(ReplicatorApi.OFFLINE, new ReplicatorApi.OfflineRequest(false));
         sysbench("run", DURATION);
@@ -378,13 +386,37 @@ public final class ReplicationBench {
         return new Timed(rate, cpu * 1000 / Math.max(1, target - tFrom));
     }
 
-    /** Restarts the Tantalum slave's replicator with {@code channels} apply channels, if it has another number. */
-    static void setChannels(int channels) throws Exception {
+    /**
+     * A catch-up of a {@link #WARMUP}-second load by both slaves, not timed: before the first timed one and
+     * after each restart of the Tantalum replicator (the 4-channel catch-up restarts it). A JVM's first
+     * catch-up after its start also pays for the JIT compiling the catch-up's code (blocks of 100, batches of
+     * statements, which the live load's small blocks do not reach) and for its heap growing; a native replica,
+     * which never restarts, pays nothing of the kind. Both slaves make this catch-up, so both are timed warm
+     * (bench/README.md, 2026-12-04 evening: the first timed catch-up was the slower of two in 5 of 6 runs
+     * without it, 1 of 3 with it; within the run-to-run spread).
+     */
+    static void warmUp() throws Exception {
+        if (WARMUP <= 0) {
+            return;
+        }
+        exec(n, "STOP SLAVE");
+        admin(t).call(ReplicatorApi.OFFLINE, new ReplicatorApi.OfflineRequest(false));
+        sysbench("run", WARMUP);
+        exec(n, "START SLAVE");
+        admin(t).call(ReplicatorApi.ONLINE, new ReplicatorApi.OnlineRequest(null, false, null));
+        awaitCaughtUp();
+    }
+
+    /**
+     * Restarts the Tantalum slave's replicator with {@code channels} apply channels, if it has another number
+     * (then true).
+     */
+    static boolean setChannels(int channels) throws Exception {
         Path conf = sb.replicatorConfig(t);
         String now = Files.readString(conf);
         String line = "replicator.apply.channels=" + channels;
         if (now.contains(line)) {
-            return;
+            return false;
         }
         Files.writeString(conf, now.replaceAll("(?m)^replicator\\.apply\\.channels=.*\n", "") + line + "\n");
         sb.stopReplicator(t);
@@ -393,7 +425,7 @@ public final class ReplicationBench {
         while (true) { // it goes online by itself (replicator.auto.online)
             try {
                 if (admin(t).call(ReplicatorApi.STATUS).state().equals("ONLINE")) {
-                    return;
+                    return true;
                 }
             } catch (RuntimeException starting) {
                 // its admin API is not up yet
