@@ -62,4 +62,18 @@ class ThlCodecTest {
                 .hasMessage("THL event seqno=42 has body format version 9, this Tantalum reads versions 1 to 3:"
                         + " upgrade Tantalum on this host");
     }
+
+    @Test
+    void aBodyCutShortOrWithALengthBeyondItsEndIsRefusedWithTheSeqno() {
+        byte[] body = ThlCodec.encode(event(List.of(ROWS)));
+        byte[] cut = java.util.Arrays.copyOf(body, body.length - 3);
+        assertThatThrownBy(() -> new ThlRecord(42, 0, true, 3, cut).decode())
+                .hasMessageStartingWith("THL event seqno=42 fragno=0 cannot be decoded")
+                .hasMessageContaining("format bug");
+        byte[] longer = body.clone();
+        longer[1] = 0x7f; // the event id's length (the int after the version byte) now points far past the end
+        assertThatThrownBy(() -> new ThlRecord(42, 0, true, 3, longer).decode())
+                .hasMessageStartingWith("THL event seqno=42 fragno=0 cannot be decoded")
+                .hasMessageContaining("bad byte string length");
+    }
 }
