@@ -77,6 +77,36 @@ class ErrorsIT {
     }
 
     @Test
+    void aConflictInABacklogNamesItsOwnTransaction() throws Exception {
+        // a slave that comes back to a backlog sends a block's transactions in one BINLOG statement;
+        // when that fails, the error still names the one transaction that conflicts
+        sb.trepctl("-host", "host2", "offline").ok();
+        sb.awaitState(2, "OFFLINE:NORMAL");
+        long before = sb.appliedSeqno(2);
+        try (Connection dba = sb.admin(2)) {
+            Sql.exec(dba, "INSERT INTO errs.t VALUES (42, 'by hand on host2')");
+        }
+        try (Connection c = sb.app(1)) {
+            Sql.exec(c, "INSERT INTO errs.t VALUES (40, 'from master')", "INSERT INTO errs.t VALUES (41, 'from master')",
+                    "INSERT INTO errs.t VALUES (42, 'from master')", "INSERT INTO errs.t VALUES (43, 'from master')");
+        }
+        sb.trepctl("-host", "host2", "online").ok();
+        sb.awaitState(2, "OFFLINE:ERROR");
+        ReplicatorStatus st = sb.status(2);
+        assertThat(st.pendingErrorSeqno()).isEqualTo(before + 3);
+        assertThat(st.pendingError()).contains("Cannot apply seqno " + (before + 3), "Duplicate entry '42'",
+                "trepctl online -skip-seqno " + (before + 3));
+        assertThat(sb.appliedSeqno(2)).as("the block rolled back whole").isEqualTo(before);
+        try (Connection c = sb.admin(2)) {
+            assertThat(Sql.count(c, "SELECT COUNT(*) FROM errs.t WHERE id IN (40, 41, 43)")).isZero();
+            Sql.exec(c, "DELETE FROM errs.t WHERE id = 42");
+        }
+        sb.trepctl("-host", "host2", "online").ok();
+        sb.awaitCaughtUp(Duration.ofSeconds(60));
+        sb.assertSameData("errs");
+    }
+
+    @Test
     void skipSeqnoSkipsExactlyThatTransaction() throws Exception {
         try (Connection dba = sb.admin(3)) {
             Sql.exec(dba, "INSERT INTO errs.t VALUES (7, 'by hand on host3')");

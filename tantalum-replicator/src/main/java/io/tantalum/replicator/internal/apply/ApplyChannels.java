@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * Dependencies the keys cannot see (a unique secondary key, say) show as an error or a lock wait:
  * a chunk that fails while an earlier one is still open is rolled back and applied again once all
  * earlier ones have committed; only a failure of the oldest open chunk is an apply error. A lock
- * wait timeout or deadlock of the oldest chunk ({@link Conflict}) rolls everything back, and the
+ * wait timeout or deadlock of the oldest chunk ({@link ApplyAgain}) rolls everything back, and the
  * applier goes on serially past it.
  *
  * <p>Thread-safety: {@link #submit}, {@link #drain} and {@link #close} are called by the applier
@@ -61,17 +61,6 @@ final class ApplyChannels implements AutoCloseable {
 
         ThlEvent last() {
             return txns.get(txns.size() - 1).event();
-        }
-    }
-
-    /** The oldest open chunk hit a lock wait timeout or a deadlock: everything was rolled back. */
-    static final class Conflict extends SQLException {
-        final long lastSeqno;
-
-        Conflict(long lastSeqno, SQLException cause) {
-            super("chunk ending at seqno " + lastSeqno + " waited for a row lock held by a later chunk ("
-                    + cause.getMessage() + ")", "40001", cause.getErrorCode(), cause);
-            this.lastSeqno = lastSeqno;
         }
     }
 
@@ -331,7 +320,7 @@ final class ApplyChannels implements AutoCloseable {
                 } catch (Aborted a) {
                     rollback();
                     return;
-                } catch (ApplyException e) {
+                } catch (ApplyException | ApplyAgain e) {
                     // already rolled back; an earlier chunk still open may explain it: apply again after it
                     if (!retried && !oldest(k)) {
                         retried = true;
@@ -345,7 +334,8 @@ final class ApplyChannels implements AutoCloseable {
                         }
                         continue;
                     }
-                    fail(conflict(e) ? new Conflict(k.last().seqno(), (SQLException) e.getCause()) : e);
+                    fail(e instanceof ApplyException a && conflict(a)
+                            ? ApplyAgain.conflict(k.last().seqno(), (SQLException) a.getCause()) : e);
                     return;
                 } catch (SQLException e) {
                     rollback();

@@ -58,7 +58,10 @@ public final class JdbcApplier {
     private boolean binlogCacheWarned;
     private volatile boolean immediate;
     private volatile ApplyChannels channels;
-    /** After a lock conflict between channels: transactions up to this seqno are applied one at a time. */
+    /**
+     * After a lock conflict between channels, or a failed BINLOG statement of several transactions:
+     * transactions up to this seqno are applied one at a time ({@link ApplyAgain}).
+     */
     private long serialUntil = -1;
     private Thread thread;
 
@@ -141,10 +144,10 @@ public final class JdbcApplier {
             } catch (ApplyException e) {
                 listener.failed(e);
                 return;
-            } catch (ApplyChannels.Conflict e) {
+            } catch (ApplyAgain e) {
                 serialUntil = e.lastSeqno;
-                LOG.info("parallel apply: {}; rolled back, applying up to seqno {} one transaction at a time",
-                        e.getMessage(), e.lastSeqno);
+                LOG.info("{}; rolled back, applying up to seqno {} one transaction at a time", e.getMessage(),
+                        e.lastSeqno);
             } catch (SQLException e) {
                 // the database went away: retry with backoff; the position is safe in the database
                 LOG.warn("applier lost its database connection ({}); retrying in {}ms", e.getMessage(), retryDelay);
@@ -164,6 +167,7 @@ public final class JdbcApplier {
 
     private void applyLoop(Connection c) throws SQLException, InterruptedException {
         RowSql rows = new RowSql(c, options.binlogApply(), maxAllowedPacket(c));
+        rows.separateUntil(serialUntil);
         warnIfBinlogCacheSmall(c);
         ApplyChannels ch = options.channels() > 1 ? new ApplyChannels(this, options.channels(), p -> applied = p)
                 : null;
@@ -494,7 +498,9 @@ public final class JdbcApplier {
 
     /**
      * Maps a failed statement to the error that stops the applier (rolling back the block), or
-     * returns the exception itself when the connection was lost (the applier reconnects).
+     * returns the exception itself when the connection was lost (the applier reconnects), or, when
+     * the statement carried several transactions' binlog events, {@link ApplyAgain} (rolled back:
+     * applied again one transaction at a time, the failure then names its own transaction).
      */
     private static SQLException failure(Connection c, RowSql rows, SQLException ex, RowSql.Origin where) {
         SQLException cause = ex instanceof RowSql.BatchFailure bf && bf.getCause() instanceof SQLException s ? s : ex;
@@ -506,6 +512,9 @@ public final class JdbcApplier {
         RowSql.Origin o = ex instanceof RowSql.BatchFailure bf ? bf.origin() : where;
         rows.discard();
         rollbackQuietly(c);
+        if (o.firstSeqno() < o.seqno()) {
+            return ApplyAgain.merged(o.firstSeqno(), o.seqno(), cause);
+        }
         throw new ApplyException("Cannot apply seqno " + o.seqno() + " (event id " + o.eventId() + ") to " + o.what()
                 + ": " + cause.getMessage() + " (error " + cause.getErrorCode() + ", SQLSTATE " + cause.getSQLState()
                 + "). Nothing from this seqno on was applied. Fix the data on this slave and run `trepctl online`, or"

@@ -43,6 +43,10 @@ final class RowSql {
     private final List<byte[]> statementMaps = new ArrayList<>();
     private boolean binlogHasRows;
     private Origin binlogOrigin;
+    /** The seqno of the first transaction whose events are in {@code binlog} (-1: none). */
+    private long binlogFirstSeqno = -1;
+    /** Transactions up to this seqno get BINLOG statements of their own ({@link #separateUntil}). */
+    private long separateUntil = -1;
     /** An UPDATE or DELETE found no row to change. */
     static final class RowNotFoundException extends SQLException {
         private static final long serialVersionUID = 1L;
@@ -64,12 +68,28 @@ final class RowSql {
 
     /**
      * Where a queued statement comes from, for error messages; the description is built only when
-     * one is needed, never on the apply path.
+     * one is needed, never on the apply path. A BINLOG statement may carry the events of several
+     * consecutive transactions: from {@code firstSeqno} to {@code seqno} (the last one's event id).
      */
-    record Origin(long seqno, String eventId, java.util.function.Supplier<String> description) {
+    record Origin(long seqno, String eventId, java.util.function.Supplier<String> description, long firstSeqno) {
+        Origin(long seqno, String eventId, java.util.function.Supplier<String> description) {
+            this(seqno, eventId, description, seqno);
+        }
+
         String what() {
             return description.get();
         }
+    }
+
+    /**
+     * Transactions up to {@code seqno} get BINLOG statements of their own; later ones share them, up
+     * to {@link #BINLOG_STATEMENT_BYTES}, until something else must be sent between them (a session
+     * change, a statement, the block's end): one statement for a block of small transactions saves
+     * the server a statement's overhead per transaction. The applier asks for separate statements
+     * when applying again what a shared one failed on, so that the failure names its transaction.
+     */
+    void separateUntil(long seqno) {
+        separateUntil = seqno;
     }
 
     /** A queued statement failed (or matched no row); carries its origin. */
@@ -102,8 +122,7 @@ final class RowSql {
                 throw new IllegalStateException("binlog events at seqno " + origin.seqno() + " without a format"
                         + " description event before them");
             }
-            appendEvents(rc.binlog());
-            binlogOrigin = origin;
+            appendEvents(rc.binlog(), origin);
             if (binlog.size() >= BINLOG_STATEMENT_BYTES) {
                 queueBinlog();
             }
@@ -129,7 +148,7 @@ final class RowSql {
     }
 
     /** Gathers a change's binlog events (table maps, then a rows event), noting the open statement's table maps. */
-    private void appendEvents(byte[] events) {
+    private void appendEvents(byte[] events, Origin origin) {
         int p = 0;
         while (p < events.length) {
             int size = BinlogEvents.size(events, p);
@@ -145,6 +164,8 @@ final class RowSql {
                 }
             }
             binlog.write(events, p, size);
+            binlogOrigin = origin;
+            binlogFirstSeqno = binlogFirstSeqno < 0 ? origin.seqno() : binlogFirstSeqno;
             p += size;
         }
     }
@@ -157,11 +178,16 @@ final class RowSql {
         if (!binlogHasRows) {
             return;
         }
-        for (String statement : binlogStatements(binlog.toByteArray(), maxPacket, binlogOrigin)) {
-            queue(statement, binlogOrigin, false);
+        Origin last = binlogOrigin;
+        long first = binlogFirstSeqno;
+        Origin o = first == last.seqno() ? last : new Origin(last.seqno(), last.eventId(),
+                () -> "the binlog events of seqnos " + first + " to " + last.seqno(), first);
+        for (String statement : binlogStatements(binlog.toByteArray(), maxPacket, o)) {
+            queue(statement, o, false);
         }
         binlog.reset();
         binlogHasRows = false;
+        binlogFirstSeqno = statementMaps.isEmpty() ? -1 : binlogOrigin.seqno();
         for (byte[] map : statementMaps) {
             binlog.writeBytes(map);
         }
@@ -203,6 +229,11 @@ final class RowSql {
         return List.copyOf(pending);
     }
 
+    /** Where each statement queued and not yet sent comes from (for tests). */
+    List<Origin> pendingOrigins() {
+        return List.copyOf(origins);
+    }
+
     int pendingCount() {
         return pending.size();
     }
@@ -229,9 +260,14 @@ final class RowSql {
         sessionChanged = !sc.settings().isEmpty();
     }
 
-    /** At the end of an event: queues the return to the applier's defaults when the event changed them. */
+    /**
+     * At the end of an event: queues the return to the applier's defaults when the event changed
+     * them, and its binlog events unless the next transaction's may share their statement.
+     */
     void endEvent(long seqno, String eventId) {
-        queueBinlog();
+        if (sessionChanged || seqno <= separateUntil) {
+            queueBinlog();
+        }
         if (sessionChanged) {
             queue(sessionSql(java.util.Map.of()), new Origin(seqno, eventId,
                     () -> "the return to the applier's session settings"), false);
@@ -457,6 +493,7 @@ final class RowSql {
     void discard() {
         binlog.reset();
         binlogHasRows = false;
+        binlogFirstSeqno = -1;
         statementMaps.clear();
         pending.clear();
         origins.clear();

@@ -43,6 +43,7 @@ class RowSqlBinlogTest {
     @Test
     void aStatementSplitOverTwoFragmentsHasItsTableMapsSentAgain() {
         RowSql sql = new RowSql(null, true, 16L << 20);
+        sql.separateUntil(1); // each fragment's events in statements of their own
         RowSql.Origin o = new RowSql.Origin(1, "e", () -> "x");
         byte[] first = event(23, 0, 50);
         byte[] last = event(23, 1, 60);
@@ -62,6 +63,7 @@ class RowSqlBinlogTest {
     @Test
     void statementsThatEndedNeedNoTableMapsAgain() {
         RowSql sql = new RowSql(null, true, 16L << 20);
+        sql.separateUntil(2);
         RowSql.Origin o = new RowSql.Origin(1, "e", () -> "x");
         byte[] whole = concat(MAP, event(24, 1, 70));
         sql.format(new ThlEvent.BinlogFormatChange(FORMAT), o);
@@ -74,6 +76,60 @@ class RowSqlBinlogTest {
         assertThat(sent).hasSize(3);
         assertThat(decoded(sent.get(1))).isEqualTo(concat(whole, whole));
         assertThat(decoded(sent.get(2))).isEqualTo(whole);
+    }
+
+    @Test
+    void consecutiveTransactionsShareABinlogStatementThatNamesThemAll() {
+        RowSql sql = new RowSql(null, true, 16L << 20);
+        byte[] whole = concat(MAP, event(24, 1, 70));
+        sql.format(new ThlEvent.BinlogFormatChange(FORMAT), new RowSql.Origin(1, "e1", () -> "x"));
+        for (int seqno = 1; seqno <= 3; seqno++) {
+            sql.apply(rows(whole), new RowSql.Origin(seqno, "e" + seqno, () -> "x"));
+            sql.endEvent(seqno, "e" + seqno);
+        }
+        // a session change ends the shared statement: the SET goes between the transactions' events
+        sql.session(new ThlEvent.SessionChange(java.util.Map.of(ThlEvent.SessionChange.FOREIGN_KEY_CHECKS, "0")),
+                new RowSql.Origin(4, "e4", () -> "x"));
+        sql.apply(rows(whole), new RowSql.Origin(4, "e4", () -> "x"));
+        sql.endEvent(4, "e4");
+        sql.apply(rows(whole), new RowSql.Origin(5, "e5", () -> "x"));
+        sql.endEvent(5, "e5");
+        sql.queueOwn("UPDATE position", new RowSql.Origin(5, "e5", () -> "the position"));
+        List<String> sent = sql.pendingStatements();
+        assertThat(sent).hasSize(7);
+        assertThat(decoded(sent.get(1))).isEqualTo(concat(whole, whole, whole));
+        assertThat(sent.get(2)).startsWith("SET SESSION foreign_key_checks=0");
+        assertThat(decoded(sent.get(3))).isEqualTo(whole);
+        assertThat(sent.get(4)).startsWith("SET SESSION foreign_key_checks=1");
+        assertThat(decoded(sent.get(5))).isEqualTo(whole);
+        assertThat(sent.get(6)).isEqualTo("UPDATE position");
+        List<RowSql.Origin> origins = sql.pendingOrigins();
+        assertThat(origins.get(1).firstSeqno()).isEqualTo(1);
+        assertThat(origins.get(1).seqno()).isEqualTo(3);
+        assertThat(origins.get(1).eventId()).isEqualTo("e3");
+        assertThat(origins.get(1).what()).isEqualTo("the binlog events of seqnos 1 to 3");
+        assertThat(origins.get(3).firstSeqno()).isEqualTo(4);
+        assertThat(origins.get(5).firstSeqno()).as("one transaction").isEqualTo(5);
+        assertThat(origins.get(5).seqno()).isEqualTo(5);
+    }
+
+    @Test
+    void transactionsAppliedAgainOneByOneGetStatementsOfTheirOwn() {
+        RowSql sql = new RowSql(null, true, 16L << 20);
+        sql.separateUntil(2);
+        byte[] whole = concat(MAP, event(24, 1, 70));
+        sql.format(new ThlEvent.BinlogFormatChange(FORMAT), new RowSql.Origin(1, "e1", () -> "x"));
+        for (int seqno = 1; seqno <= 4; seqno++) {
+            sql.apply(rows(whole), new RowSql.Origin(seqno, "e" + seqno, () -> "x"));
+            sql.endEvent(seqno, "e" + seqno);
+        }
+        sql.queueOwn("UPDATE position", new RowSql.Origin(4, "e4", () -> "the position"));
+        List<String> sent = sql.pendingStatements();
+        assertThat(sent).hasSize(5);
+        assertThat(decoded(sent.get(1))).isEqualTo(whole);
+        assertThat(decoded(sent.get(2))).isEqualTo(whole);
+        assertThat(decoded(sent.get(3))).as("after seqno 2 they share again").isEqualTo(concat(whole, whole));
+        assertThat(sql.pendingOrigins().get(3).firstSeqno()).isEqualTo(3);
     }
 
     @Test
