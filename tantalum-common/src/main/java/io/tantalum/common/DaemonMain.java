@@ -32,7 +32,12 @@ public final class DaemonMain {
             return;
         }
         if (args.length > 1) {
-            Files.writeString(Path.of(args[1]), Long.toString(ProcessHandle.current().pid()));
+            // written whole or not at all: whoever waits for the file never reads it empty
+            Path pidFile = Path.of(args[1]);
+            Path written = pidFile.resolveSibling(pidFile.getFileName() + ".new");
+            Files.writeString(written, Long.toString(ProcessHandle.current().pid()));
+            Files.move(written, pidFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

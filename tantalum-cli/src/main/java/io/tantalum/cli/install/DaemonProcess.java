@@ -148,12 +148,32 @@ public record DaemonProcess(Daemon daemon, String label, JavaRuntime java, Path 
     /** SIGTERM (a replicator stops at a transaction boundary), SIGKILL after 30 s. */
     @Override
     public void stop() {
-        handle().ifPresent(p -> Processes.stop(p, Duration.ofSeconds(30)));
+        handle().ifPresent(p -> {
+            Processes.stop(p, Duration.ofSeconds(30));
+            forget(p.pid());
+        });
     }
 
     /** SIGKILL, as a crash would. */
     public void kill() {
-        handle().ifPresent(Processes::kill);
+        handle().ifPresent(p -> {
+            Processes.kill(p);
+            forget(p.pid());
+        });
+    }
+
+    /**
+     * Removes the pid file of a daemon that no longer runs, so that another process given the same
+     * pid later (pids wrap) never passes for the daemon.
+     */
+    private void forget(long pid) {
+        try {
+            if (Processes.running(pid).isEmpty() && Files.readString(pidFile).trim().equals(Long.toString(pid))) {
+                Files.deleteIfExists(pidFile);
+            }
+        } catch (IOException e) {
+            // no pid file, or a new one being written: nothing to forget
+        }
     }
 
     public static String tail(Path file, int lines) {
