@@ -5,6 +5,7 @@ import static io.tantalum.replicator.internal.ship.ThlServer.CatchUp.HANG_UP;
 import static io.tantalum.replicator.internal.ship.ThlServer.CatchUp.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -30,7 +31,7 @@ class ThlServerCatchUpTest {
         assertThat(ThlServer.catchUp(reached, sinceGrowth, waited)).isEqualTo(expected);
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
     void theLongestWaitEndsBeforeTheSlavesHandshakeTimeout() {
         assertThat(ThlServer.MAX_WAIT_MILLIS).isLessThan(ThlProtocol.HANDSHAKE_TIMEOUT_MILLIS)
                 .isGreaterThan(ThlServer.STALL_MILLIS);
